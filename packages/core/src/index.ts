@@ -1,0 +1,44 @@
+/**
+ * The contracts every Lattice package shares: node ids, the `Transport`/`Endpoint` message
+ * contract, codecs, injected time (`Clock`, `Timers`) and randomness, abort options, and the
+ * typed-error convention. No runtime dependencies; runs in Node, browsers and workers.
+ *
+ * Test helpers (`ManualClock`, the transport compliance suite) live at `@lattice/core/testing`.
+ *
+ * @example
+ * ```ts
+ * import { type Transport, jsonCodec, isLatticeError } from '@lattice/core';
+ *
+ * async function greet(transport: Transport) {
+ *   const codec = jsonCodec<{ hello: string }>();
+ *   const a = await transport.open('a');
+ *   const b = await transport.open('b');
+ *   b.onMessage((m) => console.log(m.from, codec.decode(m.payload).hello));
+ *   await a.send('b', codec.encode({ hello: 'world' }));
+ * }
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { type AbortOptions, raceAbort, throwIfAborted } from './abort.js';
+export { type Clock, type Scheduler, sleep, systemClock, systemScheduler, systemTimers, type TimerHandle, type Timers } from './clock.js';
+export { type Codec, type JsonCodecOptions, jsonCodec } from './codec.js';
+export {
+  AbortError,
+  ClosedError,
+  DecodeError,
+  DuplicateNodeError,
+  HandlerError,
+  InvalidArgumentError,
+  isLatticeError,
+  LATTICE_ERROR,
+  LatticeError,
+  type LatticeErrorOptions,
+  MessageTooLargeError,
+  TimeoutError,
+  UnknownPeerError,
+} from './errors.js';
+export { Inbox, type InboxOptions } from './inbox.js';
+export { assertNodeId, MAX_NODE_ID_LENGTH, type NodeId } from './node-id.js';
+export { type Random, seededRandom, systemRandom } from './random.js';
+export type { Endpoint, Envelope, ErrorHandler, MessageHandler, OpenOptions, Transport } from './transport.js';
