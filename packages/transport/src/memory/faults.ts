@@ -1,0 +1,96 @@
+import { InvalidArgumentError, type NodeId } from '@lattice/core';
+
+/** Faults a {@link MemoryNetwork} injects into every message; each can be changed at run time. */
+export interface FaultOptions {
+  /** Probability in [0, 1] that a message is lost. */
+  dropRate?: number;
+  /** Probability in [0, 1] that a message is delivered twice. */
+  duplicateRate?: number;
+  /**
+   * Probability in [0, 1] that a message gets an extra random delay (up to
+   * `max(10, 2 × latency.max)` ms), so later messages on the same link overtake it.
+   */
+  reorderRate?: number;
+  /** Delivery delay in ms, drawn uniformly from [min, max] per message. */
+  latency?: { min: number; max: number };
+}
+
+/** Fault settings with every field present. */
+export interface ResolvedFaults {
+  dropRate: number;
+  duplicateRate: number;
+  reorderRate: number;
+  latency: { min: number; max: number };
+}
+
+export const NO_FAULTS: ResolvedFaults = Object.freeze({ dropRate: 0, duplicateRate: 0, reorderRate: 0, latency: Object.freeze({ min: 0, max: 0 }) });
+
+/** Validates `update` and merges it over `current`. */
+export function mergeFaults(current: ResolvedFaults, update: FaultOptions): ResolvedFaults {
+  const next = { ...current, ...update, latency: { ...(update.latency ?? current.latency) } };
+  for (const key of ['dropRate', 'duplicateRate', 'reorderRate'] as const) {
+    const value = next[key];
+    if (!(value >= 0 && value <= 1)) throw new InvalidArgumentError(`${key} must be a probability in [0, 1], got ${value}`);
+  }
+  const { min, max } = next.latency;
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
+    throw new InvalidArgumentError(`latency must satisfy 0 <= min <= max (finite), got {min: ${min}, max: ${max}}`);
+  }
+  return next;
+}
+
+/**
+ * Which links are up: named partition groups, one-way cuts and isolated nodes. A message
+ * from `a` to `b` passes only if no rule blocks it. Loopback (a node to itself) is never cut.
+ */
+export class LinkState {
+  #groupOf = new Map<NodeId, string>();
+  #cuts = new Set<string>();
+  #isolated = new Set<NodeId>();
+
+  /** Splits the listed nodes into named groups; nodes in different groups cannot talk. Unlisted nodes are unaffected. */
+  partition(groups: Record<string, readonly NodeId[]>): void {
+    const groupOf = new Map<NodeId, string>();
+    for (const [name, members] of Object.entries(groups)) {
+      for (const id of members) {
+        const existing = groupOf.get(id);
+        if (existing !== undefined && existing !== name) {
+          throw new InvalidArgumentError(`Node "${id}" is in two partition groups ("${existing}" and "${name}")`);
+        }
+        groupOf.set(id, name);
+      }
+    }
+    this.#groupOf = groupOf;
+  }
+
+  cut(from: NodeId, to: NodeId): void {
+    this.#cuts.add(linkKey(from, to));
+  }
+
+  restore(from: NodeId, to: NodeId): void {
+    this.#cuts.delete(linkKey(from, to));
+  }
+
+  isolate(id: NodeId): void {
+    this.#isolated.add(id);
+  }
+
+  heal(): void {
+    this.#groupOf.clear();
+    this.#cuts.clear();
+    this.#isolated.clear();
+  }
+
+  allows(from: NodeId, to: NodeId): boolean {
+    if (from === to) return true;
+    if (this.#isolated.has(from) || this.#isolated.has(to)) return false;
+    if (this.#cuts.has(linkKey(from, to))) return false;
+    const a = this.#groupOf.get(from);
+    const b = this.#groupOf.get(to);
+    return a === undefined || b === undefined || a === b;
+  }
+}
+
+function linkKey(from: NodeId, to: NodeId): string {
+  return `${from}\u0000${to}`;
+}

@@ -1,0 +1,256 @@
+import {
+  type AbortOptions,
+  assertNodeId,
+  ClosedError,
+  DuplicateNodeError,
+  type Endpoint,
+  type Envelope,
+  type ErrorHandler,
+  Inbox,
+  type MessageHandler,
+  MessageTooLargeError,
+  type NodeId,
+  type OpenOptions,
+  type Random,
+  seededRandom,
+  systemTimers,
+  throwIfAborted,
+  type Timers,
+  type Transport,
+  UnknownPeerError,
+} from '@lattice/core';
+import { type FaultOptions, LinkState, mergeFaults, NO_FAULTS, type ResolvedFaults } from './faults.js';
+
+/** Options of {@link MemoryNetwork}. */
+export interface MemoryNetworkOptions {
+  /** Schedules deliveries. Default: the system timers. Pass a `ManualClock` or the simulator's timers for determinism. */
+  timers?: Timers;
+  /** Source of every random fault decision. Default: `seededRandom(seed)`. */
+  random?: Random;
+  /** Seed of the default `random`. Default 1, so runs are reproducible unless told otherwise. */
+  seed?: number;
+  /** Largest payload accepted, in bytes. Default 4 MiB. */
+  maxMessageSize?: number;
+  /** Initial faults; all off by default. */
+  faults?: FaultOptions;
+}
+
+/** Counters a {@link MemoryNetwork} keeps for tests to assert on. */
+export interface NetworkStats {
+  /** Messages accepted by `send`. */
+  sent: number;
+  /** Deliveries made to an open endpoint (duplicates count again). */
+  delivered: number;
+  /** Messages lost: by the drop rate, a partition, a cut, or a receiver that was closed. */
+  dropped: number;
+  /** Extra copies created by the duplicate rate. */
+  duplicated: number;
+}
+
+const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+
+/**
+ * An in-process network implementing `Transport`, with fault injection for tests.
+ *
+ * Delivery is always asynchronous: each message is scheduled on the injected `Timers` after
+ * its latency (0 by default), so under a `ManualClock` nothing arrives until time advances,
+ * and a given seed replays the same drops, duplicates and delays. Without faults, messages on
+ * one link arrive in the order sent; with `reorderRate` or a latency range they may not.
+ *
+ * Faults, each switchable at run time: {@link MemoryNetwork.configure} (drop, duplicate,
+ * reorder, latency), {@link MemoryNetwork.partition} (named groups),
+ * {@link MemoryNetwork.cut} (one way), {@link MemoryNetwork.isolate}, {@link MemoryNetwork.heal}.
+ * A link that goes down also drops the messages in flight on it.
+ *
+ * Unknown peers: a node id never opened on this network is unknown (`send` rejects with
+ * `UnknownPeerError`); a node that was opened and then closed is known but down, and messages
+ * to it are silently dropped, as with a crashed machine.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualClock();
+ * const network = new MemoryNetwork({ timers: clock, seed: 7, faults: { dropRate: 0.1, latency: { min: 1, max: 20 } } });
+ * const a = await network.open('a');
+ * const b = await network.open('b');
+ * b.onMessage((m) => console.log(new TextDecoder().decode(m.payload)));
+ * await a.send('b', new TextEncoder().encode('hi'));
+ * network.partition({ left: ['a'], right: ['b'] });
+ * clock.advance(20); // the message in flight is lost to the partition
+ * network.heal();
+ * ```
+ */
+export class MemoryNetwork implements Transport {
+  readonly maxMessageSize: number;
+  readonly #timers: Timers;
+  readonly #random: Random;
+  readonly #endpoints = new Map<NodeId, MemoryEndpoint>();
+  readonly #known = new Set<NodeId>();
+  readonly #links = new LinkState();
+  #faults: ResolvedFaults;
+  #closed = false;
+  readonly #stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+
+  constructor(options: MemoryNetworkOptions = {}) {
+    this.#timers = options.timers ?? systemTimers;
+    this.#random = options.random ?? seededRandom(options.seed ?? 1);
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#faults = mergeFaults(NO_FAULTS, options.faults ?? {});
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): NetworkStats {
+    return { ...this.#stats };
+  }
+
+  /** The fault settings in force. */
+  get faults(): ResolvedFaults {
+    return { ...this.#faults, latency: { ...this.#faults.latency } };
+  }
+
+  /** Ids of the endpoints open now. */
+  nodes(): NodeId[] {
+    return [...this.#endpoints.keys()];
+  }
+
+  async open(id: NodeId, options?: OpenOptions): Promise<Endpoint> {
+    throwIfAborted(options?.signal);
+    assertNodeId(id);
+    if (this.#closed) throw new ClosedError('MemoryNetwork is closed');
+    if (this.#endpoints.has(id)) throw new DuplicateNodeError(id);
+    const endpoint = new MemoryEndpoint(id, this.maxMessageSize, this, () => this.#endpoints.delete(id));
+    this.#endpoints.set(id, endpoint);
+    this.#known.add(id);
+    return endpoint;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#endpoints.values()].map((endpoint) => endpoint.close()));
+  }
+
+  /** Changes fault settings from now on (fields not given keep their value). */
+  configure(faults: FaultOptions): void {
+    this.#faults = mergeFaults(this.#faults, faults);
+  }
+
+  /** Splits nodes into named groups that cannot reach each other; replaces any earlier partition. */
+  partition(groups: Record<string, readonly NodeId[]>): void {
+    this.#links.partition(groups);
+  }
+
+  /** Cuts the link from `from` to `to` (one way). */
+  cut(from: NodeId, to: NodeId): void {
+    this.#links.cut(from, to);
+  }
+
+  /** Restores a link cut with {@link MemoryNetwork.cut}. */
+  restore(from: NodeId, to: NodeId): void {
+    this.#links.restore(from, to);
+  }
+
+  /** Cuts every link to and from `id`. */
+  isolate(id: NodeId): void {
+    this.#links.isolate(id);
+  }
+
+  /** Removes every partition, cut and isolation (latency and rates are kept; use `configure`). */
+  heal(): void {
+    this.#links.heal();
+  }
+
+  /** True when a message from `from` to `to` would pass the partitions and cuts now. */
+  reachable(from: NodeId, to: NodeId): boolean {
+    return this.#links.allows(from, to);
+  }
+
+  /** @internal Called by endpoints: applies faults and schedules delivery. */
+  route(from: NodeId, to: NodeId, payload: Uint8Array): void {
+    if (!this.#known.has(to)) throw new UnknownPeerError(to);
+    this.#stats.sent++;
+    const target = this.#endpoints.get(to);
+    const faults = this.#faults;
+    if (target === undefined || !this.#links.allows(from, to) || this.#chance(faults.dropRate)) {
+      this.#stats.dropped++;
+      return;
+    }
+    const copies = this.#chance(faults.duplicateRate) ? 2 : 1;
+    this.#stats.duplicated += copies - 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const delay = this.#delay(faults);
+      this.#timers.setTimeout(() => this.#deliver(target, from, payload), delay);
+    }
+  }
+
+  #deliver(target: MemoryEndpoint, from: NodeId, payload: Uint8Array): void {
+    if (target.closed || !this.#links.allows(from, target.id)) {
+      this.#stats.dropped++;
+      return;
+    }
+    this.#stats.delivered++;
+    // Each delivery gets its own copy: receivers own their bytes, even duplicates.
+    target.receive({ from, to: target.id, payload: payload.slice() });
+  }
+
+  #chance(probability: number): boolean {
+    return probability > 0 && this.#random.next() < probability;
+  }
+
+  #delay(faults: ResolvedFaults): number {
+    const { min, max } = faults.latency;
+    let delay = max > min ? min + this.#random.next() * (max - min) : min;
+    if (this.#chance(faults.reorderRate)) delay += this.#random.next() * Math.max(10, 2 * max);
+    return delay;
+  }
+}
+
+class MemoryEndpoint implements Endpoint {
+  readonly id: NodeId;
+  readonly maxMessageSize: number;
+  readonly #network: MemoryNetwork;
+  readonly #inbox = new Inbox();
+  readonly #onClose: () => void;
+
+  constructor(id: NodeId, maxMessageSize: number, network: MemoryNetwork, onClose: () => void) {
+    this.id = id;
+    this.maxMessageSize = maxMessageSize;
+    this.#network = network;
+    this.#onClose = onClose;
+  }
+
+  get closed(): boolean {
+    return this.#inbox.closed;
+  }
+
+  async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal);
+    if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);
+    if (payload.byteLength > this.maxMessageSize) throw new MessageTooLargeError(payload.byteLength, this.maxMessageSize);
+    this.#network.route(this.id, to, payload);
+  }
+
+  receive(message: Envelope): void {
+    this.#inbox.deliver(message);
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    return this.#inbox.onMessage(handler);
+  }
+
+  onError(handler: ErrorHandler): () => void {
+    return this.#inbox.onError(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.#inbox.close();
+    this.#onClose();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Envelope> {
+    return this.#inbox[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
