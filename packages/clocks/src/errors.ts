@@ -1,0 +1,57 @@
+import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
+
+/**
+ * Thrown by `HybridLogicalClock.update` when a remote timestamp is further ahead of the local
+ * wall clock than the configured maximum offset. The clock is left unchanged, so one peer with
+ * a bad clock cannot drag the cluster's clocks forward.
+ */
+export class ClockOffsetError extends LatticeError {
+  /** Wall time (ms) of the refused remote timestamp. */
+  readonly remoteWallTime: number;
+  /** Local physical time (ms) when it was refused. */
+  readonly localWallTime: number;
+  /** The configured maximum offset (ms) it exceeded. */
+  readonly maxOffsetMs: number;
+  constructor(remoteWallTime: number, localWallTime: number, maxOffsetMs: number, options?: LatticeErrorOptions) {
+    super(
+      'ERR_CLOCK_OFFSET',
+      `Remote timestamp is ${remoteWallTime - localWallTime} ms ahead of the local clock, more than the maximum offset of ${maxOffsetMs} ms`,
+      options,
+    );
+    this.remoteWallTime = remoteWallTime;
+    this.localWallTime = localWallTime;
+    this.maxOffsetMs = maxOffsetMs;
+  }
+}
+
+/**
+ * Thrown when a hybrid logical clock would need a logical counter above its maximum (65,535 by
+ * default) within one millisecond of wall time. The clock is left unchanged; the condition
+ * clears as soon as the wall clock moves past the clock's wall time
+ * (`HybridLogicalClock.nowAsync` waits for that instead of throwing).
+ */
+export class LogicalOverflowError extends LatticeError {
+  /** Wall time (ms) at which the counter ran out. */
+  readonly wallTime: number;
+  constructor(wallTime: number, maxLogical: number, options?: LatticeErrorOptions) {
+    super('ERR_LOGICAL_OVERFLOW', `Logical counter would exceed ${maxLogical} at wall time ${wallTime}`, options);
+    this.wallTime = wallTime;
+  }
+}
+
+/**
+ * Thrown when the wall clock reads a time a hybrid logical clock cannot represent: negative,
+ * not finite, or at or beyond 2^48 ms (the 48-bit field of the 64-bit encoding, year 10889).
+ */
+export class WallClockRangeError extends LatticeError {
+  constructor(wallTime: number, options?: LatticeErrorOptions) {
+    super('ERR_WALL_CLOCK_RANGE', `Wall clock reads ${wallTime}, outside [0, 2^48) ms`, options);
+  }
+}
+
+/** Thrown when a read-your-writes check gives up because the replica has not caught up with the session token. */
+export class NotCaughtUpError extends LatticeError {
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super('ERR_NOT_CAUGHT_UP', message, options);
+  }
+}
