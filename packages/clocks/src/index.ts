@@ -29,3 +29,12 @@ export {
   type HybridLogicalClockOptions,
 } from './hlc.js';
 export { formatHlc, hlcFromBigInt, hlcFromBytes, hlcToBigInt, hlcToBytes, parseHlc } from './hlc-encoding.js';
+export { compareLamport, LamportClock, type LamportTimestamp } from './lamport.js';
+export {
+  type CausalOrder,
+  VectorClock,
+  type VectorClockDecodeOptions,
+  type VectorClockJson,
+  type VectorClockPrunePolicy,
+  VersionVector,
+} from './vector-clock.js';
