@@ -1,0 +1,184 @@
+import { type HlcTimestamp, HybridLogicalClock, compareHlc } from '@lattice/clocks';
+import { type Clock, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
+import type { Reader, Writer } from './binary.js';
+import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { checkNode } from './dot-context.js';
+import { ReadOnlyReplicaError } from './errors.js';
+import { assertJsonValue, expect, type JsonValue, readJsonValue, writeJsonValue } from './values.js';
+
+/** Options of the last-writer-wins types. */
+export interface LwwOptions {
+  /** The hybrid logical clock stamping writes (its node must be the replica's). Default: a new one on `clock`. */
+  hlc?: HybridLogicalClock;
+  /** Physical time for the default HLC. Default `systemClock`. */
+  clock?: Clock;
+}
+
+/** A timestamped write; `value` undefined marks a deletion (LWW-Map tombstone). @internal */
+export interface Stamped<T> {
+  readonly value: T | undefined;
+  readonly timestamp: HlcTimestamp;
+}
+
+/** @internal Creates the HLC of an LWW replica. */
+export function lwwClock(node: NodeId | undefined, options: LwwOptions): HybridLogicalClock | undefined {
+  if (options.hlc !== undefined) {
+    if (node !== undefined && options.hlc.node !== node) {
+      throw new InvalidArgumentError(`the HLC's node "${options.hlc.node}" differs from the replica's node "${node}"`);
+    }
+    return options.hlc;
+  }
+  if (node === undefined) return undefined;
+  return new HybridLogicalClock(options.clock === undefined ? { node } : { node, clock: options.clock });
+}
+
+/**
+ * True if write `b` beats write `a`: later HLC timestamp (ties broken by node id inside the
+ * timestamp order); a same-timestamp conflict (only possible through misuse of one HLC by two
+ * writers) is settled by the encoded value so every replica picks alike.
+ * @internal
+ */
+export function wins<T>(a: Stamped<T> | undefined, b: Stamped<T>): boolean {
+  if (a === undefined) return true;
+  const order = compareHlc(a.timestamp, b.timestamp);
+  if (order !== 0) return order < 0;
+  return (JSON.stringify(b.value) ?? '') > (JSON.stringify(a.value) ?? '');
+}
+
+/** Lets the HLC observe a remote timestamp; a timestamp too far ahead is not adopted (the write still merges). @internal */
+export function observe(hlc: HybridLogicalClock | undefined, timestamp: HlcTimestamp): void {
+  if (hlc === undefined) return;
+  try {
+    hlc.update(timestamp);
+  } catch {
+    // A remote clock far ahead is refused by the HLC (ClockOffsetError); the join itself must stay total.
+  }
+}
+
+/** @internal */
+export function writeTimestamp(w: Writer, timestamp: HlcTimestamp): void {
+  w.uint(timestamp.wallTime);
+  w.uint(timestamp.logical);
+  w.ref(timestamp.node);
+}
+
+/** @internal */
+export function readTimestamp(r: Reader): HlcTimestamp {
+  const wallTime = r.uint();
+  const logical = r.uint();
+  if (logical > 0xffff) throw new DecodeError(`HLC logical counter ${logical} out of range`);
+  return { wallTime, logical, node: r.ref() };
+}
+
+/** @internal */
+export function timestampToJSON(timestamp: HlcTimestamp): [number, number, NodeId] {
+  return [timestamp.wallTime, timestamp.logical, timestamp.node];
+}
+
+/** @internal */
+export function timestampFromJSON(json: unknown): HlcTimestamp {
+  const [wallTime, logical, node] = expect.array(json, 'timestamp');
+  const parsedLogical = expect.natural(logical, 'timestamp logical');
+  if (parsedLogical > 0xffff) throw new DecodeError(`HLC logical counter ${parsedLogical} out of range`);
+  return { wallTime: expect.natural(wallTime, 'timestamp wall time'), logical: parsedLogical, node: expect.node(node, 'timestamp node') };
+}
+
+/**
+ * Last-writer-wins register: the write with the greatest hybrid-logical-clock timestamp wins,
+ * ties broken by node id. Concurrent writes are lost by design: only one survives.
+ *
+ * @example
+ * ```ts
+ * const a = new LWWRegister<string>('a');
+ * const b = new LWWRegister<string>('b');
+ * const first = a.set('draft');
+ * const second = b.join(first).set('final'); // b has seen 'draft', so its write is later
+ * a.join(second).value();                     // 'final'
+ * ```
+ */
+export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | undefined> {
+  readonly node: NodeId | undefined;
+  /** @internal */
+  entry: Stamped<T> | undefined;
+  readonly #hlc: HybridLogicalClock | undefined;
+  readonly #options: LwwOptions;
+
+  /** @param node - this replica's node id (needed to write; omit for a read-only state). */
+  constructor(node?: NodeId, options: LwwOptions = {}, entry?: Stamped<T>) {
+    checkNode(node);
+    this.node = node;
+    this.#options = options;
+    this.#hlc = lwwClock(node, options);
+    this.entry = entry;
+  }
+
+  get type(): CrdtTypeDescriptor {
+    return { name: 'lww-register' };
+  }
+
+  /** Writes `value` with a fresh HLC timestamp; returns the delta. */
+  set(value: T): LWWRegister<T> {
+    assertJsonValue(value);
+    if (this.node === undefined || this.#hlc === undefined) throw new ReadOnlyReplicaError('LWWRegister.set');
+    if (this.entry !== undefined) observe(this.#hlc, this.entry.timestamp);
+    this.entry = { value: structuredClone(value), timestamp: this.#hlc.now() };
+    return new LWWRegister<T>(undefined, {}, this.entry);
+  }
+
+  /** The timestamp of the winning write, or undefined if never written. */
+  get timestamp(): HlcTimestamp | undefined {
+    return this.entry?.timestamp;
+  }
+
+  value(): T | undefined {
+    return this.entry?.value;
+  }
+
+  join(other: this): this {
+    if (other.entry !== undefined && wins(this.entry, other.entry)) {
+      this.entry = other.entry;
+      observe(this.#hlc, other.entry.timestamp);
+    }
+    return this;
+  }
+
+  clone(): this {
+    return new LWWRegister<T>(this.node, this.#hlc === undefined ? this.#options : { hlc: this.#hlc }, this.entry) as this;
+  }
+
+  empty(): this {
+    return new LWWRegister<T>() as this;
+  }
+
+  /** @internal */
+  writeState(w: Writer): void {
+    if (this.entry === undefined) {
+      w.u8(0);
+      return;
+    }
+    w.u8(1);
+    writeTimestamp(w, this.entry.timestamp);
+    writeJsonValue(w, this.entry.value as JsonValue);
+  }
+
+  /** @internal */
+  stateToJSON(): unknown {
+    return this.entry === undefined ? null : { timestamp: timestampToJSON(this.entry.timestamp), value: this.entry.value };
+  }
+
+  /** @internal */
+  static readState(r: Reader): LWWRegister {
+    const present = r.u8();
+    if (present === 0) return new LWWRegister();
+    if (present !== 1) throw new DecodeError(`Invalid register presence flag ${present}`);
+    const timestamp = readTimestamp(r);
+    return new LWWRegister(undefined, {}, { timestamp, value: readJsonValue(r) });
+  }
+
+  /** @internal */
+  static stateFromJSON(json: unknown): LWWRegister {
+    if (json === null) return new LWWRegister();
+    const fields = expect.object(json, 'lww-register');
+    return new LWWRegister(undefined, {}, { timestamp: timestampFromJSON(fields['timestamp']), value: expect.json(fields['value'], 'register value') });
+  }
+}
