@@ -1,0 +1,64 @@
+import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
+
+/** Thrown when a key is looked up on a partitioner that has no members. */
+export class EmptyRingError extends LatticeError {
+  constructor(message = 'Cannot look up a key: the ring has no members', options?: LatticeErrorOptions) {
+    super('ERR_EMPTY_RING', message, options);
+  }
+}
+
+/** Thrown when a member is added whose id is already a member. */
+export class DuplicateMemberError extends LatticeError {
+  /** The id that is already a member. */
+  readonly node: string;
+  constructor(node: string, options?: LatticeErrorOptions) {
+    super('ERR_DUPLICATE_MEMBER', `Node "${node}" is already a member`, options);
+    this.node = node;
+  }
+}
+
+/** Thrown when an operation names a node that is not a member. */
+export class UnknownMemberError extends LatticeError {
+  /** The id that is not a member. */
+  readonly node: string;
+  constructor(node: string, options?: LatticeErrorOptions) {
+    super('ERR_UNKNOWN_MEMBER', `Node "${node}" is not a member`, options);
+    this.node = node;
+  }
+}
+
+/** Thrown when a weight is not a finite number greater than zero. */
+export class InvalidWeightError extends LatticeError {
+  /** The rejected weight. */
+  readonly weight: unknown;
+  constructor(node: string, weight: unknown, options?: LatticeErrorOptions) {
+    super('ERR_INVALID_WEIGHT', `Weight of node "${node}" must be a finite number > 0, got ${String(weight)}`, options);
+    this.weight = weight;
+  }
+}
+
+/**
+ * Thrown when more distinct nodes (or distinct failure zones) are asked for than the
+ * membership has.
+ */
+export class NotEnoughMembersError extends LatticeError {
+  /** How many were asked for. */
+  readonly requested: number;
+  /** How many distinct nodes (or zones) there are. */
+  readonly available: number;
+  constructor(requested: number, available: number, what = 'nodes', options?: LatticeErrorOptions) {
+    super('ERR_NOT_ENOUGH_MEMBERS', `Asked for ${requested} distinct ${what}, but only ${available} exist`, options);
+    this.requested = requested;
+    this.available = available;
+  }
+}
+
+/**
+ * Thrown when an algorithm cannot perform a membership change by construction, such as
+ * removing a node other than the last one from a jump consistent hash.
+ */
+export class UnsupportedOperationError extends LatticeError {
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super('ERR_UNSUPPORTED_OPERATION', message, options);
+  }
+}
