@@ -1,4 +1,5 @@
 import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
+import type { HlcTimestamp } from './hlc.js';
 
 /**
  * Thrown by `HybridLogicalClock.update` when a remote timestamp is further ahead of the local
@@ -49,9 +50,19 @@ export class WallClockRangeError extends LatticeError {
   }
 }
 
-/** Thrown when a read-your-writes check gives up because the replica has not caught up with the session token. */
+/**
+ * Thrown (as a rejection of `AppliedWatermark.waitFor`) when a replica has not applied the
+ * writes a client's session token requires within the time allowed; the client can retry or
+ * read from another replica.
+ */
 export class NotCaughtUpError extends LatticeError {
-  constructor(message: string, options?: LatticeErrorOptions) {
+  /** What the session token asked for. */
+  readonly required: HlcTimestamp;
+  /** What the replica had applied when it gave up (undefined: nothing). */
+  readonly applied: HlcTimestamp | undefined;
+  constructor(message: string, required: HlcTimestamp, applied: HlcTimestamp | undefined, options?: LatticeErrorOptions) {
     super('ERR_NOT_CAUGHT_UP', message, options);
+    this.required = required;
+    this.applied = applied;
   }
 }

@@ -38,3 +38,19 @@ export {
   type VectorClockPrunePolicy,
   VersionVector,
 } from './vector-clock.js';
+export {
+  type Dot,
+  DottedVersionVector,
+  DottedVersionVectorSet,
+  type DottedVersionVectorSetJson,
+  type Sibling,
+} from './dotted-version-vector.js';
+export { MatrixClock, type MatrixClockJson } from './matrix-clock.js';
+export {
+  AppliedWatermark,
+  type CatchUpStatus,
+  ClientSession,
+  parseSessionToken,
+  type WaitForOptions,
+} from './read-your-writes.js';
+export { checkShivizLog, SHIVIZ_REGEX, ShivizLog, type ShivizLogOptions, ShivizProcess } from './shiviz.js';
