@@ -1,0 +1,210 @@
+import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
+import type { Crdt } from '../crdt.js';
+import { DotContext } from '../dot-context.js';
+
+/** One logged delta: the `seq`-th delta committed at `origin`. */
+export interface DeltaEntry<C extends Crdt> {
+  readonly origin: NodeId;
+  readonly seq: number;
+  readonly delta: C;
+}
+
+/**
+ * The messages of the anti-entropy protocol.
+ * - `digest`: the sender's version vector of deltas (`have`); the receiver answers with what the
+ *   sender lacks, and (unless `reply` is set) with its own digest if it lacks something itself.
+ * - `deltas`: logged deltas, each identified by `(origin, seq)` so duplicates are ignored.
+ * - `state`: the full state and the vector it covers, sent when the deltas a peer lacks are no
+ *   longer all in the log (a long-offline peer, or a log pruned to its bound).
+ */
+export type SyncMessage<C extends Crdt> =
+  | { readonly type: 'digest'; readonly have: DotContext; readonly reply: boolean }
+  | { readonly type: 'deltas'; readonly entries: readonly DeltaEntry<C>[] }
+  | { readonly type: 'state'; readonly have: DotContext; readonly state: C };
+
+/** A message the core wants sent. */
+export interface Outgoing<C extends Crdt> {
+  readonly to: NodeId;
+  readonly message: SyncMessage<C>;
+}
+
+/** Options of {@link SyncProtocol}. */
+export interface SyncProtocolOptions<C extends Crdt> {
+  /** The id deltas committed here are logged under. Default: the replica's `node`. */
+  origin?: NodeId;
+  /** The replica to keep in sync; mutated in place by joins. */
+  replica: C;
+  /** Peers to push deltas to and send digests to. More are learnt from incoming messages. */
+  peers?: Iterable<NodeId>;
+  /** Most deltas kept for forwarding; older ones are pruned and lagging peers get the full state. Default 4,096. */
+  maxLogEntries?: number;
+  /** Most deltas in one `deltas` message. Default 256. */
+  maxDeltasPerMessage?: number;
+}
+
+/** What {@link SyncProtocol.handle} returns. */
+export interface HandleResult<C extends Crdt> {
+  /** Messages to send. */
+  readonly outgoing: Outgoing<C>[];
+  /** True if the replica learnt something new. */
+  readonly changed: boolean;
+}
+
+/**
+ * The deterministic core of delta-state anti-entropy: no I/O, no time. Every delta committed
+ * anywhere is named `(origin, seq)`; replicas keep a version vector of the deltas they have
+ * joined (a {@link DotContext}, so deltas that arrive with gaps are remembered exactly) and a
+ * bounded log of deltas. A digest carries the vector; the receiver sends back exactly the logged
+ * deltas the sender lacks, or its full state when the log no longer holds them all.
+ *
+ * Duplicated, reordered or dropped messages are harmless: joins are idempotent and commutative,
+ * duplicates are recognised by `(origin, seq)`, and the next digest round resends what was lost.
+ *
+ * Each origin must be unique for the lifetime of the deltas it produced: a replica restarted
+ * without its state must use a new origin.
+ *
+ * @example
+ * ```ts
+ * const a = new SyncProtocol({ replica: new GCounter('a'), peers: ['b'] });
+ * const b = new SyncProtocol({ replica: new GCounter('b'), peers: ['a'] });
+ * const pushes = a.commit(a.replica.increment(2));           // [{ to: 'b', message: deltas }]
+ * for (const { message } of pushes) b.handle('a', message);   // b.replica.value() === 2
+ * ```
+ */
+export class SyncProtocol<C extends Crdt> {
+  /** The replica, mutated in place. */
+  readonly replica: C;
+  /** The id local deltas are logged under. */
+  readonly origin: NodeId;
+  /** The deltas joined into the replica, as `(origin, seq)` dots. */
+  readonly have = new DotContext();
+  readonly #peers = new Set<NodeId>();
+  readonly #log = new Map<NodeId, Map<number, C>>();
+  readonly #order: [NodeId, number][] = [];
+  #orderHead = 0;
+  readonly #maxLogEntries: number;
+  readonly #maxDeltasPerMessage: number;
+
+  constructor(options: SyncProtocolOptions<C>) {
+    const origin = options.origin ?? (options.replica as { node?: NodeId }).node;
+    if (origin === undefined) throw new InvalidArgumentError('SyncProtocol needs an origin (or a replica created with a node id)');
+    assertNodeId(origin, 'origin');
+    this.origin = origin;
+    this.replica = options.replica;
+    this.#maxLogEntries = positive(options.maxLogEntries ?? 4096, 'maxLogEntries');
+    this.#maxDeltasPerMessage = positive(options.maxDeltasPerMessage ?? 256, 'maxDeltasPerMessage');
+    for (const peer of options.peers ?? []) this.addPeer(peer);
+  }
+
+  /** The known peers. */
+  get peers(): NodeId[] {
+    return [...this.#peers];
+  }
+
+  addPeer(peer: NodeId): void {
+    assertNodeId(peer, 'peer');
+    if (peer !== this.origin) this.#peers.add(peer);
+  }
+
+  removePeer(peer: NodeId): void {
+    this.#peers.delete(peer);
+  }
+
+  /** Number of deltas held in the log. */
+  get logSize(): number {
+    return this.#order.length - this.#orderHead;
+  }
+
+  /**
+   * Records a delta that a mutator already applied to the replica, and returns pushes of it to
+   * every peer (sending them is an optimisation: digests repair whatever is lost).
+   */
+  commit(delta: C): Outgoing<C>[] {
+    const seq = this.have.next(this.origin).counter;
+    this.#remember(this.origin, seq, delta);
+    const entries = [{ origin: this.origin, seq, delta }];
+    return this.peers.map((to) => ({ to, message: { type: 'deltas', entries } }));
+  }
+
+  /** A digest for every peer: call it periodically (the anti-entropy round). */
+  tick(): Outgoing<C>[] {
+    return this.peers.map((to) => this.digestFor(to));
+  }
+
+  /** A digest for one peer. */
+  digestFor(to: NodeId, reply = false): Outgoing<C> {
+    return { to, message: { type: 'digest', have: this.have.clone(), reply } };
+  }
+
+  /** Handles one message from `from`; returns the messages to send back. */
+  handle(from: NodeId, message: SyncMessage<C>): HandleResult<C> {
+    if (from !== this.origin && !this.#peers.has(from)) this.addPeer(from);
+    switch (message.type) {
+      case 'digest': {
+        const outgoing = this.#answer(from, message.have);
+        if (!message.reply && !this.have.includes(message.have)) outgoing.push(this.digestFor(from, true));
+        return { outgoing, changed: false };
+      }
+      case 'deltas': {
+        let changed = false;
+        for (const { origin, seq, delta } of message.entries) {
+          if (this.have.has(origin, seq)) continue;
+          this.replica.join(delta);
+          this.have.add(origin, seq);
+          this.#remember(origin, seq, delta);
+          changed = true;
+        }
+        return { outgoing: [], changed };
+      }
+      case 'state': {
+        if (this.have.includes(message.have)) return { outgoing: [], changed: false };
+        this.replica.join(message.state);
+        this.have.join(message.have);
+        return { outgoing: [], changed: true };
+      }
+    }
+  }
+
+  #answer(to: NodeId, theirs: DotContext): Outgoing<C>[] {
+    const missing = this.have.missingFrom(theirs, this.#maxLogEntries);
+    if (missing === undefined) return [this.#state(to)];
+    if (missing.length === 0) return [];
+    const entries: DeltaEntry<C>[] = [];
+    for (const { node, counter } of missing) {
+      const delta = this.#log.get(node)?.get(counter);
+      if (delta === undefined) return [this.#state(to)];
+      entries.push({ origin: node, seq: counter, delta });
+    }
+    const outgoing: Outgoing<C>[] = [];
+    for (let i = 0; i < entries.length; i += this.#maxDeltasPerMessage) {
+      outgoing.push({ to, message: { type: 'deltas', entries: entries.slice(i, i + this.#maxDeltasPerMessage) } });
+    }
+    return outgoing;
+  }
+
+  #state(to: NodeId): Outgoing<C> {
+    return { to, message: { type: 'state', have: this.have.clone(), state: this.replica.clone() } };
+  }
+
+  #remember(origin: NodeId, seq: number, delta: C): void {
+    let deltas = this.#log.get(origin);
+    if (deltas === undefined) this.#log.set(origin, (deltas = new Map()));
+    deltas.set(seq, delta);
+    this.#order.push([origin, seq]);
+    while (this.#order.length - this.#orderHead > this.#maxLogEntries) {
+      const [oldOrigin, oldSeq] = this.#order[this.#orderHead++]!;
+      const old = this.#log.get(oldOrigin);
+      old?.delete(oldSeq);
+      if (old?.size === 0) this.#log.delete(oldOrigin);
+    }
+    if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
+      this.#order.splice(0, this.#orderHead);
+      this.#orderHead = 0;
+    }
+  }
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
