@@ -1,0 +1,16 @@
+import { check, registerModel } from '@lattice/linearizability';
+import { runRegister } from '../test/support/register-run.js';
+const seed = Number(process.argv[2] ?? 22);
+const r = await runRegister(seed);
+const res = check(registerModel, r.history);
+console.log(res.verdict);
+const ce = res.counterexample!;
+const d = (o: any) => `p${o.process} ${JSON.stringify(o.input)} -> ${JSON.stringify(o.output)} [${o.call.toFixed(3)}, ${o.return?.toFixed(3)}]`;
+console.log('state', ce.state);
+console.log('prefix tail', ce.prefixOperations.slice(-5).map(d).join('\n'));
+console.log('unplaced', ce.unplacedOperations.map(d).join('\n'));
+const sorted = [...r.history].sort((a,b)=>a.call-b.call);
+const fail = ce.unplacedOperations[0]!;
+console.log('--- ops around');
+for (const o of sorted) if (o.call < (fail.return ?? 1e9) + 50 && (o.return ?? 1e9) > fail.call - 150) console.log(d(o));
+console.log(r.log().filter(l => { const t = Number(l.trim().split(' ')[0]); return t < 66 && !/ send | recv /.test(l); }).join('\n'));

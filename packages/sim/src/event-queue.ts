@@ -1,0 +1,104 @@
+/** One scheduled callback of the {@link EventQueue}. */
+export interface ScheduledEvent {
+  /** Virtual time (ms) at which it runs. */
+  readonly time: number;
+  /** Tie-breaker: events at the same time run in the order they were scheduled. */
+  readonly seq: number;
+  /** What runs. */
+  readonly run: () => void;
+  /** Set by {@link EventQueue.cancel}; a cancelled event is skipped when it comes up. */
+  cancelled: boolean;
+}
+
+/**
+ * The one queue that drives a simulation: a binary min-heap ordered by (virtual time,
+ * sequence number), so the order of events is a pure function of what was scheduled and when.
+ * Cancellation is lazy (the event is flagged and skipped), which keeps cancel O(1).
+ */
+export class EventQueue {
+  readonly #heap: ScheduledEvent[] = [];
+  #seq = 0;
+  #live = 0;
+
+  /** Events scheduled and neither run nor cancelled. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Schedules `run` at virtual time `time`. */
+  push(time: number, run: () => void): ScheduledEvent {
+    const event: ScheduledEvent = { time, seq: this.#seq++, run, cancelled: false };
+    const heap = this.#heap;
+    let index = heap.length;
+    heap.push(event);
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (parent.time < time || (parent.time === time && parent.seq < event.seq)) break;
+      heap[index] = parent;
+      index = parentIndex;
+    }
+    heap[index] = event;
+    this.#live++;
+    return event;
+  }
+
+  /** Cancels a scheduled event; a no-op if it already ran or was cancelled. */
+  cancel(event: ScheduledEvent): void {
+    if (event.cancelled) return;
+    event.cancelled = true;
+    this.#live--;
+  }
+
+  /** Time of the next live event, or undefined when none is left. */
+  peekTime(): number | undefined {
+    this.#dropCancelled();
+    return this.#heap[0]?.time;
+  }
+
+  /** Removes and returns the next live event. */
+  pop(): ScheduledEvent | undefined {
+    this.#dropCancelled();
+    const top = this.#removeTop();
+    if (top !== undefined) {
+      // Marking it cancelled makes a later cancel() of a fired timer a no-op.
+      top.cancelled = true;
+      this.#live--;
+    }
+    return top;
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#removeTop();
+  }
+
+  #removeTop(): ScheduledEvent | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    if (top === undefined) return undefined;
+    const last = heap.pop()!;
+    const length = heap.length;
+    if (length > 0) {
+      let index = 0;
+      for (;;) {
+        const left = 2 * index + 1;
+        if (left >= length) break;
+        const right = left + 1;
+        let child = left;
+        let candidate = heap[left]!;
+        if (right < length) {
+          const other = heap[right]!;
+          if (other.time < candidate.time || (other.time === candidate.time && other.seq < candidate.seq)) {
+            child = right;
+            candidate = other;
+          }
+        }
+        if (last.time < candidate.time || (last.time === candidate.time && last.seq < candidate.seq)) break;
+        heap[index] = candidate;
+        index = child;
+      }
+      heap[index] = last;
+    }
+    return top;
+  }
+}
