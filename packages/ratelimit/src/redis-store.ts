@@ -1,0 +1,231 @@
+import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
+import { type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
+import { StoreReplyError, StoreUnavailableError } from './errors.js';
+import { RATE_LIMIT_SCRIPT } from './lua.js';
+import { MemoryStore } from './memory-store.js';
+import { type RedisAdapter, redisAdapter } from './redis-adapter.js';
+import type { Store } from './store.js';
+
+/**
+ * What a {@link RedisStore} does when Redis fails or exceeds `timeoutMs`:
+ * - `'throw'` (default): the call rejects with a `StoreUnavailableError`.
+ * - `'open'`: the request is allowed (remaining = limit − cost); availability over protection.
+ * - `'closed'`: the request is refused with `retryAfter = closedRetryAfterMs`; protection over availability.
+ * - `'insurance'`: the decision is made by an in-process store (`insurance`, default a new
+ *   `MemoryStore`), so each process limits on its own until Redis answers again.
+ *
+ * With every policy but `'throw'`, the error is passed to `onError` (required then), so a
+ * failure is never silent.
+ */
+export type RedisFailurePolicy = 'throw' | 'open' | 'closed' | 'insurance';
+
+/** What `onError` learns about a failed decision. */
+export interface StoreErrorContext {
+  readonly action: StoreAction;
+  readonly key: string;
+  readonly policy: RedisFailurePolicy;
+}
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** An `ioredis` client (`Redis` or `Cluster`) or a `redis` (node-redis) client; or pass `adapter`. */
+  client?: unknown;
+  /** A {@link RedisAdapter} for any other client (or to count or wrap commands). */
+  adapter?: RedisAdapter;
+  /** Prefix of every key (no braces). Default `'rl:'`. Keys are `prefix{userKey}:limitName`. */
+  prefix?: string;
+  /** Longest a decision may take before the failure policy applies, in ms; 0 disables. Default 1000. */
+  timeoutMs?: number;
+  /** See {@link RedisFailurePolicy}. Default `'throw'`. */
+  failure?: RedisFailurePolicy;
+  /** Called with every error the policy absorbs. Required unless `failure` is `'throw'`. */
+  onError?: (error: StoreUnavailableError, context: StoreErrorContext) => void;
+  /** The store used while Redis fails, with `failure: 'insurance'`. Default a new `MemoryStore`. */
+  insurance?: Store;
+  /** `retryAfter` of refusals under `failure: 'closed'`, in ms. Default 1000. */
+  closedRetryAfterMs?: number;
+  /** Timers for `timeoutMs`. Default `systemTimers`. */
+  timers?: Timers;
+  /** Clock for the results of the `'open'`/`'closed'` policies (Redis's `TIME` is used otherwise). Default `systemClock`. */
+  clock?: Clock;
+}
+
+/** Counters of a {@link RedisStore}. */
+export interface RedisStoreStats {
+  /** Commands sent (EVALSHA plus EVAL fallbacks): the round trips. */
+  roundTrips: number;
+  /** Decisions answered by Redis. */
+  decisions: number;
+  /** `NOSCRIPT` replies that made the store fall back to `EVAL`. */
+  scriptReloads: number;
+  /** Decisions handled by the failure policy. */
+  failures: number;
+}
+
+/**
+ * A store in Redis. Each decision is one Lua script run with one `EVALSHA` (falling back to
+ * `EVAL` when the server answers `NOSCRIPT`, e.g. after a restart); the script takes its time
+ * from Redis `TIME`, sets a TTL on every key it writes, and keeps the keys of one user key under
+ * one hash tag, so it is safe on Redis Cluster. Works with `ioredis` and `redis` (node-redis).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const store = new RedisStore({ client: new Redis(), failure: 'insurance', onError: (e) => log.warn(e) });
+ * const limiter = new SlidingWindowCounter({ store, limit: 100, windowMs: 60_000 });
+ * const { allowed } = await limiter.consume(`ip:${ip}`);
+ * ```
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly #adapter: RedisAdapter;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #policy: RedisFailurePolicy;
+  readonly #onError: ((error: StoreUnavailableError, context: StoreErrorContext) => void) | undefined;
+  readonly #insurance: Store | undefined;
+  readonly #closedRetryAfterMs: number;
+  readonly #timers: Timers;
+  readonly #clock: Clock;
+  #sha: string | undefined;
+  #shaPromise: Promise<string> | undefined;
+  readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
+
+  constructor(options: RedisStoreOptions) {
+    if ((options.adapter === undefined) === (options.client === undefined)) throw new InvalidArgumentError('RedisStore needs exactly one of client and adapter');
+    this.#adapter = options.adapter ?? redisAdapter(options.client);
+    this.#prefix = options.prefix ?? 'rl:';
+    if (/[{}]/.test(this.#prefix)) throw new InvalidArgumentError(`prefix must not contain braces (they are the hash tag), got "${this.#prefix}"`);
+    this.#timeoutMs = options.timeoutMs ?? 1000;
+    if (!(this.#timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be >= 0, got ${this.#timeoutMs}`);
+    this.#policy = options.failure ?? 'throw';
+    if (!['throw', 'open', 'closed', 'insurance'].includes(this.#policy)) throw new InvalidArgumentError(`Unknown failure policy "${this.#policy}"`);
+    this.#onError = options.onError;
+    if (this.#policy !== 'throw' && this.#onError === undefined) {
+      throw new InvalidArgumentError(`failure: '${this.#policy}' needs an onError hook, so Redis errors are never silent`);
+    }
+    this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
+    this.#insurance = this.#policy === 'insurance' ? (options.insurance ?? new MemoryStore({ clock: this.#clock })) : undefined;
+    this.#closedRetryAfterMs = options.closedRetryAfterMs ?? 1000;
+  }
+
+  /** Round trips, decisions, script reloads and failures so far. */
+  get stats(): RedisStoreStats {
+    return { ...this.#stats };
+  }
+
+  /** The Redis key that holds `key` under the limit named `name`. */
+  redisKey(key: string, name: string): string {
+    return this.#prefix + '{' + key + '}:' + name;
+  }
+
+  apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): Promise<number[]> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [action, amount, arg];
+    for (const spec of specs) {
+      keys.push(this.#prefix + '{' + key + '}:' + spec.name);
+      args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
+    }
+    const sha = this.#sha;
+    const call = sha === undefined ? this.#loadSha().then((loaded) => this.#run(loaded, keys, args)) : this.#run(sha, keys, args);
+    return this.#withTimeout(call).then(
+      (reply) => this.#check(reply, specs.length),
+      (cause: unknown) => this.#fail(cause, action, key, specs, amount, arg),
+    );
+  }
+
+  #loadSha(): Promise<string> {
+    this.#shaPromise ??= sha1Hex(RATE_LIMIT_SCRIPT).then((sha) => {
+      this.#sha = sha;
+      return sha;
+    });
+    return this.#shaPromise;
+  }
+
+  #run(sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    this.#stats.roundTrips++;
+    return this.#adapter.evalsha(sha, keys, args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      this.#stats.scriptReloads++;
+      this.#stats.roundTrips++;
+      return this.#adapter.eval(RATE_LIMIT_SCRIPT, keys, args);
+    });
+  }
+
+  #withTimeout(call: Promise<unknown>): Promise<unknown> {
+    if (this.#timeoutMs === 0 || !Number.isFinite(this.#timeoutMs)) return call;
+    return new Promise((resolve, reject) => {
+      const timer = this.#timers.setTimeout(() => reject(new TimeoutError(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      call.then(
+        (value) => {
+          this.#timers.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#timers.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #check(reply: unknown, count: number): number[] {
+    if (!Array.isArray(reply) || reply.length !== count * RESULT_STRIDE + 1) {
+      throw new StoreReplyError(`Unexpected reply from the rate-limit script: ${JSON.stringify(reply)?.slice(0, 200)}`);
+    }
+    for (let i = 0; i < reply.length; i++) {
+      const value = reply[i];
+      if (typeof value !== 'number') reply[i] = Number(value);
+    }
+    this.#stats.decisions++;
+    return reply as number[];
+  }
+
+  #fail(cause: unknown, action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): number[] | Promise<number[]> {
+    const error = new StoreUnavailableError(`Redis could not decide for key "${key}": ${describe(cause)}`, { cause });
+    if (this.#policy === 'throw') throw error;
+    this.#stats.failures++;
+    try {
+      this.#onError?.(error, { action, key, policy: this.#policy });
+    } catch {
+      // The hook is the end of the reporting chain; a throwing hook must not change the decision.
+    }
+    if (this.#policy === 'insurance') return this.#insurance!.apply(action, key, specs, amount, arg);
+    const now = Math.floor(this.#clock.now());
+    const open = this.#policy === 'open';
+    const out = new Array<number>(specs.length * RESULT_STRIDE + 1).fill(0);
+    specs.forEach((spec, i) => {
+      const o = i * RESULT_STRIDE;
+      out[o] = open ? 1 : 0;
+      out[o + 1] = open ? Math.max(0, spec.p1 - (action === StoreAction.Consume ? amount : 0)) : 0;
+      out[o + 2] = open ? now : now + this.#closedRetryAfterMs;
+      out[o + 3] = open ? 0 : this.#closedRetryAfterMs;
+    });
+    out[specs.length * RESULT_STRIDE] = now;
+    return out;
+  }
+
+  /** Does nothing to the client, which belongs to the caller; closes the insurance store it created. */
+  async close(): Promise<void> {
+    await this.#insurance?.close();
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes('NOSCRIPT');
+}
+
+function describe(cause: unknown): string {
+  const message = (cause as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(cause);
+}
+
+/** SHA-1 in hex through WebCrypto (Node 20+, browsers, workers): the script's `EVALSHA` id. */
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}

@@ -1,0 +1,28 @@
+import type { LimitSpec, StoreAction } from './algorithms.js';
+
+/**
+ * The one contract every store implements. A store holds the state of each key and applies an
+ * algorithm's state transition to it atomically; the algorithms themselves are fixed
+ * (`algorithms.ts`, ported to Lua for Redis), so every store decides exactly alike.
+ *
+ * `apply` works on one or more limits at once, for the same user key. For `StoreAction.Consume`
+ * it is all-or-nothing: the request is consumed from every limit only if every limit allows it;
+ * otherwise nothing changes (limits that would have allowed report their state as a peek).
+ * Other actions apply to each limit.
+ *
+ * The result holds {@link RESULT_STRIDE} numbers per limit, in order: allowed (1/0), remaining,
+ * resetAt (epoch ms, the store's clock), retryAfter (ms), delay (ms, shaping queue only), ttl (ms);
+ * then one last number, the store's time (epoch ms) the decision was made at.
+ */
+export interface Store {
+  /** A short name for diagnostics (`memory`, `redis`). */
+  readonly kind: string;
+  /**
+   * Applies `action` to `key` under each limit of `specs`. `amount` is the cost (consume, peek),
+   * the points (penalty, reward) or the duration in ms (block); `arg` is the lease id of
+   * concurrency actions and 0 otherwise. May return synchronously.
+   */
+  apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): number[] | Promise<number[]>;
+  /** Releases what the store owns (the memory store's map; a Redis store never closes the user's client). */
+  close(): Promise<void>;
+}
