@@ -40,7 +40,9 @@ const causalCounterKind: CausalKind<Store, CausalCounter> = {
 /**
  * A counter that can be reset and nested in an {@link ORMap} (a PN-Counter cannot: it has no
  * dots). Each node keeps one dot carrying its running contribution; an increment replaces it.
- * `reset()` zeroes the contributions observed here; increments concurrent with it survive.
+ * `reset()` zeroes the contributions observed here. Because a node's dot carries its running
+ * total, an increment concurrent with a reset re-asserts that node's whole total (as in the
+ * causal counter of Almeida et al.); a reset that has observed every dot clears the counter.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 import { type Codec, DecodeError, isLatticeError } from '@lattice/core';
 import { Reader, Writer } from './binary.js';
-import { type CausalCrdt, type CausalKind } from './causal.js';
+import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
 import { type Crdt, type CrdtTypeDescriptor, describeType, sameType } from './crdt.js';
 import { DotContext } from './dot-context.js';

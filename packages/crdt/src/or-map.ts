@@ -105,8 +105,8 @@ export class ORMap<K extends Key, C extends AnyCausalCrdt> extends CausalCrdt<Ma
   readonly valueKind: CausalKind<StoreOf<C>, C>;
 
   /** The dot-store kind of OR-Maps with values of kind `valueKind` (to nest maps in maps). */
-  static kindOf<C2 extends AnyCausalCrdt>(valueKind: CausalKind<StoreOf<C2>, C2>): CausalKind<Map<Key, StoreOf<C2>>, ORMap<Key, C2>> {
-    return mapKind(valueKind) as unknown as CausalKind<Map<Key, StoreOf<C2>>, ORMap<Key, C2>>;
+  static kindOf<C2 extends AnyCausalCrdt, K2 extends Key = Key>(valueKind: CausalKind<StoreOf<C2>, C2>): CausalKind<Map<K2, StoreOf<C2>>, ORMap<K2, C2>> {
+    return mapKind(valueKind) as unknown as CausalKind<Map<K2, StoreOf<C2>>, ORMap<K2, C2>>;
   }
 
   /**

@@ -71,7 +71,7 @@ describe('CrdtSync', () => {
   it('lets a replica that was offline catch up, by deltas or by full state', async () => {
     const spec = specs.find((s) => s.name === 'ORSet')!;
     const { clock, network, syncs } = await cluster(spec, 7, { maxLogEntries: 8 });
-    const [a, b, c, d] = syncs as [CrdtSync<ORSet>, CrdtSync<ORSet>, CrdtSync<ORSet>, CrdtSync<ORSet>];
+    const [a, b, c, d] = syncs as unknown as [CrdtSync<ORSet>, CrdtSync<ORSet>, CrdtSync<ORSet>, CrdtSync<ORSet>];
     network.isolate('d');
     for (let i = 0; i < 30; i++) [a, b, c][i % 3]!.update((set) => set.add(`item-${i}`));
     await clock.advanceAsync(500);
