@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { EmptyRingError, UnknownMemberError } from './errors.js';
-import { type Key, KeyHasher, xxh32 } from './hash-function.js';
+import { type Key, type KeyHasher, xxh32 } from './hash-function.js';
 import type { Member, MemberInput } from './member.js';
 import { type MovedRange, type Movement, MovementBuilder } from './movement.js';
 import type { Algorithm, LookupNOptions, Partitioner, Snapshot } from './partitioner.js';

@@ -30,33 +30,20 @@ export function memberPoints(fn: HashFunction, scratch: Utf8Scratch, id: NodeId,
 }
 
 /**
- * Consistent hashing on a ring with virtual nodes and weights. A member of weight `w` owns
- * `round(vnodes × w)` points (at least one) at `hash("<id>-<i>")`; a key belongs to the
- * first point at or after `hash(key)`. The placement depends only on the set of members,
- * never on the order they were added, and a membership change moves only the keys it must
- * (to or from the changed member), reported exactly as hash ranges.
- *
- * @example
- * ```ts
- * import { HashRing } from '@lattice/hashring';
- * const ring = new HashRing({ members: ['cache-a', 'cache-b', { id: 'cache-c', weight: 2 }] });
- * ring.lookup('user:42');          // e.g. 'cache-c'
- * ring.lookupN('user:42', 2);      // two distinct replicas
- * const moved = ring.add('cache-d');
- * moved.fraction;                  // ≈ 0.2 of the keys now belong to cache-d
- * ```
+ * A ring whose members own `round(vnodes × weight)` points each at `hash("<id>-<i>")`,
+ * ranked by id: the machinery {@link HashRing}, {@link MultiProbeHash} and
+ * {@link BoundedLoadRing} share.
  */
-export class HashRing extends ContinuumPartitioner {
-  readonly algorithm = 'ring' as const;
+export abstract class VirtualNodeRing extends ContinuumPartitioner {
   /** Points per unit of weight. */
   readonly vnodes: number;
   private readonly scratch = new Utf8Scratch();
   private ids: NodeId[] = [];
   private readonly entries = new Map<NodeId, { member: Member; points: Uint32Array }>();
 
-  constructor(options: HashRingOptions = {}) {
+  protected constructor(options: HashRingOptions, defaultVnodes: number) {
     super(new KeyHasher(resolveHash(options.hash, 'xxh32')));
-    this.vnodes = positiveInteger('vnodes', options.vnodes ?? 160, 1 << 20);
+    this.vnodes = positiveInteger('vnodes', options.vnodes ?? defaultVnodes, 1 << 20);
     const members = (options.members ?? []).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
@@ -118,5 +105,31 @@ export class HashRing extends ContinuumPartitioner {
 
   protected params(): Record<string, number | string | boolean> {
     return { vnodes: this.vnodes };
+  }
+}
+
+
+/**
+ * Consistent hashing on a ring with virtual nodes and weights. A member of weight `w` owns
+ * `round(vnodes × w)` points (at least one) at `hash("<id>-<i>")`; a key belongs to the
+ * first point at or after `hash(key)`. The placement depends only on the set of members,
+ * never on the order they were added, and a membership change moves only the keys it must
+ * (to or from the changed member), reported exactly as hash ranges.
+ *
+ * @example
+ * ```ts
+ * import { HashRing } from '@lattice/hashring';
+ * const ring = new HashRing({ members: ['cache-a', 'cache-b', { id: 'cache-c', weight: 2 }] });
+ * ring.lookup('user:42');          // e.g. 'cache-c'
+ * ring.lookupN('user:42', 2);      // two distinct replicas
+ * const moved = ring.add('cache-d');
+ * moved.fraction;                  // ≈ 0.2 of the keys now belong to cache-d
+ * ```
+ */
+export class HashRing extends VirtualNodeRing {
+  readonly algorithm = 'ring' as const;
+
+  constructor(options: HashRingOptions = {}) {
+    super(options, 160);
   }
 }
