@@ -102,7 +102,7 @@ function put(out: number[], o: number, allowed: boolean, remaining: number, rese
   out[o + 2] = resetAt;
   out[o + 3] = retryAfter;
   out[o + 4] = delay;
-  out[o + 5] = ttl < 1 ? 1 : ttl;
+  out[o + 5] = Math.max(ttl , 1);
 }
 
 // Token bucket: S = tokens * I, refilled by R per ms up to C * I. State [S, last].
@@ -116,7 +116,7 @@ function tokenBucket(spec: LimitSpec, st: readonly number[] | undefined, now: nu
     s = st[0]!;
     last = st[1]!;
   }
-  const t = now > last ? now : last;
+  const t = Math.max(now , last);
   s = Math.min(full, s + (t - last) * rate);
   let after = s;
   let ok = true;
@@ -152,7 +152,7 @@ function leakyBucket(spec: LimitSpec, st: readonly number[] | undefined, now: nu
     level = st[0]!;
     last = st[1]!;
   }
-  const t = now > last ? now : last;
+  const t = Math.max(now , last);
   level = Math.max(0, level - (t - last) * rate);
   let after = level;
   let ok = true;
@@ -243,7 +243,7 @@ function fixedWindow(spec: LimitSpec, st: readonly number[] | undefined, now: nu
     write = true;
   }
   const resetAt = w + size;
-  put(out, o, ok, limit - after > 0 ? limit - after : 0, resetAt, ok ? 0 : resetAt - now, 0, resetAt - now);
+  put(out, o, ok, Math.max(limit - after , 0), resetAt, ok ? 0 : resetAt - now, 0, resetAt - now);
   return write ? [w, after] : undefined;
 }
 
@@ -305,7 +305,7 @@ function slidingLog(spec: LimitSpec, st: readonly number[] | undefined, now: num
     }
   }
   const resetAt = log.length > 0 ? log[log.length - 2]! + size : t;
-  put(out, o, ok, limit - after > 0 ? limit - after : 0, resetAt, retryAfter, 0, resetAt - now);
+  put(out, o, ok, Math.max(limit - after , 0), resetAt, retryAfter, 0, resetAt - now);
   return write ? log : undefined;
 }
 
@@ -427,6 +427,6 @@ function concurrency(spec: LimitSpec, st: readonly number[] | undefined, now: nu
       }
     }
   }
-  put(out, o, ok, limit - after > 0 ? limit - after : 0, resetAt, retryAfter, 0, resetAt - now);
+  put(out, o, ok, Math.max(limit - after , 0), resetAt, retryAfter, 0, resetAt - now);
   return write ? leases : undefined;
 }

@@ -1,5 +1,5 @@
 import { type Clock, InvalidArgumentError, sleep, systemClock, systemTimers, type Timers } from '@lattice/core';
-import { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
+import { AlgorithmId, type LimitSpec, StoreAction } from './algorithms.js';
 import { CostExceedsLimitError, InvalidCostError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
@@ -191,7 +191,7 @@ export abstract class RateLimiter {
         return r.allowed ? { done: true, value: r } : { done: false, retryAfter: r.retryAfter };
       },
       options,
-      (r) => void this.reward(key, cost).catch(() => undefined),
+      (_r) => void this.reward(key, cost).catch(() => undefined),
     );
     if (result.delay > 0) await sleep(this.#timers, result.delay, options);
     return result;

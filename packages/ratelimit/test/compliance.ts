@@ -3,7 +3,7 @@
  * against the reference models under random sequences (fast-check), the all-or-nothing
  * composite, blocks, penalties, rewards, resets, leases, and a clock that goes backwards.
  */
-import { ManualClock } from '@lattice/core/testing';
+import type { ManualClock } from '@lattice/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,0 +1,230 @@
+/**
+ * The Redis store with its production script (time from Redis TIME) against a real
+ * redis-server: both client libraries, one round trip per decision, NOSCRIPT recovery, TTLs,
+ * hash tags, and every failure policy.
+ */
+import { isLatticeError } from '@lattice/core';
+import { ManualClock } from '@lattice/core/testing';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CompositeLimiter,
+  FixedWindow,
+  ioredisAdapter,
+  LeakyBucket,
+  MemoryStore,
+  type RedisAdapter,
+  RedisStore,
+  SlidingWindowCounter,
+  SlidingWindowLog,
+  TokenBucket,
+} from '../src/index.js';
+import { connectIoredis, countingAdapter, redisUrl } from './redis-helpers.js';
+
+const prefix = `it${Date.now().toString(36)}:`;
+let serial = 0;
+const unique = (what: string): string => `${what}-${serial++}`;
+
+async function commandCalls(client: Redis, ...names: string[]): Promise<number> {
+  const info = await client.info('commandstats');
+  let total = 0;
+  for (const name of names) {
+    const match = new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info);
+    total += match ? Number(match[1]) : 0;
+  }
+  return total;
+}
+
+describe('RedisStore on a real redis-server', () => {
+  let client: Redis;
+  let admin: Redis;
+
+  beforeAll(() => {
+    client = connectIoredis();
+    admin = connectIoredis();
+  });
+  afterAll(() => {
+    client?.disconnect();
+    admin?.disconnect();
+  });
+
+  it('makes each decision in exactly one round trip (EVALSHA), counted by the adapter and by Redis', async () => {
+    const adapter = countingAdapter(ioredisAdapter(client));
+    const store = new RedisStore({ adapter, prefix });
+    const limiter = new SlidingWindowCounter({ store, name: unique('rt'), limit: 1000, windowMs: 60_000 });
+    await limiter.consume('warm'); // loads the script (EVALSHA → NOSCRIPT → EVAL at most once)
+    const callsBefore = adapter.calls;
+    const scriptsBefore = await commandCalls(admin, 'evalsha', 'eval');
+    const decisions = 50;
+    for (let i = 0; i < decisions; i++) await limiter.consume(`k${i % 5}`);
+    await Promise.all(Array.from({ length: decisions }, (_, i) => limiter.consume(`p${i % 7}`)));
+    expect(adapter.calls - callsBefore).toBe(2 * decisions);
+    expect((await commandCalls(admin, 'evalsha', 'eval')) - scriptsBefore).toBe(2 * decisions);
+    expect(store.stats.roundTrips).toBe(adapter.calls);
+  });
+
+  it('reloads the script with EVAL after SCRIPT FLUSH (NOSCRIPT), then goes back to EVALSHA', async () => {
+    const adapter = countingAdapter(ioredisAdapter(client));
+    const store = new RedisStore({ adapter, prefix });
+    const limiter = new FixedWindow({ store, name: unique('ns'), limit: 10, windowMs: 60_000 });
+    expect((await limiter.consume('a')).remaining).toBe(9);
+    await admin.script('FLUSH');
+    const before = store.stats;
+    expect((await limiter.consume('a')).remaining).toBe(8);
+    expect(store.stats.scriptReloads - before.scriptReloads).toBe(1);
+    expect(store.stats.roundTrips - before.roundTrips).toBe(2);
+    const again = store.stats.roundTrips;
+    await limiter.consume('a');
+    expect(store.stats.roundTrips - again).toBe(1);
+  });
+
+  it('takes time from Redis TIME, not from the client', async () => {
+    const wrongClock = new ManualClock({ wallStart: Date.UTC(2001, 0, 1) });
+    const store = new RedisStore({ client, prefix, clock: wrongClock });
+    const limiter = new FixedWindow({ store, name: unique('time'), limit: 5, windowMs: 1000, clock: wrongClock });
+    const result = await limiter.consume('t');
+    const redisNow = (await admin.time()) as [string, string];
+    const serverMs = Number(redisNow[0]) * 1000;
+    expect(Math.abs(result.resetAt - serverMs)).toBeLessThan(5000);
+  });
+
+  it('sets a TTL on every key it writes, no longer than the state needs', async () => {
+    const store = new RedisStore({ client, prefix });
+    const name = unique('ttl');
+    const bucket = new TokenBucket({ store, name: `${name}-tb`, capacity: 10, refillRate: 1, intervalMs: 1000 });
+    const window = new SlidingWindowLog({ store, name: `${name}-log`, limit: 3, windowMs: 30_000 });
+    const leaky = new LeakyBucket({ store, name: `${name}-lb`, capacity: 3, leakRate: 1, intervalMs: 2000 });
+    await bucket.consume('u', 4); // refills in 4 s
+    await window.consume('u');
+    await leaky.consume('u', 2); // drains in 4 s
+    await window.block('v', 90_000);
+    const keys = await admin.keys(`${prefix}{*}:${name}-*`);
+    expect(keys.length).toBe(4);
+    const ttls = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await admin.pttl(key)] as const)));
+    for (const ttl of Object.values(ttls)) expect(ttl).toBeGreaterThan(0);
+    expect(ttls[store.redisKey('u', `${name}-tb`)]).toBeLessThanOrEqual(4000);
+    expect(ttls[store.redisKey('u', `${name}-log`)]).toBeLessThanOrEqual(30_000);
+    expect(ttls[store.redisKey('u', `${name}-lb`)]).toBeLessThanOrEqual(4000);
+    expect(ttls[store.redisKey('v', `${name}-log`)]).toBeGreaterThan(80_000);
+  });
+
+  it('puts every limit of one user key under one hash tag (safe on Redis Cluster)', async () => {
+    const store = new RedisStore({ client, prefix });
+    const a = new FixedWindow({ store, name: 'minute', limit: 5, windowMs: 60_000 });
+    const b = new TokenBucket({ store, name: 'second', capacity: 2, refillRate: 2 });
+    const both = new CompositeLimiter([a, b]);
+    const key = `user:{odd}:${unique('tag')}`;
+    await both.consume(key);
+    const tag = (redisKey: string): string => {
+      const open = redisKey.indexOf('{');
+      const close = redisKey.indexOf('}', open + 1);
+      return redisKey.slice(open + 1, close);
+    };
+    const keys = [store.redisKey(key, 'minute'), store.redisKey(key, 'second')];
+    expect(tag(keys[0]!)).toBe(tag(keys[1]!));
+    expect(tag(keys[0]!).length).toBeGreaterThan(0);
+    expect(await admin.exists(...keys)).toBe(2);
+    expect(() => new RedisStore({ client, prefix: 'a{b}:' })).toThrow(/braces/);
+  });
+
+  it('works the same through node-redis (redis v5+) and ioredis', async () => {
+    const nodeClient = createClient({ url: redisUrl() });
+    await nodeClient.connect();
+    try {
+      const name = unique('clients');
+      const viaNode = new TokenBucket({ store: new RedisStore({ client: nodeClient, prefix }), name, capacity: 5, refillRate: 1, intervalMs: 60_000 });
+      const viaIo = new TokenBucket({ store: new RedisStore({ client, prefix }), name, capacity: 5, refillRate: 1, intervalMs: 60_000 });
+      const seen: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await (i % 2 === 0 ? viaNode : viaIo).consume('shared');
+        seen.push(r.allowed ? r.remaining : -1);
+      }
+      expect(seen).toEqual([4, 3, 2, 1, 0, -1]);
+      const both = new CompositeLimiter([
+        new FixedWindow({ store: viaNode.store, name: `${name}-a`, limit: 1, windowMs: 60_000 }),
+        new FixedWindow({ store: viaNode.store, name: `${name}-b`, limit: 5, windowMs: 60_000 }),
+      ]);
+      expect((await both.consume('c')).allowed).toBe(true);
+      expect((await both.consume('c')).allowed).toBe(false);
+      expect((await both.limiters[1]!.peek('c')).remaining).toBe(4);
+    } finally {
+      await nodeClient.quit();
+    }
+  });
+});
+
+describe('RedisStore failure policies', () => {
+  /** An adapter whose calls fail like a dead connection. */
+  const broken: RedisAdapter = {
+    evalsha: () => Promise.reject(new Error('Connection is closed.')),
+    eval: () => Promise.reject(new Error('Connection is closed.')),
+  };
+  /** An adapter whose calls never answer. */
+  const hanging: RedisAdapter = {
+    evalsha: () => new Promise(() => undefined),
+    eval: () => new Promise(() => undefined),
+  };
+
+  it("'throw' (default) rejects with StoreUnavailableError carrying the cause", async () => {
+    const limiter = new FixedWindow({ store: new RedisStore({ adapter: broken }), limit: 5, windowMs: 1000 });
+    const error = await limiter.consume('x').catch((e: unknown) => e);
+    expect(isLatticeError(error, 'ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect(((error as Error).cause as Error).message).toBe('Connection is closed.');
+  });
+
+  it('a real client on a dead port fails the same way, within the timeout', async () => {
+    const dead = new Redis({ port: 1, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    dead.on('error', () => undefined);
+    try {
+      const errors: string[] = [];
+      const limiter = new FixedWindow({
+        store: new RedisStore({ client: dead, failure: 'closed', onError: (e) => errors.push(e.code), timeoutMs: 2000 }),
+        limit: 5,
+        windowMs: 1000,
+      });
+      const result = await limiter.consume('x');
+      expect(result).toMatchObject({ allowed: false, retryAfter: 1000 });
+      expect(errors).toEqual(['ERR_STORE_UNAVAILABLE']);
+    } finally {
+      dead.disconnect();
+    }
+  });
+
+  it("'open' admits and reports through onError", async () => {
+    const errors: unknown[] = [];
+    const store = new RedisStore({ adapter: broken, failure: 'open', onError: (error, context) => errors.push([error.code, context.key]) });
+    const limiter = new TokenBucket({ store, capacity: 3, refillRate: 1 });
+    expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(errors).toEqual([['ERR_STORE_UNAVAILABLE', 'k']]);
+    expect(store.stats.failures).toBe(1);
+  });
+
+  it("'closed' refuses with the configured retryAfter when Redis exceeds timeoutMs", async () => {
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const store = new RedisStore({ adapter: hanging, failure: 'closed', closedRetryAfterMs: 2500, timeoutMs: 50, timers: clock, clock, onError: (e) => errors.push(e.cause) });
+    const limiter = new FixedWindow({ store, limit: 5, windowMs: 1000 });
+    const pending = limiter.consume('k');
+    clock.advance(50);
+    expect(await pending).toMatchObject({ allowed: false, retryAfter: 2500, remaining: 0 });
+    expect(isLatticeError(errors[0], 'ERR_TIMEOUT')).toBe(true);
+  });
+
+  it("'insurance' limits in memory while Redis is down", async () => {
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const store = new RedisStore({ adapter: broken, failure: 'insurance', insurance: new MemoryStore({ clock }), onError: (e) => errors.push(e) });
+    const limiter = new FixedWindow({ store, limit: 2, windowMs: 60_000 });
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push((await limiter.consume('k')).allowed);
+    expect(outcomes).toEqual([true, true, false, false]);
+    expect(errors.length).toBe(4);
+  });
+
+  it('refuses a swallowing policy without an onError hook, and bad options', () => {
+    expect(() => new RedisStore({ adapter: broken, failure: 'open' })).toThrow(/onError/);
+    expect(() => new RedisStore({ adapter: broken, client: {} })).toThrow(/exactly one/);
+    expect(() => new RedisStore({ client: { nothing: true } })).toThrow(/ioredis/);
+  });
+});
