@@ -1,0 +1,190 @@
+// Side-by-side benchmark: `npm run bench -w @lattice/clocks`. Writes bench/results.json.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Timestamp, makeClock, setClock } from '@actual-app/crdt';
+import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
+import * as thing from '@thi.ng/vclock';
+import vectorclock from 'vectorclock';
+import { formatHlc, type HlcTimestamp, HybridLogicalClock, parseHlc, VectorClock } from '../src/index.js';
+
+const require = createRequire(import.meta.url);
+/** `name@version` of an installed peer (found by walking up from its entry; some hide package.json from exports). */
+function peerName(pkg: string): string {
+  let dir = dirname(require.resolve(pkg));
+  for (;;) {
+    try {
+      const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (json.name === pkg) return `${pkg}@${json.version}`;
+    } catch {
+      // no package.json at this level
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the version of ${pkg}`);
+    dir = parent;
+  }
+}
+
+const ACTUAL = peerName('@actual-app/crdt');
+const VECTORCLOCK = peerName('vectorclock');
+const THING = peerName('@thi.ng/vclock');
+const results: BenchResult[] = [];
+let sink: unknown;
+
+async function hlcCases(): Promise<void> {
+  const iterations = 200_000;
+  // Ours, on the system clock.
+  const ours = new HybridLogicalClock({ node: 'bench-node-a' });
+  // The peer keeps its clock in module state; give it the same node-id length.
+  setClock(makeClock(new Timestamp(0, 0, '00bench-node-a')));
+
+  const now = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = ours.now();
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) sink = Timestamp.send();
+    },
+    { iterations },
+  );
+  results.push(result({ case: 'hlc.now', unit: 'ops/s', betterIs: 'higher', ours: now.ours, peer: ACTUAL, peerValue: now.peer! }));
+
+  // Remote timestamps slightly behind and slightly ahead of local time, as in a live cluster.
+  const base = Date.now();
+  const remotesOurs: HlcTimestamp[] = [];
+  const remotesPeer: Timestamp[] = [];
+  for (let i = 0; i < 1024; i++) {
+    const wallTime = base + ((i * 7) % 50) - 25;
+    remotesOurs.push({ wallTime, logical: i % 8, node: 'bench-node-b' });
+    remotesPeer.push(new Timestamp(wallTime, i % 8, '00bench-node-b'));
+  }
+  const update = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = ours.update(remotesOurs[i & 1023]!);
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) sink = Timestamp.recv(remotesPeer[i & 1023]!);
+    },
+    { iterations },
+  );
+  results.push(result({ case: 'hlc.update', unit: 'ops/s', betterIs: 'higher', ours: update.ours, peer: ACTUAL, peerValue: update.peer! }));
+
+  const encode = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = formatHlc(remotesOurs[i & 1023]!);
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) sink = remotesPeer[i & 1023]!.toString();
+    },
+    { iterations },
+  );
+  results.push(
+    result({ case: 'hlc.encode (string)', unit: 'ops/s', betterIs: 'higher', ours: encode.ours, peer: ACTUAL, peerValue: encode.peer! }),
+  );
+
+  const stringsOurs = remotesOurs.map(formatHlc);
+  const stringsPeer = remotesPeer.map((t) => t.toString());
+  const decode = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = parseHlc(stringsOurs[i & 1023]!);
+    },
+    (n) => {
+      for (let i = 0; i < n; i++) sink = Timestamp.parse(stringsPeer[i & 1023]!);
+    },
+    { iterations },
+  );
+  results.push(
+    result({ case: 'hlc.decode (string)', unit: 'ops/s', betterIs: 'higher', ours: decode.ours, peer: ACTUAL, peerValue: decode.peer! }),
+  );
+}
+
+/** Two clocks over the same `size` members, built independently (no shared internals), b = a + one tick. */
+function makeClocks(size: number) {
+  const ids = Array.from({ length: size }, (_, i) => `node-${String(i).padStart(4, '0')}`);
+  const json: Record<string, number> = {};
+  for (let i = 0; i < size; i++) json[ids[i]!] = 1 + ((i * 31) % 97);
+  const jsonB = { ...json, [ids[size - 1]!]: json[ids[size - 1]!]! + 1 };
+  // A concurrent pair for merge: each is ahead on a different entry.
+  const jsonC = { ...json, [ids[0]!]: json[ids[0]!]! + 5 };
+  return {
+    ids,
+    ours: { a: VectorClock.from(json), b: VectorClock.fromJSON(JSON.stringify(jsonB)), c: VectorClock.fromJSON(JSON.stringify(jsonC)) },
+    plain: { a: { ...json }, b: { ...jsonB }, c: { ...jsonC } },
+  };
+}
+
+async function vectorCases(size: number): Promise<void> {
+  const iterations = size >= 128 ? 50_000 : 200_000;
+  const { ids, ours, plain } = makeClocks(size);
+  const own = ids[size >> 1]!;
+  const peers: [string, { increment: (n: number) => void; merge: (n: number) => void; compare: (n: number) => void }][] = [
+    [
+      VECTORCLOCK,
+      {
+        increment: (n) => {
+          const clock = { ...plain.a };
+          for (let i = 0; i < n; i++) vectorclock.increment(clock, own);
+          sink = clock;
+        },
+        merge: (n) => {
+          for (let i = 0; i < n; i++) sink = vectorclock.merge(plain.b, plain.c);
+        },
+        compare: (n) => {
+          for (let i = 0; i < n; i++) sink = vectorclock.compare(plain.a, plain.b);
+        },
+      },
+    ],
+    [
+      THING,
+      {
+        increment: (n) => {
+          let clock = plain.a;
+          for (let i = 0; i < n; i++) clock = thing.inc(clock, own);
+          sink = clock;
+        },
+        merge: (n) => {
+          for (let i = 0; i < n; i++) sink = thing.merge(plain.b, plain.c);
+        },
+        compare: (n) => {
+          for (let i = 0; i < n; i++) sink = thing.compare(plain.a, plain.b);
+        },
+      },
+    ],
+  ];
+  const mine = {
+    increment: (n: number) => {
+      const clock = ours.a.clone();
+      for (let i = 0; i < n; i++) clock.increment(own);
+      sink = clock;
+    },
+    // The peers return a new clock, so ours does too (join = clone + merge).
+    merge: (n: number) => {
+      for (let i = 0; i < n; i++) sink = VectorClock.join(ours.b, ours.c);
+    },
+    compare: (n: number) => {
+      for (let i = 0; i < n; i++) sink = ours.a.compare(ours.b);
+    },
+  };
+  for (const op of ['increment', 'merge', 'compare'] as const) {
+    for (const [name, peer] of peers) {
+      const measured = await opsPerSecond(mine[op], peer[op], { iterations });
+      results.push(
+        result({
+          case: `vclock.${op} @${size}`,
+          unit: 'ops/s',
+          betterIs: 'higher',
+          ours: measured.ours,
+          peer: name,
+          peerValue: measured.peer!,
+          note: `${size} entries`,
+        }),
+      );
+    }
+  }
+}
+
+await hlcCases();
+for (const size of [4, 16, 128]) await vectorCases(size);
+report(fileURLToPath(new URL('./results.json', import.meta.url)), results);
+if (sink === undefined) console.log('');
