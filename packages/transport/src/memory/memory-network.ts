@@ -88,6 +88,7 @@ export class MemoryNetwork implements Transport {
   readonly #links = new LinkState();
   #faults: ResolvedFaults;
   #closed = false;
+  #due: { target: MemoryEndpoint; from: NodeId; payload: Uint8Array }[] = [];
   readonly #stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 
   constructor(options: MemoryNetworkOptions = {}) {
@@ -177,8 +178,20 @@ export class MemoryNetwork implements Transport {
     this.#stats.duplicated += copies - 1;
     for (let copy = 0; copy < copies; copy++) {
       const delay = this.#delay(faults);
-      this.#timers.setTimeout(() => this.#deliver(target, from, payload), delay);
+      if (delay > 0) {
+        this.#timers.setTimeout(() => this.#deliver(target, from, payload), delay);
+        continue;
+      }
+      // Zero-latency messages share one timer turn, in send order: one timer per batch, not per message.
+      this.#due.push({ target, from, payload });
+      if (this.#due.length === 1) this.#timers.setTimeout(() => this.#deliverDue(), 0);
     }
+  }
+
+  #deliverDue(): void {
+    const due = this.#due;
+    this.#due = [];
+    for (const { target, from, payload } of due) this.#deliver(target, from, payload);
   }
 
   #deliver(target: MemoryEndpoint, from: NodeId, payload: Uint8Array): void {

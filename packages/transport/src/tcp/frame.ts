@@ -15,7 +15,15 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 const HEADER = 5;
 
-/** Encodes one frame. */
+/** The 5-byte header of a frame whose body is `bodyLength` bytes (write the body after it, uncopied). */
+export function frameHeader(type: FrameType, bodyLength: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER);
+  header.writeUInt32BE(bodyLength + 1, 0);
+  header[4] = type;
+  return header;
+}
+
+/** Encodes one frame into one buffer (copies the body; for small control frames). */
 export function encodeFrame(type: FrameType, body: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(HEADER + body.byteLength);
   frame.writeUInt32BE(body.byteLength + 1, 0);

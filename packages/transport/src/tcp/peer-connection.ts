@@ -1,8 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Random, TimerHandle, Timers } from '@lattice/core';
-import { ConnectionError, FrameError, HandshakeError, SendQueueFullError } from './errors.js';
-import { encodeFrame, FrameDecoder, FrameType } from './frame.js';
+import { ConnectionError, type FrameError, HandshakeError, SendQueueFullError } from './errors.js';
+import { encodeFrame, FrameDecoder, FrameType, frameHeader } from './frame.js';
 import { encodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce, proofMatches, welcomeProof } from './handshake.js';
 import type { ResolvedTcpOptions, TcpAddress } from './options.js';
 
@@ -29,7 +29,8 @@ export class PeerConnection {
   readonly #host: PeerConnectionHost;
   #state: State = 'idle';
   #socket: Socket | undefined;
-  #queue: Buffer[] = [];
+  // Header and payload are queued as two buffers so large payloads are never copied.
+  #queue: Uint8Array[] = [];
   #attempt = 0;
   #retry: TimerHandle | undefined;
   #handshakeTimer: TimerHandle | undefined;
@@ -46,22 +47,22 @@ export class PeerConnection {
   /** Queues a payload; connects if needed. Throws `SendQueueFullError` under the "reject" policy. */
   enqueue(payload: Uint8Array): void {
     const { sendQueueLimit, overflow } = this.#host.options;
-    if (this.#queue.length >= sendQueueLimit) {
+    if (this.#queue.length >= 2 * sendQueueLimit) {
       if (overflow === 'reject') throw new SendQueueFullError(this.peer, sendQueueLimit);
-      this.#queue.shift();
+      this.#queue.splice(0, 2);
       this.dropped++;
       this.#host.report(new SendQueueFullError(this.peer, sendQueueLimit));
     }
-    this.#queue.push(encodeFrame(FrameType.Data, payload));
+    this.#queue.push(frameHeader(FrameType.Data, payload.byteLength), payload);
     const address = this.#host.resolve(this.peer);
     if (this.#state === 'ready' && address !== undefined && sameAddress(address, this.#address)) this.#scheduleFlush();
     else if (this.#state === 'ready') this.#reset(); // the peer moved (restarted elsewhere): reconnect to the new address
     else if (this.#state === 'idle') this.#connect();
   }
 
-  /** Frames waiting to be written. */
+  /** Messages waiting to be written. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length / 2;
   }
 
   /** Flushes what it can within `graceMs`, then closes the socket. */
@@ -177,9 +178,12 @@ export class PeerConnection {
   #flush(): void {
     const socket = this.#socket;
     if (this.#state !== 'ready' || socket === undefined || this.#queue.length === 0) return;
-    const frames = this.#queue;
+    const buffers = this.#queue;
     this.#queue = [];
-    socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    // Corked writes leave as one writev: small messages share a syscall, large ones are not copied.
+    socket.cork();
+    for (const buffer of buffers) socket.write(buffer);
+    socket.uncork();
   }
 
   #fail(socket: Socket, error: ConnectionError | HandshakeError | FrameError): void {

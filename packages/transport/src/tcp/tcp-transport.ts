@@ -18,7 +18,7 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { FrameError, HandshakeError } from './errors.js';
+import { type FrameError, HandshakeError } from './errors.js';
 import { encodeFrame, FrameDecoder, FrameType } from './frame.js';
 import { decodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce, proofMatches, welcomeProof } from './handshake.js';
 import { parseAddress, type ResolvedTcpOptions, resolveOptions, type TcpAddress, type TcpTransportOptions } from './options.js';
@@ -283,8 +283,10 @@ export class TcpEndpoint implements Endpoint {
       for (const frame of frames) {
         if (peer !== undefined && frame.type === FrameType.Data) {
           this.#stats.received++;
-          // The frame body is a view into a socket chunk; copy so the receiver owns its bytes.
-          this.#inbox.deliver({ from: peer, to: this.id, payload: new Uint8Array(frame.body) });
+          // A small view into a large socket chunk would keep the whole chunk alive: copy those.
+          const body = frame.body;
+          const payload = body.byteLength < 4096 && body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
+          this.#inbox.deliver({ from: peer, to: this.id, payload });
           continue;
         }
         if (peer !== undefined || frame.type !== FrameType.Hello) {
