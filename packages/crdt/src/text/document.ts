@@ -1,0 +1,1044 @@
+import { assertNodeId, DecodeError, InvalidArgumentError } from '@lattice/core';
+import { codePointLength, unitOffset } from './bytes.js';
+import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';
+
+/** Most items a leaf holds before it splits in two. */
+const LEAF_MAX = 64;
+/** How full leaves are when a document is built from a snapshot. */
+const LEAF_FILL = 48;
+/** Agent index meaning "no origin" (document start for left, document end for right). */
+const NONE = -1;
+
+/**
+ * A run of characters inserted by one agent with consecutive sequence numbers, all deleted or
+ * all visible. Character k > 0 has left origin (agent, seq + k - 1); every character has right
+ * origin (orAgent, orSeq).
+ */
+class Item {
+  constructor(
+    public agent: number,
+    public seq: number,
+    public len: number,
+    public olAgent: number,
+    public olSeq: number,
+    public orAgent: number,
+    public orSeq: number,
+    public deleted: boolean,
+    public leaf: Leaf,
+    /** The fragment with the next sequence numbers of the same agent (split chain), if any. */
+    public next: Item | null,
+  ) {}
+}
+
+/** A chunk of the document's item list, with its number of visible code points cached. */
+class Leaf {
+  items: Item[] = [];
+  visible = 0;
+  index = 0;
+}
+
+/** An insert or delete waiting inside a replica for its causal dependencies. */
+interface PendingInsert {
+  readonly kind: 0;
+  readonly agent: number;
+  readonly seq: number;
+  readonly len: number;
+  readonly olAgent: number;
+  readonly olSeq: number;
+  readonly orAgent: number;
+  readonly orSeq: number;
+  readonly content: string | null;
+}
+interface PendingDelete {
+  readonly kind: 1;
+  readonly agent: number;
+  readonly seq: number;
+  readonly len: number;
+}
+type PendingOp = PendingInsert | PendingDelete;
+interface Waiting {
+  /** Ready once the agent's version exceeds this sequence number. */
+  readonly need: number;
+  readonly op: PendingOp;
+}
+
+/** Per-agent state: version, id index, inserted content. */
+class Agent {
+  version = 0;
+  /** Sequence number where each indexed run starts (ascending) and its first fragment. */
+  runSeqs: number[] = [];
+  runItems: Item[] = [];
+  /** Fragment holding the highest sequence number. */
+  last: Item | null = null;
+  /** Every code point this agent inserted, in sequence order (deleted ones may be filler). */
+  text = '';
+  pieces: string[] = [];
+  /** Sequence numbers of astral (two UTF-16 unit) code points, ascending; null when none. */
+  astral: number[] | null = null;
+  /** Operations waiting for this agent's version, sorted by `need` descending. */
+  waiting: Waiting[] = [];
+  constructor(readonly name: string) {}
+
+  appendContent(content: string, len: number): void {
+    if (content.length !== len) {
+      const astral = (this.astral ??= []);
+      let seq = this.version;
+      for (let i = 0; i < content.length; i++, seq++) {
+        const c = content.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < content.length && (content.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+          astral.push(seq);
+          i++;
+        }
+      }
+    }
+    this.pieces.push(content);
+  }
+
+  content(seq: number, len: number): string {
+    if (this.pieces.length > 0) {
+      this.text += this.pieces.join('');
+      this.pieces = [];
+    }
+    if (this.astral === null) return this.text.slice(seq, seq + len);
+    return this.text.slice(this.unit(seq), this.unit(seq + len));
+  }
+
+  private unit(seq: number): number {
+    const astral = this.astral!;
+    let lo = 0;
+    let hi = astral.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (astral[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return seq + lo;
+  }
+}
+
+/**
+ * The document-order listing of a replica's items, column by column (internal; the state codecs
+ * turn it into bytes or JSON and back).
+ */
+export interface TextSnapshot {
+  agents: string[];
+  agent: number[];
+  seq: number[];
+  len: number[];
+  olAgent: number[];
+  olSeq: number[];
+  orAgent: number[];
+  orSeq: number[];
+  deleted: boolean[];
+  /** Visible text, concatenated in document order. */
+  content: string;
+  /** Received operations still waiting for their causal dependencies. */
+  pending?: TextUpdate;
+}
+
+/** Options of {@link TextDocument}. */
+export interface TextDocumentOptions {
+  /**
+   * This replica's agent id (a `NodeId`). Every replica that edits concurrently needs its own:
+   * two live replicas with the same agent id break convergence.
+   */
+  agent: string;
+}
+
+const EMPTY_UPDATE: TextUpdate = Object.freeze({ inserts: Object.freeze([]), deletes: Object.freeze([]) });
+
+/**
+ * A replicated plain-text document: a sequence CRDT of the YATA family with Fugue-style
+ * ("YjsMod") integration, run-length encoded items and a chunked position index.
+ *
+ * Positions and lengths count Unicode code points. Every local edit returns a small
+ * {@link TextUpdate} (a delta) that other replicas apply in any order, any number of times;
+ * `merge` joins two replicas' states; `fork` copies one.
+ *
+ * @example
+ * ```ts
+ * import { TextDocument } from '@lattice/crdt';
+ *
+ * const alice = new TextDocument({ agent: 'alice' });
+ * alice.insert(0, 'hello world');
+ * const bob = alice.fork('bob');
+ * const delta = alice.insert(5, ',');       // "hello, world"
+ * bob.delete(6, 5);                          // "hello "
+ * bob.insert(6, 'there');                    // "hello there"
+ * bob.applyUpdate(delta);
+ * alice.merge(bob);
+ * alice.toString() === bob.toString();       // true: "hello, there"
+ * ```
+ */
+export class TextDocument {
+  /** This replica's agent id. */
+  readonly agent: string;
+  private readonly agents: Agent[] = [];
+  private readonly agentIndex = new Map<string, number>();
+  private readonly me: number;
+  private leaves: Leaf[] = [new Leaf()];
+  private visibleLength = 0;
+  private pendingOps = 0;
+  /** Cursor cache: a leaf index and the visible position where that leaf starts. */
+  private cacheLeaf = 0;
+  private cacheStart = 0;
+  /** Results of `seek`. */
+  private foundLeaf = 0;
+  private foundItem = 0;
+  private foundOffset = 0;
+
+  constructor(options: TextDocumentOptions) {
+    assertNodeId(options.agent, 'agent');
+    this.agent = options.agent;
+    this.me = this.agentId(options.agent);
+  }
+
+  /** Number of visible code points. */
+  get length(): number {
+    return this.visibleLength;
+  }
+
+  /** Number of received operations still waiting for causal dependencies. */
+  get pending(): number {
+    return this.pendingOps;
+  }
+
+  /** The visible text. */
+  toString(): string {
+    const parts: string[] = [];
+    for (const leaf of this.leaves) {
+      if (leaf.visible === 0) continue;
+      for (const item of leaf.items) {
+        if (!item.deleted) parts.push(this.agents[item.agent]!.content(item.seq, item.len));
+      }
+    }
+    return parts.join('');
+  }
+
+  /** The visible text as an array of code points. */
+  toArray(): string[] {
+    return Array.from(this.toString());
+  }
+
+  /** Per agent, how many characters this replica has seen. */
+  version(): TextVersion {
+    const out: Record<string, number> = {};
+    for (const a of this.agents) if (a.version > 0) out[a.name] = a.version;
+    return out;
+  }
+
+  /**
+   * Inserts `text` so that its first code point lands at `position` (0 … length).
+   * Returns the delta to send to other replicas.
+   */
+  insert(position: number, text: string): TextUpdate {
+    this.checkPosition(position, this.visibleLength, 'position');
+    if (typeof text !== 'string') throw new InvalidArgumentError(`text must be a string, got ${typeof text}`);
+    const len = codePointLength(text);
+    if (len === 0) return EMPTY_UPDATE;
+    const me = this.me;
+    const agent = this.agents[me]!;
+    const seq = agent.version;
+    let left: Item | null = null;
+    if (position > 0) {
+      this.seek(position - 1);
+      const leaf = this.leaves[this.foundLeaf]!;
+      left = leaf.items[this.foundItem]!;
+      if (this.foundOffset < left.len - 1) this.splitItem(left, this.foundOffset + 1, this.foundLeaf, this.foundItem);
+    }
+    const right = left === null ? this.firstItem() : this.itemAfter(left);
+    const update: TextInsert = {
+      agent: this.agent,
+      seq,
+      length: len,
+      left: left === null ? null : [this.agents[left.agent]!.name, left.seq + left.len - 1],
+      right: right === null ? null : [this.agents[right.agent]!.name, right.seq],
+      content: text,
+    };
+    if (
+      left !== null &&
+      left.agent === me &&
+      left.seq + left.len === seq &&
+      !left.deleted &&
+      (right === null ? left.orAgent === NONE : left.orAgent === right.agent && left.orSeq === right.seq)
+    ) {
+      left.len += len;
+      this.addVisible(left.leaf, len);
+    } else {
+      const item =
+        left === null
+          ? new Item(me, seq, len, NONE, 0, right === null ? NONE : right.agent, right === null ? 0 : right.seq, false, this.leaves[0]!, null)
+          : new Item(me, seq, len, left.agent, left.seq + left.len - 1, right === null ? NONE : right.agent, right === null ? 0 : right.seq, false, left.leaf, null);
+      // The leaf counts the item before insertAt, so a leaf split hands it on with the item.
+      this.addVisible(item.leaf, len);
+      if (left === null) this.insertAt(0, 0, item);
+      else this.insertAt(left.leaf.index, left.leaf.items.indexOf(left) + 1, item);
+      this.indexRun(agent, item);
+    }
+    agent.appendContent(text, len);
+    agent.version += len;
+    return { inserts: [update], deletes: [] };
+  }
+
+  /** Deletes `count` code points starting at `position`. Returns the delta to send. */
+  delete(position: number, count: number): TextUpdate {
+    this.checkPosition(position, this.visibleLength, 'position');
+    this.checkPosition(count, this.visibleLength - position, 'count');
+    if (count === 0) return EMPTY_UPDATE;
+    const deletes: TextDelete[] = [];
+    let remaining = count;
+    while (remaining > 0) {
+      this.seek(position);
+      let item = this.leaves[this.foundLeaf]!.items[this.foundItem]!;
+      if (this.foundOffset > 0) {
+        this.splitItem(item, this.foundOffset, this.foundLeaf, this.foundItem);
+        item = item.next!;
+      }
+      if (item.len > remaining) this.splitItem(item, remaining, -1, -1);
+      item.deleted = true;
+      this.addVisible(item.leaf, -item.len);
+      remaining -= item.len;
+      pushDelete(deletes, this.agents[item.agent]!.name, item.seq, item.len);
+      this.coalesce(item);
+    }
+    return { inserts: [], deletes };
+  }
+
+  /** Deletes `deleteCount` code points at `position`, then inserts `text` there; returns one delta. */
+  replace(position: number, deleteCount: number, text: string): TextUpdate {
+    const removed = this.delete(position, deleteCount);
+    const added = this.insert(position, text);
+    if (removed.deletes.length === 0) return added;
+    if (added.inserts.length === 0) return removed;
+    return { inserts: added.inserts, deletes: removed.deletes };
+  }
+
+  /**
+   * A copy of this replica that edits as `agent` (default: the same agent id, for a read-only
+   * or hand-over copy; two copies must not both edit under one agent id).
+   */
+  fork(agent: string = this.agent): TextDocument {
+    const doc = new TextDocument({ agent });
+    doc.copyFrom(this);
+    return doc;
+  }
+
+  /** Joins `other`'s state into this replica (`other` is not changed). */
+  merge(other: TextDocument): void {
+    if (other === this) return;
+    this.applyUpdate(other.updateSince(this.version()));
+    // Operations still waiting inside `other` are part of what it received: pass them on.
+    if (other.pendingOps > 0) this.applyUpdate(other.pendingUpdate());
+  }
+
+  /**
+   * The delta that brings a replica at `version` up to this one: every character it lacks
+   * (deleted ones as tombstones, without content) and the whole delete set.
+   */
+  updateSince(version: TextVersion = {}): TextUpdate {
+    const inserts: TextInsert[] = [];
+    const deletes: TextDelete[] = [];
+    for (let index = 0; index < this.agents.length; index++) {
+      const agent = this.agents[index]!;
+      if (agent.version === 0) continue;
+      const raw = version[agent.name];
+      const from = typeof raw === 'number' && raw > 0 ? Math.min(raw, agent.version) : 0;
+      for (let item: Item | null = agent.runItems[0]!; item !== null; item = item.next) {
+        const end = item.seq + item.len;
+        if (item.seq < from) {
+          if (item.deleted) pushDelete(deletes, agent.name, item.seq, Math.min(end, from) - item.seq);
+          if (end <= from) continue;
+        }
+        const start = Math.max(item.seq, from);
+        const previous = inserts[inserts.length - 1];
+        // A fragment that continues the previous run (same origins) extends it.
+        if (
+          start === item.seq &&
+          previous !== undefined &&
+          previous.agent === agent.name &&
+          previous.seq + previous.length === start &&
+          (previous.content === null) === item.deleted &&
+          item.olAgent === index &&
+          item.olSeq === start - 1 &&
+          sameId(previous.right, this.idOf(item.orAgent, item.orSeq))
+        ) {
+          inserts[inserts.length - 1] = {
+            ...previous,
+            length: previous.length + item.len,
+            content: item.deleted ? null : previous.content + agent.content(item.seq, item.len),
+          };
+          continue;
+        }
+        inserts.push({
+          agent: agent.name,
+          seq: start,
+          length: end - start,
+          left: start === item.seq ? this.idOf(item.olAgent, item.olSeq) : [agent.name, start - 1],
+          right: this.idOf(item.orAgent, item.orSeq),
+          content: item.deleted ? null : agent.content(start, end - start),
+        });
+      }
+    }
+    return { inserts, deletes };
+  }
+
+  /**
+   * Applies a delta from any replica. Duplicates and already-known parts are ignored; parts whose
+   * causal dependencies have not arrived wait inside this replica (see {@link TextDocument.pending})
+   * and are applied as soon as they do. Throws `InvalidArgumentError` (changing nothing) when the
+   * update is malformed.
+   */
+  applyUpdate(update: TextUpdate): void {
+    const ops = this.validate(update);
+    const queue: PendingOp[] = [];
+    for (const op of ops) this.tryOp(op, queue);
+    while (queue.length > 0) {
+      this.pendingOps--;
+      this.tryOp(queue.pop()!, queue);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Snapshots (document order), used by the state codecs.
+
+  /** @internal The items in document order, column by column. */
+  toSnapshot(): TextSnapshot {
+    const s: TextSnapshot = { agents: this.agents.map((a) => a.name), agent: [], seq: [], len: [], olAgent: [], olSeq: [], orAgent: [], orSeq: [], deleted: [], content: '' };
+    const parts: string[] = [];
+    for (const leaf of this.leaves) {
+      for (const it of leaf.items) {
+        s.agent.push(it.agent);
+        s.seq.push(it.seq);
+        s.len.push(it.len);
+        s.olAgent.push(it.olAgent);
+        s.olSeq.push(it.olAgent === NONE ? 0 : it.olSeq);
+        s.orAgent.push(it.orAgent);
+        s.orSeq.push(it.orAgent === NONE ? 0 : it.orSeq);
+        s.deleted.push(it.deleted);
+        if (!it.deleted) parts.push(this.agents[it.agent]!.content(it.seq, it.len));
+      }
+    }
+    s.content = parts.join('');
+    if (this.pendingOps > 0) s.pending = this.pendingUpdate();
+    return s;
+  }
+
+  /**
+   * @internal Builds a replica from a snapshot, validating it; throws `DecodeError` on an
+   * inconsistent one.
+   */
+  static fromSnapshot(s: TextSnapshot, options: TextDocumentOptions): TextDocument {
+    const doc = new TextDocument(options);
+    const n = s.agent.length;
+    const fail = (why: string): never => {
+      throw new DecodeError(`Invalid text state: ${why}`);
+    };
+    if (s.seq.length !== n || s.len.length !== n || s.olAgent.length !== n || s.olSeq.length !== n || s.orAgent.length !== n || s.orSeq.length !== n || s.deleted.length !== n) {
+      fail('column lengths differ');
+    }
+    const map: number[] = [];
+    const seen = new Set<string>();
+    for (const name of s.agents) {
+      try {
+        assertNodeId(name, 'agent');
+      } catch (cause) {
+        throw new DecodeError('Invalid text state: bad agent id', { cause });
+      }
+      if (seen.has(name)) fail(`duplicate agent ${JSON.stringify(name)}`);
+      seen.add(name);
+      map.push(doc.agentId(name));
+    }
+    const agentCount = s.agents.length;
+    const items: Item[] = new Array(n);
+    const placeholder = doc.leaves[0]!;
+    let visible = 0;
+    for (let i = 0; i < n; i++) {
+      const a = s.agent[i]!;
+      const seq = s.seq[i]!;
+      const len = s.len[i]!;
+      const ola = s.olAgent[i]!;
+      const ora = s.orAgent[i]!;
+      if (!isIndex(a, agentCount) || !isCount(seq) || !isCount(len) || len === 0) fail(`bad item ${i}`);
+      if (!(ola === NONE || isIndex(ola, agentCount)) || !(ora === NONE || isIndex(ora, agentCount)) || !isCount(s.olSeq[i]!) || !isCount(s.orSeq[i]!)) {
+        fail(`bad origin of item ${i}`);
+      }
+      const deleted = s.deleted[i] === true;
+      items[i] = new Item(map[a]!, seq, len, ola === NONE ? NONE : map[ola]!, s.olSeq[i]!, ora === NONE ? NONE : map[ora]!, s.orSeq[i]!, deleted, placeholder, null);
+      if (!deleted) visible += len;
+    }
+    if (codePointLength(s.content) !== visible) fail('content length does not match the visible items');
+    // Per agent: fragments sorted by sequence number must tile 0 … version-1 exactly.
+    const byAgent: Item[][] = doc.agents.map(() => []);
+    for (const it of items) byAgent[it.agent]!.push(it);
+    for (let a = 0; a < byAgent.length; a++) {
+      const list = byAgent[a]!.sort((x, y) => x.seq - y.seq);
+      let expected = 0;
+      for (const it of list) {
+        if (it.seq !== expected) fail(`agent ${JSON.stringify(doc.agents[a]!.name)} has a gap or overlap at ${expected}`);
+        expected += it.len;
+      }
+      doc.agents[a]!.version = expected;
+    }
+    for (const it of items) {
+      if (it.olAgent !== NONE && it.olSeq >= doc.agents[it.olAgent]!.version) fail('left origin refers to a missing character');
+      if (it.orAgent !== NONE && it.orSeq >= doc.agents[it.orAgent]!.version) fail('right origin refers to a missing character');
+    }
+    // Content: visible text goes to its agent at its sequence numbers; deleted text is filler.
+    const chunks: { seq: number; text: string }[][] = doc.agents.map(() => []);
+    let unit = 0;
+    const content = s.content;
+    const astralFree = content.length === visible;
+    for (const it of items) {
+      if (it.deleted) continue;
+      const start = unit;
+      unit = astralFree ? unit + it.len : unitOffset(content, it.len, start);
+      chunks[it.agent]!.push({ seq: it.seq, text: content.slice(start, unit) });
+    }
+    for (let a = 0; a < doc.agents.length; a++) {
+      const agent = doc.agents[a]!;
+      const list = chunks[a]!.sort((x, y) => x.seq - y.seq);
+      let at = 0;
+      const version = agent.version;
+      agent.version = 0;
+      for (const chunk of list) {
+        if (chunk.seq > at) {
+          agent.appendContent('\0'.repeat(chunk.seq - at), chunk.seq - at);
+          agent.version = chunk.seq;
+        }
+        const len = codePointLength(chunk.text);
+        agent.appendContent(chunk.text, len);
+        at = chunk.seq + len;
+        agent.version = at;
+      }
+      if (version > at) agent.appendContent('\0'.repeat(version - at), version - at);
+      agent.version = version;
+    }
+    doc.buildFrom(items);
+    if (s.pending !== undefined) {
+      try {
+        doc.applyUpdate(s.pending);
+      } catch (cause) {
+        throw new DecodeError('Invalid text state: bad pending operations', { cause });
+      }
+    }
+    return doc;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Internals.
+
+  private agentId(name: string): number {
+    let id = this.agentIndex.get(name);
+    if (id === undefined) {
+      id = this.agents.length;
+      this.agents.push(new Agent(name));
+      this.agentIndex.set(name, id);
+    }
+    return id;
+  }
+
+  private idOf(agent: number, seq: number): TextId | null {
+    return agent === NONE ? null : [this.agents[agent]!.name, seq];
+  }
+
+  private checkPosition(value: number, max: number, what: string): void {
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new InvalidArgumentError(`${what} must be an integer in 0…${max}, got ${value}`);
+    }
+  }
+
+  private addVisible(leaf: Leaf, delta: number): void {
+    leaf.visible += delta;
+    this.visibleLength += delta;
+    if (leaf.index < this.cacheLeaf) this.cacheStart += delta;
+  }
+
+  /** Finds the visible code point at `k` (0 ≤ k < length): sets foundLeaf/foundItem/foundOffset. */
+  private seek(k: number): void {
+    const leaves = this.leaves;
+    let li = this.cacheLeaf;
+    let start = this.cacheStart;
+    if (k < start >> 1) {
+      li = 0;
+      start = 0;
+    }
+    while (k < start) {
+      li--;
+      start -= leaves[li]!.visible;
+    }
+    for (;;) {
+      const v = leaves[li]!.visible;
+      if (k < start + v) break;
+      start += v;
+      li++;
+    }
+    this.cacheLeaf = li;
+    this.cacheStart = start;
+    const items = leaves[li]!.items;
+    let offset = k - start;
+    for (let i = 0; ; i++) {
+      const it = items[i]!;
+      if (it.deleted) continue;
+      if (offset < it.len) {
+        this.foundLeaf = li;
+        this.foundItem = i;
+        this.foundOffset = offset;
+        return;
+      }
+      offset -= it.len;
+    }
+  }
+
+  private firstItem(): Item | null {
+    return this.leaves[0]!.items[0] ?? null;
+  }
+
+  private itemAfter(item: Item): Item | null {
+    const leaf = item.leaf;
+    const i = leaf.items.indexOf(item);
+    if (i + 1 < leaf.items.length) return leaf.items[i + 1]!;
+    return this.leaves[leaf.index + 1]?.items[0] ?? null;
+  }
+
+  /** Inserts `item` at index `i` of leaf `li`, splitting the leaf when it overflows. */
+  private insertAt(li: number, i: number, item: Item): void {
+    const leaf = this.leaves[li]!;
+    item.leaf = leaf;
+    if (i === leaf.items.length) leaf.items.push(item);
+    else leaf.items.splice(i, 0, item);
+    if (leaf.items.length > LEAF_MAX) this.splitLeaf(li);
+  }
+
+  private splitLeaf(li: number): void {
+    const leaf = this.leaves[li]!;
+    const moved = leaf.items.splice(leaf.items.length >> 1);
+    const fresh = new Leaf();
+    fresh.items = moved;
+    let visible = 0;
+    for (const it of moved) {
+      it.leaf = fresh;
+      if (!it.deleted) visible += it.len;
+    }
+    fresh.visible = visible;
+    leaf.visible -= visible;
+    this.leaves.splice(li + 1, 0, fresh);
+    for (let j = li + 1; j < this.leaves.length; j++) this.leaves[j]!.index = j;
+    if (this.cacheLeaf > li) this.cacheLeaf++;
+  }
+
+  /**
+   * Splits `item` after `offset` code points; the tail becomes the next item (and the next
+   * fragment of its chain). `li`/`i` locate the item when the caller knows them (else -1).
+   */
+  private splitItem(item: Item, offset: number, li: number, i: number): void {
+    const tail = new Item(item.agent, item.seq + offset, item.len - offset, item.agent, item.seq + offset - 1, item.orAgent, item.orSeq, item.deleted, item.leaf, item.next);
+    item.next = tail;
+    item.len = offset;
+    const agent = this.agents[item.agent]!;
+    if (agent.last === item) agent.last = tail;
+    if (li < 0) {
+      li = item.leaf.index;
+      i = item.leaf.items.indexOf(item);
+    }
+    this.insertAt(li, i + 1, tail);
+  }
+
+  /**
+   * Merges a just-deleted item with deleted neighbours in the same leaf that it continues (or
+   * that continue it), so runs of tombstones stay one item each.
+   */
+  private coalesce(item: Item): void {
+    const items = item.leaf.items;
+    let i = items.indexOf(item);
+    const before = items[i - 1];
+    if (before !== undefined && before.deleted && continues(before, item)) {
+      this.absorb(before, item);
+      items.splice(i, 1);
+      item = before;
+      i--;
+    }
+    const after = items[i + 1];
+    if (after !== undefined && after.deleted && continues(item, after)) {
+      this.absorb(item, after);
+      items.splice(i + 1, 1);
+    }
+  }
+
+  /** Appends fragment `tail` (the chain successor of `head`) to `head`. */
+  private absorb(head: Item, tail: Item): void {
+    head.len += tail.len;
+    head.next = tail.next;
+    const agent = this.agents[tail.agent]!;
+    if (agent.last === tail) agent.last = head;
+    const seqs = agent.runSeqs;
+    let lo = 0;
+    let hi = seqs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (seqs[mid]! <= tail.seq) lo = mid;
+      else hi = mid - 1;
+    }
+    if (agent.runItems[lo] === tail) agent.runItems[lo] = head;
+  }
+
+  /** Records a freshly integrated run (the fragment with the agent's highest sequence numbers). */
+  private indexRun(agent: Agent, item: Item): void {
+    agent.runSeqs.push(item.seq);
+    agent.runItems.push(item);
+    if (agent.last !== null) agent.last.next = item;
+    agent.last = item;
+  }
+
+  /** The fragment holding character (agent, seq); it must exist. */
+  private findItem(agent: number, seq: number): Item {
+    const a = this.agents[agent]!;
+    const seqs = a.runSeqs;
+    let lo = 0;
+    let hi = seqs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (seqs[mid]! <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    let item = a.runItems[lo]!;
+    while (item.seq + item.len <= seq) item = item.next!;
+    return item;
+  }
+
+  /** Compares the document positions of characters (agent a, seq sa) and (agent b, seq sb). */
+  private compareChars(a: number, sa: number, b: number, sb: number): number {
+    if (a === b && sa === sb) return 0;
+    const x = this.findItem(a, sa);
+    const y = this.findItem(b, sb);
+    if (x === y) return sa - sb;
+    if (x.leaf !== y.leaf) return x.leaf.index - y.leaf.index;
+    return x.leaf.items.indexOf(x) - y.leaf.items.indexOf(y);
+  }
+
+  /** Integrates a causally ready remote run (YjsMod / FugueMax ordering). */
+  private integrate(op: PendingInsert): void {
+    const { agent: a, seq, len, olAgent, olSeq, orAgent, orSeq } = op;
+    let left: Item | null = null;
+    if (olAgent !== NONE) {
+      left = this.findItem(olAgent, olSeq);
+      if (left.seq + left.len - 1 > olSeq) this.splitItem(left, olSeq - left.seq + 1, -1, -1);
+    }
+    let right: Item | null = null;
+    if (orAgent !== NONE) {
+      right = this.findItem(orAgent, orSeq);
+      if (right.seq < orSeq) {
+        this.splitItem(right, orSeq - right.seq, -1, -1);
+        right = right.next!;
+      }
+    }
+    // Walk the items between the origins to find the insertion point.
+    const leaves = this.leaves;
+    let li: number;
+    let ii: number;
+    if (left === null) {
+      li = 0;
+      ii = 0;
+    } else {
+      li = left.leaf.index;
+      ii = left.leaf.items.indexOf(left) + 1;
+    }
+    if (ii >= leaves[li]!.items.length && li + 1 < leaves.length) {
+      li++;
+      ii = 0;
+    }
+    let destLeaf = li;
+    let destItem = ii;
+    let scanning = false;
+    const myName = this.agents[a]!.name;
+    for (;;) {
+      const leaf = leaves[li]!;
+      const other = leaf.items[ii];
+      if (!scanning) {
+        destLeaf = li;
+        destItem = ii;
+      }
+      if (other === undefined || other === right) break;
+      let cmpLeft: number;
+      if (other.olAgent === olAgent && (olAgent === NONE || other.olSeq === olSeq)) cmpLeft = 0;
+      else if (other.olAgent === NONE) cmpLeft = -1;
+      else if (olAgent === NONE) cmpLeft = 1;
+      else cmpLeft = this.compareChars(other.olAgent, other.olSeq, olAgent, olSeq);
+      if (cmpLeft < 0) break;
+      if (cmpLeft === 0) {
+        let cmpRight: number;
+        if (other.orAgent === orAgent && (orAgent === NONE || other.orSeq === orSeq)) cmpRight = 0;
+        else if (other.orAgent === NONE) cmpRight = 1;
+        else if (orAgent === NONE) cmpRight = -1;
+        else cmpRight = this.compareChars(other.orAgent, other.orSeq, orAgent, orSeq);
+        if (cmpRight < 0) scanning = true;
+        else if (cmpRight === 0) {
+          if (myName < this.agents[other.agent]!.name) break;
+          scanning = false;
+        } else scanning = false;
+      }
+      ii++;
+      if (ii >= leaf.items.length && li + 1 < leaves.length) {
+        li++;
+        ii = 0;
+      }
+    }
+    const agent = this.agents[a]!;
+    const deleted = op.content === null;
+    // Extend the previous item when the run continues it exactly (remote typing).
+    const destItems = leaves[destLeaf]!.items;
+    const previous = destItem > 0 ? destItems[destItem - 1]! : destLeaf > 0 ? leaves[destLeaf - 1]!.items[leaves[destLeaf - 1]!.items.length - 1]! : null;
+    if (
+      previous !== null &&
+      previous === left &&
+      previous.agent === a &&
+      previous.seq + previous.len === seq &&
+      agent.last === previous &&
+      previous.deleted === deleted &&
+      previous.orAgent === orAgent &&
+      (orAgent === NONE || previous.orSeq === orSeq)
+    ) {
+      previous.len += len;
+      if (!deleted) this.addVisible(previous.leaf, len);
+    } else {
+      const item = new Item(a, seq, len, olAgent, olSeq, orAgent, orSeq, deleted, leaves[destLeaf]!, null);
+      if (!deleted) this.addVisible(item.leaf, len);
+      this.insertAt(destLeaf, destItem, item);
+      this.indexRun(agent, item);
+    }
+    agent.appendContent(op.content ?? '\0'.repeat(len), len);
+    agent.version += len;
+  }
+
+  /** Marks (agent, seq … seq+len-1) deleted; all of it must exist. */
+  private deleteRange(agent: number, seq: number, len: number): void {
+    const end = seq + len;
+    let item: Item | null = this.findItem(agent, seq);
+    while (item !== null && item.seq < end) {
+      if (!item.deleted) {
+        if (item.seq < seq) {
+          this.splitItem(item, seq - item.seq, -1, -1);
+          item = item.next!;
+        }
+        if (item.seq + item.len > end) this.splitItem(item, end - item.seq, -1, -1);
+        item.deleted = true;
+        this.addVisible(item.leaf, -item.len);
+        this.coalesce(item);
+      }
+      item = item.next;
+    }
+  }
+
+  private tryOp(op: PendingOp, queue: PendingOp[]): void {
+    const agent = this.agents[op.agent]!;
+    if (op.kind === 1) {
+      const knownEnd = Math.min(op.seq + op.len, agent.version);
+      if (op.seq < knownEnd) this.deleteRange(op.agent, op.seq, knownEnd - op.seq);
+      if (op.seq + op.len > knownEnd) {
+        const start = Math.max(op.seq, knownEnd);
+        this.wait(op.agent, start, { kind: 1, agent: op.agent, seq: start, len: op.seq + op.len - start });
+      }
+      return;
+    }
+    if (op.seq + op.len <= agent.version) return;
+    if (op.seq > agent.version) return this.wait(op.agent, op.seq - 1, op);
+    if (op.olAgent !== NONE && op.olSeq >= this.agents[op.olAgent]!.version) return this.wait(op.olAgent, op.olSeq, op);
+    if (op.orAgent !== NONE && op.orSeq >= this.agents[op.orAgent]!.version) return this.wait(op.orAgent, op.orSeq, op);
+    let ready = op;
+    if (op.seq < agent.version) {
+      const skip = agent.version - op.seq;
+      ready = {
+        kind: 0,
+        agent: op.agent,
+        seq: agent.version,
+        len: op.len - skip,
+        olAgent: op.agent,
+        olSeq: agent.version - 1,
+        orAgent: op.orAgent,
+        orSeq: op.orSeq,
+        content: op.content === null ? null : op.content.slice(unitOffset(op.content, skip)),
+      };
+    }
+    this.integrate(ready);
+    const waiting = agent.waiting;
+    while (waiting.length > 0 && waiting[waiting.length - 1]!.need < agent.version) queue.push(waiting.pop()!.op);
+  }
+
+  /** Parks `op` until `agent`'s version exceeds `need`. */
+  private wait(agent: number, need: number, op: PendingOp): void {
+    const waiting = this.agents[agent]!.waiting;
+    let lo = 0;
+    let hi = waiting.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (waiting[mid]!.need > need) lo = mid + 1;
+      else hi = mid;
+    }
+    waiting.splice(lo, 0, { need, op });
+    this.pendingOps++;
+  }
+
+  /** Everything waiting inside this replica, as an update. */
+  private pendingUpdate(): TextUpdate {
+    const inserts: TextInsert[] = [];
+    const deletes: TextDelete[] = [];
+    for (const agent of this.agents) {
+      for (const { op } of agent.waiting) {
+        const name = this.agents[op.agent]!.name;
+        if (op.kind === 1) deletes.push({ agent: name, seq: op.seq, length: op.len });
+        else {
+          inserts.push({
+            agent: name,
+            seq: op.seq,
+            length: op.len,
+            left: this.idOf(op.olAgent, op.olSeq),
+            right: this.idOf(op.orAgent, op.orSeq),
+            content: op.content,
+          });
+        }
+      }
+    }
+    return { inserts, deletes };
+  }
+
+  /** Checks an update's shape and converts it to internal operations (registering agents). */
+  private validate(update: TextUpdate): PendingOp[] {
+    if (typeof update !== 'object' || update === null || !Array.isArray(update.inserts) || !Array.isArray(update.deletes)) {
+      throw new InvalidArgumentError('update must be { inserts: [], deletes: [] }');
+    }
+    const checkName = (name: unknown): string => {
+      assertNodeId(name, 'agent');
+      return name;
+    };
+    const checkId = (id: unknown): [string, number] | null => {
+      if (id === null) return null;
+      if (!Array.isArray(id) || id.length !== 2 || !isCount(id[1])) throw new InvalidArgumentError(`invalid character id ${JSON.stringify(id)}`);
+      return [checkName(id[0]), id[1] as number];
+    };
+    const names = new Set<string>();
+    const checked: { agent: string; seq: number; len: number; left: [string, number] | null; right: [string, number] | null; content: string | null; del: boolean }[] = [];
+    for (const ins of update.inserts as unknown[]) {
+      const i = ins as Partial<TextInsert>;
+      if (typeof i !== 'object' || i === null) throw new InvalidArgumentError('insert must be an object');
+      const agent = checkName(i.agent);
+      if (!isCount(i.seq) || !isCount(i.length) || i.length === 0) throw new InvalidArgumentError('insert needs integer seq >= 0 and length >= 1');
+      const left = checkId(i.left ?? null);
+      const right = checkId(i.right ?? null);
+      const content = i.content ?? null;
+      if (content !== null && (typeof content !== 'string' || codePointLength(content) !== i.length)) {
+        throw new InvalidArgumentError('insert content must be a string of `length` code points, or null');
+      }
+      for (const origin of [left, right]) {
+        if (origin !== null && origin[0] === agent && origin[1] >= i.seq) throw new InvalidArgumentError('insert origin must precede the run');
+      }
+      names.add(agent);
+      if (left) names.add(left[0]);
+      if (right) names.add(right[0]);
+      checked.push({ agent, seq: i.seq, len: i.length, left, right, content, del: false });
+    }
+    for (const del of update.deletes as unknown[]) {
+      const d = del as Partial<TextDelete>;
+      if (typeof d !== 'object' || d === null) throw new InvalidArgumentError('delete must be an object');
+      const agent = checkName(d.agent);
+      if (!isCount(d.seq) || !isCount(d.length) || d.length === 0) throw new InvalidArgumentError('delete needs integer seq >= 0 and length >= 1');
+      names.add(agent);
+      checked.push({ agent, seq: d.seq, len: d.length, left: null, right: null, content: null, del: true });
+    }
+    for (const name of names) this.agentId(name);
+    return checked.map((c): PendingOp => {
+      const agent = this.agentIndex.get(c.agent)!;
+      if (c.del) return { kind: 1, agent, seq: c.seq, len: c.len };
+      return {
+        kind: 0,
+        agent,
+        seq: c.seq,
+        len: c.len,
+        olAgent: c.left === null ? NONE : this.agentIndex.get(c.left[0])!,
+        olSeq: c.left === null ? 0 : c.left[1],
+        orAgent: c.right === null ? NONE : this.agentIndex.get(c.right[0])!,
+        orSeq: c.right === null ? 0 : c.right[1],
+        content: c.content,
+      };
+    });
+  }
+
+  /** Replaces this (empty) replica's items with `items` in document order and indexes them. */
+  private buildFrom(items: Item[]): void {
+    const leaves: Leaf[] = [];
+    for (let i = 0; i < items.length || leaves.length === 0; i += LEAF_FILL) {
+      const leaf = new Leaf();
+      leaf.index = leaves.length;
+      leaf.items = items.slice(i, i + LEAF_FILL);
+      for (const it of leaf.items) {
+        it.leaf = leaf;
+        if (!it.deleted) leaf.visible += it.len;
+      }
+      this.visibleLength += leaf.visible;
+      leaves.push(leaf);
+    }
+    this.leaves = leaves;
+    this.cacheLeaf = 0;
+    this.cacheStart = 0;
+    const byAgent: Item[][] = this.agents.map(() => []);
+    for (const it of items) byAgent[it.agent]!.push(it);
+    for (let a = 0; a < byAgent.length; a++) {
+      const list = byAgent[a]!.sort((x, y) => x.seq - y.seq);
+      const agent = this.agents[a]!;
+      agent.runSeqs = list.map((it) => it.seq);
+      agent.runItems = list;
+      for (let j = 0; j + 1 < list.length; j++) list[j]!.next = list[j + 1]!;
+      agent.last = list[list.length - 1] ?? null;
+    }
+  }
+
+  private copyFrom(source: TextDocument): void {
+    for (const a of source.agents) {
+      const copy = this.agents[this.agentId(a.name)]!;
+      copy.version = a.version;
+      copy.text = a.text + a.pieces.join('');
+      copy.astral = a.astral === null ? null : a.astral.slice();
+    }
+    const map = source.agents.map((a) => this.agentIndex.get(a.name)!);
+    const items: Item[] = [];
+    const placeholder = this.leaves[0]!;
+    for (const leaf of source.leaves) {
+      for (const it of leaf.items) {
+        items.push(
+          new Item(map[it.agent]!, it.seq, it.len, it.olAgent === NONE ? NONE : map[it.olAgent]!, it.olSeq, it.orAgent === NONE ? NONE : map[it.orAgent]!, it.orSeq, it.deleted, placeholder, null),
+        );
+      }
+    }
+    this.buildFrom(items);
+    if (source.pendingOps > 0) this.applyUpdate(source.pendingUpdate());
+  }
+}
+
+/** True when `tail` is exactly the continuation of `head` (same agent, next seq, implied origins). */
+function continues(head: Item, tail: Item): boolean {
+  return (
+    head.agent === tail.agent &&
+    head.seq + head.len === tail.seq &&
+    tail.olAgent === tail.agent &&
+    tail.olSeq === tail.seq - 1 &&
+    tail.orAgent === head.orAgent &&
+    tail.orSeq === head.orSeq
+  );
+}
+
+function sameId(a: TextId | null, b: TextId | null): boolean {
+  return a === null || b === null ? a === b : a[0] === b[0] && a[1] === b[1];
+}
+
+function pushDelete(deletes: TextDelete[], agent: string, seq: number, length: number): void {
+  const previous = deletes[deletes.length - 1];
+  if (previous !== undefined && previous.agent === agent && previous.seq + previous.length === seq) {
+    deletes[deletes.length - 1] = { agent, seq: previous.seq, length: previous.length + length };
+  } else deletes.push({ agent, seq, length });
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isIndex(value: number, count: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < count;
+}
