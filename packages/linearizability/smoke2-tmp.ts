@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { check, casRegisterModel, kvModel, parseJepsenLog, parseEdnKvHistory } from './src/index.ts';
+const root = '/work/shared/testdata/porcupine/';
+const h = parseEdnKvHistory(readFileSync(root + 'kv/c50-ok.txt', 'utf8'));
+let ok=0, fail=0;
+const m = { ...kvModel, step(s: any, i: any, o: any) { const r = kvModel.step(s, i, o); if (r.ok) ok++; else fail++; return r; } };
+const r = check(m, h);
+for (const p of r.partitions) console.log(p.operations.length, p.steps, p.verdict);
+console.log(ok, fail, h.filter(o => o.return===undefined).length);
+const h2 = parseJepsenLog(readFileSync(root + 'jepsen/etcd_002.log', 'utf8'));
+ok=0; fail=0;
+const m2 = { ...casRegisterModel, step(s: any, i: any, o: any) { const r = casRegisterModel.step(s, i, o); if (r.ok) ok++; else fail++; return r; } };
+const r2 = check(m2, h2);
+console.log(h2.length, r2.steps, ok, fail, h2.filter(o => o.return===undefined).length);

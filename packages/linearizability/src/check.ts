@@ -1,0 +1,220 @@
+import { type Clock, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
+import { PartitionSearch } from './search.js';
+import { canonicalKey } from './state-key.js';
+import type { CheckOptions, CheckResult, Counterexample, Model, Operation, PartitionResult, UnknownReason } from './types.js';
+
+/** Model steps between two looks at the clock and the signal. */
+const CHUNK = 4096;
+
+/** Options of {@link checkAsync}. */
+export interface CheckAsyncOptions extends CheckOptions {
+  /** Timers used to yield to the event loop. Default `systemTimers`. */
+  timers?: Timers | undefined;
+  /** Yield to the event loop at least this often (ms of `clock` time). Default 10. */
+  yieldEveryMs?: number | undefined;
+}
+
+function validate<I, O>(history: readonly Operation<I, O>[]): void {
+  if (!Array.isArray(history)) throw new InvalidArgumentError('history must be an array of operations');
+  for (let i = 0; i < history.length; i++) {
+    const op = history[i];
+    if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(`history[${i}] is not an operation`);
+    if (typeof op.call !== 'number' || Number.isNaN(op.call)) {
+      throw new InvalidArgumentError(`history[${i}].call must be a number, got ${String(op.call)}`);
+    }
+    if (op.return !== undefined && (typeof op.return !== 'number' || !(op.return >= op.call))) {
+      throw new InvalidArgumentError(`history[${i}].return must be undefined or a number >= call (${op.call}), got ${String(op.return)}`);
+    }
+  }
+}
+
+/** Splits the history into partitions of history indices. */
+function partitionIndices<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], noPartition: boolean): number[][] {
+  const all = history.map((_, i) => i);
+  if (noPartition || model.partition === undefined) return [all];
+  const parts = model.partition(history);
+  const positions = new Map<Operation<I, O>, number[]>();
+  for (let i = history.length - 1; i >= 0; i--) {
+    const op = history[i]!;
+    const list = positions.get(op);
+    if (list) list.push(i);
+    else positions.set(op, [i]);
+  }
+  const result: number[][] = [];
+  let placed = 0;
+  for (const part of parts) {
+    const indices: number[] = [];
+    for (const op of part) {
+      const index = positions.get(op)?.pop();
+      if (index === undefined) {
+        throw new InvalidArgumentError('model.partition must return each operation object of the history exactly once');
+      }
+      indices.push(index);
+    }
+    if (indices.length === 0) continue;
+    indices.sort((a, b) => a - b);
+    placed += indices.length;
+    result.push(indices);
+  }
+  if (placed !== history.length) throw new InvalidArgumentError('model.partition must place every operation of the history in some partition');
+  return result;
+}
+
+function describeState<S, I, O>(model: Model<S, I, O>, state: S): string {
+  if (model.describeState) return model.describeState(state);
+  return canonicalKey(state);
+}
+
+/**
+ * The engine behind {@link check} and {@link checkAsync}: a generator that yields between
+ * search chunks so the driver can watch time, the signal, and the event loop.
+ */
+function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], options: CheckOptions): Generator<void, CheckResult<I, O>> {
+  validate(history);
+  const clock: Clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
+  const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : clock.monotonic() + timeoutMs;
+  const signal = options.signal;
+  const interrupted = (): UnknownReason | undefined => {
+    if (signal?.aborted) return 'aborted';
+    if (deadline !== Number.POSITIVE_INFINITY && clock.monotonic() >= deadline) return 'timeout';
+    return undefined;
+  };
+
+  const parts = partitionIndices(model, history, options.noPartition === true);
+  const partitions: PartitionResult[] = [];
+  const counterexamples: Counterexample<I, O>[] = [];
+  let steps = 0;
+  let stopReason: UnknownReason | undefined;
+
+  for (let p = 0; p < parts.length; p++) {
+    const indices = parts[p]!;
+    if (stopReason !== undefined) {
+      partitions.push({ verdict: 'unknown', operations: indices, steps: 0, reason: stopReason });
+      continue;
+    }
+    const search = new PartitionSearch(
+      model,
+      indices.map((i) => history[i]!),
+    );
+    let reason: UnknownReason | undefined;
+    while (!search.run(CHUNK)) {
+      reason = interrupted();
+      if (reason !== undefined) break;
+      yield;
+    }
+    steps += search.steps;
+    if (reason !== undefined) {
+      partitions.push({ verdict: 'unknown', operations: indices, steps: search.steps, reason });
+      stopReason = reason;
+      continue;
+    }
+    if (search.linearizable) {
+      partitions.push({
+        verdict: 'linearizable',
+        operations: indices,
+        linearization: search.linearization().map((k) => indices[k]!),
+        steps: search.steps,
+      });
+      continue;
+    }
+    partitions.push({ verdict: 'not linearizable', operations: indices, steps: search.steps });
+    const failure = search.failure!;
+    const prefix = failure.prefix.map((k) => indices[k]!);
+    const unplaced = failure.unplaced.map((k) => indices[k]!).sort((a, b) => a - b);
+    counterexamples.push({
+      partition: p,
+      prefix,
+      failedAt: indices[failure.failedAt]!,
+      unplaced,
+      state: describeState(model, failure.state),
+      prefixOperations: prefix.map((i) => history[i]!),
+      unplacedOperations: unplaced.map((i) => history[i]!),
+    });
+    if (options.stopAtFirstViolation === true) stopReason = 'skipped';
+  }
+
+  const result: CheckResult<I, O> = { verdict: 'linearizable', partitions, counterexamples, steps };
+  if (counterexamples.length > 0) {
+    result.verdict = 'not linearizable';
+    result.counterexample = counterexamples[0]!;
+  } else {
+    const unknown = partitions.find((part) => part.verdict === 'unknown');
+    if (unknown !== undefined) {
+      result.verdict = 'unknown';
+      result.reason = unknown.reason ?? 'timeout';
+    }
+  }
+  return result;
+}
+
+/**
+ * Checks whether a concurrent history is linearizable with respect to a sequential model.
+ *
+ * The search is Wing & Gong's with Lowe's just-in-time linearization and memoisation of
+ * visited (linearized set, state) pairs, as in Porcupine, run per partition when the model
+ * partitions histories. Operations with an unknown outcome (`return: undefined`) may take
+ * effect at any point after their call, or never.
+ *
+ * With `timeoutMs` or `signal`, a search that runs out of time or is aborted answers
+ * `unknown`: never a guess. The check is synchronous; see {@link checkAsync} to let timers and
+ * I/O run (and fire an abort) meanwhile.
+ *
+ * @throws InvalidArgumentError when an operation has a non-numeric call, a return before its
+ * call, or the model's `partition` loses or invents operations.
+ *
+ * @example
+ * ```ts
+ * import { check, registerModel } from '@lattice/linearizability';
+ *
+ * const result = check(registerModel, [
+ *   { process: 0, call: 0, return: 10, input: { op: 'write', value: 1 }, output: undefined },
+ *   { process: 1, call: 2, return: 3, input: { op: 'read' }, output: 1 },
+ *   { process: 2, call: 4, return: 5, input: { op: 'read' }, output: null },
+ * ]);
+ * result.verdict; // 'not linearizable': the value 1 was seen, then the initial null again
+ * result.counterexample?.failedAt; // 2
+ * ```
+ */
+export function check<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], options: CheckOptions = {}): CheckResult<I, O> {
+  const run = engine(model, history, options);
+  for (;;) {
+    const next = run.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/**
+ * Like {@link check}, but yields to the event loop every `yieldEveryMs` (default 10 ms), so an
+ * `AbortSignal` fired by a timer, a user or I/O stops the check (the answer is then `unknown`).
+ *
+ * @example
+ * ```ts
+ * import { checkAsync, kvModel } from '@lattice/linearizability';
+ *
+ * const result = await checkAsync(kvModel, history, { signal: AbortSignal.timeout(5_000) });
+ * if (result.verdict === 'unknown') console.log('gave up:', result.reason);
+ * ```
+ */
+export async function checkAsync<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  options: CheckAsyncOptions = {},
+): Promise<CheckResult<I, O>> {
+  const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
+  const every = options.yieldEveryMs ?? 10;
+  if (!(every >= 0)) throw new InvalidArgumentError(`yieldEveryMs must be a number >= 0, got ${every}`);
+  const run = engine(model, history, options);
+  let lastYield = clock.monotonic();
+  for (;;) {
+    const next = run.next();
+    if (next.done === true) return next.value;
+    const now = clock.monotonic();
+    if (now - lastYield >= every) {
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, 0));
+      lastYield = clock.monotonic();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import { EdnKeyword, EdnMap, EdnSyntaxError, type EdnValue, ednText, readEdnElements } from './edn.js';
+import { MalformedHistoryError } from './errors.js';
+import type { ParseOptions } from './jepsen-log.js';
+import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
+import type { KvInput, KvOutput } from './models/kv.js';
+import type { RegisterValue } from './models/register.js';
+import type { Operation } from './types.js';
+
+interface RawEvent {
+  line: number;
+  process: string | number;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  f: string;
+  map: EdnMap;
+}
+
+function keywordName(value: EdnValue | undefined): string | undefined {
+  return value instanceof EdnKeyword ? value.name : undefined;
+}
+
+/** Reads the events of an EDN history, skipping nemesis (non-client) events. */
+function readEvents(text: string, source: string): RawEvent[] {
+  let forms: ReturnType<typeof readEdnElements>;
+  try {
+    forms = readEdnElements(text);
+  } catch (error) {
+    if (error instanceof EdnSyntaxError) throw new MalformedHistoryError(source, error.line, `malformed EDN: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const events: RawEvent[] = [];
+  for (const { value, line } of forms) {
+    if (!(value instanceof EdnMap)) throw new MalformedHistoryError(source, line, `expected an operation map, got ${ednText(value).slice(0, 60)}`);
+    const process = value.get(':process');
+    if (process instanceof EdnKeyword) continue; // :nemesis and friends are not clients
+    if (typeof process !== 'number' && typeof process !== 'string') {
+      throw new MalformedHistoryError(source, line, `missing or bad :process (${process === undefined ? 'absent' : ednText(process)})`);
+    }
+    const type = keywordName(value.get(':type'));
+    if (type !== 'invoke' && type !== 'ok' && type !== 'fail' && type !== 'info') {
+      throw new MalformedHistoryError(source, line, `:type must be :invoke, :ok, :fail or :info, got ${ednText(value.get(':type') ?? null)}`);
+    }
+    const f = keywordName(value.get(':f'));
+    if (f === undefined) throw new MalformedHistoryError(source, line, `missing or bad :f (${ednText(value.get(':f') ?? null)})`);
+    events.push({ line, process, type, f, map: value });
+  }
+  return events;
+}
+
+/**
+ * Pairs invocations with completions. `makeInput` builds an input from an invocation,
+ * `makeOutput` the output from an `:ok` completion (given the input).
+ */
+function pairEvents<I, O>(
+  events: RawEvent[],
+  source: string,
+  makeInput: (event: RawEvent) => I,
+  makeOutput: (event: RawEvent, input: I) => O | undefined,
+): Operation<I, O>[] {
+  const open = new Map<string, { op: Operation<I, O>; event: RawEvent }>();
+  const history: Operation<I, O>[] = [];
+  const dropped = new Set<Operation<I, O>>();
+  for (let t = 0; t < events.length; t++) {
+    const event = events[t]!;
+    const key = `${typeof event.process}:${event.process}`;
+    if (event.type === 'invoke') {
+      const previous = open.get(key);
+      if (previous !== undefined) {
+        throw new MalformedHistoryError(source, event.line, `process ${event.process} invoked :${event.f} while its :${previous.event.f} from line ${previous.event.line} is still open`);
+      }
+      const op: Operation<I, O> = { process: event.process, call: t, return: undefined, input: makeInput(event), output: undefined };
+      open.set(key, { op, event });
+      history.push(op);
+      continue;
+    }
+    const pending = open.get(key);
+    if (pending === undefined) throw new MalformedHistoryError(source, event.line, `:${event.type} :${event.f} for process ${event.process}, which has no open operation`);
+    if (pending.event.f !== event.f) {
+      throw new MalformedHistoryError(source, event.line, `:${event.type} :${event.f} for process ${event.process}, whose open operation (line ${pending.event.line}) is :${pending.event.f}`);
+    }
+    open.delete(key);
+    if (event.type === 'info') continue; // unknown outcome
+    if (event.type === 'fail') {
+      dropped.add(pending.op); // Jepsen: :fail means it did not take effect
+      continue;
+    }
+    pending.op.return = t;
+    pending.op.output = makeOutput(event, pending.op.input);
+  }
+  return dropped.size === 0 ? history : history.filter((op) => !dropped.has(op));
+}
+
+function registerValue(value: EdnValue | undefined, source: string, line: number, what: string): RegisterValue {
+  if (value === undefined) throw new MalformedHistoryError(source, line, `missing :value for ${what}`);
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+  throw new MalformedHistoryError(source, line, `unsupported value ${ednText(value)} for ${what}`);
+}
+
+/**
+ * Parses a Jepsen EDN history of a register (`:f` `:read`, `:write`, `:cas` with
+ * `:value [FROM TO]`) into a history for {@link casRegisterModel} (or {@link registerModel}
+ * when it has no cas).
+ *
+ * Jepsen semantics: `:ok` completed; `:fail` did not take effect (the operation is dropped);
+ * `:info` and operations left open have an unknown outcome. Events of non-client processes
+ * (`:process :nemesis`) are skipped. Times are event positions.
+ *
+ * @example
+ * ```ts
+ * import { casRegisterModel, check, parseEdnRegisterHistory } from '@lattice/linearizability';
+ *
+ * const history = parseEdnRegisterHistory(`
+ *   {:process 0, :type :invoke, :f :write, :value 1}
+ *   {:process 0, :type :ok, :f :write, :value 1}
+ *   {:process 1, :type :invoke, :f :read, :value nil}
+ *   {:process 1, :type :ok, :f :read, :value 1}`);
+ * check(casRegisterModel, history).verdict; // 'linearizable'
+ * ```
+ */
+export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
+  const source = options.source ?? '<input>';
+  const events = readEvents(text, source);
+  return pairEvents<CasRegisterInput, CasRegisterOutput>(
+    events,
+    source,
+    (event) => {
+      switch (event.f) {
+        case 'read':
+          return { op: 'read' };
+        case 'write':
+          return { op: 'write', value: registerValue(event.map.get(':value'), source, event.line, ':write') };
+        case 'cas': {
+          const pair = event.map.get(':value');
+          if (!Array.isArray(pair) || pair.length !== 2) {
+            throw new MalformedHistoryError(source, event.line, `:cas needs :value [FROM TO], got ${ednText(pair ?? null)}`);
+          }
+          return {
+            op: 'cas',
+            from: registerValue(pair[0], source, event.line, ':cas'),
+            to: registerValue(pair[1], source, event.line, ':cas'),
+          };
+        }
+        default:
+          throw new MalformedHistoryError(source, event.line, `unknown register operation :${event.f} (expected :read, :write or :cas)`);
+      }
+    },
+    (event, input) => {
+      if (input.op === 'read') return registerValue(event.map.get(':value'), source, event.line, ':read');
+      if (input.op === 'cas') return true;
+      return undefined;
+    },
+  );
+}
+
+/**
+ * Parses a Jepsen EDN history of a key-value store (`:f` `:get`, `:put`, `:append`, with
+ * `:key` and `:value`) into a history for {@link kvModel}. Semantics as
+ * {@link parseEdnRegisterHistory}. A `:get` completing with `:value nil` read the empty string.
+ *
+ * @example
+ * ```ts
+ * import { check, kvModel, parseEdnKvHistory } from '@lattice/linearizability';
+ *
+ * const history = parseEdnKvHistory(`
+ *   {:process 0, :type :invoke, :f :append, :key "k", :value "x"}
+ *   {:process 0, :type :ok, :f :append, :key "k", :value "x"}
+ *   {:process 1, :type :invoke, :f :get, :key "k", :value nil}
+ *   {:process 1, :type :ok, :f :get, :key "k", :value "x"}`);
+ * check(kvModel, history).verdict; // 'linearizable'
+ * ```
+ */
+export function parseEdnKvHistory(text: string, options: ParseOptions = {}): Operation<KvInput, KvOutput>[] {
+  const source = options.source ?? '<input>';
+  const events = readEvents(text, source);
+  const keyOf = (event: RawEvent): string => {
+    const key = event.map.get(':key');
+    if (typeof key === 'string') return key;
+    if (typeof key === 'number' || typeof key === 'bigint') return String(key);
+    if (key instanceof EdnKeyword) return key.toString();
+    throw new MalformedHistoryError(source, event.line, `missing or bad :key (${key === undefined ? 'absent' : ednText(key)})`);
+  };
+  const stringValue = (event: RawEvent): string => {
+    const value = event.map.get(':value');
+    if (typeof value === 'string') return value;
+    if (value === null) return '';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    throw new MalformedHistoryError(source, event.line, `:${event.f} needs a string :value, got ${value === undefined ? 'none' : ednText(value)}`);
+  };
+  return pairEvents<KvInput, KvOutput>(
+    events,
+    source,
+    (event) => {
+      const key = keyOf(event);
+      switch (event.f) {
+        case 'get':
+          return { op: 'get', key };
+        case 'put':
+          return { op: 'put', key, value: stringValue(event) };
+        case 'append':
+          return { op: 'append', key, value: stringValue(event) };
+        default:
+          throw new MalformedHistoryError(source, event.line, `unknown key-value operation :${event.f} (expected :get, :put or :append)`);
+      }
+    },
+    (event, input) => {
+      if (keyOf(event) !== input.key) throw new MalformedHistoryError(source, event.line, `completion for key ${JSON.stringify(keyOf(event))} of an operation on key ${JSON.stringify(input.key)}`);
+      return input.op === 'get' ? stringValue(event) : undefined;
+    },
+  );
+}

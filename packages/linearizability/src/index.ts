@@ -1,0 +1,62 @@
+/**
+ * A fast linearizability checker: does a concurrent history (invocations and responses, per
+ * client) behave like some sequential execution of a model that respects real time?
+ *
+ * - {@link check} / {@link checkAsync}: Wing & Gong's search with Lowe's just-in-time
+ *   linearization and memoisation of (linearized set, state), as Porcupine; P-compositional
+ *   partitioning (e.g. per key); a time budget or abort signal answers `unknown`, never a guess.
+ * - Built-in models: {@link registerModel}, {@link casRegisterModel}, {@link kvModel}; write
+ *   your own against {@link Model}.
+ * - On a violation, a {@link Counterexample} and {@link renderReport}: a self-contained HTML
+ *   page drawing the history per process with the failing point marked.
+ * - Parsers for Jepsen logs and Jepsen EDN histories. The CLI `lattice-lincheck` (Node) wraps
+ *   all of it.
+ *
+ * Runs anywhere (no Node APIs outside the CLI).
+ *
+ * @example
+ * ```ts
+ * import { check, kvModel, renderReport } from '@lattice/linearizability';
+ *
+ * const history = [
+ *   { process: 0, call: 0, return: 4, input: { op: 'put', key: 'x', value: 'a' }, output: undefined },
+ *   { process: 1, call: 5, return: 6, input: { op: 'get', key: 'x' }, output: '' },
+ * ] as const;
+ * const result = check(kvModel, [...history]);
+ * console.log(result.verdict); // 'not linearizable': the put finished before the get began
+ * const html = renderReport(result, [...history], kvModel); // save and open in a browser
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { type CheckAsyncOptions, check, checkAsync } from './check.js';
+export { MalformedHistoryError } from './errors.js';
+export { parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
+export { type ParseOptions, parseJepsenLog } from './jepsen-log.js';
+export {
+  type CasRegisterInput,
+  type CasRegisterModelOptions,
+  type CasRegisterOutput,
+  casRegisterModel,
+  createCasRegisterModel,
+} from './models/cas-register.js';
+export { type KvInput, type KvOutput, type KvState, kvModel, partitionByKey } from './models/kv.js';
+export {
+  createRegisterModel,
+  type RegisterInput,
+  type RegisterModelOptions,
+  type RegisterOutput,
+  type RegisterValue,
+  registerModel,
+} from './models/register.js';
+export type {
+  CheckOptions,
+  CheckResult,
+  Counterexample,
+  Model,
+  Operation,
+  PartitionResult,
+  StepResult,
+  UnknownReason,
+  Verdict,
+} from './types.js';

@@ -1,0 +1,51 @@
+/**
+ * Canonical text of a state, used as the default state hash: equal (structurally) values get
+ * equal keys, and values of different shapes or types get different ones. Supports
+ * primitives, arrays, plain objects (key order does not matter), `Map` and `Set` (entry order
+ * does not matter).
+ */
+export function canonicalKey(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return `symbol:${String(value.description)}`;
+    case 'function':
+      return `function:${value.name}`;
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(',')}]`;
+  if (value instanceof Map) {
+    const entries = [...value].map(([k, v]) => `${canonicalKey(k)}=>${canonicalKey(v)}`).sort();
+    return `Map{${entries.join(',')}}`;
+  }
+  if (value instanceof Set) {
+    const members = [...value].map(canonicalKey).sort();
+    return `Set{${members.join(',')}}`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalKey(record[k])}`).join(',')}}`;
+}
+
+/** The default state hash: primitives stand for themselves, other values by their {@link canonicalKey}. */
+export function defaultHash(state: unknown): string | number {
+  if (typeof state === 'number') return state;
+  if (typeof state === 'string') return `s${state}`;
+  return canonicalKey(state);
+}
+
+/** Structural equality matching {@link canonicalKey}. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return canonicalKey(a) === canonicalKey(b);
+}
