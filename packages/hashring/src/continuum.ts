@@ -222,6 +222,14 @@ export abstract class ContinuumPartitioner implements Partitioner {
     return c.ids[c.owners[lo === points.length ? 0 : lo]!]!;
   }
 
+  /** The ring owner of a 32-bit key hash (what {@link ContinuumPartitioner.hashKey} returns). */
+  ownerOfHash(h: number): NodeId {
+    const c = this.continuum;
+    if (c.points.length === 0) throw new EmptyRingError();
+    if (!Number.isInteger(h) || h < 0 || h >= TWO_32) throw new InvalidArgumentError(`hash must be an integer in [0, 2^32), got ${h}`);
+    return c.ids[c.owners[c.find(h)]!]!;
+  }
+
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     const c = this.continuum;
     if (c.points.length === 0) throw new EmptyRingError();
