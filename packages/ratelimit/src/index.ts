@@ -46,3 +46,5 @@ export { type IoredisLike, ioredisAdapter, type NodeRedisLike, nodeRedisAdapter,
 export { type RedisFailurePolicy, RedisStore, type RedisStoreOptions, type RedisStoreStats, type StoreErrorContext } from './redis-store.js';
 export type { Store } from './store.js';
 export type { Attempt, WaitOptions } from './wait-queue.js';
+export { DistributedLimiter, type DistributedLimiterOptions, type DistributedLimiterStats } from './distributed/distributed-limiter.js';
+export { GossipCounterState, type GossipDecision, type GossipEntry, type GossipMessage, type GossipStateOptions } from './distributed/gossip-state.js';
