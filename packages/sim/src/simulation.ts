@@ -145,7 +145,7 @@ export interface SimulationOptions<H, I = unknown, O = unknown> {
   replay?: string;
   /**
    * Microtask turns the run loop waits after each event while node code is quiet, so promise
-   * continuations run at the virtual time of the event that caused them. Default 3.
+   * continuations run at the virtual time of the event that caused them. Default 2.
    */
   settleTicks?: number;
   /** Let a run succeed even when node code threw. Default false: `run` throws a `SimulationError`. */
@@ -288,7 +288,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.nodes = resolveNodes(options.nodes);
     this.replay = replayCommand(options.replay ?? 'SIM_SEED={seed} npx vitest run', options.seed);
     this.#logging = options.log ?? true;
-    this.#settleTicks = options.settleTicks ?? 3;
+    this.#settleTicks = options.settleTicks ?? 2;
     if (!Number.isInteger(this.#settleTicks) || this.#settleTicks < 0) throw new InvalidArgumentError(`settleTicks must be an integer >= 0, got ${options.settleTicks}`);
     if (options.clients !== undefined && (!Number.isInteger(options.clients.count) || options.clients.count < 0)) {
       throw new InvalidArgumentError(`clients.count must be an integer >= 0, got ${options.clients.count}`);
@@ -541,7 +541,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       } catch (error) {
         this.#recordError(undefined, 'event', error);
       }
-      // Let the promise continuations this event set off run at its virtual time.
+      // Let the promise continuations this event set off run at its virtual time (not needed
+      // when the next event is at the same time: they still run at this time, after it).
+      if (queue.peekTime() === this.#now) continue;
       let idle = 0;
       let mark = this.#activity;
       while (idle < this.#settleTicks) {
