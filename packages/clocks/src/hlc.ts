@@ -3,6 +3,7 @@ import {
   assertNodeId,
   type Clock,
   InvalidArgumentError,
+  MAX_NODE_ID_LENGTH,
   type NodeId,
   sleep,
   systemClock,
@@ -86,6 +87,7 @@ export function compareHlc(a: HlcTimestamp, b: HlcTimestamp): -1 | 0 | 1 {
 
 /** Throws an `InvalidArgumentError` unless `value` is a well-formed {@link HlcTimestamp}. */
 export function assertHlcTimestamp(value: unknown, what = 'HLC timestamp'): asserts value is HlcTimestamp {
+  if (isHlcTimestamp(value)) return;
   if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(`${what} must be an object, got ${String(value)}`);
   const { wallTime, logical, node } = value as Record<string, unknown>;
   if (typeof wallTime !== 'number' || !Number.isInteger(wallTime) || wallTime < 0 || wallTime >= HLC_MAX_WALL_TIME) {
@@ -95,6 +97,36 @@ export function assertHlcTimestamp(value: unknown, what = 'HLC timestamp'): asse
     throw new InvalidArgumentError(`${what}.logical must be an integer in [0, 65535], got ${String(logical)}`);
   }
   assertNodeId(node, `${what}.node`);
+  throw new InvalidArgumentError(`${what} is malformed`);
+}
+
+/** True when `value` is a well-formed {@link HlcTimestamp} (the fast check behind {@link assertHlcTimestamp}). */
+export function isHlcTimestamp(value: unknown): value is HlcTimestamp {
+  if (typeof value !== 'object' || value === null) return false;
+  const { wallTime, logical, node } = value as Record<string, unknown>;
+  return (
+    typeof wallTime === 'number' &&
+    wallTime >= 0 &&
+    wallTime < HLC_MAX_WALL_TIME &&
+    Math.floor(wallTime) === wallTime &&
+    typeof logical === 'number' &&
+    logical >= 0 &&
+    logical <= HLC_MAX_LOGICAL &&
+    (logical | 0) === logical &&
+    isNodeId(node)
+  );
+}
+
+/** Same rule as `assertNodeId` from `@lattice/core`, as a loop: this check sits on every HLC hot path. */
+export function isNodeId(value: unknown): value is NodeId {
+  if (typeof value !== 'string') return false;
+  const length = value.length;
+  if (length === 0 || length > MAX_NODE_ID_LENGTH) return false;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
 }
 
 /**
@@ -220,12 +252,21 @@ export class HybridLogicalClock {
    * @throws {@link ClockOffsetError} if `remote.wallTime` is more than `maxOffsetMs` ahead of
    *   the local wall clock; the clock is unchanged.
    * @throws {@link LogicalOverflowError} if the logical counter would overflow; the clock is unchanged.
-   * @throws `InvalidArgumentError` if `remote` is not a well-formed timestamp.
+   * @throws `InvalidArgumentError` if `remote.wallTime` or `remote.logical` is out of range
+   *   (its node id is not read).
    */
   update(remote: HlcTimestamp): HlcTimestamp {
-    assertHlcTimestamp(remote, 'remote timestamp');
+    // Only wallTime and logical are read; the remote node id does not affect the clock, so it
+    // is not validated here (validate it where you decode messages).
+    const remoteWall = remote?.wallTime;
+    const remoteLogical = remote?.logical;
+    if (
+      !(typeof remoteWall === 'number' && remoteWall >= 0 && remoteWall < HLC_MAX_WALL_TIME && Math.floor(remoteWall) === remoteWall) ||
+      !(typeof remoteLogical === 'number' && remoteLogical >= 0 && remoteLogical <= HLC_MAX_LOGICAL && (remoteLogical | 0) === remoteLogical)
+    ) {
+      assertHlcTimestamp(remote, 'remote timestamp');
+    }
     const physical = this.#physical();
-    const remoteWall = remote.wallTime;
     if (remoteWall - physical > this.maxOffsetMs) throw new ClockOffsetError(remoteWall, physical, this.maxOffsetMs);
     const localWall = this.#wallTime;
     let wallTime: number;
@@ -235,13 +276,13 @@ export class HybridLogicalClock {
       logical = 0;
     } else if (localWall === remoteWall) {
       wallTime = localWall;
-      logical = Math.max(this.#logical, remote.logical) + 1;
+      logical = Math.max(this.#logical, remoteLogical) + 1;
     } else if (localWall > remoteWall) {
       wallTime = localWall;
       logical = this.#logical + 1;
     } else {
       wallTime = remoteWall;
-      logical = remote.logical + 1;
+      logical = remoteLogical + 1;
     }
     if (logical > this.maxLogical) throw new LogicalOverflowError(wallTime, this.maxLogical);
     return this.#commit(wallTime, logical);

@@ -119,7 +119,9 @@ describe('HybridLogicalClock', () => {
       { wallTime: -1, logical: 0, node: 'x' },
       { wallTime: 1.5, logical: 0, node: 'x' },
       { wallTime: 1, logical: 65_536, node: 'x' },
-      { wallTime: 1, logical: 0, node: '' },
+      { wallTime: '1', logical: 0, node: 'x' },
+      { wallTime: 1, logical: -1, node: 'x' },
+      { wallTime: 2 ** 48, logical: 0, node: 'x' },
       { wallTime: Number.NaN, logical: 0, node: 'x' },
       null,
     ]) {
