@@ -651,14 +651,14 @@ export class TextDocument {
     const items = item.leaf.items;
     let i = items.indexOf(item);
     const before = items[i - 1];
-    if (before !== undefined && before.deleted && continues(before, item)) {
+    if (before?.deleted && continues(before, item)) {
       this.absorb(before, item);
       items.splice(i, 1);
       item = before;
       i--;
     }
     const after = items[i + 1];
-    if (after !== undefined && after.deleted && continues(item, after)) {
+    if (after?.deleted && continues(item, after)) {
       this.absorb(item, after);
       items.splice(i + 1, 1);
     }
@@ -840,9 +840,18 @@ export class TextDocument {
       return;
     }
     if (op.seq + op.len <= agent.version) return;
-    if (op.seq > agent.version) return this.wait(op.agent, op.seq - 1, op);
-    if (op.olAgent !== NONE && op.olSeq >= this.agents[op.olAgent]!.version) return this.wait(op.olAgent, op.olSeq, op);
-    if (op.orAgent !== NONE && op.orSeq >= this.agents[op.orAgent]!.version) return this.wait(op.orAgent, op.orSeq, op);
+    if (op.seq > agent.version) {
+      this.wait(op.agent, op.seq - 1, op);
+      return;
+    }
+    if (op.olAgent !== NONE && op.olSeq >= this.agents[op.olAgent]!.version) {
+      this.wait(op.olAgent, op.olSeq, op);
+      return;
+    }
+    if (op.orAgent !== NONE && op.orSeq >= this.agents[op.orAgent]!.version) {
+      this.wait(op.orAgent, op.orSeq, op);
+      return;
+    }
     let ready = op;
     if (op.seq < agent.version) {
       const skip = agent.version - op.seq;
