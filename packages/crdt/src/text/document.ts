@@ -92,13 +92,17 @@ class Agent {
       }
     }
     this.pieces.push(content);
+    // Keep the piece list short: a long list of tiny strings costs more heap than the text.
+    if (this.pieces.length >= 512) this.flatten();
+  }
+
+  private flatten(): void {
+    this.text += this.pieces.join('');
+    this.pieces = [];
   }
 
   content(seq: number, len: number): string {
-    if (this.pieces.length > 0) {
-      this.text += this.pieces.join('');
-      this.pieces = [];
-    }
+    if (this.pieces.length > 0) this.flatten();
     if (this.astral === null) return this.text.slice(seq, seq + len);
     return this.text.slice(this.unit(seq), this.unit(seq + len));
   }
@@ -145,7 +149,9 @@ export interface TextDocumentOptions {
   agent: string;
 }
 
-const EMPTY_UPDATE: TextUpdate = Object.freeze({ inserts: Object.freeze([]), deletes: Object.freeze([]) });
+const NO_INSERTS: readonly TextInsert[] = Object.freeze([]);
+const NO_DELETES: readonly TextDelete[] = Object.freeze([]);
+const EMPTY_UPDATE: TextUpdate = Object.freeze({ inserts: NO_INSERTS, deletes: NO_DELETES });
 
 /**
  * A replicated plain-text document: a sequence CRDT of the YATA family with Fugue-style
@@ -240,13 +246,28 @@ export class TextDocument {
     const agent = this.agents[me]!;
     const seq = agent.version;
     let left: Item | null = null;
+    let right: Item | null;
+    // Where the new item goes: leaf `li`, index `ii`.
+    let li = 0;
+    let ii = 0;
     if (position > 0) {
       this.seek(position - 1);
-      const leaf = this.leaves[this.foundLeaf]!;
-      left = leaf.items[this.foundItem]!;
-      if (this.foundOffset < left.len - 1) this.splitItem(left, this.foundOffset + 1, this.foundLeaf, this.foundItem);
-    }
-    const right = left === null ? this.firstItem() : this.itemAfter(left);
+      li = this.foundLeaf;
+      ii = this.foundItem;
+      let leaf = this.leaves[li]!;
+      left = leaf.items[ii]!;
+      if (this.foundOffset < left.len - 1) {
+        this.splitItem(left, this.foundOffset + 1, li, ii);
+        if (left.leaf !== leaf) {
+          // The leaf overflowed and `left` moved to its new right half.
+          leaf = left.leaf;
+          li = leaf.index;
+          ii = leaf.items.indexOf(left);
+        }
+      }
+      ii++;
+      right = leaf.items[ii] ?? this.leaves[li + 1]?.items[0] ?? null;
+    } else right = this.firstItem();
     const update: TextInsert = {
       agent: this.agent,
       seq,
@@ -271,13 +292,12 @@ export class TextDocument {
           : new Item(me, seq, len, left.agent, left.seq + left.len - 1, right === null ? NONE : right.agent, right === null ? 0 : right.seq, false, left.leaf, null);
       // The leaf counts the item before insertAt, so a leaf split hands it on with the item.
       this.addVisible(item.leaf, len);
-      if (left === null) this.insertAt(0, 0, item);
-      else this.insertAt(left.leaf.index, left.leaf.items.indexOf(left) + 1, item);
+      this.insertAt(li, ii, item);
       this.indexRun(agent, item);
     }
     agent.appendContent(text, len);
     agent.version += len;
-    return { inserts: [update], deletes: [] };
+    return { inserts: [update], deletes: NO_DELETES };
   }
 
   /** Deletes `count` code points starting at `position`. Returns the delta to send. */
@@ -301,7 +321,7 @@ export class TextDocument {
       pushDelete(deletes, this.agents[item.agent]!.name, item.seq, item.len);
       this.coalesce(item);
     }
-    return { inserts: [], deletes };
+    return { inserts: NO_INSERTS, deletes };
   }
 
   /** Deletes `deleteCount` code points at `position`, then inserts `text` there; returns one delta. */
@@ -471,7 +491,7 @@ export class TextDocument {
     const byAgent: Item[][] = doc.agents.map(() => []);
     for (const it of items) byAgent[it.agent]!.push(it);
     for (let a = 0; a < byAgent.length; a++) {
-      const list = byAgent[a]!.sort((x, y) => x.seq - y.seq);
+      const list = byAgent[a]!.sort(bySeq);
       let expected = 0;
       for (const it of list) {
         if (it.seq !== expected) fail(`agent ${JSON.stringify(doc.agents[a]!.name)} has a gap or overlap at ${expected}`);
@@ -513,7 +533,7 @@ export class TextDocument {
       if (version > at) agent.appendContent('\0'.repeat(version - at), version - at);
       agent.version = version;
     }
-    doc.buildFrom(items);
+    doc.buildFrom(items, byAgent);
     if (s.pending !== undefined) {
       try {
         doc.applyUpdate(s.pending);
@@ -591,13 +611,6 @@ export class TextDocument {
 
   private firstItem(): Item | null {
     return this.leaves[0]!.items[0] ?? null;
-  }
-
-  private itemAfter(item: Item): Item | null {
-    const leaf = item.leaf;
-    const i = leaf.items.indexOf(item);
-    if (i + 1 < leaf.items.length) return leaf.items[i + 1]!;
-    return this.leaves[leaf.index + 1]?.items[0] ?? null;
   }
 
   /** Inserts `item` at index `i` of leaf `li`, splitting the leaf when it overflows. */
@@ -971,7 +984,7 @@ export class TextDocument {
   }
 
   /** Replaces this (empty) replica's items with `items` in document order and indexes them. */
-  private buildFrom(items: Item[]): void {
+  private buildFrom(items: Item[], sortedByAgent?: Item[][]): void {
     const leaves: Leaf[] = [];
     for (let i = 0; i < items.length || leaves.length === 0; i += LEAF_FILL) {
       const leaf = new Leaf();
@@ -987,10 +1000,14 @@ export class TextDocument {
     this.leaves = leaves;
     this.cacheLeaf = 0;
     this.cacheStart = 0;
-    const byAgent: Item[][] = this.agents.map(() => []);
-    for (const it of items) byAgent[it.agent]!.push(it);
+    let byAgent = sortedByAgent;
+    if (byAgent === undefined) {
+      byAgent = this.agents.map(() => []);
+      for (const it of items) byAgent[it.agent]!.push(it);
+      for (const list of byAgent) list.sort(bySeq);
+    }
     for (let a = 0; a < byAgent.length; a++) {
-      const list = byAgent[a]!.sort((x, y) => x.seq - y.seq);
+      const list = byAgent[a]!;
       const agent = this.agents[a]!;
       agent.runSeqs = list.map((it) => it.seq);
       agent.runItems = list;
@@ -1031,6 +1048,10 @@ function continues(head: Item, tail: Item): boolean {
     tail.orAgent === head.orAgent &&
     tail.orSeq === head.orSeq
   );
+}
+
+function bySeq(x: Item, y: Item): number {
+  return x.seq - y.seq;
 }
 
 function sameId(a: TextId | null, b: TextId | null): boolean {
