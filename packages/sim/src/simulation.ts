@@ -150,6 +150,11 @@ export interface SimulationOptions<H, I = unknown, O = unknown> {
   settleTicks?: number;
   /** Let a run succeed even when node code threw. Default false: `run` throws a `SimulationError`. */
   allowNodeErrors?: boolean;
+  /**
+   * Most events at one virtual instant before the run fails: code that keeps scheduling
+   * zero-delay timers would otherwise never let time advance. Default 1,000,000.
+   */
+  maxEventsPerInstant?: number;
 }
 
 /** Options of {@link Simulation.run}. */
@@ -211,6 +216,8 @@ interface NodeState<H> {
   readonly initialDrift: number;
   incarnation: Incarnation | undefined;
   handle: H | undefined;
+  /** Whether the node was running when the run ended (its handle stays readable). */
+  upAtEnd: boolean;
 }
 
 interface OperationRecord<I, O> {
@@ -279,6 +286,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   #crashes = 0;
   #restarts = 0;
   #started = false;
+  #finished = false;
 
   constructor(options: SimulationOptions<H, I, O>) {
     if (!Number.isSafeInteger(options.seed)) throw new InvalidArgumentError(`seed must be a safe integer, got ${options.seed}`);
@@ -327,6 +335,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
         initialDrift: driftPpm,
         incarnation: undefined,
         handle: undefined,
+        upAtEnd: false,
       });
     }
 
@@ -363,15 +372,20 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.#queue.push(Math.max(time, this.#now), action);
   }
 
-  /** True when node `id` is running. */
+  /** True when node `id` is running (after the run: was running when it ended). */
   isUp(id: NodeId): boolean {
-    return this.#node(id).incarnation?.alive === true;
+    const state = this.#node(id);
+    return this.#finished ? state.upAtEnd : state.incarnation?.alive === true;
   }
 
-  /** The running node's handle, or undefined while it is down or starting. */
+  /**
+   * The running node's handle, or undefined while it is down or starting. After the run, the
+   * handle of each node that was up at the end stays readable, to check final states
+   * (replicas converged, logs agree).
+   */
   handle(id: NodeId): H | undefined {
     const state = this.#node(id);
-    return state.incarnation?.alive === true ? state.handle : undefined;
+    return this.isUp(id) ? state.handle : undefined;
   }
 
   /** The clock of node `id` (to inspect skew and drift). */
@@ -524,6 +538,10 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     }
 
     const queue = this.#queue;
+    const maxPerInstant = this.#options.maxEventsPerInstant ?? 1_000_000;
+    if (!(maxPerInstant > 0)) throw new InvalidArgumentError(`maxEventsPerInstant must be > 0, got ${maxPerInstant}`);
+    let instant = Number.NaN;
+    let atInstant = 0;
     let endTime = duration;
     await this.#settle();
     for (;;) {
@@ -534,6 +552,16 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       const next = queue.peekTime();
       if (next === undefined || next > duration) break;
       const event = queue.pop()!;
+      if (event.time === instant) {
+        if (++atInstant > maxPerInstant) {
+          this.#recordError(undefined, 'livelock', `more than ${maxPerInstant} events at virtual time ${instant} (a zero-delay timer loop?)`);
+          endTime = this.#now;
+          break;
+        }
+      } else {
+        instant = event.time;
+        atInstant = 1;
+      }
       this.#now = event.time;
       this.#eventsRun++;
       try {
@@ -754,7 +782,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
   #finish(): SimulationResult<I, O> {
     const endTime = this.#now;
+    this.#finished = true;
     for (const state of this.#nodes.values()) {
+      state.upAtEnd = state.incarnation?.alive === true;
       if (state.incarnation !== undefined) state.incarnation.alive = false;
       state.incarnation?.endpoint?.kill();
     }

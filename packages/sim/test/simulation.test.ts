@@ -152,6 +152,42 @@ describe('nodes', () => {
   });
 });
 
+describe('run control', () => {
+  it('fails a run whose code keeps virtual time from advancing', async () => {
+    const sim = new Simulation({
+      seed: 1,
+      nodes: 1,
+      maxEventsPerInstant: 1_000,
+      node: (ctx) => {
+        const spin = (): void => {
+          ctx.timers.setTimeout(spin, 0);
+        };
+        spin();
+        return undefined;
+      },
+    });
+    await expect(sim.run({ duration: 100 })).rejects.toThrow(/more than 1000 events at virtual time 0/);
+  });
+
+  it('fails the run when a scheduled action throws, naming the seed', async () => {
+    const sim = new Simulation({ seed: 77, nodes: 1, node: () => undefined });
+    sim.at(5, () => {
+      throw new Error('invariant broken: two leaders');
+    });
+    await expect(sim.run({ duration: 10 })).rejects.toThrow(/two leaders[\s\S]*seed: 77/);
+  });
+
+  it('keeps the handles of nodes that were up at the end readable after the run', async () => {
+    const sim = new Simulation({ seed: 5, nodes: 3, node: (ctx) => heartbeatNode(ctx, 10) });
+    sim.at(50, () => sim.crash('n3'));
+    await sim.run({ duration: 100 });
+    expect(sim.isUp('n1')).toBe(true);
+    expect(sim.isUp('n3')).toBe(false);
+    expect(sim.handle('n1')!.lastSeen.get('n2')).toBeGreaterThan(80);
+    expect(sim.handle('n3')).toBeUndefined();
+  });
+});
+
 describe('network faults', () => {
   it('drops traffic across a partition and through a one-way cut, and heals', async () => {
     const sim = new Simulation({ seed: 5, nodes: ['a', 'b', 'c'], node: (ctx) => heartbeatNode(ctx, 10) });
