@@ -139,6 +139,20 @@ export class VectorClock {
 
   /** Adds one to `node`'s entry (a local or send event at `node`). Returns this clock. */
   increment(node: NodeId): this {
+    // Fast path, small enough to inline: the hint (last index found) is usually the local node.
+    const hint = this.#hint;
+    if (this.#ids[hint] === node) {
+      const counts = this.#counts;
+      const count = counts[hint]!;
+      if (count < Number.MAX_SAFE_INTEGER) {
+        counts[hint] = count + 1;
+        return this;
+      }
+    }
+    return this.#incrementSlow(node);
+  }
+
+  #incrementSlow(node: NodeId): this {
     const index = this.#find(node);
     if (index >= 0) {
       const count = this.#counts[index]!;
