@@ -132,7 +132,7 @@ export function toSpaceTimeDiagram(events: readonly SimEvent[], nodes: readonly 
         const open = openOps.get(key);
         openOps.delete(key);
         if (open !== undefined && node !== undefined && x.has(node) && open.at <= last && event.time >= first) {
-          body.push(operation(x.get(node)!, y(Math.max(open.at, first)), y(Math.min(event.time, last)), event.kind, `p${event.msg} ${open.text} → ${event.text} [${open.at.toFixed(3)}, ${event.time.toFixed(3)}]`));
+          body.push(operation(x.get(node)!, y(Math.max(open.at, first)), y(Math.min(event.time, last)), event.kind, `${event.node} p${event.msg}: ${event.text} [${open.at.toFixed(3)}, ${event.time.toFixed(3)}]`));
         }
         break;
       }
@@ -149,7 +149,7 @@ export function toSpaceTimeDiagram(events: readonly SimEvent[], nodes: readonly 
   }
   for (const [key, open] of openOps) {
     const node = key.slice(0, key.lastIndexOf('/'));
-    if (x.has(node) && open.at <= last) body.push(operation(x.get(node)!, y(Math.max(open.at, first)), y(last), 'info', `${open.text} (still pending)`));
+    if (x.has(node) && open.at <= last) body.push(operation(x.get(node)!, y(Math.max(open.at, first)), y(last), 'info', `${node}: ${open.text} (no answer by ${last.toFixed(3)})`));
   }
 
   for (const [id, message] of messages) {
