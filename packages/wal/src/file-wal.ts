@@ -1,0 +1,831 @@
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { AbortError, type AbortOptions, ClosedError, InvalidArgumentError, isLatticeError, throwIfAborted } from '@lattice/core';
+import { crc32c } from './crc32c.js';
+import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalMissingSegmentError } from './errors.js';
+import {
+  checkFrame,
+  decodeMeta,
+  decodeSegmentHeader,
+  encodeFrame,
+  encodeMeta,
+  encodeSegmentHeader,
+  FRAME_HEADER_SIZE,
+  frameSize,
+  META_FILE,
+  type MetaState,
+  parseSegmentName,
+  readU64,
+  SEGMENT_HEADER_SIZE,
+  segmentName,
+  TEMP_SUFFIX,
+} from './format.js';
+import * as io from './fs-io.js';
+import { acquireLock } from './lock.js';
+import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
+import type { WalEntry, WriteAheadLog } from './wal.js';
+
+/** Options of {@link openWal}. */
+export interface WalOptions extends AbortOptions {
+  /**
+   * Size of each segment file in bytes; files are preallocated (zero-filled) to this size so
+   * that an fdatasync never has to update the file size. Default 64 MiB; at least 4 KiB.
+   * Existing segments keep the size they were created with.
+   */
+  segmentSize?: number;
+  /** Largest record accepted, in bytes. Default and upper bound: what fits in one segment. */
+  maxRecordSize?: number;
+  /** Most bytes written and synced by one group commit. Default 8 MiB. */
+  maxBatchBytes?: number;
+}
+
+const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+const MIN_SEGMENT_SIZE = 4096;
+const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
+const ZERO_CHUNK = 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+
+/** One segment file: the records `base .. base + offsets.length - 1`. */
+interface Segment {
+  readonly base: number;
+  readonly name: string;
+  fd: number;
+  /** Byte offset of each record's frame. */
+  offsets: number[];
+  /** Offset just after the last frame. */
+  end: number;
+  /** Bytes the file may hold (its preallocated size). */
+  capacity: number;
+}
+
+interface AppendOp {
+  readonly kind: 'append';
+  readonly records: readonly Uint8Array[];
+  readonly single: boolean;
+  readonly resolve: (value: number | number[]) => void;
+  readonly reject: (error: unknown) => void;
+  cancelled: boolean;
+  detach: (() => void) | undefined;
+}
+
+interface TaskOp {
+  readonly kind: 'task';
+  readonly run: () => Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Op = AppendOp | TaskOp;
+
+/**
+ * Lets reads run concurrently with each other and with appends (which only touch bytes after
+ * every durable record), but never with a truncation or compaction, which rewrite or delete
+ * files that a read may be using.
+ */
+class ReadWriteGate {
+  #readers = 0;
+  #exclusive: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#exclusive !== undefined) await this.#exclusive;
+    this.#readers++;
+    try {
+      return await fn();
+    } finally {
+      this.#readers--;
+      if (this.#readers === 0) this.#drained?.();
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    this.#exclusive = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      if (this.#readers > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      this.#drained = undefined;
+      return await fn();
+    } finally {
+      this.#exclusive = undefined;
+      release();
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the write-ahead log in directory `dir` and recovers it: a torn
+ * final record left by a crash is cut off; any other damage rejects with a typed error
+ * (`WalCorruptionError` naming the file and offset, `WalMissingSegmentError`), and a directory
+ * already open in a live process rejects with `WalLockedError`.
+ *
+ * @example
+ * ```ts
+ * import { openWal } from '@lattice/wal';
+ *
+ * const wal = await openWal('/var/lib/myapp/wal', { segmentSize: 16 * 1024 * 1024 });
+ * try {
+ *   const [a, b] = await wal.append([encode(x), encode(y)]); // both durable
+ *   await wal.setMetadata(encodeTermAndVote(term, vote));
+ * } finally {
+ *   await wal.close();
+ * }
+ * ```
+ */
+export async function openWal(dir: string, options: WalOptions = {}): Promise<WriteAheadLog> {
+  if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir must be a non-empty path');
+  const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+  if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > 0xffff_ffff) {
+    throw new InvalidArgumentError(`segmentSize must be an integer in [${MIN_SEGMENT_SIZE}, 4 GiB), got ${String(segmentSize)}`);
+  }
+  const largest = segmentSize - SEGMENT_HEADER_SIZE - FRAME_HEADER_SIZE;
+  const maxRecordSize = options.maxRecordSize ?? largest;
+  if (!Number.isSafeInteger(maxRecordSize) || maxRecordSize < 0 || maxRecordSize > largest) {
+    throw new InvalidArgumentError(`maxRecordSize must be an integer in [0, ${largest}] for this segment size, got ${String(maxRecordSize)}`);
+  }
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  if (!Number.isSafeInteger(maxBatchBytes) || maxBatchBytes < 1) {
+    throw new InvalidArgumentError(`maxBatchBytes must be a positive integer, got ${String(maxBatchBytes)}`);
+  }
+  throwIfAborted(options.signal);
+  const path = resolve(dir);
+  const created = await fsp.mkdir(path, { recursive: true });
+  if (created !== undefined) await fsyncDirectory(dirname(path));
+  const release = await acquireLock(path);
+  let dirFd: number | undefined;
+  try {
+    dirFd = await io.open(path, fsConstants.O_RDONLY);
+    const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes });
+    await wal.recover();
+    return wal;
+  } catch (error) {
+    if (dirFd !== undefined) await io.close(dirFd).catch(() => undefined);
+    await release();
+    throw error;
+  }
+}
+
+async function fsyncDirectory(path: string): Promise<void> {
+  const fd = await io.open(path, fsConstants.O_RDONLY);
+  try {
+    await io.fsync(fd);
+  } finally {
+    await io.close(fd);
+  }
+}
+
+interface Settings {
+  segmentSize: number;
+  maxRecordSize: number;
+  maxBatchBytes: number;
+}
+
+class FileWal implements WriteAheadLog {
+  readonly #dir: string;
+  readonly #dirFd: number;
+  readonly #release: () => Promise<void>;
+  readonly #settings: Settings;
+  readonly #gate = new ReadWriteGate();
+
+  #segments: Segment[] = [];
+  #first = 1;
+  #last = 0;
+  #meta: MetaState = { firstIndex: 1, value: undefined };
+
+  #queue: Op[] = [];
+  #pumping: Promise<void> = Promise.resolve();
+  #pumpActive = false;
+  #failure: WalFailedError | undefined;
+  #closing: Promise<void> | undefined;
+
+  #buffer = new Uint8Array(64 * 1024);
+  #view = new DataView(this.#buffer.buffer);
+  #spare: Promise<number> | undefined;
+
+  constructor(dir: string, dirFd: number, release: () => Promise<void>, settings: Settings) {
+    this.#dir = dir;
+    this.#dirFd = dirFd;
+    this.#release = release;
+    this.#settings = settings;
+  }
+
+  get firstIndex(): number {
+    return this.#first;
+  }
+
+  get lastIndex(): number {
+    return this.#last;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Reads the directory, checks every segment and cuts a torn tail. Called once by openWal. */
+  async recover(): Promise<void> {
+    const names = await fsp.readdir(this.#dir);
+    for (const name of names) {
+      if (name.endsWith(TEMP_SUFFIX)) await fsp.unlink(join(this.#dir, name));
+    }
+    const metaBytes = await fsp.readFile(join(this.#dir, META_FILE)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    let hasMeta = false;
+    if (metaBytes !== undefined) {
+      const decoded = decodeMeta(metaBytes);
+      if (!decoded.ok) throw new WalCorruptionError(META_FILE, decoded.offset, decoded.reason);
+      this.#meta = decoded.state;
+      hasMeta = true;
+    }
+    const bases = names
+      .map((name) => parseSegmentName(name))
+      .filter((base): base is number => base !== undefined)
+      .sort((a, b) => a - b);
+
+    if (bases.length === 0) {
+      if (hasMeta) throw new WalCorruptionError(META_FILE, 0, 'metadata is present but every segment file is gone');
+      const segment = await this.#createSegment(1);
+      this.#segments = [segment];
+      this.#first = 1;
+      this.#last = 0;
+      return;
+    }
+
+    // Segments wholly below the first index were being deleted by an interrupted dropPrefix.
+    const firstIndex = this.#meta.firstIndex;
+    while (bases.length > 1 && bases[1]! <= firstIndex) {
+      await this.#unlinkDurably(segmentName(bases.shift()!));
+    }
+    if (bases[0]! > firstIndex) {
+      throw new WalMissingSegmentError(firstIndex, bases[0]! - 1, segmentName(bases[0]!));
+    }
+
+    let expected: number | undefined;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      const name = segmentName(base);
+      if (expected !== undefined && base > expected) throw new WalMissingSegmentError(expected, base - 1, name);
+      if (expected !== undefined && base < expected) {
+        throw new WalCorruptionError(name, 0, `segment starts at index ${base}, but the previous one ends at ${expected - 1}`);
+      }
+      const segment = await this.#loadSegment(name, base, i === bases.length - 1);
+      this.#segments.push(segment);
+      expected = base + segment.offsets.length;
+    }
+    const lastSegment = this.#segments[this.#segments.length - 1]!;
+    this.#last = lastSegment.base + lastSegment.offsets.length - 1;
+    this.#first = Math.max(firstIndex, this.#segments[0]!.base);
+
+    if (this.#first > this.#last + 1) {
+      // A dropPrefix past the end was interrupted after recording the new first index.
+      await this.#resetTo(this.#first);
+    }
+  }
+
+  /** Opens and verifies one segment; in the last segment a torn tail is cut off (zeroed). */
+  async #loadSegment(name: string, base: number, isLast: boolean): Promise<Segment> {
+    const path = join(this.#dir, name);
+    const fd = await io.open(path, fsConstants.O_RDWR);
+    try {
+      const size = await io.fileSize(fd);
+      const bytes = new Uint8Array(size);
+      const got = await io.readFully(fd, bytes, 0, size, 0);
+      const data = bytes.subarray(0, got);
+      const header = decodeSegmentHeader(data);
+      if (!header.ok) throw new WalCorruptionError(name, 0, header.reason);
+      if (header.baseIndex !== base) throw new WalCorruptionError(name, 8, `header says the segment starts at index ${header.baseIndex}`);
+      const view = new DataView(data.buffer, data.byteOffset, data.length);
+      const declared = view.getUint32(16, true);
+      const capacity = Math.max(declared, SEGMENT_HEADER_SIZE);
+      const offsets: number[] = [];
+      let offset = SEGMENT_HEADER_SIZE;
+      let index = base;
+      let stop: { offset: number; reason: string } | undefined;
+      for (;;) {
+        const frame = checkFrame(data, view, offset, index);
+        if (frame.kind === 'record') {
+          offsets.push(offset);
+          offset = frame.next;
+          index++;
+          continue;
+        }
+        if (frame.kind === 'bad') stop = { offset, reason: frame.reason };
+        break;
+      }
+      const lastNonZero = lastNonZeroByte(data, offset);
+      if (stop === undefined && lastNonZero >= offset) {
+        stop = { offset, reason: 'data follows the end-of-records marker' };
+      }
+      if (stop !== undefined) {
+        if (!isLast) throw new WalCorruptionError(name, stop.offset, stop.reason);
+        const later = findLaterFrame(data, view, stop.offset + 8, index);
+        if (later !== undefined) {
+          throw new WalCorruptionError(name, stop.offset, `${stop.reason}, and intact records follow it (at offset ${later})`);
+        }
+        // A torn final write: nothing after it was acknowledged. Zero it so that the region
+        // reads as free space and future appends start clean.
+        const zeros = new Uint8Array(Math.min(ZERO_CHUNK, lastNonZero + 1 - offset));
+        for (let at = offset; at <= lastNonZero; at += zeros.length) {
+          await io.writeAll(fd, zeros, 0, Math.min(zeros.length, lastNonZero + 1 - at), at);
+        }
+        await io.fdatasync(fd);
+      }
+      return { base, name, fd, offsets, end: offset, capacity };
+    } catch (error) {
+      await io.close(fd).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- segment files
+
+  /** Starts zero-filling the next segment file in the background, if not already started. */
+  #prepareSpare(): Promise<number> {
+    if (this.#spare === undefined) {
+      const promise = (async () => {
+        const path = join(this.#dir, SPARE_NAME);
+        const fd = await io.open(path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+        try {
+          const size = this.#settings.segmentSize;
+          const zeros = new Uint8Array(Math.min(ZERO_CHUNK, size));
+          for (let at = 0; at < size; at += zeros.length) await io.writeAll(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+          await io.fdatasync(fd);
+          return fd;
+        } catch (error) {
+          await io.close(fd).catch(() => undefined);
+          throw error;
+        }
+      })();
+      // Failures surface when the spare is taken; do not report them as unhandled meanwhile.
+      promise.catch(() => undefined);
+      this.#spare = promise;
+    }
+    return this.#spare;
+  }
+
+  /** Takes the prepared zero-filled file (waiting for it if needed); it is still named SPARE_NAME. */
+  async #takeSpare(): Promise<number> {
+    const fd = await this.#prepareSpare();
+    this.#spare = undefined;
+    return fd;
+  }
+
+  /** Makes a new, empty segment starting at `base` durable in the directory. */
+  async #createSegment(base: number): Promise<Segment> {
+    const fd = await this.#takeSpare();
+    const name = segmentName(base);
+    await io.writeAll(fd, encodeSegmentHeader(base, this.#settings.segmentSize), 0, SEGMENT_HEADER_SIZE, 0);
+    await io.fdatasync(fd);
+    await fsp.rename(join(this.#dir, SPARE_NAME), join(this.#dir, name));
+    await io.fsync(this.#dirFd);
+    return { base, name, fd, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
+  }
+
+  async #unlinkDurably(name: string): Promise<void> {
+    await fsp.unlink(join(this.#dir, name));
+    await io.fsync(this.#dirFd);
+  }
+
+  async #dropSegment(segment: Segment): Promise<void> {
+    await io.close(segment.fd);
+    await this.#unlinkDurably(segment.name);
+  }
+
+  async #writeMeta(state: MetaState): Promise<void> {
+    const bytes = encodeMeta(state);
+    const temp = join(this.#dir, `${META_FILE}${TEMP_SUFFIX}`);
+    const fd = await io.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+    try {
+      await io.writeAll(fd, bytes, 0, bytes.length, 0);
+      await io.fdatasync(fd);
+    } finally {
+      await io.close(fd);
+    }
+    await fsp.rename(temp, join(this.#dir, META_FILE));
+    await io.fsync(this.#dirFd);
+    this.#meta = state;
+  }
+
+  /** Empties the log so that the next index is `next`: new segment first, then old ones go. */
+  async #resetTo(next: number): Promise<void> {
+    const fresh = await this.#createSegment(next);
+    const old = this.#segments;
+    this.#segments = [fresh];
+    for (const segment of old) await this.#dropSegment(segment);
+    this.#first = next;
+    this.#last = next - 1;
+  }
+
+  // ---------------------------------------------------------------- the write queue
+
+  #assertUsable(): void {
+    if (this.#closing !== undefined) throw new ClosedError('The write-ahead log is closed');
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  append(record: Uint8Array, options?: AbortOptions): Promise<number>;
+  append(records: readonly Uint8Array[], options?: AbortOptions): Promise<number[]>;
+  append(input: Uint8Array | readonly Uint8Array[], options?: AbortOptions): Promise<number | number[]> {
+    try {
+      this.#assertUsable();
+      const records = recordsOf(input, this.#settings.maxRecordSize);
+      const signal = options?.signal;
+      throwIfAborted(signal);
+      if (records.length === 0) return Promise.resolve([]);
+      return new Promise<number | number[]>((resolve, reject) => {
+        const op: AppendOp = { kind: 'append', records, single: input instanceof Uint8Array, resolve, reject, cancelled: false, detach: undefined };
+        if (signal !== undefined) {
+          const onAbort = (): void => {
+            op.cancelled = true;
+            reject(new AbortError(undefined, { cause: signal.reason }));
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          op.detach = () => signal.removeEventListener('abort', onAbort);
+        }
+        this.#enqueue(op);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #task(run: () => Promise<void>, options: AbortOptions | undefined): Promise<void> {
+    try {
+      this.#assertUsable();
+      throwIfAborted(options?.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => this.#enqueue({ kind: 'task', run, resolve, reject }));
+  }
+
+  #enqueue(op: Op): void {
+    this.#queue.push(op);
+    if (!this.#pumpActive) {
+      // The flag is cleared by the pump itself in the same turn that it finds the queue
+      // empty, so an op enqueued right after can never be stranded.
+      this.#pumpActive = true;
+      this.#pumping = this.#pump();
+    }
+  }
+
+  /** Drains the queue: consecutive appends become one group commit; tasks run alone. */
+  async #pump(): Promise<void> {
+    try {
+      await this.#drain();
+    } catch (error) {
+      this.#pumpActive = false;
+      this.#toFailure(error);
+    }
+  }
+
+  /** Clears `#pumpActive` in the very turn it sees an empty queue (no await in between). */
+  async #drain(): Promise<void> {
+    for (;;) {
+      if (this.#queue.length === 0) {
+        this.#pumpActive = false;
+        return;
+      }
+      if (this.#failure !== undefined) {
+        for (const op of this.#queue.splice(0)) {
+          if (op.kind === 'append') op.detach?.();
+          op.reject(this.#failure);
+        }
+        this.#pumpActive = false;
+        return;
+      }
+      const head = this.#queue[0]!;
+      if (head.kind === 'task') {
+        this.#queue.shift();
+        try {
+          await this.#gate.exclusive(head.run);
+          head.resolve();
+        } catch (error) {
+          head.reject(this.#toFailure(error));
+        }
+        continue;
+      }
+      const batch: AppendOp[] = [];
+      let bytes = 0;
+      while (this.#queue.length > 0) {
+        const op = this.#queue[0]!;
+        if (op.kind !== 'append') break;
+        if (op.cancelled) {
+          this.#queue.shift();
+          continue;
+        }
+        let opBytes = 0;
+        for (const record of op.records) opBytes += frameSize(record.length);
+        if (batch.length > 0 && bytes + opBytes > this.#settings.maxBatchBytes) break;
+        this.#queue.shift();
+        op.detach?.();
+        batch.push(op);
+        bytes += opBytes;
+      }
+      if (batch.length === 0) continue;
+      try {
+        const firsts = await this.#writeBatch(batch);
+        for (let i = 0; i < batch.length; i++) {
+          const op = batch[i]!;
+          const first = firsts[i]!;
+          op.resolve(op.single ? first : op.records.map((_, k) => first + k));
+        }
+      } catch (error) {
+        const failure = this.#toFailure(error);
+        for (const op of batch) op.reject(failure);
+      }
+    }
+  }
+
+  /** Errors of the caller (bad arguments) pass through; I/O errors fail the log for good. */
+  #toFailure(error: unknown): unknown {
+    if (isLatticeError(error) && !(error instanceof WalFailedError)) {
+      if (error.code === 'ERR_INDEX_OUT_OF_RANGE' || error.code === 'ERR_INVALID_ARGUMENT') return error;
+    }
+    if (this.#failure === undefined) {
+      this.#failure = error instanceof WalFailedError ? error : new WalFailedError('A write to the log failed; reopen it to recover', { cause: error });
+    }
+    return this.#failure;
+  }
+
+  /** Encodes, writes and syncs the batch (rotating segments as they fill); returns each op's first index. */
+  async #writeBatch(batch: readonly AppendOp[]): Promise<number[]> {
+    let index = this.#last + 1;
+    let total = 0;
+    for (const op of batch) total += op.records.length;
+    if (index + total - 1 > MAX_INDEX) throw new InvalidArgumentError('the log has reached the largest safe index');
+    const firsts: number[] = [];
+    let segment = this.#segments[this.#segments.length - 1]!;
+    let start = segment.end;
+    let position = start;
+    let length = 0;
+    const offsets: number[] = [];
+    const flush = async (): Promise<void> => {
+      if (length === 0) return;
+      await io.writeAll(segment.fd, this.#buffer, 0, length, start);
+      await io.fdatasync(segment.fd);
+      for (const offset of offsets) segment.offsets.push(offset);
+      segment.end = position;
+      this.#last += offsets.length;
+      offsets.length = 0;
+      length = 0;
+    };
+    for (const op of batch) {
+      firsts.push(index);
+      for (const record of op.records) {
+        const size = frameSize(record.length);
+        if (position + size > segment.capacity) {
+          // Everything in the old segment is synced before the next one exists, so a torn
+          // write can only ever be in the last segment.
+          await flush();
+          segment = await this.#createSegment(index);
+          this.#segments.push(segment);
+          start = segment.end;
+          position = start;
+        }
+        if (length + size > this.#buffer.length) this.#growBuffer(length + size);
+        encodeFrame(this.#buffer, this.#view, length, index, record);
+        offsets.push(position);
+        position += size;
+        length += size;
+        index++;
+      }
+    }
+    await flush();
+    if (segment.end > segment.capacity / 2) void this.#prepareSpare();
+    return firsts;
+  }
+
+  #growBuffer(needed: number): void {
+    let size = this.#buffer.length;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buffer);
+    this.#buffer = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  #locate(index: number): { segment: Segment; slot: number } {
+    if (index < this.#first || index > this.#last) throw new IndexOutOfRangeError(index, this.#first, this.#last);
+    const segments = this.#segments;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.base <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    const segment = segments[lo]!;
+    return { segment, slot: index - segment.base };
+  }
+
+  /** Reads records `from..to` (all in one segment, at most about READ_CHUNK bytes unless one record is bigger). */
+  async #readRun(from: number, to: number): Promise<WalEntry[]> {
+    return this.#gate.shared(async () => {
+      if (this.#closing !== undefined) throw new ClosedError('The write-ahead log is closed');
+      const { segment, slot } = this.#locate(from);
+      const lastSlot = Math.min(to - segment.base, segment.offsets.length - 1);
+      let endSlot = slot;
+      const begin = segment.offsets[slot]!;
+      while (endSlot < lastSlot && segment.offsets[endSlot + 1]! - begin < READ_CHUNK) endSlot++;
+      const finish = endSlot + 1 < segment.offsets.length ? segment.offsets[endSlot + 1]! : segment.end;
+      const bytes = new Uint8Array(finish - begin);
+      const got = await io.readFully(segment.fd, bytes, 0, bytes.length, begin);
+      const view = new DataView(bytes.buffer);
+      const entries: WalEntry[] = [];
+      for (let s = slot; s <= endSlot; s++) {
+        const at = segment.offsets[s]! - begin;
+        const index = segment.base + s;
+        const frame = checkFrame(bytes.subarray(0, got), view, at, index);
+        if (frame.kind !== 'record') {
+          const reason = frame.kind === 'bad' ? frame.reason : 'record is zeroed';
+          throw new WalCorruptionError(segment.name, begin + at, reason);
+        }
+        entries.push({ index, data: bytes.slice(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + frame.length) });
+      }
+      return entries;
+    });
+  }
+
+  async read(index: number, options?: AbortOptions): Promise<Uint8Array> {
+    this.#assertUsable();
+    assertIndex('index', index);
+    throwIfAborted(options?.signal);
+    const [entry] = await this.#readRun(index, index);
+    return entry!.data;
+  }
+
+  async *entries(from?: number, to?: number, options?: AbortOptions): AsyncIterableIterator<WalEntry> {
+    this.#assertUsable();
+    const start = from ?? this.#first;
+    const end = to ?? this.#last;
+    assertIndex('from', start);
+    assertIndex('to', end);
+    if (start > end) return;
+    if (start < this.#first) throw new IndexOutOfRangeError(start, this.#first, this.#last);
+    if (end > this.#last) throw new IndexOutOfRangeError(end, this.#first, this.#last);
+    let next = start;
+    while (next <= end) {
+      throwIfAborted(options?.signal);
+      if (this.#failure !== undefined) throw this.#failure;
+      const run = await this.#readRun(next, end);
+      for (const entry of run) yield entry;
+      next += run.length;
+    }
+  }
+
+  // ---------------------------------------------------------------- truncation, compaction, metadata
+
+  truncateSuffix(index: number, options?: AbortOptions): Promise<void> {
+    try {
+      assertIndex('index', index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#task(async () => {
+      if (index >= this.#last) return;
+      if (index < this.#first - 1) throw new IndexOutOfRangeError(index, this.#first, this.#last);
+      const keepUntil = index + 1; // first index to discard
+      // Whole segments after the cut go first, newest first, so a crash leaves a shorter log,
+      // never one with a hole.
+      while (this.#segments.length > 1 && this.#segments[this.#segments.length - 1]!.base >= keepUntil) {
+        await this.#dropSegment(this.#segments.pop()!);
+      }
+      const segment = this.#segments[this.#segments.length - 1]!;
+      const keep = keepUntil - segment.base;
+      if (keep < segment.offsets.length) {
+        // Rewrite the segment with only the records kept: copy them into a zero-filled file
+        // and rename it over the old one, so a crash leaves either the old or the new file.
+        const keepEnd = segment.offsets[keep]!;
+        const fd = await this.#takeSpare();
+        try {
+          const bytes = new Uint8Array(keepEnd);
+          await io.readFully(segment.fd, bytes, 0, keepEnd, 0);
+          bytes.set(encodeSegmentHeader(segment.base, this.#settings.segmentSize), 0);
+          await io.writeAll(fd, bytes, 0, keepEnd, 0);
+          await io.fdatasync(fd);
+          await fsp.rename(join(this.#dir, SPARE_NAME), join(this.#dir, segment.name));
+          await io.fsync(this.#dirFd);
+        } catch (error) {
+          await io.close(fd).catch(() => undefined);
+          throw error;
+        }
+        const old = segment.fd;
+        segment.fd = fd;
+        segment.offsets.length = keep;
+        segment.end = keepEnd;
+        segment.capacity = this.#settings.segmentSize;
+        await io.close(old);
+      }
+      this.#last = index;
+    }, options);
+  }
+
+  dropPrefix(index: number, options?: AbortOptions): Promise<void> {
+    try {
+      assertIndex('index', index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#task(async () => {
+      if (index <= this.#first) return;
+      // Record the new first index before deleting anything: on reopen, records below it
+      // stay dropped even if some of their segment files survive a crash.
+      await this.#writeMeta({ firstIndex: index, value: this.#meta.value });
+      if (index > this.#last + 1) {
+        await this.#resetTo(index);
+        return;
+      }
+      while (this.#segments.length > 1 && this.#segments[1]!.base <= index) {
+        await this.#dropSegment(this.#segments.shift()!);
+      }
+      this.#first = index;
+    }, options);
+  }
+
+  getMetadata(): Uint8Array | undefined {
+    this.#assertUsable();
+    return this.#meta.value?.slice();
+  }
+
+  setMetadata(value: Uint8Array, options?: AbortOptions): Promise<void> {
+    try {
+      assertBytes('value', value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const copy = value.slice();
+    return this.#task(() => this.#writeMeta({ firstIndex: this.#meta.firstIndex, value: copy }), options);
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    while (this.#pumpActive) await this.#pumping;
+    await this.#gate.exclusive(async () => {
+      const spare = this.#spare;
+      this.#spare = undefined;
+      if (spare !== undefined) {
+        const fd = await spare.catch(() => undefined);
+        if (fd !== undefined) await io.close(fd).catch(() => undefined);
+        await fsp.unlink(join(this.#dir, SPARE_NAME)).catch(() => undefined);
+      }
+      for (const segment of this.#segments) await io.close(segment.fd).catch(() => undefined);
+      await io.close(this.#dirFd).catch(() => undefined);
+    });
+    await this.#release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Offset of the last non-zero byte at or after `from`, or `from - 1` if there is none. */
+function lastNonZeroByte(bytes: Uint8Array, from: number): number {
+  const base = bytes.byteOffset;
+  let end = bytes.length; // exclusive
+  while (end > from && ((base + end) & 3) !== 0) {
+    if (bytes[end - 1] !== 0) return end - 1;
+    end--;
+  }
+  // Whole 32-bit words through the (usually long) zero tail of a preallocated segment.
+  const firstWord = Math.ceil((base + from) / 4);
+  const lastWord = (base + end) / 4;
+  if (lastWord > firstWord) {
+    const words = new Int32Array(bytes.buffer, firstWord * 4, lastWord - firstWord);
+    let w = words.length - 1;
+    while (w >= 0 && words[w] === 0) w--;
+    end = firstWord * 4 - base + (w + 1) * 4;
+  }
+  while (end > from) {
+    if (bytes[end - 1] !== 0) return end - 1;
+    end--;
+  }
+  return from - 1;
+}
+
+/**
+ * Looks for an intact frame holding an index >= `minIndex` at any 8-byte-aligned offset from
+ * `from`: if one exists, the damage before it is not a torn tail but corruption in the middle.
+ */
+function findLaterFrame(bytes: Uint8Array, view: DataView, from: number, minIndex: number): number | undefined {
+  const maxIndex = minIndex + Math.ceil(bytes.length / FRAME_HEADER_SIZE);
+  for (let at = (from + 7) & ~7; at + FRAME_HEADER_SIZE <= bytes.length; at += 8) {
+    const index = readU64(view, at + 8);
+    if (index < minIndex || index > maxIndex) continue;
+    const length = view.getUint32(at + 4, true);
+    const end = at + FRAME_HEADER_SIZE + length;
+    if (end > bytes.length) continue;
+    if (crc32c(bytes, at + 4, end) === view.getUint32(at, true)) return at;
+  }
+  return undefined;
+}
