@@ -16,6 +16,7 @@ import { type FaultOptions, MemoryNetwork, type NetworkStats } from '@lattice/tr
 import { type DiagramOptions, toSpaceTimeDiagram } from './diagram.js';
 import { type Disk, DiskView, SimDisk, type SimDiskOptions } from './disk.js';
 import { SimulationError } from './errors.js';
+import { EventLog } from './event-log.js';
 import { formatEvent, type SimEvent, type SimEventKind } from './events.js';
 import { type FaultScheduleOptions, type FaultTarget, scheduleFaults } from './faults.js';
 import { EventQueue, type ScheduledEvent } from './event-queue.js';
@@ -144,8 +145,9 @@ export interface SimulationOptions<H, I = unknown, O = unknown> {
   /** Command that replays a run, with `{seed}` in place of the seed. Default `SIM_SEED={seed} npx vitest run`. */
   replay?: string;
   /**
-   * Microtask turns the run loop waits after each event while node code is quiet, so promise
-   * continuations run at the virtual time of the event that caused them. Default 2.
+   * Quiet microtask turns the run loop waits after each event (more while node code keeps
+   * calling simulator APIs), so promise continuations run at the virtual time of the event
+   * that caused them. At least 1; default 2.
    */
   settleTicks?: number;
   /** Let a run succeed even when node code threw. Default false: `run` throws a `SimulationError`. */
@@ -267,7 +269,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   readonly #network: MemoryNetwork;
   readonly #baseline: { dropRate: number; duplicateRate: number; reorderRate: number; latency: { min: number; max: number } };
   readonly #nodes = new Map<NodeId, NodeState<H>>();
-  readonly #events: SimEvent[] = [];
+  readonly #log = new EventLog();
   readonly #logging: boolean;
   readonly #errors: string[] = [];
   readonly #operations: OperationRecord<I, O>[] = [];
@@ -297,7 +299,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.replay = replayCommand(options.replay ?? 'SIM_SEED={seed} npx vitest run', options.seed);
     this.#logging = options.log ?? true;
     this.#settleTicks = options.settleTicks ?? 2;
-    if (!Number.isInteger(this.#settleTicks) || this.#settleTicks < 0) throw new InvalidArgumentError(`settleTicks must be an integer >= 0, got ${options.settleTicks}`);
+    if (!Number.isInteger(this.#settleTicks) || this.#settleTicks < 1) throw new InvalidArgumentError(`settleTicks must be an integer >= 1, got ${options.settleTicks}`);
     if (options.clients !== undefined && (!Number.isInteger(options.clients.count) || options.clients.count < 0)) {
       throw new InvalidArgumentError(`clients.count must be an integer >= 0, got ${options.clients.count}`);
     }
@@ -351,7 +353,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
         const duplicate = this.#messageStates[id] !== MESSAGE_IN_FLIGHT;
         this.#markMessage(id, MESSAGE_DELIVERED);
         if (this.#logging) {
-          this.#events.push(duplicate ? { time: this.#now, kind: 'deliver', node: to, peer: from, msg: id, text: 'duplicate' } : { time: this.#now, kind: 'deliver', node: to, peer: from, msg: id });
+          this.#log.add(this.#now, 'deliver', to, from, id, Number.NaN, duplicate ? 'duplicate' : undefined);
         }
       },
       nodeError: (node, error) => this.#nodeError(node, error),
@@ -412,7 +414,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     if (this.#logging) {
       let text = `lost ${loss.lost} unsynced write${loss.lost === 1 ? '' : 's'}`;
       if (loss.torn !== undefined) text += `; torn write to ${loss.torn.key}: ${loss.torn.bytesWritten} of ${loss.torn.of} bytes landed`;
-      this.#events.push({ time: this.#now, kind: 'crash', node: id, text });
+      this.#log.add(this.#now, 'crash', id, undefined, Number.NaN, Number.NaN, text);
     }
   }
 
@@ -542,47 +544,68 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     if (!(maxPerInstant > 0)) throw new InvalidArgumentError(`maxEventsPerInstant must be > 0, got ${maxPerInstant}`);
     let instant = Number.NaN;
     let atInstant = 0;
-    let endTime = duration;
     await this.#settle();
-    for (;;) {
-      if (stopWhenClientsDone && clientCount > 0 && clientsRunning === 0) {
-        endTime = this.#now;
-        break;
-      }
-      const next = queue.peekTime();
-      if (next === undefined || next > duration) break;
-      const event = queue.pop()!;
-      if (event.time === instant) {
-        if (++atInstant > maxPerInstant) {
-          this.#recordError(undefined, 'livelock', `more than ${maxPerInstant} events at virtual time ${instant} (a zero-delay timer loop?)`);
-          endTime = this.#now;
-          break;
-        }
-      } else {
-        instant = event.time;
-        atInstant = 1;
-      }
-      this.#now = event.time;
-      this.#eventsRun++;
-      try {
-        event.run();
-      } catch (error) {
-        this.#recordError(undefined, 'event', error);
-      }
-      // Let the promise continuations this event set off run at its virtual time (not needed
-      // when the next event is at the same time: they still run at this time, after it).
-      if (queue.peekTime() === this.#now) continue;
+    const settleTicks = this.#settleTicks;
+    // The loop is a chain of promise callbacks rather than an async function with awaits: a
+    // callback hop is cheaper than resuming a large async frame, and this runs once per event.
+    const endTime = await new Promise<number>((resolve, reject) => {
+      const settled = Promise.resolve();
       let idle = 0;
-      let mark = this.#activity;
-      while (idle < this.#settleTicks) {
-        await undefined;
-        if (this.#activity === mark) idle++;
-        else {
+      let mark = 0;
+      // After an event, wait microtask turns while node code keeps calling simulator APIs, and
+      // `settleTicks` quiet turns more, so the continuations it set off run at its virtual time.
+      const hop = (): void => {
+        if (this.#activity !== mark) {
           mark = this.#activity;
           idle = 0;
+        } else if (++idle >= settleTicks) {
+          step();
+          return;
         }
-      }
-    }
+        void settled.then(hop);
+      };
+      const step = (): void => {
+        try {
+          for (;;) {
+            if (stopWhenClientsDone && clientCount > 0 && clientsRunning === 0) {
+              resolve(this.#now);
+              return;
+            }
+            const next = queue.peekTime();
+            if (next === undefined || next > duration) {
+              resolve(duration);
+              return;
+            }
+            const event = queue.pop()!;
+            if (event.time === instant) {
+              if (++atInstant > maxPerInstant) {
+                this.#recordError(undefined, 'livelock', `more than ${maxPerInstant} events at virtual time ${instant} (a zero-delay timer loop?)`);
+                resolve(this.#now);
+                return;
+              }
+            } else {
+              instant = event.time;
+              atInstant = 1;
+            }
+            this.#now = event.time;
+            this.#eventsRun++;
+            try {
+              event.run();
+            } catch (error) {
+              this.#recordError(undefined, 'event', error);
+            }
+            // The next event at the same instant may run first: continuations still run at this time.
+            if (queue.peekTime() !== this.#now) break;
+          }
+          idle = 0;
+          mark = this.#activity;
+          void settled.then(hop);
+        } catch (error) {
+          reject(error);
+        }
+      };
+      step();
+    });
     this.#now = Math.max(this.#now, endTime);
     return this.#finish();
   }
@@ -606,7 +629,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     state.incarnation = incarnation;
     state.handle = undefined;
     this.#activity++;
-    if (this.#logging) this.#events.push({ time: this.#now, kind: 'start', node: state.id, msg: incarnation.number });
+    if (this.#logging) this.#log.add(this.#now, 'start', state.id, undefined, incarnation.number, Number.NaN, undefined);
     const alive = (): boolean => incarnation.alive;
     let real: Endpoint;
     try {
@@ -648,7 +671,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       endpoint,
       disk: new DiskView(state.disk, alive),
       log: (text) => {
-        if (incarnation.alive && this.#logging) this.#events.push({ time: this.#now, kind: 'note', node: state.id, text: String(text) });
+        if (incarnation.alive && this.#logging) this.#log.add(this.#now, 'note', state.id, undefined, Number.NaN, Number.NaN, String(text));
       },
     };
     try {
@@ -671,7 +694,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     let busy = false;
     const record = (kind: SimEventKind, processId: number, what: string): void => {
       this.#activity++;
-      if (this.#logging) this.#events.push({ time: this.#now, kind, node: id, msg: processId, text: what });
+      if (this.#logging) this.#log.add(this.#now, kind, id, undefined, processId, Number.NaN, what);
     };
     return {
       id,
@@ -690,7 +713,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
           this.#queue.push(this.#now + Math.max(0, ms), resolve);
         }),
       log: (line) => {
-        if (this.#logging) this.#events.push({ time: this.#now, kind: 'note', node: id, text: String(line) });
+        if (this.#logging) this.#log.add(this.#now, 'note', id, undefined, Number.NaN, Number.NaN, String(line));
       },
       invoke: (input, execute, invokeOptions) => {
         if (busy) return Promise.reject(new InvalidArgumentError(`client ${id} already has an operation open; await it first`));
@@ -764,8 +787,8 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     const dropped = mayDrop && network.stats.dropped !== droppedBefore;
     this.#markMessage(id, dropped ? MESSAGE_DROPPED : MESSAGE_IN_FLIGHT);
     if (this.#logging) {
-      this.#events.push({ time: this.#now, kind: 'send', node: from, peer: to, msg: id, bytes });
-      if (dropped) this.#events.push({ time: this.#now, kind: 'drop', node: from, peer: to, msg: id });
+      this.#log.add(this.#now, 'send', from, to, id, bytes, undefined);
+      if (dropped) this.#log.add(this.#now, 'drop', from, to, id, Number.NaN, undefined);
     }
     return sending;
   }
@@ -791,11 +814,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     void this.#network.close();
     if (this.#logging) {
       const states = this.#messageStates;
-      const lost: SimEvent[] = [];
-      for (const event of this.#events) {
-        if (event.kind === 'send' && states[event.msg!] === MESSAGE_IN_FLIGHT) lost.push({ time: endTime, kind: 'lost', node: event.node!, peer: event.peer!, msg: event.msg! });
+      for (const lost of this.#log.sends((msg) => states[msg] === MESSAGE_IN_FLIGHT)) {
+        this.#log.add(endTime, 'lost', lost.node, lost.peer, lost.msg, Number.NaN, undefined);
       }
-      for (const event of lost) this.#events.push(event);
     }
     const history: Operation<I, O>[] = [];
     let ok = 0;
@@ -810,7 +831,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       else info++;
       history.push(entry.op);
     }
-    const events = this.#events;
+    const log = this.#log;
     const nodes = this.nodes;
     const errors = this.#errors.slice();
     const result: SimulationResult<I, O> = {
@@ -818,13 +839,15 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       replay: this.replay,
       nodes,
       endTime,
-      events,
+      get events() {
+        return log.toEvents();
+      },
       history,
       errors,
       stats: { events: this.#eventsRun, network: this.#network.stats, crashes: this.#crashes, restarts: this.#restarts, ok, fail, info },
-      log: () => events.map(formatEvent),
-      shiviz: () => toShiViz(events, nodes),
-      diagram: (diagramOptions) => toSpaceTimeDiagram(events, nodes, { title: `Simulation, seed ${this.seed}`, ...diagramOptions }),
+      log: () => log.toEvents().map(formatEvent),
+      shiviz: () => toShiViz(log.toEvents(), nodes),
+      diagram: (diagramOptions) => toSpaceTimeDiagram(log.toEvents(), nodes, { title: `Simulation, seed ${this.seed}`, ...diagramOptions }),
     };
     if (errors.length > 0 && !(this.#options.allowNodeErrors ?? false)) {
       throw new SimulationError(`${errors.length} error${errors.length === 1 ? '' : 's'} in node or client code; first: ${errors[0]}`, this.seed, this.replay);
@@ -854,7 +877,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
   #fault(text: string): void {
     this.#activity++;
-    if (this.#logging) this.#events.push({ time: this.#now, kind: 'fault', text });
+    if (this.#logging) this.#log.add(this.#now, 'fault', undefined, undefined, Number.NaN, Number.NaN, text);
   }
 
   #cancel(handle: TimerHandle): void {
@@ -874,7 +897,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   #recordError(where: string | undefined, what: string, error: unknown): void {
     const line = `${where ?? '*'} ${what}: ${errorText(error)}`;
     this.#errors.push(line);
-    if (this.#logging) this.#events.push(where === undefined ? { time: this.#now, kind: 'error', text: line } : { time: this.#now, kind: 'error', node: where, text: line });
+    if (this.#logging) this.#log.add(this.#now, 'error', where, undefined, Number.NaN, Number.NaN, line);
   }
 }
 
