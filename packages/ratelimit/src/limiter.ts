@@ -1,8 +1,8 @@
 import { type Clock, InvalidArgumentError, sleep, systemClock, systemTimers, type Timers } from '@lattice/core';
-import { AlgorithmId, type LimitSpec, StoreAction } from './algorithms.js';
+import { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { CostExceedsLimitError, InvalidCostError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
-import type { Store } from './store.js';
+import { isSyncStore, type Store, type SyncStore } from './store.js';
 import { KeyedWaitQueue, type WaitOptions } from './wait-queue.js';
 
 /** The outcome of a decision. */
@@ -109,6 +109,8 @@ export abstract class RateLimiter {
   readonly #specs: readonly LimitSpec[];
   readonly #timers: Timers;
   readonly #queue: KeyedWaitQueue;
+  readonly #sync: SyncStore | undefined;
+  readonly #scratch: number[] = new Array<number>(RESULT_STRIDE + 1).fill(0);
 
   protected constructor(spec: LimitSpec, options: LimiterOptions) {
     this.spec = Object.freeze({ ...spec });
@@ -116,6 +118,7 @@ export abstract class RateLimiter {
     this.limit = spec.p1;
     const clock = options.clock ?? systemClock;
     this.store = options.store ?? new MemoryStore({ clock });
+    this.#sync = isSyncStore(this.store) ? this.store : undefined;
     this.#timers = options.timers ?? systemTimers;
     this.#queue = new KeyedWaitQueue(this.#timers, clock, positiveInt(options.maxQueue ?? 1000, 'maxQueue'));
   }
@@ -137,12 +140,49 @@ export abstract class RateLimiter {
    * ```
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
+    if (this.#sync !== undefined) {
+      try {
+        return Promise.resolve(this.#decideSync(this.#sync, StoreAction.Consume, key, cost));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#call(StoreAction.Consume, key, cost, true);
+  }
+
+  /**
+   * `consume` without a promise, for a synchronous store (`MemoryStore`); throws
+   * `InvalidArgumentError` on any other store.
+   *
+   * @example
+   * ```ts
+   * const limiter = new FixedWindow({ limit: 100, windowMs: 60_000 }); // default MemoryStore
+   * if (!limiter.consumeSync(ip).allowed) return tooManyRequests();
+   * ```
+   */
+  consumeSync(key: string, cost = 1): RateLimitResult {
+    if (this.#sync === undefined) throw new InvalidArgumentError(`consumeSync needs a synchronous store such as MemoryStore; this limiter uses a ${this.store.kind} store`);
+    return this.#decideSync(this.#sync, StoreAction.Consume, key, cost);
   }
 
   /** What `consume(key, cost)` would decide now, without consuming; `remaining` is the current one. */
   peek(key: string, cost = 1): Promise<RateLimitResult> {
+    if (this.#sync !== undefined) {
+      try {
+        return Promise.resolve(this.#decideSync(this.#sync, StoreAction.Peek, key, cost));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#call(StoreAction.Peek, key, cost, true);
+  }
+
+  #decideSync(store: SyncStore, action: StoreAction, key: string, cost: number): RateLimitResult {
+    if (typeof key !== 'string') checkKey(key);
+    if (!Number.isSafeInteger(cost) || cost < 1 || cost > this.limit) checkCost(cost, this.limit);
+    const out = this.#scratch;
+    store.applySync(action, key, this.#specs, cost, 0, out);
+    return toResult(out, 0, this.limit);
   }
 
   /** Forgets `key` (its consumption and any block). */

@@ -2,19 +2,22 @@
  * The Redis side of the store: `algorithms.ts` ported line by line to Lua, in one script so a
  * single `EVALSHA` decides one request against any number of limits of the same user key.
  *
- * KEYS: one Redis key per limit (all with the same hash tag, so the script is Cluster-safe).
- * ARGV: action, amount, arg, then algorithm, p1, p2, p3 for each key.
- * Value of a key: "blockedUntil s1 s2 ..." (the block deadline, then the algorithm state).
- * Time: Redis `TIME`, in whole milliseconds. Every write sets a TTL (`PX`).
+ * One call may carry several independent requests (decisions issued in the same tick share a
+ * round trip); each is applied atomically and in order.
+ *
+ * KEYS: one Redis key per limit of each request (a request's keys share one hash tag, so the
+ * script is Cluster-safe when a call carries one user key — see `RedisStore`'s `batch`).
+ * ARGV: request count, then per request: action, amount, arg, key count, then algorithm, p1, p2,
+ * p3 per key.
+ * Value of a key: the block deadline then the algorithm state, as native doubles (struct 'd').
+ * Time: Redis `TIME`, in whole milliseconds. Every write sets an expiry (`PXAT`, Redis 6.2+;
+ * cheaper than `PX`, which Redis 7 rewrites to `PXAT` for replication).
  * Returns 6 integers per key: allowed, remaining, resetAt, retryAfter, delay, ttl; then the time used.
  */
 export const RATE_LIMIT_SCRIPT = `
-if redis.replicate_commands then redis.replicate_commands() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local action = tonumber(ARGV[1])
-local amount = tonumber(ARGV[2])
-local arg = tonumber(ARGV[3])
+local action, amount, arg = 0, 0, 0
 local CONSUME, PEEK, RESET, PENALTY, REWARD, BLOCK, RELEASE, EXTEND = 0, 1, 2, 3, 4, 5, 6, 7
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local out = {}
@@ -281,25 +284,30 @@ end
 
 local algorithms = { tokenBucket, leakyBucket, gcra, fixedWindow, slidingLog, slidingCounter, gcra, concurrency }
 
+-- A value is the block deadline then the algorithm state, as native doubles (struct 'd').
 local function parse(value)
   local st = {}
   if not value then return 0, st end
-  local blocked = nil
-  for x in string.gmatch(value, '%S+') do
-    if blocked == nil then blocked = tonumber(x) else st[#st + 1] = tonumber(x) end
+  local count = #value / 8
+  if count <= 32 then
+    st = { struct.unpack(string.rep('d', count), value) }
+    st[count + 1] = nil
+  else
+    local pos = 1
+    for i = 1, count do st[i], pos = struct.unpack('d', value, pos) end
   end
-  return blocked or 0, st
+  return table.remove(st, 1), st
 end
 
 local function format(blocked, st)
-  local parts = { string.format('%.17g', blocked) }
-  for i = 1, #st do parts[i + 1] = string.format('%.17g', st[i]) end
-  return table.concat(parts, ' ')
+  local count = #st
+  if count < 32 then return struct.pack(string.rep('d', count + 1), blocked, unpack(st)) end
+  local parts = { struct.pack('d', blocked) }
+  for i = 1, count do parts[i + 1] = struct.pack('d', st[i]) end
+  return table.concat(parts)
 end
 
-local function decide(i, act, blocked, st)
-  local o = (i - 1) * 6
-  local base = 4 + (i - 1) * 4
+local function decide(base, o, act, blocked, st)
   local alg = tonumber(ARGV[base])
   if blocked > now and (act == CONSUME or act == PEEK) then
     local wait = blocked - now
@@ -321,53 +329,65 @@ local function decide(i, act, blocked, st)
   return f(alg, tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), st, act, o)
 end
 
-local n = #KEYS
-if action == RESET then
-  for i = 1, n do
-    redis.call('DEL', KEYS[i])
-    put((i - 1) * 6, true, 0, 0, 0, 0, 0)
-  end
-  out[n * 6 + 1] = now
-  return out
-end
-
-local blocks, states, pending = {}, {}, {}
-local allowed = true
-for i = 1, n do
-  local blocked, st = parse(redis.call('GET', KEYS[i]))
-  blocks[i] = blocked
-  states[i] = st
-  pending[i] = decide(i, action, blocked, st)
-  if out[(i - 1) * 6 + 1] ~= 1 then allowed = false end
-end
-
-if action == CONSUME and not allowed then
-  for i = 1, n do
-    if out[(i - 1) * 6 + 1] == 1 then decide(i, PEEK, blocks[i], states[i]) end
-  end
-  out[n * 6 + 1] = now
-  return out
-end
-
-for i = 1, n do
-  local st = pending[i]
-  if st ~= nil or action == BLOCK then
-    local blocked = blocks[i]
-    local ttl = out[(i - 1) * 6 + 6]
-    if action == BLOCK then
-      blocked = max(now + amount, blocked)
-      st = states[i]
-      ttl = 0
-      if #st > 0 then ttl = redis.call('PTTL', KEYS[i]) end
+-- One request: n keys from KEYS[k0 + 1], their parameters from ARGV[a0], results at out[o0 + 1].
+local function request(n, k0, a0, o0)
+  if action == RESET then
+    for i = 1, n do
+      redis.call('DEL', KEYS[k0 + i])
+      put(o0 + (i - 1) * 6, true, 0, 0, 0, 0, 0)
     end
-    if #st == 0 and blocked <= now then
-      redis.call('DEL', KEYS[i])
-    else
-      if #st == 0 then ttl = 0 end
-      redis.call('SET', KEYS[i], format(blocked, st), 'PX', max(ttl, blocked - now, 1))
+    return
+  end
+  local blocks, states, pending = {}, {}, {}
+  local allowed = true
+  for i = 1, n do
+    local blocked, st = parse(redis.call('GET', KEYS[k0 + i]))
+    blocks[i] = blocked
+    states[i] = st
+    pending[i] = decide(a0 + (i - 1) * 4, o0 + (i - 1) * 6, action, blocked, st)
+    if out[o0 + (i - 1) * 6 + 1] ~= 1 then allowed = false end
+  end
+  if action == CONSUME and not allowed then
+    for i = 1, n do
+      if out[o0 + (i - 1) * 6 + 1] == 1 then decide(a0 + (i - 1) * 4, o0 + (i - 1) * 6, PEEK, blocks[i], states[i]) end
+    end
+    return
+  end
+  for i = 1, n do
+    local st = pending[i]
+    if st ~= nil or action == BLOCK then
+      local key = KEYS[k0 + i]
+      local blocked = blocks[i]
+      local ttl = out[o0 + (i - 1) * 6 + 6]
+      if action == BLOCK then
+        blocked = max(now + amount, blocked)
+        st = states[i]
+        ttl = 0
+        if #st > 0 then ttl = redis.call('PTTL', key) end
+      end
+      if #st == 0 and blocked <= now then
+        redis.call('DEL', key)
+      else
+        if #st == 0 then ttl = 0 end
+        redis.call('SET', key, format(blocked, st), 'PXAT', now + max(ttl, blocked - now, 1))
+      end
     end
   end
 end
-out[n * 6 + 1] = now
+
+-- ARGV: request count, then per request: action, amount, arg, key count, and per key: algorithm, p1, p2, p3.
+local requests = tonumber(ARGV[1])
+local a, k, o = 2, 0, 0
+for r = 1, requests do
+  action = tonumber(ARGV[a])
+  amount = tonumber(ARGV[a + 1])
+  arg = tonumber(ARGV[a + 2])
+  local n = tonumber(ARGV[a + 3])
+  request(n, k, a + 4, o)
+  a = a + 4 + 4 * n
+  k = k + n
+  o = o + 6 * n
+end
+out[o + 1] = now
 return out
 `;

@@ -1,16 +1,16 @@
 import { type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
 import { evaluate, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
-import type { Store } from './store.js';
+import type { SyncStore } from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /** Source of time (ms, floored). Default `systemClock`. */
   clock?: Clock;
   /**
-   * Most keys held at once (each limit of each user key is one key). When a new key would exceed
-   * it, the store first drops expired keys, then the key created longest ago, counting it in
-   * `stats.evictions`: an evicted key starts afresh, so keep the bound above your active key count.
-   * Default 1,000,000.
+   * Most keys held at once, over all limiters sharing the store (each limit of each user key is
+   * one key). When a new key would exceed it, the store first drops expired keys, then the oldest
+   * key of the same limiter (insertion order), counting it in `stats.evictions`: an evicted key
+   * starts afresh, so keep the bound above your number of active keys. Default 1,000,000.
    */
   maxKeys?: number;
 }
@@ -19,6 +19,11 @@ interface Entry {
   state: readonly number[] | undefined;
   blockedUntil: number;
   expiresAt: number;
+}
+
+interface Namespace {
+  readonly map: Map<string, Entry>;
+  sweep: Iterator<[string, Entry]> | undefined;
 }
 
 /** Counters of a {@link MemoryStore}. */
@@ -32,8 +37,8 @@ export interface MemoryStoreStats {
 }
 
 /**
- * The in-process store: runs the algorithms in JavaScript on a `Map`. Decisions are synchronous
- * and atomic (JavaScript is single-threaded). Runs anywhere.
+ * The in-process store: runs the algorithms in JavaScript on `Map`s (one per limiter name).
+ * Decisions are synchronous and atomic (JavaScript is single-threaded). Runs anywhere.
  *
  * Memory is bounded: every key carries a TTL (the time after which its state equals a fresh
  * one) and is dropped when read after it, or by an incremental sweep of up to 8 keys per new key;
@@ -46,12 +51,12 @@ export interface MemoryStoreStats {
  * await limiter.consume('user:1');
  * ```
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements SyncStore {
   readonly kind = 'memory';
   readonly #clock: Clock;
   readonly #maxKeys: number;
-  readonly #map = new Map<string, Entry>();
-  #sweep: Iterator<[string, Entry]> | undefined;
+  readonly #namespaces = new Map<string, Namespace>();
+  #size = 0;
   #expired = 0;
   #evictions = 0;
   readonly #pending: (number[] | undefined)[] = [];
@@ -65,69 +70,88 @@ export class MemoryStore implements Store {
 
   /** Counters: keys held, expired and evicted. */
   get stats(): MemoryStoreStats {
-    return { keys: this.#map.size, expired: this.#expired, evictions: this.#evictions };
+    return { keys: this.#size, expired: this.#expired, evictions: this.#evictions };
   }
 
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): number[] {
-    const now = Math.floor(this.#clock.now());
     const out = new Array<number>(specs.length * RESULT_STRIDE + 1);
+    this.applySync(action, key, specs, amount, arg, out);
+    return out;
+  }
+
+  applySync(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, out: number[]): void {
+    const now = Math.floor(this.#clock.now());
     out[specs.length * RESULT_STRIDE] = now;
     if (specs.length === 1) {
       this.#applyOne(action, key, specs[0]!, amount, arg, now, out);
-      return out;
+      return;
     }
     // Several limits: evaluate all, then commit all or (for a refused consume) none.
     const pending = this.#pending;
     pending.length = specs.length;
     let allowed = true;
     for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i]!;
-      const id = spec.name + '\u0000' + key;
+      const namespace = this.#namespace(specs[i]!.name);
       if (action === StoreAction.Reset) {
-        this.#map.delete(id);
+        this.#delete(namespace, key);
         out.fill(0, i * RESULT_STRIDE, (i + 1) * RESULT_STRIDE);
         out[i * RESULT_STRIDE] = 1;
         pending[i] = undefined;
         continue;
       }
-      const entry = this.#live(id, now);
-      pending[i] = this.#decide(entry, spec, action, amount, arg, now, out, i * RESULT_STRIDE);
+      const entry = this.#live(namespace, key, now);
+      pending[i] = this.#decide(entry, specs[i]!, action, amount, arg, now, out, i * RESULT_STRIDE);
       if (out[i * RESULT_STRIDE] !== 1) allowed = false;
     }
     if (action === StoreAction.Consume && !allowed) {
       for (let i = 0; i < specs.length; i++) {
         if (out[i * RESULT_STRIDE] !== 1) continue;
-        const spec = specs[i]!;
-        const entry = this.#map.get(spec.name + '\u0000' + key);
-        this.#decide(entry, spec, StoreAction.Peek, amount, arg, now, out, i * RESULT_STRIDE);
+        const entry = this.#namespace(specs[i]!.name).map.get(key);
+        this.#decide(entry, specs[i]!, StoreAction.Peek, amount, arg, now, out, i * RESULT_STRIDE);
       }
-    } else {
+    } else if (action !== StoreAction.Reset) {
       for (let i = 0; i < specs.length; i++) {
         const state = pending[i];
-        if (state !== undefined || action === StoreAction.Block) this.#write(specs[i]!.name + '\u0000' + key, state, action, amount, now, out[i * RESULT_STRIDE + 5]!);
+        if (state !== undefined || action === StoreAction.Block) {
+          const namespace = this.#namespace(specs[i]!.name);
+          this.#write(namespace, key, namespace.map.get(key), state, action, amount, now, out[i * RESULT_STRIDE + 5]!);
+        }
       }
     }
     pending.length = 0;
-    return out;
   }
 
   #applyOne(action: StoreAction, key: string, spec: LimitSpec, amount: number, arg: number, now: number, out: number[]): void {
-    const id = spec.name + '\u0000' + key;
+    const namespace = this.#namespace(spec.name);
     if (action === StoreAction.Reset) {
-      this.#map.delete(id);
+      this.#delete(namespace, key);
       out.fill(0, 0, RESULT_STRIDE);
       out[0] = 1;
       return;
     }
-    const entry = this.#live(id, now);
+    const entry = this.#live(namespace, key, now);
     const state = this.#decide(entry, spec, action, amount, arg, now, out, 0);
-    if (state !== undefined || action === StoreAction.Block) this.#write(id, state, action, amount, now, out[5]!, entry);
+    if (state !== undefined || action === StoreAction.Block) this.#write(namespace, key, entry, state, action, amount, now, out[5]!);
   }
 
-  #live(id: string, now: number): Entry | undefined {
-    const entry = this.#map.get(id);
+  #namespace(name: string): Namespace {
+    let namespace = this.#namespaces.get(name);
+    if (namespace === undefined) {
+      namespace = { map: new Map(), sweep: undefined };
+      this.#namespaces.set(name, namespace);
+    }
+    return namespace;
+  }
+
+  #delete(namespace: Namespace, key: string): void {
+    if (namespace.map.delete(key)) this.#size--;
+  }
+
+  #live(namespace: Namespace, key: string, now: number): Entry | undefined {
+    const entry = namespace.map.get(key);
     if (entry !== undefined && entry.expiresAt <= now) {
-      this.#map.delete(id);
+      namespace.map.delete(key);
+      this.#size--;
       this.#expired++;
       return undefined;
     }
@@ -158,56 +182,62 @@ export class MemoryStore implements Store {
     return evaluate(spec, entry?.state, now, action, amount, arg, out, o);
   }
 
-  #write(id: string, state: number[] | undefined, action: StoreAction, amount: number, now: number, ttl: number, known?: Entry): void {
-    let entry = known ?? this.#map.get(id);
-    if (entry !== undefined && entry.expiresAt <= now) entry = undefined;
-    const blockedUntil = action === StoreAction.Block ? Math.max(now + amount, entry?.blockedUntil ?? 0) : (entry?.blockedUntil ?? 0);
-    const nextState = action === StoreAction.Block ? entry?.state : state;
-    const stateTtl = action === StoreAction.Block ? (entry === undefined || entry.state === undefined ? 0 : entry.expiresAt - now) : ttl;
+  #write(namespace: Namespace, key: string, current: Entry | undefined, state: number[] | undefined, action: StoreAction, amount: number, now: number, ttl: number): void {
+    const entry = current !== undefined && current.expiresAt > now ? current : undefined;
+    const block = action === StoreAction.Block;
+    const blockedUntil = block ? Math.max(now + amount, entry?.blockedUntil ?? 0) : (entry?.blockedUntil ?? 0);
+    const nextState = block ? entry?.state : state;
+    const stateTtl = block ? (entry === undefined || entry.state === undefined ? 0 : entry.expiresAt - now) : ttl;
     const empty = nextState === undefined || nextState.length === 0;
     if (empty && blockedUntil <= now) {
-      this.#map.delete(id);
+      this.#delete(namespace, key);
       return;
     }
     const expiresAt = now + Math.max(empty ? 0 : stateTtl, blockedUntil - now, 1);
-    if (entry !== undefined && this.#map.get(id) === entry) {
+    if (entry !== undefined) {
       entry.state = empty ? undefined : nextState;
       entry.blockedUntil = blockedUntil;
       entry.expiresAt = expiresAt;
       return;
     }
-    this.#makeRoom(now);
-    this.#map.set(id, { state: empty ? undefined : nextState, blockedUntil, expiresAt });
+    this.#makeRoom(namespace, now);
+    namespace.map.set(key, { state: empty ? undefined : nextState, blockedUntil, expiresAt });
+    this.#size++;
   }
 
-  #makeRoom(now: number): void {
+  #makeRoom(namespace: Namespace, now: number): void {
     // Incremental sweep: look at a few keys, resuming where the last sweep stopped.
-    const map = this.#map;
+    const map = namespace.map;
     for (let i = 0; i < 8 && map.size > 0; i++) {
-      let next = this.#sweep?.next();
+      let next = namespace.sweep?.next();
       if (next === undefined || next.done) {
-        this.#sweep = map.entries();
-        next = this.#sweep.next();
+        namespace.sweep = map.entries();
+        next = namespace.sweep.next();
         if (next.done) break;
       }
       const [id, entry] = next.value;
       if (entry.expiresAt <= now) {
         map.delete(id);
+        this.#size--;
         this.#expired++;
       }
     }
-    while (map.size >= this.#maxKeys) {
-      const oldest = map.keys().next();
+    while (this.#size >= this.#maxKeys) {
+      let victim = map.size > 0 ? namespace : undefined;
+      if (victim === undefined) for (const other of this.#namespaces.values()) if (other.map.size > 0) victim = other;
+      if (victim === undefined) break;
+      const oldest = victim.map.keys().next();
       if (oldest.done) break;
-      map.delete(oldest.value);
+      victim.map.delete(oldest.value);
+      this.#size--;
       this.#evictions++;
     }
   }
 
   /** Drops every key. */
   clear(): void {
-    this.#map.clear();
-    this.#sweep = undefined;
+    this.#namespaces.clear();
+    this.#size = 0;
   }
 
   async close(): Promise<void> {

@@ -48,11 +48,34 @@ export interface RedisStoreOptions {
   timers?: Timers;
   /** Clock for the results of the `'open'`/`'closed'` policies (Redis's `TIME` is used otherwise). Default `systemClock`. */
   clock?: Clock;
+  /**
+   * Send the decisions issued in the same tick together, in one `EVALSHA` (each still applied
+   * atomically, in order): a decision never takes more than one round trip, and concurrent ones
+   * share it. Default true; false sends one command per decision.
+   */
+  batch?: boolean;
+  /** Most decisions per command when batching. Default 64. */
+  maxBatch?: number;
+  /**
+   * Redis Cluster: a command then only carries decisions of one user key (one hash slot).
+   * Default: true for an ioredis `Cluster` client, else false.
+   */
+  cluster?: boolean;
+}
+
+interface PendingDecision {
+  readonly action: StoreAction;
+  readonly key: string;
+  readonly specs: readonly LimitSpec[];
+  readonly amount: number;
+  readonly arg: number;
+  readonly resolve: (out: number[]) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** Counters of a {@link RedisStore}. */
 export interface RedisStoreStats {
-  /** Commands sent (EVALSHA plus EVAL fallbacks): the round trips. */
+  /** Commands sent (EVALSHA plus EVAL fallbacks): the round trips. Never more than one per decision (plus a reload). */
   roundTrips: number;
   /** Decisions answered by Redis. */
   decisions: number;
@@ -87,6 +110,11 @@ export class RedisStore implements Store {
   readonly #closedRetryAfterMs: number;
   readonly #timers: Timers;
   readonly #clock: Clock;
+  readonly #batch: boolean;
+  readonly #maxBatch: number;
+  readonly #cluster: boolean;
+  readonly #queued = new Map<string, PendingDecision[]>();
+  #flushScheduled = false;
   #sha: string | undefined;
   #shaPromise: Promise<string> | undefined;
   readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
@@ -108,6 +136,10 @@ export class RedisStore implements Store {
     this.#timers = options.timers ?? systemTimers;
     this.#insurance = this.#policy === 'insurance' ? (options.insurance ?? new MemoryStore({ clock: this.#clock })) : undefined;
     this.#closedRetryAfterMs = options.closedRetryAfterMs ?? 1000;
+    this.#batch = options.batch ?? true;
+    this.#maxBatch = options.maxBatch ?? 64;
+    if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1) throw new InvalidArgumentError(`maxBatch must be a positive integer, got ${this.#maxBatch}`);
+    this.#cluster = options.cluster ?? (options.client as { isCluster?: unknown } | undefined)?.isCluster === true;
   }
 
   /** Round trips, decisions, script reloads and failures so far. */
@@ -121,18 +153,76 @@ export class RedisStore implements Store {
   }
 
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): Promise<number[]> {
+    if (!this.#batch) return this.#send([{ action, key, specs, amount, arg, resolve: noop, reject: noop }]).then((outs) => outs[0]!);
+    return new Promise((resolve, reject) => {
+      const group = this.#cluster ? key : '';
+      let queue = this.#queued.get(group);
+      if (queue === undefined) {
+        queue = [];
+        this.#queued.set(group, queue);
+      }
+      queue.push({ action, key, specs, amount, arg, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        queueMicrotask(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const groups = [...this.#queued.values()];
+    this.#queued.clear();
+    for (const queue of groups) {
+      for (let start = 0; start < queue.length; start += this.#maxBatch) {
+        const batch = queue.slice(start, start + this.#maxBatch);
+        this.#send(batch).then(
+          (outs) => {
+            for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
+          },
+          (error: unknown) => {
+            for (const request of batch) request.reject(error);
+          },
+        );
+      }
+    }
+  }
+
+  /** One command for `batch`; resolves with each request's decision (the failure policy applied per request). */
+  #send(batch: readonly PendingDecision[]): Promise<number[][]> {
     const keys: string[] = [];
-    const args: (string | number)[] = [action, amount, arg];
-    for (const spec of specs) {
-      keys.push(this.#prefix + '{' + key + '}:' + spec.name);
-      args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
+    const args: (string | number)[] = [batch.length];
+    for (const { action, key, specs, amount, arg } of batch) {
+      args.push(action, amount, arg, specs.length);
+      for (const spec of specs) {
+        keys.push(this.#prefix + '{' + key + '}:' + spec.name);
+        args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
+      }
     }
     const sha = this.#sha;
     const call = sha === undefined ? this.#loadSha().then((loaded) => this.#run(loaded, keys, args)) : this.#run(sha, keys, args);
     return this.#withTimeout(call).then(
-      (reply) => this.#check(reply, specs.length),
-      (cause: unknown) => this.#fail(cause, action, key, specs, amount, arg),
+      (reply) => this.#split(reply, batch),
+      (cause: unknown) => Promise.all(batch.map(({ action, key, specs, amount, arg }) => this.#fail(cause, action, key, specs, amount, arg))),
     );
+  }
+
+  #split(reply: unknown, batch: readonly PendingDecision[]): number[][] {
+    let total = 0;
+    for (const request of batch) total += request.specs.length * RESULT_STRIDE;
+    const values = this.#check(reply, total);
+    const now = values[total]!;
+    const outs: number[][] = [];
+    let offset = 0;
+    for (const request of batch) {
+      const size = request.specs.length * RESULT_STRIDE;
+      const out = values.slice(offset, offset + size);
+      out.push(now);
+      outs.push(out);
+      offset += size;
+    }
+    this.#stats.decisions += batch.length;
+    return outs;
   }
 
   #loadSha(): Promise<string> {
@@ -170,15 +260,14 @@ export class RedisStore implements Store {
     });
   }
 
-  #check(reply: unknown, count: number): number[] {
-    if (!Array.isArray(reply) || reply.length !== count * RESULT_STRIDE + 1) {
+  #check(reply: unknown, total: number): number[] {
+    if (!Array.isArray(reply) || reply.length !== total + 1) {
       throw new StoreReplyError(`Unexpected reply from the rate-limit script: ${JSON.stringify(reply)?.slice(0, 200)}`);
     }
     for (let i = 0; i < reply.length; i++) {
       const value = reply[i];
       if (typeof value !== 'number') reply[i] = Number(value);
     }
-    this.#stats.decisions++;
     return reply as number[];
   }
 
@@ -211,6 +300,8 @@ export class RedisStore implements Store {
     await this.#insurance?.close();
   }
 }
+
+function noop(): void {}
 
 function isNoScript(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;

@@ -26,3 +26,18 @@ export interface Store {
   /** Releases what the store owns (the memory store's map; a Redis store never closes the user's client). */
   close(): Promise<void>;
 }
+
+/**
+ * A store that decides synchronously (the memory store). Limiters use `applySync` to skip a
+ * promise per decision, and offer `consumeSync` on such a store.
+ */
+export interface SyncStore extends Store {
+  apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): number[];
+  /** Like `apply`, writing the decision into `out` (length specs.length × RESULT_STRIDE + 1). */
+  applySync(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, out: number[]): void;
+}
+
+/** True when `store` decides synchronously. */
+export function isSyncStore(store: Store): store is SyncStore {
+  return typeof (store as Partial<SyncStore>).applySync === 'function';
+}

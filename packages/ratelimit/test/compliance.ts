@@ -5,7 +5,7 @@
  */
 import type { ManualClock } from '@lattice/core/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CompositeLimiter,
   ConcurrencyLimiter,
@@ -120,10 +120,20 @@ export function runStoreCompliance(label: string, setup: () => Promise<StoreHarn
     let serial = 0;
     const unique = (what: string): string => `${what}-${Date.now().toString(36)}-${serial++}`;
 
+    let setupError: unknown;
+
     beforeAll(async () => {
-      harness = await setup();
-      store = harness.store;
-      clock = harness.clock;
+      try {
+        harness = await setup();
+        store = harness.store;
+        clock = harness.clock;
+      } catch (error) {
+        setupError = error;
+      }
+    });
+    // A store that cannot be set up (no redis-server) fails every test with the reason.
+    beforeEach(() => {
+      if (setupError !== undefined) throw setupError;
     });
     afterAll(async () => {
       await harness?.close();

@@ -18,7 +18,7 @@ export function connectIoredis(): Redis {
 const TIME_LINES = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
-const TTL_EXPR = "'PX', max(ttl, blocked - now, 1))";
+const TTL_EXPR = "'PXAT', now + max(ttl, blocked - now, 1))";
 
 /**
  * The production script with its two `TIME` lines swapped for "now from the last argument", so

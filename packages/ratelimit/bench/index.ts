@@ -1,0 +1,158 @@
+/**
+ * Benchmark: decisions per second of @lattice/ratelimit against rate-limiter-flexible (memory
+ * and Redis) and `limiter` (token bucket), side by side in one process. The Redis part starts
+ * its own redis-server on loopback (or uses REDIS_URL) and counts the commands each library
+ * sends per decision. Writes bench/results.json.
+ *
+ *   npm run bench -w @lattice/ratelimit
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
+import { Redis } from 'ioredis';
+import { RateLimiter as LimiterTokenBucket } from 'limiter';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { FixedWindow, MemoryStore, RedisStore, TokenBucket } from '../src/index.js';
+import { startRedisServer } from '../test/redis-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+function version(name: string): string {
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name) return `${name}@${pkg.version}`;
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`package.json of ${name} not found`);
+    dir = parent;
+  }
+}
+
+const RLF = version('rate-limiter-flexible');
+const LIMITER = version('limiter');
+const rows: BenchResult[] = [];
+const HUGE = 1_000_000_000; // limits high enough that every decision is an admission for both
+
+function keys(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `user:${i}`);
+}
+
+async function memory(): Promise<void> {
+  for (const keyCount of [1, 100_000]) {
+    const list = keys(keyCount);
+    const ours = new FixedWindow({ store: new MemoryStore(), limit: HUGE, windowMs: 60_000 });
+    const peer = new RateLimiterMemory({ points: HUGE, duration: 60 });
+    let i = 0;
+    let j = 0;
+    const iterations = keyCount === 1 ? 200_000 : 300_000;
+    const r = await opsPerSecond(
+      async (n) => {
+        for (let k = 0; k < n; k++) await ours.consume(list[i++ % keyCount]!);
+      },
+      async (n) => {
+        for (let k = 0; k < n; k++) await peer.consume(list[j++ % keyCount]!);
+      },
+      { iterations, rounds: 5 },
+    );
+    rows.push(result({ case: `memory consume, ${keyCount.toLocaleString('en')} key${keyCount > 1 ? 's' : ''}`, unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: RLF, peerValue: r.peer!, note: 'FixedWindow vs RateLimiterMemory' }));
+  }
+  // Token bucket, one key, against `limiter` (which has no keys: one bucket).
+  const ours = new TokenBucket({ store: new MemoryStore(), capacity: HUGE, refillRate: HUGE });
+  const peer = new LimiterTokenBucket({ tokensPerInterval: HUGE, interval: 'second' });
+  const r = await opsPerSecond(
+    async (n) => {
+      for (let k = 0; k < n; k++) await ours.consume('one');
+    },
+    async (n) => {
+      for (let k = 0; k < n; k++) await peer.removeTokens(1);
+    },
+    { iterations: 200_000, rounds: 5 },
+  );
+  rows.push(result({ case: 'memory token bucket, 1 key', unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: LIMITER, peerValue: r.peer!, note: 'TokenBucket vs RateLimiter.removeTokens' }));
+}
+
+/** Counts the commands a client sends (each one a round trip, unless pipelined). */
+function countCommands(client: Redis): { count: number } {
+  const counter = { count: 0 };
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    counter.count++;
+    return original(...args);
+  }) as Redis['sendCommand'];
+  return counter;
+}
+
+async function redis(): Promise<void> {
+  const server = process.env['REDIS_URL'] ? undefined : await startRedisServer();
+  const url = process.env['REDIS_URL'] || server!.url;
+  const oursClient = new Redis(url);
+  const peerClient = new Redis(url);
+  try {
+    const oursCount = countCommands(oursClient);
+    const peerCount = countCommands(peerClient);
+    const ours = new FixedWindow({ store: new RedisStore({ client: oursClient, prefix: 'bench:' }), limit: HUGE, windowMs: 60_000 });
+    const peer = new RateLimiterRedis({ storeClient: peerClient, points: HUGE, duration: 60, keyPrefix: 'bench-rlf' });
+    const list = keys(1000);
+    let i = 0;
+    let j = 0;
+    await ours.consume('warm');
+    await peer.consume('warm');
+    const sequential = await opsPerSecond(
+      async (n) => {
+        for (let k = 0; k < n; k++) await ours.consume(list[i++ % list.length]!);
+      },
+      async (n) => {
+        for (let k = 0; k < n; k++) await peer.consume(list[j++ % list.length]!);
+      },
+      { iterations: 4000, rounds: 5 },
+    );
+    rows.push(result({ case: 'redis consume, sequential', unit: 'ops/s', betterIs: 'higher', ours: sequential.ours, peer: RLF, peerValue: sequential.peer!, note: 'FixedWindow vs RateLimiterRedis, ioredis, loopback' }));
+    const concurrent = (limiter: { consume(key: string): Promise<unknown> }, counter: () => number) => async (n: number) => {
+      const callers = 100;
+      await Promise.all(
+        Array.from({ length: callers }, async () => {
+          for (let k = 0; k < n / callers; k++) await limiter.consume(list[counter() % list.length]!);
+        }),
+      );
+    };
+    const parallel = await opsPerSecond(
+      concurrent(ours, () => i++),
+      concurrent(peer, () => j++),
+      { iterations: 20_000, rounds: 5 },
+    );
+    rows.push(result({ case: 'redis consume, 100 concurrent callers', unit: 'ops/s', betterIs: 'higher', ours: parallel.ours, peer: RLF, peerValue: parallel.peer!, note: 'FixedWindow vs RateLimiterRedis, ioredis, loopback' }));
+    // Commands per decision, counted at the client.
+    const decisions = 1000;
+    const oursBefore = oursCount.count;
+    const peerBefore = peerCount.count;
+    for (let k = 0; k < decisions; k++) {
+      await ours.consume(list[k % list.length]!);
+      await peer.consume(list[k % list.length]!);
+    }
+    rows.push(
+      result({
+        case: 'redis commands per decision',
+        unit: 'commands',
+        betterIs: 'lower',
+        ours: (oursCount.count - oursBefore) / decisions,
+        peer: RLF,
+        peerValue: (peerCount.count - peerBefore) / decisions,
+        note: 'counted at the ioredis client',
+      }),
+    );
+  } finally {
+    oursClient.disconnect();
+    peerClient.disconnect();
+    await server?.stop();
+  }
+}
+
+await memory();
+await redis();
+report(join(here, 'results.json'), rows);
