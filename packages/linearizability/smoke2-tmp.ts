@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { check, casRegisterModel, kvModel, parseJepsenLog, parseEdnKvHistory } from './src/index.ts';
+import { check, kvModel, parseEdnKvHistory, partitionByKey } from './src/index.ts';
 const root = '/work/shared/testdata/porcupine/';
-const h = parseEdnKvHistory(readFileSync(root + 'kv/c50-ok.txt', 'utf8'));
-let ok=0, fail=0;
-const m = { ...kvModel, step(s: any, i: any, o: any) { const r = kvModel.step(s, i, o); if (r.ok) ok++; else fail++; return r; } };
-const r = check(m, h);
-for (const p of r.partitions) console.log(p.operations.length, p.steps, p.verdict);
-console.log(ok, fail, h.filter(o => o.return===undefined).length);
-const h2 = parseJepsenLog(readFileSync(root + 'jepsen/etcd_002.log', 'utf8'));
-ok=0; fail=0;
-const m2 = { ...casRegisterModel, step(s: any, i: any, o: any) { const r = casRegisterModel.step(s, i, o); if (r.ok) ok++; else fail++; return r; } };
-const r2 = check(m2, h2);
-console.log(h2.length, r2.steps, ok, fail, h2.filter(o => o.return===undefined).length);
+for (const f of ['kv/c50-ok.txt', 'kv/c50-bad.txt']) {
+const h = parseEdnKvHistory(readFileSync(root + f, 'utf8'));
+for (const part of partitionByKey(h)) {
+  const t = performance.now();
+  const r = check(kvModel, part, { timeoutMs: 3000 });
+  const maxConc = (() => { let m=0; for (const o of part) { let c=0; for (const p of part) if (p.call <= o.call && (p.return ?? 1e18) >= o.call) c++; m=Math.max(m,c);} return m; })();
+  console.log(f, part[0]!.input.key, part.length, maxConc, r.verdict, r.steps, (performance.now()-t).toFixed(0));
+}}

@@ -83,47 +83,28 @@ function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, 
   };
 
   const parts = partitionIndices(model, history, options.noPartition === true);
-  const partitions: PartitionResult[] = [];
-  const counterexamples: Counterexample<I, O>[] = [];
+  const exhaustive = options.exhaustive === true;
+  const partitions: (PartitionResult | undefined)[] = parts.map(() => undefined);
+  const found: (Counterexample<I, O> | undefined)[] = parts.map(() => undefined);
   let steps = 0;
-  let stopReason: UnknownReason | undefined;
 
-  for (let p = 0; p < parts.length; p++) {
+  const finish = (p: number, search: PartitionSearch<S, I, O>): void => {
     const indices = parts[p]!;
-    if (stopReason !== undefined) {
-      partitions.push({ verdict: 'unknown', operations: indices, steps: 0, reason: stopReason });
-      continue;
-    }
-    const search = new PartitionSearch(
-      model,
-      indices.map((i) => history[i]!),
-    );
-    let reason: UnknownReason | undefined;
-    while (!search.run(CHUNK)) {
-      reason = interrupted();
-      if (reason !== undefined) break;
-      yield;
-    }
     steps += search.steps;
-    if (reason !== undefined) {
-      partitions.push({ verdict: 'unknown', operations: indices, steps: search.steps, reason });
-      stopReason = reason;
-      continue;
-    }
     if (search.linearizable) {
-      partitions.push({
+      partitions[p] = {
         verdict: 'linearizable',
         operations: indices,
         linearization: search.linearization().map((k) => indices[k]!),
         steps: search.steps,
-      });
-      continue;
+      };
+      return;
     }
-    partitions.push({ verdict: 'not linearizable', operations: indices, steps: search.steps });
+    partitions[p] = { verdict: 'not linearizable', operations: indices, steps: search.steps };
     const failure = search.failure!;
     const prefix = failure.prefix.map((k) => indices[k]!);
     const unplaced = failure.unplaced.map((k) => indices[k]!).sort((a, b) => a - b);
-    counterexamples.push({
+    found[p] = {
       partition: p,
       prefix,
       failedAt: indices[failure.failedAt]!,
@@ -131,16 +112,52 @@ function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, 
       state: describeState(model, failure.state),
       prefixOperations: prefix.map((i) => history[i]!),
       unplacedOperations: unplaced.map((i) => history[i]!),
-    });
-    if (options.stopAtFirstViolation === true) stopReason = 'skipped';
-  }
+    };
+  };
 
-  const result: CheckResult<I, O> = { verdict: 'linearizable', partitions, counterexamples, steps };
+  // Partitions are searched side by side, a chunk each in turn, so an easy violation in one
+  // partition is found before a hard partition is exhausted.
+  let active: { p: number; search: PartitionSearch<S, I, O> }[] = [];
+  let violation = false;
+  for (let p = 0; p < parts.length; p++) {
+    const search = new PartitionSearch(
+      model,
+      parts[p]!.map((i) => history[i]!),
+    );
+    if (search.done) finish(p, search);
+    else active.push({ p, search });
+  }
+  let stop: UnknownReason | undefined;
+  while (active.length > 0) {
+    const still: typeof active = [];
+    for (const entry of active) {
+      if (entry.search.run(CHUNK)) {
+        finish(entry.p, entry.search);
+        if (!entry.search.linearizable) violation = true;
+      } else still.push(entry);
+    }
+    active = still;
+    if (active.length === 0) break;
+    if (violation && !exhaustive) {
+      stop = 'skipped';
+      break;
+    }
+    stop = interrupted();
+    if (stop !== undefined) break;
+    yield;
+  }
+  for (const { p, search } of active) {
+    steps += search.steps;
+    partitions[p] = { verdict: 'unknown', operations: parts[p]!, steps: search.steps, reason: stop ?? 'timeout' };
+  }
+  const counterexamples = found.filter((c): c is Counterexample<I, O> => c !== undefined);
+
+  const result: CheckResult<I, O> = { verdict: 'linearizable', partitions: partitions as PartitionResult[], counterexamples, steps };
   if (counterexamples.length > 0) {
     result.verdict = 'not linearizable';
     result.counterexample = counterexamples[0]!;
   } else {
-    const unknown = partitions.find((part) => part.verdict === 'unknown');
+    const unknown = result.partitions.find((part) => part.verdict === 'unknown');
     if (unknown !== undefined) {
       result.verdict = 'unknown';
       result.reason = unknown.reason ?? 'timeout';

@@ -1,8 +1,9 @@
-import type { Model, Operation } from './types.js';
 import { canonicalKey, deepEqual, defaultHash } from './state-key.js';
+import type { Model, Operation } from './types.js';
+import { VisitedSet } from './visited-set.js';
 
 /** 32-bit finaliser of MurmurHash3: spreads the bits of a small integer over the word. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   let h = x | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -26,13 +27,25 @@ export interface SearchFailure<S> {
 
 /**
  * The search over one partition: Wing & Gong's backtracking with Lowe's just-in-time
- * linearization and memoisation of (linearized set, state) pairs, as in Porcupine.
+ * linearization and memoisation of (linearized set, state) pairs, as in Porcupine, plus three
+ * reductions that keep it complete:
+ *
+ * 1. Read-only operations first, and forced. A pending read-only operation (the model says it
+ *    never changes the state) that is possible now dominates every alternative: nothing still
+ *    unplaced must precede it in real time, and moving it to the front of any linearization
+ *    from here keeps that linearization valid. So it is placed without trying alternatives,
+ *    and when the rest fails, the level fails.
+ * 2. Interchangeable unknown-outcome operations. Operations that never returned and have equal
+ *    inputs can swap places in any linearization, so only the earliest-called unplaced one of
+ *    each such class is a candidate.
+ * 3. "Or never": once every operation with a known outcome is placed, the rest may simply never
+ *    have taken effect, and the partition is linearizable.
  *
  * Call and return events live in a doubly linked list (indices in typed arrays: the call of
- * operation `i` is entry `2i`, its return `2i + 1`). Walking the list from its head, a call
- * entry is a candidate to linearize next; a return entry of an operation not yet linearized
- * means every candidate before it failed, so the search backtracks. Linearizing an operation
- * unlinks both of its entries, so the list always holds exactly the operations still to place.
+ * operation `i` is entry `2i`, its return `2i + 1`). The candidates of a level are the calls
+ * before the first return still in the list; they are tried read-only first, then by earliest
+ * return (the operation that must be placed soonest first). Placing an operation unlinks both
+ * of its entries; when every candidate of a level has failed, the search undoes the last move.
  *
  * The search runs in bounded chunks (`run(maxSteps)`) so callers can watch a clock or a signal
  * between chunks, and resume.
@@ -48,30 +61,36 @@ export class PartitionSearch<S, I, O> {
   readonly #prev: Int32Array;
   readonly #opHash: Int32Array;
   readonly #bits: Uint32Array;
-  readonly #words: number;
   #bitsHash = 0;
 
-  // The stack of linearized operations and the state before each.
-  readonly #stackOps: Int32Array;
-  readonly #stackStates: S[];
-  readonly #stackIds: Int32Array;
-  // 1 when the move was of a read-only operation: such a move dominates every alternative.
-  readonly #stackForced: Uint8Array;
+  // Candidate order: read-only first, then by position of the return in time order.
+  readonly #order: Int32Array;
   // 1 for operations the model calls read-only (they never change any state).
   readonly #readOnly: Uint8Array;
-  // Operations with unknown outcome and equal inputs are interchangeable: each belongs to a
-  // class (-1: has a known outcome), and only the earliest-called unplaced member of a class
-  // may be placed next. #classPlaced counts the placed members of each class.
+  // Unknown-outcome operations with equal inputs form a class (-1: known outcome); only the
+  // earliest-called unplaced member of a class is a candidate.
   readonly #classOf: Int32Array;
   readonly #rankInClass: Int32Array;
   readonly #classPlaced: Int32Array;
-  // Operations with a known outcome still to place; at 0 the rest may simply never take effect.
+  // Operations with a known outcome still to place.
   #knownLeft = 0;
+
+  // The stack of levels. Level d has candidates #slab[#candStart[d] .. #candEnd[d]), tries
+  // #candPos[d] now, and its first return entry is #blocking[d]. Moves: the operation placed
+  // at level d, the state and state id before it, and whether it was forced.
+  #slab: Int32Array;
+  readonly #candStart: Int32Array;
+  readonly #candEnd: Int32Array;
+  readonly #candPos: Int32Array;
+  readonly #blocking: Int32Array;
+  readonly #moveOp: Int32Array;
+  readonly #moveState: S[];
+  readonly #moveStateId: Int32Array;
+  readonly #moveForced: Uint8Array;
   #depth = 0;
 
   #state: S;
   #stateId: number;
-  #entry: number;
 
   // Interned states: hash -> list of [state, id]; ids are dense.
   readonly #interned = new Map<string | number, { state: S; id: number }[]>();
@@ -79,14 +98,13 @@ export class PartitionSearch<S, I, O> {
   readonly #equal: (a: S, b: S) => boolean;
   readonly #hash: (state: S) => string | number;
 
-  // Memo of visited (linearized set, state id): key -> stored bitsets with the id in the last word.
-  readonly #cache = new Map<number, Uint32Array[]>();
+  readonly #visited: VisitedSet;
 
   #bestDepth = -1;
   #failure: SearchFailure<S> | undefined;
   #done = false;
   #linearizable = false;
-  /** Model `step` calls so far. */
+  /** Loop turns so far (model steps and undos). */
   steps = 0;
 
   constructor(model: Model<S, I, O>, operations: readonly Operation<I, O>[]) {
@@ -135,51 +153,62 @@ export class PartitionSearch<S, I, O> {
 
     this.#opHash = new Int32Array(n);
     for (let i = 0; i < n; i++) this.#opHash[i] = mix32(Math.imul(i + 1, 0x9e3779b1));
-    this.#words = Math.max(1, Math.ceil(n / 32));
-    this.#bits = new Uint32Array(this.#words);
+    const words = Math.max(1, Math.ceil(n / 32));
+    this.#bits = new Uint32Array(words);
+    this.#visited = new VisitedSet(words);
 
-    this.#stackOps = new Int32Array(n);
-    this.#stackStates = new Array<S>(n);
-    this.#stackIds = new Int32Array(n);
-    this.#stackForced = new Uint8Array(n);
     this.#readOnly = new Uint8Array(n);
     if (model.isReadOnly) {
       for (let i = 0; i < n; i++) if (model.isReadOnly(this.#inputs[i]!, this.#outputs[i])) this.#readOnly[i] = 1;
     }
+    this.#order = new Int32Array(n);
+    for (let k = 0; k < 2 * n; k++) {
+      const e = events[k]!;
+      if ((e & 1) === 0) this.#order[e >> 1] = k + (this.#readOnly[e >> 1] === 1 ? 0 : 2 * n);
+    }
+
     this.#classOf = new Int32Array(n).fill(-1);
     this.#rankInClass = new Int32Array(n);
-    const classes = new Map<string, number[]>();
-    // Ranks follow call order (the list order of call entries).
-    const callOrder = Array.from(events).filter((e) => (e & 1) === 0).map((e) => e >> 1);
-    for (const i of callOrder) {
+    const classes = new Map<string, number>();
+    const classSizes: number[] = [];
+    for (let k = 0; k < 2 * n; k++) {
+      const e = events[k]!;
+      if ((e & 1) === 1) continue; // ranks follow call order
+      const i = e >> 1;
       if (operations[i]!.return !== undefined) {
         this.#knownLeft++;
         continue;
       }
       const key = canonicalKey(this.#inputs[i]);
-      let members = classes.get(key);
-      if (members === undefined) {
-        members = [];
-        classes.set(key, members);
+      let cls = classes.get(key);
+      if (cls === undefined) {
+        cls = classSizes.length;
+        classes.set(key, cls);
+        classSizes.push(0);
       }
-      this.#classOf[i] = classes.size - 1;
-      this.#rankInClass[i] = members.length;
-      members.push(i);
+      this.#classOf[i] = cls;
+      this.#rankInClass[i] = classSizes[cls]!;
+      classSizes[cls]!++;
     }
-    // Class ids must be dense and stable: assign them in insertion order.
-    let classId = 0;
-    for (const members of classes.values()) {
-      for (const i of members) this.#classOf[i] = classId;
-      classId++;
-    }
-    this.#classPlaced = new Int32Array(classId);
+    this.#classPlaced = new Int32Array(classSizes.length);
+
+    this.#slab = new Int32Array(Math.max(16, 4 * n));
+    this.#candStart = new Int32Array(n + 1);
+    this.#candEnd = new Int32Array(n + 1);
+    this.#candPos = new Int32Array(n + 1);
+    this.#blocking = new Int32Array(n + 1);
+    this.#moveOp = new Int32Array(n);
+    this.#moveState = new Array<S>(n);
+    this.#moveStateId = new Int32Array(n);
+    this.#moveForced = new Uint8Array(n);
 
     this.#state = model.init();
     this.#stateId = this.#intern(this.#state);
-    this.#entry = this.#next[this.#head]!;
     if (this.#knownLeft === 0) {
       this.#done = true;
       this.#linearizable = true;
+    } else {
+      this.#arrive();
     }
   }
 
@@ -193,9 +222,14 @@ export class PartitionSearch<S, I, O> {
     return this.#linearizable;
   }
 
-  /** For a linearizable partition: positions in linearization order. */
+  /** Number of operations in the partition. */
+  get size(): number {
+    return this.#n;
+  }
+
+  /** The operations placed so far, in linearization order (a witness once linearizable). */
   linearization(): number[] {
-    return Array.from(this.#stackOps.subarray(0, this.#depth));
+    return Array.from(this.#moveOp.subarray(0, this.#depth));
   }
 
   /** For a non-linearizable partition: where the deepest attempt failed. */
@@ -217,40 +251,51 @@ export class PartitionSearch<S, I, O> {
     return id;
   }
 
-  /** Records (bits, stateId) as visited; false if it already was. */
-  #visit(bitsHash: number, stateId: number): boolean {
-    const key = (bitsHash ^ mix32(Math.imul(stateId + 1, 0x27d4eb2f))) & 0x3fffffff;
-    const words = this.#words;
-    const bits = this.#bits;
-    let bucket = this.#cache.get(key);
-    if (bucket === undefined) {
-      bucket = [];
-      this.#cache.set(key, bucket);
-    } else {
-      outer: for (const seen of bucket) {
-        if (seen[words] !== stateId) continue;
-        for (let w = 0; w < words; w++) if (seen[w] !== bits[w]) continue outer;
-        return false;
+  /** Builds the candidate list of the level at the current depth. */
+  #arrive(): void {
+    const d = this.#depth;
+    const start = d === 0 ? 0 : this.#candEnd[d - 1]!;
+    const next = this.#next;
+    const order = this.#order;
+    const classOf = this.#classOf;
+    let end = start;
+    let e = next[this.#head]!;
+    for (; (e & 1) === 0 && e !== this.#tail; e = next[e]!) {
+      const id = e >> 1;
+      const cls = classOf[id]!;
+      if (cls >= 0 && this.#rankInClass[id] !== this.#classPlaced[cls]) continue;
+      if (end >= this.#slab.length) {
+        const bigger = new Int32Array(this.#slab.length * 2);
+        bigger.set(this.#slab);
+        this.#slab = bigger;
       }
+      // Insertion sort by order key: lists are short (the concurrency of the history).
+      const slab = this.#slab;
+      const key = order[id]!;
+      let k = end++;
+      while (k > start && order[slab[k - 1]!]! > key) {
+        slab[k] = slab[k - 1]!;
+        k--;
+      }
+      slab[k] = id;
     }
-    const copy = new Uint32Array(words + 1);
-    copy.set(bits);
-    copy[words] = stateId;
-    bucket.push(copy);
-    return true;
+    this.#candStart[d] = start;
+    this.#candEnd[d] = end;
+    this.#candPos[d] = start;
+    this.#blocking[d] = e;
   }
 
   #recordFailure(blocking: number): void {
     const unplaced: number[] = [];
-    for (let e = this.#next[this.#head]!; e !== blocking; e = this.#next[e]!) if ((e & 1) === 0) unplaced.push(e >> 1);
+    for (let e = this.#next[this.#head]!; e !== blocking && e !== this.#tail; e = this.#next[e]!) if ((e & 1) === 0) unplaced.push(e >> 1);
     const failedAt = blocking >> 1;
     if (!unplaced.includes(failedAt)) unplaced.push(failedAt);
     this.#failure = { prefix: this.linearization(), failedAt, unplaced, state: this.#state };
   }
 
   /**
-   * Advances the search by at most `maxSteps` model steps (backtracks count as steps too).
-   * Returns {@link done}.
+   * Advances the search by at most `maxSteps` loop turns (model steps and undos). Returns
+   * {@link done}.
    */
   run(maxSteps: number): boolean {
     if (this.#done) return true;
@@ -260,112 +305,103 @@ export class PartitionSearch<S, I, O> {
     const bits = this.#bits;
     const inputs = this.#inputs;
     const outputs = this.#outputs;
-    const head = this.#head;
-    const tail = this.#tail;
-    let entry = this.#entry;
+    const readOnly = this.#readOnly;
+    const classOf = this.#classOf;
+    const classPlaced = this.#classPlaced;
+    const candPos = this.#candPos;
+    const candEnd = this.#candEnd;
     let budget = maxSteps;
 
-    while (next[head] !== tail) {
-      if (budget-- <= 0) {
-        this.#entry = entry;
-        return false;
-      }
-      if ((entry & 1) === 0) {
-        // A call entry: try to linearize its operation now.
-        const id = entry >> 1;
-        const cls = this.#classOf[id]!;
-        if (cls >= 0 && this.#rankInClass[id] !== this.#classPlaced[cls]) {
-          entry = next[entry]!;
+    for (;;) {
+      if (budget-- <= 0) return false;
+      this.steps++;
+      const d = this.#depth;
+      let levelFails = false;
+      if (candPos[d]! < candEnd[d]!) {
+        const id = this.#slab[candPos[d]!]!;
+        const result = model.step(this.#state, inputs[id]!, outputs[id]);
+        if (!result.ok) {
+          candPos[d]!++;
           continue;
         }
-        this.steps++;
-        const result = model.step(this.#state, inputs[id]!, outputs[id]);
-        if (result.ok) {
-          const stateId = this.#intern(result.state);
-          const word = id >>> 5;
-          const mask = 1 << (id & 31);
-          bits[word]! |= mask;
-          const bitsHash = this.#bitsHash ^ this.#opHash[id]!;
-          if (this.#visit(bitsHash, stateId)) {
-            const d = this.#depth++;
-            this.#stackOps[d] = id;
-            this.#stackStates[d] = this.#state;
-            this.#stackIds[d] = this.#stateId;
-            this.#stackForced[d] = this.#readOnly[id]!;
-            this.#state = result.state;
-            this.#stateId = stateId;
-            this.#bitsHash = bitsHash;
-            // Unlink the call and its return.
-            const ret = entry + 1;
-            next[prev[entry]!] = next[entry]!;
-            prev[next[entry]!] = prev[entry]!;
-            next[prev[ret]!] = next[ret]!;
-            prev[next[ret]!] = prev[ret]!;
-            if (cls >= 0) this.#classPlaced[cls]!++;
-            else if (--this.#knownLeft === 0) {
-              // Every operation with a known outcome is placed; those left may never take effect.
-              this.#done = true;
-              this.#linearizable = true;
-              this.#entry = tail;
-              return true;
-            }
-            entry = next[head]!;
-          } else {
-            bits[word]! &= ~mask;
-            entry = next[entry]!;
-          }
-        } else {
-          entry = next[entry]!;
-        }
-      } else {
-        // The return of an operation not linearized yet: every choice so far failed here.
-        if (this.#depth > this.#bestDepth) {
-          this.#bestDepth = this.#depth;
-          this.#recordFailure(entry);
-        }
-        // Undo the last move. A possible move of a read-only operation (a read, a failed cas)
-        // dominates every alternative at its level: it is pending, so nothing still unplaced
-        // must precede it in real time, and as it never changes the state, moving it to the
-        // front of any linearization from here keeps that linearization valid. So when it
-        // fails, the level before it fails too, and the undo continues down the stack.
-        let call = -1;
-        do {
-          if (this.#depth === 0) {
+        const forced = readOnly[id] === 1;
+        const stateId = forced ? this.#stateId : this.#intern(result.state);
+        const word = id >>> 5;
+        const mask = 1 << (id & 31);
+        bits[word]! |= mask;
+        const bitsHash = this.#bitsHash ^ this.#opHash[id]!;
+        if (this.#visited.add(bits, bitsHash, stateId)) {
+          this.#moveOp[d] = id;
+          this.#moveState[d] = this.#state;
+          this.#moveStateId[d] = this.#stateId;
+          this.#moveForced[d] = forced ? 1 : 0;
+          if (!forced) this.#state = result.state;
+          this.#stateId = stateId;
+          this.#bitsHash = bitsHash;
+          // Unlink the call and its return.
+          const call = 2 * id;
+          const ret = call + 1;
+          next[prev[call]!] = next[call]!;
+          prev[next[call]!] = prev[call]!;
+          next[prev[ret]!] = next[ret]!;
+          prev[next[ret]!] = prev[ret]!;
+          this.#depth = d + 1;
+          const cls = classOf[id]!;
+          if (cls >= 0) classPlaced[cls]!++;
+          else if (--this.#knownLeft === 0) {
+            // Every operation with a known outcome is placed; those left may never take effect.
             this.#done = true;
-            this.#linearizable = false;
-            this.#entry = entry;
+            this.#linearizable = true;
             return true;
           }
-          this.steps++;
-          const d = --this.#depth;
-          const id = this.#stackOps[d]!;
-          this.#state = this.#stackStates[d]!;
-          this.#stackStates[d] = undefined as S;
-          this.#stateId = this.#stackIds[d]!;
-          this.#bitsHash ^= this.#opHash[id]!;
-          bits[id >>> 5]! &= ~(1 << (id & 31));
-          const cls = this.#classOf[id]!;
-          if (cls >= 0) this.#classPlaced[cls]!--;
-          else this.#knownLeft++;
-          // Relink the return, then the call (reverse order of unlinking).
-          call = 2 * id;
-          const ret = call + 1;
-          next[prev[ret]!] = ret;
-          prev[next[ret]!] = ret;
-          next[prev[call]!] = call;
-          prev[next[call]!] = call;
-        } while (this.#stackForced[this.#depth] === 1);
-        entry = next[call]!;
+          this.#arrive();
+          continue;
+        }
+        bits[word]! &= ~mask;
+        if (!forced) {
+          candPos[d]!++;
+          continue;
+        }
+        // A possible read-only move leads to a configuration already explored (and failed):
+        // as it dominates the level, the level fails.
+        levelFails = true;
+      } else {
+        levelFails = true;
+        if (d > this.#bestDepth) {
+          this.#bestDepth = d;
+          this.#recordFailure(this.#blocking[d]!);
+        }
       }
-    }
-    this.#done = true;
-    this.#linearizable = true;
-    this.#entry = tail;
-    return true;
-  }
+      if (!levelFails) continue;
 
-  /** Number of operations in the partition. */
-  get size(): number {
-    return this.#n;
+      // Undo the move that led here; undoing a forced move fails its level too.
+      let level = d;
+      do {
+        if (level === 0) {
+          this.#done = true;
+          this.#linearizable = false;
+          return true;
+        }
+        level--;
+        const id = this.#moveOp[level]!;
+        this.#state = this.#moveState[level]!;
+        this.#moveState[level] = undefined as S;
+        this.#stateId = this.#moveStateId[level]!;
+        this.#bitsHash ^= this.#opHash[id]!;
+        bits[id >>> 5]! &= ~(1 << (id & 31));
+        const cls = classOf[id]!;
+        if (cls >= 0) classPlaced[cls]!--;
+        else this.#knownLeft++;
+        // Relink the return, then the call (reverse order of unlinking).
+        const call = 2 * id;
+        const ret = call + 1;
+        next[prev[ret]!] = ret;
+        prev[next[ret]!] = ret;
+        next[prev[call]!] = call;
+        prev[next[call]!] = call;
+      } while (this.#moveForced[level] === 1);
+      this.#depth = level;
+      candPos[level]!++;
+    }
   }
 }

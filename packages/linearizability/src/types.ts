@@ -162,9 +162,9 @@ export interface CheckResult<I = unknown, O = unknown> {
   verdict: Verdict;
   /** One entry per partition (one in all when the model does not partition). */
   partitions: PartitionResult[];
-  /** The first non-linearizable partition's counterexample, when the verdict says so. */
+  /** The counterexample of the first non-linearizable partition, when the verdict says so. */
   counterexample?: Counterexample<I, O>;
-  /** All counterexamples (one per non-linearizable partition). */
+  /** One counterexample per partition found not linearizable, in partition order. */
   counterexamples: Counterexample<I, O>[];
   /** Why the verdict is `unknown`. */
   reason?: UnknownReason;
@@ -185,10 +185,12 @@ export interface CheckOptions {
    */
   signal?: AbortSignal | undefined;
   /**
-   * Stop at the first non-linearizable partition (the unchecked ones are reported `unknown`
-   * with reason `skipped`). Default `false`: every partition is checked.
+   * Keep checking every partition after one is found not linearizable, to get a
+   * counterexample for each. Default `false`: partitions are searched side by side and the
+   * check stops at the first violation; the unfinished ones are `unknown` with reason
+   * `skipped`.
    */
-  stopAtFirstViolation?: boolean | undefined;
+  exhaustive?: boolean | undefined;
   /** Skip the model's `partition` and check the history as one. Default `false`. */
   noPartition?: boolean | undefined;
 }
