@@ -341,6 +341,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       });
     }
 
+    // Scheduled now, so bad fault options fail at construction rather than mid-run.
+    if (options.faults) scheduleFaults(this.#faultTarget(), options.faults, seededRandom(deriveSeed(options.seed, 'faults')));
+
     this.#host = {
       nextMessageId: () => {
         const id = ++this.#messageIds;
@@ -510,7 +513,6 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     const stopWhenClientsDone = options.stopWhenClientsDone ?? true;
 
     await Promise.all([...this.#nodes.values()].map((state) => this.#start(state)));
-    if (this.#options.faults) scheduleFaults(this.#faultTarget(), this.#options.faults, seededRandom(deriveSeed(this.seed, 'faults')));
     const clientOptions = this.#options.clients;
     let clientsRunning = 0;
     const clientCount = clientOptions?.count ?? 0;

@@ -291,7 +291,10 @@ describe('options', () => {
     expect(() => new Simulation({ seed: 1, nodes: 0, node })).toThrow(InvalidArgumentError);
     expect(() => new Simulation({ seed: 1, nodes: ['a', 'a'], node })).toThrow(InvalidArgumentError);
     expect(() => new Simulation({ seed: 1, nodes: ['a b'], node })).toThrow(InvalidArgumentError);
-    await expect(new Simulation({ seed: 1, nodes: 1, node, faults: { kinds: ['meteor' as never] } }).run({ duration: 1 })).rejects.toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node, faults: { kinds: ['meteor' as never] } })).toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node, faults: { meanIntervalMs: 0 } })).toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node, faults: { durationMs: { min: 5, max: 1 } } })).toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node, settleTicks: 0 })).toThrow(InvalidArgumentError);
     await expect(new Simulation({ seed: 1, nodes: 1, node }).run({ duration: -1 })).rejects.toThrow(InvalidArgumentError);
     expect(() => new Simulation({ seed: 1, nodes: 1, node }).crash('zz')).toThrow(InvalidArgumentError);
   });
