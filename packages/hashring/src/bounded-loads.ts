@@ -90,8 +90,9 @@ export class BoundedLoadRing extends VirtualNodeRing {
     const points = c.points;
     const total = points.length;
     if (total === 0) throw new EmptyRingError();
-    let lo = 0;
-    let hi = total;
+    const bucket = h >>> c.shift;
+    let lo = c.buckets[bucket]!;
+    let hi = c.buckets[bucket + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (points[mid]! < h) lo = mid + 1;

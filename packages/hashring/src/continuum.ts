@@ -24,6 +24,13 @@ export class Continuum {
   readonly members: readonly Member[];
   /** Member ids in rank order. */
   readonly ids: readonly NodeId[];
+  /**
+   * Radix index over the top bits of a hash: `buckets[b]` is the index of the first point whose
+   * top bits are ≥ b, so a search only bisects the few points of one bucket.
+   */
+  readonly buckets: Uint32Array;
+  /** 32 minus the number of index bits. */
+  readonly shift: number;
 
   constructor(members: readonly Member[], pointsOf: readonly Uint32Array[]) {
     if (members.length > MAX_RING_MEMBERS) throw new InvalidArgumentError(`a ring holds at most ${MAX_RING_MEMBERS} members`);
@@ -46,13 +53,24 @@ export class Continuum {
       this.points[i] = point;
       this.owners[i] = v - point * RANK_SCALE;
     }
+    // About one point per bucket, between 2^4 and 2^16 buckets.
+    const bits = Math.min(16, Math.max(4, Math.ceil(Math.log2(total + 1))));
+    this.shift = 32 - bits;
+    const count = 1 << bits;
+    this.buckets = new Uint32Array(count + 1);
+    let p = 0;
+    for (let b = 0; b <= count; b++) {
+      while (p < total && this.points[p]! >>> this.shift < b) p++;
+      this.buckets[b] = p;
+    }
   }
 
   /** Index of the first point at or after `h`, wrapping to 0 (the continuum must not be empty). */
   find(h: number): number {
     const points = this.points;
-    let lo = 0;
-    let hi = points.length;
+    const b = h >>> this.shift;
+    let lo = this.buckets[b]!;
+    let hi = this.buckets[b + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (points[mid]! < h) lo = mid + 1;
@@ -158,6 +176,8 @@ export abstract class ContinuumPartitioner implements Partitioner {
   private seenZones: Int32Array;
   private zones: Int32Array;
   private epoch = 0;
+  private cache: Map<string, NodeId> | undefined;
+  private cacheSize = 0;
 
   protected constructor(hasher: KeyHasher) {
     this.hasher = hasher;
@@ -193,7 +213,16 @@ export abstract class ContinuumPartitioner implements Partitioner {
     return diffContinua(before, this.continuum);
   }
 
+  /** Turns on a lookup cache of up to `size` string keys (0 turns it off). */
+  protected useCache(size: number | undefined): void {
+    if (size === undefined || size === 0) return;
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`cacheSize must be a non-negative integer, got ${size}`);
+    this.cacheSize = size;
+    this.cache = new Map();
+  }
+
   protected install(continuum: Continuum): void {
+    this.cache?.clear();
     this.continuum = continuum;
     const n = continuum.members.length;
     this.seen = new Int32Array(n);
@@ -207,13 +236,28 @@ export abstract class ContinuumPartitioner implements Partitioner {
   }
 
   lookup(key: Key): NodeId {
+    const cache = this.cache;
+    if (cache !== undefined && typeof key === 'string') {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+      const owner = this.search(this.hasher.hash(key));
+      // Evict the oldest entry (Map keeps insertion order): cheap, and enough for hot keys.
+      if (cache.size >= this.cacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(key, owner);
+      return owner;
+    }
+    return this.search(this.hasher.hash(key));
+  }
+
+  /** The owner of key hash `h`. */
+  private search(h: number): NodeId {
     const c = this.continuum;
     if (c.points.length === 0) throw new EmptyRingError();
-    const h = this.hasher.hash(key);
-    // Inline lower-bound search: this is the hot path.
+    // Inline lower-bound search within the hash's radix bucket: this is the hot path.
     const points = c.points;
-    let lo = 0;
-    let hi = points.length;
+    const b = h >>> c.shift;
+    let lo = c.buckets[b]!;
+    let hi = c.buckets[b + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (points[mid]! < h) lo = mid + 1;

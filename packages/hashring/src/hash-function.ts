@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@lattice/core';
 import { Md5 } from './md5.js';
 import { murmur3Bytes } from './murmur3.js';
 import { Utf8Scratch } from './utf8.js';
-import { Xxh64, xxh32Bytes } from './xxhash.js';
+import { Xxh64, xxh32Ascii, xxh32Bytes } from './xxhash.js';
 
 /**
  * A 32-bit hash of bytes, pluggable into every partitioner. It must be a pure function of
@@ -28,6 +28,12 @@ export interface HashFunction {
   readonly name: string;
   /** Unsigned 32-bit hash of `bytes[0..length)`. */
   hash(bytes: Uint8Array, length: number): number;
+  /**
+   * Optional fast path: the hash of a string's UTF-8 bytes computed straight from the string,
+   * or -1 to decline (then the string is encoded and {@link HashFunction.hash} is used). It
+   * must equal `hash` of the UTF-8 encoding whenever it does not decline.
+   */
+  hashString?(text: string): number;
 }
 
 /** Names of the built-in hash functions. */
@@ -50,7 +56,7 @@ export const HASH_NAMES: readonly HashName[] = Object.freeze(['xxh32', 'xxh64', 
 export function createHashFunction(name: HashName): HashFunction {
   switch (name) {
     case 'xxh32':
-      return { name, hash: (bytes, length) => xxh32Bytes(bytes, length, 0) };
+      return { name, hash: (bytes, length) => xxh32Bytes(bytes, length, 0), hashString: (text) => xxh32Ascii(text, 0) };
     case 'xxh64': {
       const x = new Xxh64();
       return {
@@ -70,6 +76,9 @@ export function createHashFunction(name: HashName): HashFunction {
         hash(bytes, length) {
           m.digest(bytes, length);
           return m.words[0]! >>> 0;
+        },
+        hashString(text) {
+          return m.digestShortAscii(text) ? m.words[0]! >>> 0 : -1;
         },
       };
     }
@@ -95,14 +104,20 @@ export type Key = string | Uint8Array;
 export class KeyHasher {
   readonly fn: HashFunction;
   private readonly scratch = new Utf8Scratch();
+  private readonly fast: ((text: string) => number) | undefined;
 
   constructor(fn: HashFunction) {
     this.fn = fn;
+    this.fast = typeof fn.hashString === 'function' ? fn.hashString.bind(fn) : undefined;
   }
 
   /** Unsigned 32-bit hash of a key. */
   hash(key: Key): number {
     if (typeof key === 'string') {
+      if (this.fast !== undefined) {
+        const h = this.fast(key);
+        if (h >= 0) return h;
+      }
       const length = this.scratch.encode(key);
       return this.fn.hash(this.scratch.bytes, length);
     }

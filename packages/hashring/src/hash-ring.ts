@@ -15,6 +15,12 @@ export interface HashRingOptions {
   readonly vnodes?: number;
   /** Hash function for keys and points. Default `'xxh32'`. */
   readonly hash?: HashName | HashFunction;
+  /**
+   * Remember the owners of up to this many recent string keys (first-in first-out, cleared on
+   * every membership change). Pays off when a few keys are looked up over and over; costs a
+   * little on keys that are not repeated. Default 0 (off).
+   */
+  readonly cacheSize?: number;
 }
 
 /** Points of one member: `hash("<id>-<i>")` for i in [0, count). */
@@ -131,5 +137,6 @@ export class HashRing extends VirtualNodeRing {
 
   constructor(options: HashRingOptions = {}) {
     super(options, 160);
+    this.useCache(options.cacheSize);
   }
 }

@@ -1,5 +1,6 @@
 import type { NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
+import type { HashRingOptions } from './hash-ring.js';
 import { DuplicateMemberError } from './errors.js';
 import { createHashFunction, KeyHasher } from './hash-function.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
@@ -26,6 +27,8 @@ export interface KetamaOptions {
   readonly pointsPerHash?: number;
   /** When a member id is `host:<defaultPort>`, hash only `host`, as libketama does for the default port. */
   readonly defaultPort?: number;
+  /** Lookup cache of recent string keys, as in {@link HashRingOptions.cacheSize}. Default 0 (off). */
+  readonly cacheSize?: number;
 }
 
 interface KetamaEntry {
@@ -80,6 +83,7 @@ export class KetamaRing extends ContinuumPartitioner {
       this.byId.set(entry.member.id, entry);
     }
     this.install(this.build());
+    this.useCache(options.cacheSize);
   }
 
   private entryOf(input: KetamaMemberInput): KetamaEntry {

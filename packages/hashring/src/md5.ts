@@ -9,8 +9,51 @@ export class Md5 {
   /** The last digest as four little-endian 32-bit words (word j = digest bytes 4j..4j+3). */
   readonly words = new Int32Array(4);
 
+  /**
+   * Hashes a string of fewer than 56 code units, all below 0x80, straight from its code units
+   * (one padded block, no encoding). Returns false, leaving `words` unspecified, for any other
+   * string.
+   */
+  digestShortAscii(s: string): boolean {
+    const length = s.length;
+    if (length >= 56) return false;
+    const x = this.block;
+    x.fill(0);
+    let bits = 0;
+    for (let i = 0; i < length; i++) {
+      const c = s.charCodeAt(i);
+      bits |= c;
+      x[i >> 2]! |= c << ((i & 3) << 3);
+    }
+    if (bits >= 0x80) return false;
+    x[length >> 2]! |= 0x80 << ((length & 3) << 3);
+    x[14] = length << 3;
+    this.single();
+    return true;
+  }
+
+  /** Runs one block (already in `block`) from the initial state into `words`. */
+  private single(): void {
+    const w = this.words;
+    w[0] = 0x67452301;
+    w[1] = 0xefcdab89 | 0;
+    w[2] = 0x98badcfe | 0;
+    w[3] = 0x10325476;
+    compress(w, this.block);
+  }
+
   /** Hashes `bytes[0..length)`; the digest lands in {@link Md5.words}. */
   digest(b: Uint8Array, length: number): void {
+    if (length < 56) {
+      // One padded block, assembled straight into the words.
+      const x = this.block;
+      x.fill(0);
+      for (let i = 0; i < length; i++) x[i >> 2]! |= b[i]! << ((i & 3) << 3);
+      x[length >> 2]! |= 0x80 << ((length & 3) << 3);
+      x[14] = length << 3;
+      this.single();
+      return;
+    }
     let a = 0x67452301;
     let bb = 0xefcdab89 | 0;
     let c = 0x98badcfe | 0;
@@ -65,98 +108,144 @@ export class Md5 {
   }
 }
 
-function ff(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  const n = (a + ((b & c) | (~b & d)) + x + t) | 0;
-  return (((n << s) | (n >>> (32 - s))) + b) | 0;
-}
-function gg(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  const n = (a + ((b & d) | (c & ~d)) + x + t) | 0;
-  return (((n << s) | (n >>> (32 - s))) + b) | 0;
-}
-function hh(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  const n = (a + (b ^ c ^ d) + x + t) | 0;
-  return (((n << s) | (n >>> (32 - s))) + b) | 0;
-}
-function ii(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
-  const n = (a + (c ^ (b | ~d)) + x + t) | 0;
-  return (((n << s) | (n >>> (32 - s))) + b) | 0;
-}
-
 function compress(w: Int32Array, x: Int32Array): void {
   let a = w[0]!;
   let b = w[1]!;
   let c = w[2]!;
   let d = w[3]!;
+  let n = 0;
   const x0 = x[0]!, x1 = x[1]!, x2 = x[2]!, x3 = x[3]!, x4 = x[4]!, x5 = x[5]!, x6 = x[6]!, x7 = x[7]!;
   const x8 = x[8]!, x9 = x[9]!, x10 = x[10]!, x11 = x[11]!, x12 = x[12]!, x13 = x[13]!, x14 = x[14]!, x15 = x[15]!;
 
-  a = ff(a, b, c, d, x0, 7, -680876936);
-  d = ff(d, a, b, c, x1, 12, -389564586);
-  c = ff(c, d, a, b, x2, 17, 606105819);
-  b = ff(b, c, d, a, x3, 22, -1044525330);
-  a = ff(a, b, c, d, x4, 7, -176418897);
-  d = ff(d, a, b, c, x5, 12, 1200080426);
-  c = ff(c, d, a, b, x6, 17, -1473231341);
-  b = ff(b, c, d, a, x7, 22, -45705983);
-  a = ff(a, b, c, d, x8, 7, 1770035416);
-  d = ff(d, a, b, c, x9, 12, -1958414417);
-  c = ff(c, d, a, b, x10, 17, -42063);
-  b = ff(b, c, d, a, x11, 22, -1990404162);
-  a = ff(a, b, c, d, x12, 7, 1804603682);
-  d = ff(d, a, b, c, x13, 12, -40341101);
-  c = ff(c, d, a, b, x14, 17, -1502002290);
-  b = ff(b, c, d, a, x15, 22, 1236535329);
-
-  a = gg(a, b, c, d, x1, 5, -165796510);
-  d = gg(d, a, b, c, x6, 9, -1069501632);
-  c = gg(c, d, a, b, x11, 14, 643717713);
-  b = gg(b, c, d, a, x0, 20, -373897302);
-  a = gg(a, b, c, d, x5, 5, -701558691);
-  d = gg(d, a, b, c, x10, 9, 38016083);
-  c = gg(c, d, a, b, x15, 14, -660478335);
-  b = gg(b, c, d, a, x4, 20, -405537848);
-  a = gg(a, b, c, d, x9, 5, 568446438);
-  d = gg(d, a, b, c, x14, 9, -1019803690);
-  c = gg(c, d, a, b, x3, 14, -187363961);
-  b = gg(b, c, d, a, x8, 20, 1163531501);
-  a = gg(a, b, c, d, x13, 5, -1444681467);
-  d = gg(d, a, b, c, x2, 9, -51403784);
-  c = gg(c, d, a, b, x7, 14, 1735328473);
-  b = gg(b, c, d, a, x12, 20, -1926607734);
-
-  a = hh(a, b, c, d, x5, 4, -378558);
-  d = hh(d, a, b, c, x8, 11, -2022574463);
-  c = hh(c, d, a, b, x11, 16, 1839030562);
-  b = hh(b, c, d, a, x14, 23, -35309556);
-  a = hh(a, b, c, d, x1, 4, -1530992060);
-  d = hh(d, a, b, c, x4, 11, 1272893353);
-  c = hh(c, d, a, b, x7, 16, -155497632);
-  b = hh(b, c, d, a, x10, 23, -1094730640);
-  a = hh(a, b, c, d, x13, 4, 681279174);
-  d = hh(d, a, b, c, x0, 11, -358537222);
-  c = hh(c, d, a, b, x3, 16, -722521979);
-  b = hh(b, c, d, a, x6, 23, 76029189);
-  a = hh(a, b, c, d, x9, 4, -640364487);
-  d = hh(d, a, b, c, x12, 11, -421815835);
-  c = hh(c, d, a, b, x15, 16, 530742520);
-  b = hh(b, c, d, a, x2, 23, -995338651);
-
-  a = ii(a, b, c, d, x0, 6, -198630844);
-  d = ii(d, a, b, c, x7, 10, 1126891415);
-  c = ii(c, d, a, b, x14, 15, -1416354905);
-  b = ii(b, c, d, a, x5, 21, -57434055);
-  a = ii(a, b, c, d, x12, 6, 1700485571);
-  d = ii(d, a, b, c, x3, 10, -1894986606);
-  c = ii(c, d, a, b, x10, 15, -1051523);
-  b = ii(b, c, d, a, x1, 21, -2054922799);
-  a = ii(a, b, c, d, x8, 6, 1873313359);
-  d = ii(d, a, b, c, x15, 10, -30611744);
-  c = ii(c, d, a, b, x6, 15, -1560198380);
-  b = ii(b, c, d, a, x13, 21, 1309151649);
-  a = ii(a, b, c, d, x4, 6, -145523070);
-  d = ii(d, a, b, c, x11, 10, -1120210379);
-  c = ii(c, d, a, b, x2, 15, 718787259);
-  b = ii(b, c, d, a, x9, 21, -343485551);
+  // The 64 steps, written out: helper calls would exceed the inlining budget of V8.
+  n = (a + ((b & c) | (~b & d)) + x0 + -680876936) | 0;
+  a = (((n << 7) | (n >>> 25)) + b) | 0;
+  n = (d + ((a & b) | (~a & c)) + x1 + -389564586) | 0;
+  d = (((n << 12) | (n >>> 20)) + a) | 0;
+  n = (c + ((d & a) | (~d & b)) + x2 + 606105819) | 0;
+  c = (((n << 17) | (n >>> 15)) + d) | 0;
+  n = (b + ((c & d) | (~c & a)) + x3 + -1044525330) | 0;
+  b = (((n << 22) | (n >>> 10)) + c) | 0;
+  n = (a + ((b & c) | (~b & d)) + x4 + -176418897) | 0;
+  a = (((n << 7) | (n >>> 25)) + b) | 0;
+  n = (d + ((a & b) | (~a & c)) + x5 + 1200080426) | 0;
+  d = (((n << 12) | (n >>> 20)) + a) | 0;
+  n = (c + ((d & a) | (~d & b)) + x6 + -1473231341) | 0;
+  c = (((n << 17) | (n >>> 15)) + d) | 0;
+  n = (b + ((c & d) | (~c & a)) + x7 + -45705983) | 0;
+  b = (((n << 22) | (n >>> 10)) + c) | 0;
+  n = (a + ((b & c) | (~b & d)) + x8 + 1770035416) | 0;
+  a = (((n << 7) | (n >>> 25)) + b) | 0;
+  n = (d + ((a & b) | (~a & c)) + x9 + -1958414417) | 0;
+  d = (((n << 12) | (n >>> 20)) + a) | 0;
+  n = (c + ((d & a) | (~d & b)) + x10 + -42063) | 0;
+  c = (((n << 17) | (n >>> 15)) + d) | 0;
+  n = (b + ((c & d) | (~c & a)) + x11 + -1990404162) | 0;
+  b = (((n << 22) | (n >>> 10)) + c) | 0;
+  n = (a + ((b & c) | (~b & d)) + x12 + 1804603682) | 0;
+  a = (((n << 7) | (n >>> 25)) + b) | 0;
+  n = (d + ((a & b) | (~a & c)) + x13 + -40341101) | 0;
+  d = (((n << 12) | (n >>> 20)) + a) | 0;
+  n = (c + ((d & a) | (~d & b)) + x14 + -1502002290) | 0;
+  c = (((n << 17) | (n >>> 15)) + d) | 0;
+  n = (b + ((c & d) | (~c & a)) + x15 + 1236535329) | 0;
+  b = (((n << 22) | (n >>> 10)) + c) | 0;
+  n = (a + ((b & d) | (c & ~d)) + x1 + -165796510) | 0;
+  a = (((n << 5) | (n >>> 27)) + b) | 0;
+  n = (d + ((a & c) | (b & ~c)) + x6 + -1069501632) | 0;
+  d = (((n << 9) | (n >>> 23)) + a) | 0;
+  n = (c + ((d & b) | (a & ~b)) + x11 + 643717713) | 0;
+  c = (((n << 14) | (n >>> 18)) + d) | 0;
+  n = (b + ((c & a) | (d & ~a)) + x0 + -373897302) | 0;
+  b = (((n << 20) | (n >>> 12)) + c) | 0;
+  n = (a + ((b & d) | (c & ~d)) + x5 + -701558691) | 0;
+  a = (((n << 5) | (n >>> 27)) + b) | 0;
+  n = (d + ((a & c) | (b & ~c)) + x10 + 38016083) | 0;
+  d = (((n << 9) | (n >>> 23)) + a) | 0;
+  n = (c + ((d & b) | (a & ~b)) + x15 + -660478335) | 0;
+  c = (((n << 14) | (n >>> 18)) + d) | 0;
+  n = (b + ((c & a) | (d & ~a)) + x4 + -405537848) | 0;
+  b = (((n << 20) | (n >>> 12)) + c) | 0;
+  n = (a + ((b & d) | (c & ~d)) + x9 + 568446438) | 0;
+  a = (((n << 5) | (n >>> 27)) + b) | 0;
+  n = (d + ((a & c) | (b & ~c)) + x14 + -1019803690) | 0;
+  d = (((n << 9) | (n >>> 23)) + a) | 0;
+  n = (c + ((d & b) | (a & ~b)) + x3 + -187363961) | 0;
+  c = (((n << 14) | (n >>> 18)) + d) | 0;
+  n = (b + ((c & a) | (d & ~a)) + x8 + 1163531501) | 0;
+  b = (((n << 20) | (n >>> 12)) + c) | 0;
+  n = (a + ((b & d) | (c & ~d)) + x13 + -1444681467) | 0;
+  a = (((n << 5) | (n >>> 27)) + b) | 0;
+  n = (d + ((a & c) | (b & ~c)) + x2 + -51403784) | 0;
+  d = (((n << 9) | (n >>> 23)) + a) | 0;
+  n = (c + ((d & b) | (a & ~b)) + x7 + 1735328473) | 0;
+  c = (((n << 14) | (n >>> 18)) + d) | 0;
+  n = (b + ((c & a) | (d & ~a)) + x12 + -1926607734) | 0;
+  b = (((n << 20) | (n >>> 12)) + c) | 0;
+  n = (a + (b ^ c ^ d) + x5 + -378558) | 0;
+  a = (((n << 4) | (n >>> 28)) + b) | 0;
+  n = (d + (a ^ b ^ c) + x8 + -2022574463) | 0;
+  d = (((n << 11) | (n >>> 21)) + a) | 0;
+  n = (c + (d ^ a ^ b) + x11 + 1839030562) | 0;
+  c = (((n << 16) | (n >>> 16)) + d) | 0;
+  n = (b + (c ^ d ^ a) + x14 + -35309556) | 0;
+  b = (((n << 23) | (n >>> 9)) + c) | 0;
+  n = (a + (b ^ c ^ d) + x1 + -1530992060) | 0;
+  a = (((n << 4) | (n >>> 28)) + b) | 0;
+  n = (d + (a ^ b ^ c) + x4 + 1272893353) | 0;
+  d = (((n << 11) | (n >>> 21)) + a) | 0;
+  n = (c + (d ^ a ^ b) + x7 + -155497632) | 0;
+  c = (((n << 16) | (n >>> 16)) + d) | 0;
+  n = (b + (c ^ d ^ a) + x10 + -1094730640) | 0;
+  b = (((n << 23) | (n >>> 9)) + c) | 0;
+  n = (a + (b ^ c ^ d) + x13 + 681279174) | 0;
+  a = (((n << 4) | (n >>> 28)) + b) | 0;
+  n = (d + (a ^ b ^ c) + x0 + -358537222) | 0;
+  d = (((n << 11) | (n >>> 21)) + a) | 0;
+  n = (c + (d ^ a ^ b) + x3 + -722521979) | 0;
+  c = (((n << 16) | (n >>> 16)) + d) | 0;
+  n = (b + (c ^ d ^ a) + x6 + 76029189) | 0;
+  b = (((n << 23) | (n >>> 9)) + c) | 0;
+  n = (a + (b ^ c ^ d) + x9 + -640364487) | 0;
+  a = (((n << 4) | (n >>> 28)) + b) | 0;
+  n = (d + (a ^ b ^ c) + x12 + -421815835) | 0;
+  d = (((n << 11) | (n >>> 21)) + a) | 0;
+  n = (c + (d ^ a ^ b) + x15 + 530742520) | 0;
+  c = (((n << 16) | (n >>> 16)) + d) | 0;
+  n = (b + (c ^ d ^ a) + x2 + -995338651) | 0;
+  b = (((n << 23) | (n >>> 9)) + c) | 0;
+  n = (a + (c ^ (b | ~d)) + x0 + -198630844) | 0;
+  a = (((n << 6) | (n >>> 26)) + b) | 0;
+  n = (d + (b ^ (a | ~c)) + x7 + 1126891415) | 0;
+  d = (((n << 10) | (n >>> 22)) + a) | 0;
+  n = (c + (a ^ (d | ~b)) + x14 + -1416354905) | 0;
+  c = (((n << 15) | (n >>> 17)) + d) | 0;
+  n = (b + (d ^ (c | ~a)) + x5 + -57434055) | 0;
+  b = (((n << 21) | (n >>> 11)) + c) | 0;
+  n = (a + (c ^ (b | ~d)) + x12 + 1700485571) | 0;
+  a = (((n << 6) | (n >>> 26)) + b) | 0;
+  n = (d + (b ^ (a | ~c)) + x3 + -1894986606) | 0;
+  d = (((n << 10) | (n >>> 22)) + a) | 0;
+  n = (c + (a ^ (d | ~b)) + x10 + -1051523) | 0;
+  c = (((n << 15) | (n >>> 17)) + d) | 0;
+  n = (b + (d ^ (c | ~a)) + x1 + -2054922799) | 0;
+  b = (((n << 21) | (n >>> 11)) + c) | 0;
+  n = (a + (c ^ (b | ~d)) + x8 + 1873313359) | 0;
+  a = (((n << 6) | (n >>> 26)) + b) | 0;
+  n = (d + (b ^ (a | ~c)) + x15 + -30611744) | 0;
+  d = (((n << 10) | (n >>> 22)) + a) | 0;
+  n = (c + (a ^ (d | ~b)) + x6 + -1560198380) | 0;
+  c = (((n << 15) | (n >>> 17)) + d) | 0;
+  n = (b + (d ^ (c | ~a)) + x13 + 1309151649) | 0;
+  b = (((n << 21) | (n >>> 11)) + c) | 0;
+  n = (a + (c ^ (b | ~d)) + x4 + -145523070) | 0;
+  a = (((n << 6) | (n >>> 26)) + b) | 0;
+  n = (d + (b ^ (a | ~c)) + x11 + -1120210379) | 0;
+  d = (((n << 10) | (n >>> 22)) + a) | 0;
+  n = (c + (a ^ (d | ~b)) + x2 + 718787259) | 0;
+  c = (((n << 15) | (n >>> 17)) + d) | 0;
+  n = (b + (d ^ (c | ~a)) + x9 + -343485551) | 0;
+  b = (((n << 21) | (n >>> 11)) + c) | 0;
 
   w[0] = (w[0]! + a) | 0;
   w[1] = (w[1]! + b) | 0;

@@ -55,8 +55,9 @@ export class MultiProbeHash extends VirtualNodeRing {
     let bestDistance = Number.POSITIVE_INFINITY;
     for (let p = 0; p < this.probes; p++) {
       const h = fmix32((h0 + Math.imul(p, 0x9e3779b9)) | 0);
-      let lo = 0;
-      let hi = total;
+      const bucket = h >>> c.shift;
+      let lo = c.buckets[bucket]!;
+      let hi = c.buckets[bucket + 1]!;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (points[mid]! < h) lo = mid + 1;

@@ -234,3 +234,77 @@ export class Xxh64 {
     this.lo = hl;
   }
 }
+
+/**
+ * xxHash32 of a string whose code units are all below 0x80 (so its UTF-8 bytes are its code
+ * units), read straight from the string without encoding; returns -1 when the string has any
+ * other code unit, and the caller falls back to hashing its UTF-8 bytes.
+ */
+export function xxh32Ascii(s: string, seed: number): number {
+  const length = s.length;
+  let i = 0;
+  let bits = 0;
+  let h: number;
+  if (length >= 16) {
+    let v1 = (seed + P32_1 + P32_2) | 0;
+    let v2 = (seed + P32_2) | 0;
+    let v3 = seed | 0;
+    let v4 = (seed - P32_1) | 0;
+    const limit = length - 16;
+    while (i <= limit) {
+      let a = s.charCodeAt(i);
+      let b = s.charCodeAt(i + 1);
+      let c = s.charCodeAt(i + 2);
+      let d = s.charCodeAt(i + 3);
+      bits |= a | b | c | d;
+      v1 = round32(v1, a | (b << 8) | (c << 16) | (d << 24));
+      a = s.charCodeAt(i + 4);
+      b = s.charCodeAt(i + 5);
+      c = s.charCodeAt(i + 6);
+      d = s.charCodeAt(i + 7);
+      bits |= a | b | c | d;
+      v2 = round32(v2, a | (b << 8) | (c << 16) | (d << 24));
+      a = s.charCodeAt(i + 8);
+      b = s.charCodeAt(i + 9);
+      c = s.charCodeAt(i + 10);
+      d = s.charCodeAt(i + 11);
+      bits |= a | b | c | d;
+      v3 = round32(v3, a | (b << 8) | (c << 16) | (d << 24));
+      a = s.charCodeAt(i + 12);
+      b = s.charCodeAt(i + 13);
+      c = s.charCodeAt(i + 14);
+      d = s.charCodeAt(i + 15);
+      bits |= a | b | c | d;
+      v4 = round32(v4, a | (b << 8) | (c << 16) | (d << 24));
+      i += 16;
+    }
+    h = (((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) + ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14))) | 0;
+  } else {
+    h = (seed + P32_5) | 0;
+  }
+  h = (h + length) | 0;
+  while (i + 4 <= length) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const c = s.charCodeAt(i + 2);
+    const d = s.charCodeAt(i + 3);
+    bits |= a | b | c | d;
+    h = (h + Math.imul(a | (b << 8) | (c << 16) | (d << 24), P32_3)) | 0;
+    h = Math.imul((h << 17) | (h >>> 15), P32_4);
+    i += 4;
+  }
+  while (i < length) {
+    const a = s.charCodeAt(i);
+    bits |= a;
+    h = (h + Math.imul(a, P32_5)) | 0;
+    h = Math.imul((h << 11) | (h >>> 21), P32_1);
+    i++;
+  }
+  if (bits >= 0x80) return -1;
+  h ^= h >>> 15;
+  h = Math.imul(h, P32_2);
+  h ^= h >>> 13;
+  h = Math.imul(h, P32_3);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -189,3 +189,25 @@ describe('snapshots are the same in every process', () => {
 });
 
 const GOLDEN = { ring: '7842c9d8baf0bd79', ketama: '247614f80fed71f7', maglev: '0a5ec7154e13040b', lookup: 'delta' };
+
+describe('lookup cache', () => {
+  it('returns what an uncached ring returns, through membership changes', () => {
+    const cached = new HashRing({ members: ids(20), cacheSize: 50 });
+    const plain = new HashRing({ members: ids(20) });
+    const sample = keys(300);
+    const check = () => {
+      for (let round = 0; round < 2; round++) for (const k of sample) expect(cached.lookup(k)).toBe(plain.lookup(k));
+    };
+    check();
+    cached.add('extra');
+    plain.add('extra');
+    check();
+    cached.remove('node-3');
+    plain.remove('node-3');
+    check();
+    const ketama = new KetamaRing({ members: ids(5), cacheSize: 10 });
+    const ketamaPlain = new KetamaRing({ members: ids(5) });
+    for (const k of sample) expect(ketama.lookup(k)).toBe(ketamaPlain.lookup(k));
+    expect(codeOf(() => new HashRing({ cacheSize: -1 }))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});

@@ -121,3 +121,23 @@ describe('UTF-8 edge cases', () => {
     expect(h.hash(text)).toBe(xxh32(new Uint8Array(Buffer.from(text, 'utf8'))));
   });
 });
+
+describe('string fast paths equal the byte-wise hash', () => {
+  it('for ASCII strings of every length up to 130, and with one non-ASCII unit anywhere', () => {
+    const hashers = HASH_NAMES.map((name) => createHashFunction(name));
+    for (let n = 0; n <= 130; n++) {
+      const ascii = Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7 + n) % 94))).join('');
+      const variants = [ascii, ...(n > 0 ? [`${ascii.slice(0, n >> 1)}é${ascii.slice((n >> 1) + 1)}`, `${ascii.slice(0, -1)}\u0080`] : [])];
+      for (const text of variants) {
+        const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
+        for (const fn of hashers) {
+          const viaKey = new KeyHasher(fn).hash(text);
+          expect(viaKey).toBe(fn.hash(bytes, bytes.length));
+          const fast = fn.hashString?.(text);
+          if (fast !== undefined && fast !== -1) expect(fast).toBe(fn.hash(bytes, bytes.length));
+          if (text !== ascii && fast !== undefined) expect(fast).toBe(-1);
+        }
+      }
+    }
+  });
+});
