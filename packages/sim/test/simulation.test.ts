@@ -1,6 +1,7 @@
 import { InvalidArgumentError, isLatticeError } from '@lattice/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OperationFailedError, Simulation, simulationSeeds } from '../src/index.js';
+import { FAULT_KINDS, OperationFailedError, Simulation, simulationSeeds } from '../src/index.js';
 import { heartbeatNode } from './support/heartbeat.js';
 import { runRegister } from './support/register-run.js';
 
@@ -21,6 +22,19 @@ describe('determinism', () => {
     expect(other.log()).not.toEqual(first.log());
     // the run really was faulty
     expect(first.log().some((line) => line.includes(' fault '))).toBe(true);
+  });
+
+  it('is deterministic for any seed and fault mix (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 }), fc.subarray([...FAULT_KINDS], { minLength: 1 }), async (seed, kinds) => {
+        const make = () =>
+          new Simulation({ seed, nodes: 4, node: (ctx) => heartbeatNode(ctx, 20), faults: { kinds, meanIntervalMs: 50, durationMs: { min: 10, max: 100 } }, disk: { tornWrites: true } });
+        const [a, b] = [await make().run({ duration: 400 }), await make().run({ duration: 400 })];
+        expect(b.log()).toEqual(a.log());
+        expect(b.shiviz()).toBe(a.shiviz());
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('replays client histories exactly, through crashes and timeouts', async () => {
@@ -67,6 +81,27 @@ describe('nodes', () => {
     expect(result.log()).toContain('      95.000 a crash (lost 1 unsynced write)');
     expect(result.stats.crashes).toBe(1);
     expect(result.stats.restarts).toBe(1);
+  });
+
+  it('tears the last unsynced write at a random byte when asked', async () => {
+    const sim = new Simulation({
+      seed: 12,
+      nodes: ['a'],
+      disk: { tornWrites: true },
+      node: (ctx) => {
+        if (ctx.incarnation === 1) {
+          ctx.disk.append('wal', new Uint8Array([1, 1, 1, 1]));
+          ctx.disk.sync();
+          ctx.disk.append('wal', new Uint8Array(100).fill(2));
+        }
+        return undefined;
+      },
+    });
+    sim.at(1, () => sim.crash('a'));
+    const result = await sim.run({ duration: 2 });
+    const crash = result.log().find((line) => line.includes(' crash '))!;
+    const landed = Number(/torn write to wal: (\d+) of 100 bytes landed/.exec(crash)![1]);
+    expect(sim.disk('a').read('wal')).toEqual(new Uint8Array([1, 1, 1, 1, ...new Array<number>(landed).fill(2)]));
   });
 
   it('loses messages in flight to a crashed node, and a dead process never sends again', async () => {
