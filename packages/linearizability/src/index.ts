@@ -40,7 +40,7 @@ export {
   casRegisterModel,
   createCasRegisterModel,
 } from './models/cas-register.js';
-export { type KvInput, type KvOutput, type KvState, kvModel, partitionByKey } from './models/kv.js';
+export { type KvInput, type KvOutput, KvState, kvModel, partitionByKey } from './models/kv.js';
 export {
   createRegisterModel,
   type RegisterInput,

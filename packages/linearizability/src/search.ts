@@ -92,9 +92,11 @@ export class PartitionSearch<S, I, O> {
   #state: S;
   #stateId: number;
 
-  // Interned states: hash -> list of [state, id]; ids are dense.
-  readonly #interned = new Map<string | number, { state: S; id: number }[]>();
-  #nextStateId = 0;
+  // Interned states: hash -> newest state id with that hash; ids are dense, and
+  // #internedNext chains ids whose states share a hash.
+  readonly #interned = new Map<string | number, number>();
+  readonly #internedStates: S[] = [];
+  readonly #internedNext: number[] = [];
   readonly #equal: (a: S, b: S) => boolean;
   readonly #hash: (state: S) => string | number;
 
@@ -239,15 +241,18 @@ export class PartitionSearch<S, I, O> {
 
   #intern(state: S): number {
     const key = this.#hash(state);
-    let bucket = this.#interned.get(key);
-    if (bucket === undefined) {
-      bucket = [];
-      this.#interned.set(key, bucket);
-    } else {
-      for (const known of bucket) if (known.state === state || this.#equal(known.state, state)) return known.id;
+    const first = this.#interned.get(key);
+    const states = this.#internedStates;
+    if (first !== undefined) {
+      for (let id = first; id >= 0; id = this.#internedNext[id]!) {
+        const known = states[id]!;
+        if (known === state || this.#equal(known, state)) return id;
+      }
     }
-    const id = this.#nextStateId++;
-    bucket.push({ state, id });
+    const id = states.length;
+    states.push(state);
+    this.#internedNext.push(first ?? -1);
+    this.#interned.set(key, id);
     return id;
   }
 

@@ -9,41 +9,147 @@ export type KvInput = { op: 'get'; key: string } | { op: 'put'; key: string; val
 /** Output of {@link kvModel}: the string a `get` returned (ignored for put and append). */
 export type KvOutput = string;
 
+/** Polynomial string hash (mod 2^32). */
+const BASE = 0x01000193;
+
+function stringHash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** BASE to the power `exponent`, mod 2^32: what appending that many characters multiplies by. */
+function basePower(exponent: number): number {
+  let result = 1;
+  let base = BASE;
+  let e = exponent;
+  while (e > 0) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+    e >>>= 1;
+  }
+  return result;
+}
+
+function mixEntry(keyHash: number, valueHash: number): number {
+  let h = (keyHash ^ Math.imul(valueHash, 0x9e3779b1)) | 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h;
+}
+
 /**
- * State of {@link kvModel}: key -> value, with empty values left out (so equal stores have
- * equal states). Treated as immutable.
+ * State of {@link kvModel}: an immutable map of key -> value, where a key never written holds
+ * the empty string. It carries a hash maintained incrementally (an append does not rehash the
+ * whole value), so the checker compares states cheaply. Keys are kept sorted in small arrays:
+ * a checker partitioned by key sees one key a state.
  */
-export type KvState = ReadonlyMap<string, string>;
+export class KvState {
+  /** The empty store: every key holds `''`. */
+  static readonly empty: KvState = new KvState([], [], [], 0);
 
-const EMPTY: KvState = new Map();
+  readonly #keys: readonly string[];
+  readonly #values: readonly string[];
+  readonly #hashes: readonly number[];
+  /** A hash of the contents: equal stores have equal hashes. */
+  readonly hash: number;
 
-function kvHash(state: KvState): string | number {
-  if (state.size === 0) return 0;
-  if (state.size === 1) {
-    const [key, value] = state.entries().next().value as [string, string];
-    return `${key.length}:${key}${value}`;
+  private constructor(keys: readonly string[], values: readonly string[], hashes: readonly number[], hash: number) {
+    this.#keys = keys;
+    this.#values = values;
+    this.#hashes = hashes;
+    this.hash = hash;
   }
-  const keys = [...state.keys()].sort();
-  let text = '';
-  for (const key of keys) {
-    const value = state.get(key)!;
-    text += `${key.length}:${key}${value.length}:${value}`;
+
+  #indexOf(key: string): number {
+    const keys = this.#keys;
+    if (keys.length === 1) return keys[0] === key ? 0 : -1;
+    let low = 0;
+    let high = keys.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (keys[mid]! < key) low = mid + 1;
+      else high = mid;
+    }
+    return low < keys.length && keys[low] === key ? low : -1;
   }
-  return text;
-}
 
-function kvEqual(a: KvState, b: KvState): boolean {
-  if (a === b) return true;
-  if (a.size !== b.size) return false;
-  for (const [key, value] of a) if (b.get(key) !== value) return false;
-  return true;
-}
+  /** The value of `key` (`''` when never written). */
+  get(key: string): string {
+    const at = this.#indexOf(key);
+    return at < 0 ? '' : this.#values[at]!;
+  }
 
-function withValue(state: KvState, key: string, value: string): KvState {
-  const copy = new Map(state);
-  if (value === '') copy.delete(key);
-  else copy.set(key, value);
-  return copy;
+  /** Number of keys holding a non-empty value. */
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  /** The keys holding a non-empty value, sorted. */
+  keys(): string[] {
+    return [...this.#keys];
+  }
+
+  /** A store equal to this one except that `key` holds `value`. */
+  set(key: string, value: string): KvState {
+    if (this.get(key) === value) return this;
+    return this.#with(key, value, stringHash(value));
+  }
+
+  /** A store equal to this one except that `suffix` is appended to the value of `key`. */
+  append(key: string, suffix: string): KvState {
+    if (suffix === '') return this;
+    const at = this.#indexOf(key);
+    if (at < 0) return this.#with(key, suffix, stringHash(suffix));
+    const hash = (Math.imul(this.#hashes[at]!, basePower(suffix.length)) + stringHash(suffix)) | 0;
+    return this.#with(key, this.#values[at]! + suffix, hash);
+  }
+
+  #with(key: string, value: string, valueHash: number): KvState {
+    const at = this.#indexOf(key);
+    const keyHash = stringHash(key);
+    let hash = this.hash;
+    const keys = this.#keys.slice();
+    const values = this.#values.slice();
+    const hashes = this.#hashes.slice();
+    if (at >= 0) {
+      hash = (hash - mixEntry(keyHash, hashes[at]!)) | 0;
+      if (value === '') {
+        keys.splice(at, 1);
+        values.splice(at, 1);
+        hashes.splice(at, 1);
+      } else {
+        values[at] = value;
+        hashes[at] = valueHash;
+      }
+    } else if (value !== '') {
+      let insert = 0;
+      while (insert < keys.length && keys[insert]! < key) insert++;
+      keys.splice(insert, 0, key);
+      values.splice(insert, 0, value);
+      hashes.splice(insert, 0, valueHash);
+    }
+    if (value !== '') hash = (hash + mixEntry(keyHash, valueHash)) | 0;
+    return new KvState(keys, values, hashes, hash);
+  }
+
+  /** True when both stores hold the same values. */
+  equals(other: KvState): boolean {
+    if (this === other) return true;
+    if (this.hash !== other.hash || this.#keys.length !== other.#keys.length) return false;
+    for (let i = 0; i < this.#keys.length; i++) {
+      if (this.#keys[i] !== other.#keys[i] || this.#hashes[i] !== other.#hashes[i] || this.#values[i] !== other.#values[i]) return false;
+    }
+    return true;
+  }
+
+  /** The non-empty entries as a plain object with sorted keys. */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const key of this.keys()) out[key] = this.get(key);
+    return out;
+  }
 }
 
 /** Partitions a key-value history by key: operations on different keys are independent. */
@@ -73,21 +179,20 @@ export function partitionByKey<O>(history: readonly Operation<KvInput, O>[]): Op
  * ```
  */
 export const kvModel: Model<KvState, KvInput, KvOutput> = {
-  init: () => EMPTY,
+  init: () => KvState.empty,
   step(state, input, output) {
-    const current = state.get(input.key) ?? '';
     switch (input.op) {
       case 'get':
-        return { ok: output === undefined || output === current, state };
+        return { ok: output === undefined || output === state.get(input.key), state };
       case 'put':
-        return { ok: true, state: current === input.value ? state : withValue(state, input.key, input.value) };
+        return { ok: true, state: state.set(input.key, input.value) };
       case 'append':
-        return { ok: true, state: input.value === '' ? state : withValue(state, input.key, current + input.value) };
+        return { ok: true, state: state.append(input.key, input.value) };
     }
   },
   isReadOnly: (input) => input.op === 'get' || (input.op === 'append' && input.value === ''),
-  equal: kvEqual,
-  hash: kvHash,
+  equal: (a, b) => a.equals(b),
+  hash: (state) => state.hash,
   partition: partitionByKey,
   describeOperation(input, output) {
     switch (input.op) {
@@ -101,7 +206,9 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   },
   describeState(state) {
     if (state.size === 0) return '{} (every key empty)';
-    const keys = [...state.keys()].sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(state.get(k))}`).join(', ')}}`;
+    return `{${state
+      .keys()
+      .map((k) => `${JSON.stringify(k)}: ${JSON.stringify(state.get(k))}`)
+      .join(', ')}}`;
   },
 };
