@@ -177,8 +177,8 @@ export class HybridLogicalClock {
     if (!Number.isInteger(maxLogical) || maxLogical < 1 || maxLogical > HLC_MAX_LOGICAL) {
       throw new InvalidArgumentError(`maxLogical must be an integer in [1, 65535], got ${maxLogical}`);
     }
-    const persistWindowMs = options.persistWindowMs ?? Math.min(1_000, maxOffsetMs);
-    if (!Number.isInteger(persistWindowMs) || persistWindowMs < 1 || persistWindowMs > maxOffsetMs) {
+    const persistWindowMs = options.persistWindowMs ?? Math.max(1, Math.min(1_000, Math.floor(maxOffsetMs)));
+    if (options.persistence !== undefined && (!Number.isInteger(persistWindowMs) || persistWindowMs < 1 || persistWindowMs > maxOffsetMs)) {
       throw new InvalidArgumentError(`persistWindowMs must be an integer in [1, maxOffsetMs], got ${persistWindowMs}`);
     }
     this.node = options.node;

@@ -114,6 +114,11 @@ describe('HybridLogicalClock', () => {
     expectCode(() => new HybridLogicalClock({ node: '' }), 'ERR_INVALID_ARGUMENT');
     expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: -1 }), 'ERR_INVALID_ARGUMENT');
     expectCode(() => new HybridLogicalClock({ node: 'a', maxLogical: 70_000 }), 'ERR_INVALID_ARGUMENT');
+    const persistence = { load: () => undefined, save: () => {} };
+    expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: 100, persistWindowMs: 101, persistence }), 'ERR_INVALID_ARGUMENT');
+    // A zero offset is legal (remote timestamps may not be ahead at all) without persistence.
+    const strict = new HybridLogicalClock({ node: 'a', maxOffsetMs: 0, clock: new ManualClock({ wallStart: START }) });
+    expectCode(() => strict.update({ wallTime: START + 1, logical: 0, node: 'b' }), 'ERR_CLOCK_OFFSET');
     const hlc = new HybridLogicalClock({ node: 'a', clock: new ManualClock({ wallStart: START }) });
     for (const bad of [
       { wallTime: -1, logical: 0, node: 'x' },
