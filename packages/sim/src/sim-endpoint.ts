@@ -19,7 +19,7 @@ export interface EndpointHost {
   nextMessageId(): number;
   /** Hands a framed message to the network; returns the send promise and records what happened. */
   transmit(from: NodeId, to: NodeId, id: number, framed: Uint8Array, bytes: number, real: Endpoint, options: AbortOptions | undefined): Promise<void>;
-  /** Records a delivery; returns false to suppress it. */
+  /** Records a delivery (and whether it is a duplicate). */
   received(to: NodeId, from: NodeId, id: number): void;
   /** Reports a node's handler error. */
   nodeError(node: NodeId, error: LatticeError): void;

@@ -300,8 +300,11 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.#logging = options.log ?? true;
     this.#settleTicks = options.settleTicks ?? 2;
     if (!Number.isInteger(this.#settleTicks) || this.#settleTicks < 1) throw new InvalidArgumentError(`settleTicks must be an integer >= 1, got ${options.settleTicks}`);
-    if (options.clients !== undefined && (!Number.isInteger(options.clients.count) || options.clients.count < 0)) {
-      throw new InvalidArgumentError(`clients.count must be an integer >= 0, got ${options.clients.count}`);
+    if (options.clients !== undefined) {
+      const { count, timeoutMs, run } = options.clients;
+      if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError(`clients.count must be an integer >= 0, got ${count}`);
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new InvalidArgumentError(`clients.timeoutMs must be > 0, got ${timeoutMs}`);
+      if (typeof run !== 'function') throw new InvalidArgumentError('clients.run must be a function');
     }
     const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024 - FRAME_HEADER_BYTES;
     if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0) throw new InvalidArgumentError(`maxMessageSize must be a positive integer, got ${maxMessageSize}`);
@@ -687,7 +690,6 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   #client(options: ClientOptions<H, I, O>, index: number, nextProcess: { value: number }): ClientContext<H, I, O> {
     const id = `c${index + 1}`;
     const timeoutDefault = options.timeoutMs ?? 1_000;
-    if (!(timeoutDefault > 0)) throw new InvalidArgumentError(`clients.timeoutMs must be > 0, got ${timeoutDefault}`);
     const describe = (input: I, output?: O): string => {
       if (options.describe !== undefined) return options.describe(input, output);
       return output === undefined ? text(input) : `${text(input)} -> ${text(output)}`;
