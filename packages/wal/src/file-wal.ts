@@ -140,7 +140,8 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
   if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > 0xffff_ffff) {
     throw new InvalidArgumentError(`segmentSize must be an integer in [${MIN_SEGMENT_SIZE}, 4 GiB), got ${String(segmentSize)}`);
   }
-  const largest = segmentSize - SEGMENT_HEADER_SIZE - FRAME_HEADER_SIZE;
+  // The largest record whose padded frame fits in an empty segment.
+  const largest = ((segmentSize - SEGMENT_HEADER_SIZE) & ~7) - FRAME_HEADER_SIZE;
   const maxRecordSize = options.maxRecordSize ?? largest;
   if (!Number.isSafeInteger(maxRecordSize) || maxRecordSize < 0 || maxRecordSize > largest) {
     throw new InvalidArgumentError(`maxRecordSize must be an integer in [0, ${largest}] for this segment size, got ${String(maxRecordSize)}`);
@@ -575,7 +576,7 @@ class FileWal implements WriteAheadLog {
       firsts.push(index);
       for (const record of op.records) {
         const size = frameSize(record.length);
-        if (position + size > segment.capacity) {
+        if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
           // Everything in the old segment is synced before the next one exists, so a torn
           // write can only ever be in the last segment.
           await flush();

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -w @lattice/wal`: durable appends per second and MB/s for 100-byte and
+ * 4 KiB records with 1, 16 and 256 concurrent writers, against classic-level (LevelDB)
+ * batches written with `sync: true`, and against the disk's own limit: a plain loop of
+ * write + fdatasync writing the same bytes in batches of the same size. Each pair runs side
+ * by side in alternating rounds (bench-kit). Writes bench/results.json.
+ */
+import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
+import { ClassicLevel } from 'classic-level';
+import { openWal, type WriteAheadLog } from '../src/index.js';
+
+const require = (await import('node:module')).createRequire(import.meta.url);
+const classicVersion = (JSON.parse(readFileSync(require.resolve('classic-level/package.json'), 'utf8')) as { version: string }).version;
+const CLASSIC = `classic-level@${classicVersion}`;
+const RAW = 'raw-fsync';
+
+const sizes = [100, 4096];
+const writerCounts = [1, 16, 256];
+const only = process.env['WAL_BENCH_ONLY']; // e.g. "4096x256" to run one case
+
+function recordOf(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (seed * 31 + i * 7) & 0xff;
+  return out;
+}
+
+/** Runs `iterations` operations spread over `writers` concurrent closed-loop writers. */
+async function concurrently(iterations: number, writers: number, op: (n: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < iterations) await op(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(writers, iterations) }, worker));
+}
+
+/** Iterations per timed batch: enough for ~0.5 s at a rough guess of each case's rate. */
+function iterationsFor(size: number, writers: number): number {
+  const perSecond = writers === 1 ? 6000 : size === 100 ? writers * 3000 : writers === 16 ? 30_000 : 40_000;
+  return Math.max(writers * 4, Math.round(perSecond / 2 / writers) * writers);
+}
+
+const root = await mkdtemp(join(tmpdir(), 'lattice-wal-bench-'));
+const results: BenchResult[] = [];
+try {
+  for (const size of sizes) {
+    const records = Array.from({ length: 64 }, (_, i) => recordOf(size, i));
+    for (const writers of writerCounts) {
+      if (only !== undefined && only !== `${size}x${writers}`) continue;
+      const iterations = iterationsFor(size, writers);
+      const label = `${size} B records, ${writers} writer${writers === 1 ? '' : 's'}`;
+
+      // ours
+      let wal: WriteAheadLog = await openWal(join(root, `wal-${size}-${writers}`));
+      const ours = async (n: number): Promise<void> => {
+        await concurrently(n, writers, (i) => wal.append(records[i & 63]!));
+        // Keep the disk footprint bounded: compaction is part of real use.
+        if (wal.lastIndex - wal.firstIndex > 200_000) await wal.dropPrefix(wal.lastIndex - 1000);
+      };
+
+      // classic-level: one batch per record, sync: true (LevelDB groups concurrent batches itself)
+      const db = new ClassicLevel<Uint8Array, Uint8Array>(join(root, `level-${size}-${writers}`), { keyEncoding: 'view', valueEncoding: 'view' });
+      await db.open();
+      let key = 0;
+      const keyOf = (k: number): Uint8Array => {
+        const out = new Uint8Array(8);
+        new DataView(out.buffer).setFloat64(0, k);
+        return out;
+      };
+      const classic = async (n: number): Promise<void> => {
+        await concurrently(n, writers, (i) => db.batch([{ type: 'put', key: keyOf(key++), value: records[i & 63]! }], { sync: true }));
+      };
+
+      // raw: write + fdatasync of `writers` records' bytes at a time, appended to a plain file
+      const rawPath = join(root, `raw-${size}-${writers}`);
+      let rawFd = openSync(rawPath, 'w');
+      let rawBytes = 0;
+      const batch = new Uint8Array(size * writers);
+      for (let w = 0; w < writers; w++) batch.set(records[w & 63]!, w * size);
+      const raw = (n: number): void => {
+        for (let done = 0; done < n; done += writers) {
+          const count = Math.min(writers, n - done);
+          writeSync(rawFd, batch, 0, count * size);
+          fdatasyncSync(rawFd);
+          rawBytes += count * size;
+        }
+        if (rawBytes > 512 * 1024 * 1024) {
+          closeSync(rawFd);
+          rawFd = openSync(rawPath, 'w');
+          rawBytes = 0;
+        }
+      };
+
+      console.log(`${label}: ${iterations} appends per timed batch`);
+      const vsClassic = await opsPerSecond(ours, classic, { iterations, rounds: 5, warmup: 1 });
+      const vsRaw = await opsPerSecond(ours, raw, { iterations, rounds: 5, warmup: 1 });
+      const mb = (perSecond: number): number => Math.round(((perSecond * size) / 1e6) * 100) / 100;
+      results.push(
+        result({ case: `append, ${label}`, unit: 'appends/s', betterIs: 'higher', ours: Math.round(vsClassic.ours), peer: CLASSIC, peerValue: Math.round(vsClassic.peer!) }),
+        result({ case: `append, ${label}`, unit: 'MB/s', betterIs: 'higher', ours: mb(vsClassic.ours), peer: CLASSIC, peerValue: mb(vsClassic.peer!) }),
+        result({
+          case: `append, ${label}`,
+          unit: 'MB/s',
+          betterIs: 'higher',
+          ours: mb(vsRaw.ours),
+          peer: RAW,
+          peerValue: mb(vsRaw.peer!),
+          note: `raw loop: write+fdatasync of ${writers * size} B per call`,
+        }),
+      );
+      await wal.close();
+      await db.close();
+      closeSync(rawFd);
+      await rm(join(root, `wal-${size}-${writers}`), { recursive: true, force: true });
+      await rm(join(root, `level-${size}-${writers}`), { recursive: true, force: true });
+      await rm(rawPath, { force: true });
+      wal = undefined as never;
+    }
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+
+report(fileURLToPath(new URL('./results.json', import.meta.url)), results);
