@@ -63,6 +63,24 @@ export class Writer {
   }
 
   string(value: string): void {
+    const length = value.length;
+    if (length < 43) {
+      // At most 126 UTF-8 bytes: a one-byte length prefix, and ASCII written directly.
+      this.#reserve(1 + length * 3);
+      const start = this.#length + 1;
+      let offset = start;
+      for (let i = 0; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) {
+          offset = start + encoder.encodeInto(value, this.#buffer.subarray(start)).written;
+          break;
+        }
+        this.#buffer[offset++] = code;
+      }
+      this.#buffer[this.#length] = offset - start;
+      this.#length = offset;
+      return;
+    }
     this.bytes(encoder.encode(value));
   }
 
@@ -161,6 +179,16 @@ export class Reader {
 
   string(): string {
     const bytes = this.bytes();
+    if (bytes.length < 64) {
+      let ascii = true;
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    }
     try {
       return decoder.decode(bytes);
     } catch (cause) {

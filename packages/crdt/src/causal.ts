@@ -122,6 +122,21 @@ function find<E extends Dot>(list: readonly E[], dot: Dot): E | undefined {
   return undefined;
 }
 
+/**
+ * True if the join of a store with delta context `cb` can only remove dots held under the keys
+ * `visitCandidates` visits (the keys the delta itself touches), so the other keys need no scan.
+ * Typical add or update deltas pass; removal deltas and full states do not. @internal
+ */
+export function confinedDelta(ca: DotContext, cb: DotContext, visitCandidates: (visit: (dot: Dot) => void) => void): boolean {
+  const dots = cb.missingFrom(new DotContext(), 64);
+  if (dots === undefined) return false;
+  const pending = new Set<string>();
+  for (const dot of dots) if (ca.has(dot.node, dot.counter)) pending.add(`${dot.counter}\u0000${dot.node}`);
+  if (pending.size === 0) return true;
+  visitCandidates((dot) => void pending.delete(`${dot.counter}\u0000${dot.node}`));
+  return pending.size === 0;
+}
+
 /** Sort order of dots for canonical JSON. @internal */
 export function compareDots(a: Dot, b: Dot): number {
   return a.node < b.node ? -1 : a.node > b.node ? 1 : a.counter - b.counter;

@@ -96,10 +96,8 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
 
   join(other: this): this {
     for (const [key, entry] of other.entries) {
-      if (wins(this.entries.get(key), entry)) {
-        this.entries.set(key, entry);
-        observe(this.#hlc, entry.timestamp);
-      }
+      // The HLC observes a key's winning timestamp lazily, at the next local write of that key.
+      if (wins(this.entries.get(key), entry)) this.entries.set(key, entry);
     }
     return this;
   }

@@ -85,7 +85,9 @@ export function timestampFromJSON(json: unknown): HlcTimestamp {
 
 /**
  * Last-writer-wins register: the write with the greatest hybrid-logical-clock timestamp wins,
- * ties broken by node id. Concurrent writes are lost by design: only one survives.
+ * ties broken by node id. Concurrent writes are lost by design: only one survives. A local
+ * write is always stamped after every write to this register the replica has seen, even if its
+ * wall clock lags (the HLC observes the current winner before stamping).
  *
  * @example
  * ```ts
@@ -135,10 +137,8 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   }
 
   join(other: this): this {
-    if (other.entry !== undefined && wins(this.entry, other.entry)) {
-      this.entry = other.entry;
-      observe(this.#hlc, other.entry.timestamp);
-    }
+    // The HLC observes the winning timestamp lazily, at the next local write (see set()).
+    if (other.entry !== undefined && wins(this.entry, other.entry)) this.entry = other.entry;
     return this;
   }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
-import { CausalCrdt, type CausalKind } from './causal.js';
+import { CausalCrdt, type CausalKind, confinedDelta } from './causal.js';
 import { sameType } from './crdt.js';
 import { checkNode, DotContext } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
@@ -25,12 +25,20 @@ export function mapKind<S, C>(inner: CausalKind<S, C>): CausalKind<Map<Key, S>, 
     empty: () => new Map(),
     isEmpty: (store) => store.size === 0,
     join(a, ca, b, cb) {
+      const confined =
+        cb.isEmpty() ||
+        confinedDelta(ca, cb, (visit) => {
+          for (const key of b.keys()) {
+            const value = a.get(key);
+            if (value !== undefined) inner.dots(value, visit);
+          }
+        });
       for (const [key, value] of b) {
         const joined = inner.join(a.get(key) ?? inner.empty(), ca, value, cb);
         if (inner.isEmpty(joined)) a.delete(key);
         else a.set(key, joined);
       }
-      if (cb.isEmpty()) return a;
+      if (confined) return a;
       const nothing = inner.empty();
       for (const [key, value] of a) {
         if (b.has(key)) continue;

@@ -1,6 +1,6 @@
 import { DecodeError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { CausalCrdt, type CausalKind, compareDots, joinEntries } from './causal.js';
+import { CausalCrdt, type CausalKind, compareDots, confinedDelta, joinEntries } from './causal.js';
 import { checkNode, type Dot, DotContext } from './dot-context.js';
 import { assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
 
@@ -41,12 +41,17 @@ const orSetKind: CausalKind<Store, ORSet> = {
   empty: () => new Map(),
   isEmpty: (store) => store.size === 0,
   join(a, ca, b, cb) {
+    const confined =
+      cb.isEmpty() ||
+      confinedDelta(ca, cb, (visit) => {
+        for (const element of b.keys()) for (const dot of a.get(element) ?? []) visit(dot);
+      });
     for (const [element, dots] of b) {
       const joined = joinEntries(a.get(element) ?? [], ca, dots, cb);
       if (joined.length === 0) a.delete(element);
       else a.set(element, joined);
     }
-    if (cb.isEmpty()) return a;
+    if (confined) return a;
     for (const [element, dots] of a) {
       if (b.has(element)) continue;
       let kept: Dot[] | undefined;

@@ -23,7 +23,7 @@ export interface TypeSpec {
   op: fc.Arbitrary<(replica: Crdt) => Crdt>;
 }
 
-const element = fc.constantFrom('a', 'b', 'c', 1, 2, true);
+const element = fc.constantFrom('a', 'b', 'ünï', 'x'.repeat(50) + 'é', 1, 2.5, true);
 const key = fc.constantFrom('x', 'y', 'z');
 const json = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('r', 's', null), fc.constant({ k: [1, 'v'] }));
 const amount = fc.integer({ min: 0, max: 5 });
