@@ -41,26 +41,26 @@ export class SimEndpoint implements Endpoint {
   readonly maxMessageSize: number;
   readonly #real: Endpoint;
   readonly #host: EndpointHost;
-  readonly #alive: () => boolean;
+  readonly #life: { readonly alive: boolean };
   readonly #inbox = new Inbox();
   #closed = false;
 
-  constructor(real: Endpoint, host: EndpointHost, alive: () => boolean) {
+  constructor(real: Endpoint, host: EndpointHost, life: { readonly alive: boolean }) {
     this.id = real.id;
     this.maxMessageSize = real.maxMessageSize - FRAME_HEADER_BYTES;
     this.#real = real;
     this.#host = host;
-    this.#alive = alive;
+    this.#life = life;
     real.onMessage((message) => this.#receive(message));
     this.#inbox.onError((error) => host.nodeError(this.id, error));
   }
 
   get closed(): boolean {
-    return this.#closed || this.#real.closed || !this.#alive();
+    return this.#closed || this.#real.closed || !this.#life.alive;
   }
 
   send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
-    if (!this.#alive()) return NEVER;
+    if (!this.#life.alive) return NEVER;
     this.#host.touch();
     if (this.#closed) return this.#real.send(to, payload, options);
     if (payload.byteLength > this.maxMessageSize) return Promise.reject(new MessageTooLargeError(payload.byteLength, this.maxMessageSize));
@@ -75,7 +75,7 @@ export class SimEndpoint implements Endpoint {
   }
 
   #receive(message: Envelope): void {
-    if (!this.#alive() || this.#closed) return;
+    if (!this.#life.alive || this.#closed) return;
     const bytes = message.payload;
     const id = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
     this.#host.received(this.id, message.from, id);
@@ -95,7 +95,7 @@ export class SimEndpoint implements Endpoint {
     if (this.#closed) return;
     this.#closed = true;
     this.#inbox.close();
-    if (this.#alive()) await this.#real.close();
+    if (this.#life.alive) await this.#real.close();
   }
 
   /** Called by the simulator when the incarnation dies: stops delivery to handlers and iterators. */

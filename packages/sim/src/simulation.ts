@@ -647,7 +647,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       await real.close();
       return;
     }
-    const endpoint = new SimEndpoint(real, this.#host, alive);
+    const endpoint = new SimEndpoint(real, this.#host, incarnation);
     incarnation.endpoint = endpoint;
     const clock = state.clock;
     const timers: Timers = {
