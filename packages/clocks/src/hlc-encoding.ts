@@ -22,6 +22,11 @@ export function hlcToBigInt(timestamp: HlcTimestamp): bigint {
 /**
  * Unpacks {@link hlcToBigInt}'s integer, stamping it with `node`.
  *
+ * @example
+ * ```ts
+ * hlcFromBigInt(0x10002n, 'a'); // { wallTime: 1, logical: 2, node: 'a' }
+ * ```
+ *
  * @throws `DecodeError` if `packed` is not a bigint in [0, 2^64).
  */
 export function hlcFromBigInt(packed: bigint, node: NodeId): HlcTimestamp {
@@ -64,6 +69,12 @@ export function hlcToBytes(timestamp: HlcTimestamp, target?: Uint8Array, offset 
 
 /**
  * Reads 8 bytes written by {@link hlcToBytes} (at `offset`), stamping the result with `node`.
+ *
+ * @example
+ * ```ts
+ * const key = hlcToBytes(ts);
+ * hlcFromBytes(key, ts.node); // equal to ts
+ * ```
  *
  * @throws `DecodeError` if fewer than 8 bytes are available.
  */
@@ -138,6 +149,11 @@ function hexValue(text: string, start: number, end: number): number {
 
 /**
  * Parses {@link formatHlc}'s string back into a timestamp.
+ *
+ * @example
+ * ```ts
+ * parseHlc('018bcfe56800-0001-a'); // { wallTime: 1_700_000_000_000, logical: 1, node: 'a' }
+ * ```
  *
  * @throws `DecodeError` if `text` is not in that exact format (uppercase hex is refused, so each
  *   timestamp has exactly one string form).

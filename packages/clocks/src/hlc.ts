@@ -85,7 +85,14 @@ export function compareHlc(a: HlcTimestamp, b: HlcTimestamp): -1 | 0 | 1 {
   return a.node < b.node ? -1 : 1;
 }
 
-/** Throws an `InvalidArgumentError` unless `value` is a well-formed {@link HlcTimestamp}. */
+/**
+ * Throws an `InvalidArgumentError` unless `value` is a well-formed {@link HlcTimestamp}.
+ *
+ * @example
+ * ```ts
+ * assertHlcTimestamp(JSON.parse(text)); // after this, TypeScript knows it is an HlcTimestamp
+ * ```
+ */
 export function assertHlcTimestamp(value: unknown, what = 'HLC timestamp'): asserts value is HlcTimestamp {
   if (isHlcTimestamp(value)) return;
   if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(`${what} must be an object, got ${String(value)}`);
@@ -100,7 +107,15 @@ export function assertHlcTimestamp(value: unknown, what = 'HLC timestamp'): asse
   throw new InvalidArgumentError(`${what} is malformed`);
 }
 
-/** True when `value` is a well-formed {@link HlcTimestamp} (the fast check behind {@link assertHlcTimestamp}). */
+/**
+ * True when `value` is a well-formed {@link HlcTimestamp} (the fast check behind {@link assertHlcTimestamp}).
+ *
+ * @example
+ * ```ts
+ * isHlcTimestamp({ wallTime: 1, logical: 0, node: 'a' }); // true
+ * isHlcTimestamp({ wallTime: -1, logical: 0, node: 'a' }); // false
+ * ```
+ */
 export function isHlcTimestamp(value: unknown): value is HlcTimestamp {
   if (typeof value !== 'object' || value === null) return false;
   const { wallTime, logical, node } = value as Record<string, unknown>;

@@ -56,6 +56,11 @@ export class ClientSession {
 /**
  * Parses a session token into the timestamp it carries.
  *
+ * @example
+ * ```ts
+ * parseSessionToken(session.token).wallTime; // the highest wall time the client has seen
+ * ```
+ *
  * @throws `DecodeError` if the token is malformed.
  */
 export function parseSessionToken(token: string): HlcTimestamp {

@@ -88,7 +88,17 @@ export class ShivizLog {
   }
 }
 
-/** One host's view of a {@link ShivizLog}: its vector clock and its three kinds of event. */
+/**
+ * One host's view of a {@link ShivizLog}: its vector clock and its three kinds of event.
+ *
+ * @example
+ * ```ts
+ * const node = log.process('node-1');
+ * node.event('started');
+ * endpoint.send('node-2', encode({ body, clock: node.send('request to node-2') }));
+ * // on node-2: log.process('node-2').receive(message.clock, 'request from node-1');
+ * ```
+ */
 export class ShivizProcess {
   /** The host name. */
   readonly host: NodeId;
