@@ -33,6 +33,7 @@ export { type CheckAsyncOptions, check, checkAsync } from './check.js';
 export { MalformedHistoryError } from './errors.js';
 export { parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
 export { type ParseOptions, parseJepsenLog } from './jepsen-log.js';
+export { type ReportOptions, renderReport } from './report.js';
 export {
   type CasRegisterInput,
   type CasRegisterModelOptions,

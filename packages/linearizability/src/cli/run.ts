@@ -1,0 +1,163 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isLatticeError } from '@lattice/core';
+import { check } from '../check.js';
+import { parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
+import { parseJepsenLog } from '../jepsen-log.js';
+import { casRegisterModel } from '../models/cas-register.js';
+import { kvModel } from '../models/kv.js';
+import { registerModel } from '../models/register.js';
+import { renderReport } from '../report.js';
+import type { CheckResult, Model, Operation, Verdict } from '../types.js';
+
+/** Where the CLI writes; injected so tests can capture it. */
+export interface CliIo {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+export const USAGE = `Usage: lattice-lincheck --model <register|cas-register|kv> --format <jepsen-log|edn> [options] FILE...
+
+Checks each history FILE for linearizability and prints one line per file:
+FILE, a tab, then "linearizable", "not linearizable" or "unknown".
+
+Options:
+  --model M         register, cas-register or kv
+  --format F        jepsen-log (Jepsen etcd logs; register models) or edn (Jepsen EDN histories)
+  --timeout MS      give up on a file after MS milliseconds (its verdict is then "unknown")
+  --report DIR      write an HTML report for every file that is not linearizable into DIR
+  --no-partition    check kv histories as a whole instead of per key
+  --exhaustive      keep checking other partitions after a violation
+  -h, --help        show this help
+
+Exit status: 0 when every file is linearizable, 1 when any is not, 2 otherwise
+(an unknown verdict, an unreadable or malformed file, or bad usage).`;
+
+type AnyModel = Model<unknown, unknown, unknown>;
+
+interface Parsed {
+  model: AnyModel;
+  history: Operation<unknown, unknown>[];
+}
+
+function load(modelName: string, format: string, text: string, source: string): Parsed {
+  if (format === 'jepsen-log') {
+    const history = parseJepsenLog(text, { source });
+    if (modelName === 'register') {
+      const cas = history.findIndex((op) => op.input.op === 'cas');
+      if (cas >= 0) throw new UsageError(`${source}: the history has cas operations; use --model cas-register`);
+      return { model: registerModel as AnyModel, history: history as Operation<unknown, unknown>[] };
+    }
+    return { model: casRegisterModel as AnyModel, history: history as Operation<unknown, unknown>[] };
+  }
+  if (modelName === 'kv') return { model: kvModel as AnyModel, history: parseEdnKvHistory(text, { source }) as Operation<unknown, unknown>[] };
+  const history = parseEdnRegisterHistory(text, { source });
+  if (modelName === 'register' && history.some((op) => op.input.op === 'cas')) {
+    throw new UsageError(`${source}: the history has cas operations; use --model cas-register`);
+  }
+  return { model: (modelName === 'register' ? registerModel : casRegisterModel) as AnyModel, history: history as Operation<unknown, unknown>[] };
+}
+
+class UsageError extends Error {}
+
+function reportName(file: string, used: Set<string>): string {
+  const base = basename(file).replace(/[^A-Za-z0-9._-]/g, '_') || 'history';
+  let name = `${base}.html`;
+  for (let n = 2; used.has(name); n++) name = `${base}-${n}.html`;
+  used.add(name);
+  return name;
+}
+
+/**
+ * Runs the `lattice-lincheck` command line with `args` (without the node and script paths) and
+ * returns the exit status.
+ */
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  let files: string[];
+  function parse(argv: string[]) {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        format: { type: 'string' },
+        timeout: { type: 'string' },
+        report: { type: 'string' },
+        'no-partition': { type: 'boolean' },
+        exhaustive: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  }
+  try {
+    const parsed = parse(args);
+    values = parsed.values;
+    files = parsed.positionals;
+  } catch (error) {
+    io.stderr(`lattice-lincheck: ${(error as Error).message}`);
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const modelName = values.model;
+  const format = values.format;
+  const usage = (message: string): number => {
+    io.stderr(`lattice-lincheck: ${message}`);
+    io.stderr(USAGE);
+    return 2;
+  };
+  if (modelName !== 'register' && modelName !== 'cas-register' && modelName !== 'kv') return usage(`--model must be register, cas-register or kv (got ${modelName ?? 'nothing'})`);
+  if (format !== 'jepsen-log' && format !== 'edn') return usage(`--format must be jepsen-log or edn (got ${format ?? 'nothing'})`);
+  if (format === 'jepsen-log' && modelName === 'kv') return usage('--format jepsen-log holds register histories; use --format edn for kv');
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    timeoutMs = Number(values.timeout);
+    if (!(timeoutMs >= 0)) return usage(`--timeout must be a number of milliseconds >= 0 (got ${values.timeout})`);
+  }
+  if (files.length === 0) return usage('no history files given');
+
+  const verdicts: (Verdict | 'error')[] = [];
+  const usedNames = new Set<string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      io.stderr(`lattice-lincheck: cannot read ${file}: ${(error as Error).message}`);
+      verdicts.push('error');
+      continue;
+    }
+    let loaded: Parsed;
+    try {
+      loaded = load(modelName, format, text, file);
+    } catch (error) {
+      if (error instanceof UsageError || isLatticeError(error, 'ERR_MALFORMED_HISTORY')) {
+        io.stderr(`lattice-lincheck: ${(error as Error).message}`);
+        verdicts.push('error');
+        continue;
+      }
+      throw error;
+    }
+    const result: CheckResult<unknown, unknown> = check(loaded.model, loaded.history, {
+      timeoutMs,
+      noPartition: values['no-partition'] === true,
+      exhaustive: values.exhaustive === true,
+    });
+    io.stdout(`${file}\t${result.verdict}`);
+    verdicts.push(result.verdict);
+    if (result.verdict === 'not linearizable' && values.report !== undefined) {
+      await mkdir(values.report, { recursive: true });
+      const path = join(values.report, reportName(file, usedNames));
+      await writeFile(path, renderReport(result, loaded.history, loaded.model, { title: `Linearizability report: ${file}` }));
+      io.stderr(`lattice-lincheck: report for ${file} written to ${path}`);
+    }
+  }
+  if (verdicts.includes('not linearizable')) return 1;
+  if (verdicts.every((v) => v === 'linearizable')) return 0;
+  return 2;
+}

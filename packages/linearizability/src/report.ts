@@ -1,0 +1,226 @@
+import { canonicalKey } from './state-key.js';
+import type { CheckResult, Counterexample, Model, Operation } from './types.js';
+
+/** Options of {@link renderReport}. */
+export interface ReportOptions {
+  /** Page title. Default: "Linearizability report". */
+  title?: string;
+  /**
+   * Most operations drawn per timeline; larger partitions show a window of operations around
+   * the failing point. Default 300.
+   */
+  maxOperations?: number;
+  /** Most counterexamples drawn (one timeline each). Default 5. */
+  maxCounterexamples?: number;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px;color:#1d2330;background:#fafbfc}
+h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:28px 0 6px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
+.v-linearizable{background:#2e7d32}.v-not{background:#c62828}.v-unknown{background:#8d6e00}
+table{border-collapse:collapse;margin:6px 0}td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top}
+code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef0f3;padding:1px 4px;border-radius:3px}
+.timeline{overflow-x:auto;border:1px solid #d8dce2;background:#fff;margin:8px 0;padding:4px}
+.legend span{display:inline-block;margin-right:14px}.sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-2px;margin-right:4px}
+svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
+.note{color:#5a6270}
+`;
+
+interface Marks {
+  /** history index -> position in the prefix / witness (0-based). */
+  order: Map<number, number>;
+  unplaced: Set<number>;
+  failedAt?: number;
+}
+
+function describe<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>): string {
+  const output = op.return === undefined ? undefined : op.output;
+  if (model.describeOperation) return model.describeOperation(op.input, output);
+  return `${canonicalKey(op.input)} -> ${output === undefined ? '?' : canonicalKey(output)}`;
+}
+
+/** Chooses which operations of a partition to draw: all, or a window around the failing point. */
+function windowOf<I, O>(history: readonly Operation<I, O>[], indices: number[], max: number, failedAt: number | undefined): number[] {
+  if (indices.length <= max) return indices;
+  const byCall = [...indices].sort((a, b) => history[a]!.call - history[b]!.call);
+  let centre = 0;
+  if (failedAt !== undefined) {
+    const t = history[failedAt]!.return ?? history[failedAt]!.call;
+    centre = byCall.findIndex((i) => history[i]!.call > t);
+    if (centre < 0) centre = byCall.length;
+  }
+  const start = Math.max(0, Math.min(centre - Math.floor(max * 0.8), byCall.length - max));
+  const chosen = byCall.slice(start, start + max);
+  if (failedAt !== undefined && !chosen.includes(failedAt)) chosen[chosen.length - 1] = failedAt;
+  return chosen.sort((a, b) => a - b);
+}
+
+/** Draws operations as bars per process; x is the rank of each call/return time. */
+function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], shown: number[], marks: Marks): string {
+  const times = new Set<number>();
+  for (const i of shown) {
+    const op = history[i]!;
+    times.add(op.call);
+    if (op.return !== undefined) times.add(op.return);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const rank = new Map(sorted.map((t, k) => [t, k]));
+  const processes = [...new Set(shown.map((i) => String(history[i]!.process)))].sort((a, b) => {
+    const na = Number(a);
+    const nb = Number(b);
+    return Number.isNaN(na) || Number.isNaN(nb) ? a.localeCompare(b) : na - nb;
+  });
+  const row = new Map(processes.map((p, k) => [p, k]));
+  const colWidth = 26;
+  const left = 90;
+  const rowHeight = 30;
+  const top = 24;
+  const endX = left + (sorted.length + 1) * colWidth;
+  const width = endX + 40;
+  const height = top + processes.length * rowHeight + 10;
+  const x = (t: number): number => left + (rank.get(t)! + 0.5) * colWidth;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="history timeline">`);
+  parts.push(
+    '<defs><pattern id="unknown" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#cfd6df"/></pattern></defs>',
+  );
+  processes.forEach((p, k) => {
+    const y = top + k * rowHeight;
+    if (k % 2 === 0) parts.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f6f8fa"/>`);
+    parts.push(`<text x="8" y="${y + 19}" fill="#5a6270">process ${escapeHtml(p)}</text>`);
+  });
+  for (const i of shown) {
+    const op = history[i]!;
+    const y = top + row.get(String(op.process))! * rowHeight + 5;
+    const x1 = x(op.call) - colWidth * 0.4;
+    const x2 = op.return === undefined ? endX : x(op.return) + colWidth * 0.4;
+    const text = describe(model, op);
+    let fill = '#b0bec5';
+    let stroke = '#78909c';
+    if (marks.order.has(i)) {
+      fill = '#a5d6a7';
+      stroke = '#2e7d32';
+    }
+    if (marks.unplaced.has(i)) {
+      fill = '#ffcdd2';
+      stroke = '#c62828';
+    }
+    if (i === marks.failedAt) {
+      fill = '#ef5350';
+      stroke = '#8e0000';
+    }
+    const order = marks.order.get(i);
+    const tip = `#${i} process ${op.process}: ${text}\ncall ${op.call}, return ${op.return ?? 'unknown'}${order === undefined ? '' : `\nlinearized ${order + 1}${order === 0 ? 'st' : order === 1 ? 'nd' : order === 2 ? 'rd' : 'th'}`}${marks.unplaced.has(i) ? '\ncould not be placed' : ''}`;
+    parts.push(`<g><title>${escapeHtml(tip)}</title>`);
+    parts.push(
+      `<rect x="${x1.toFixed(1)}" y="${y}" width="${Math.max(4, x2 - x1).toFixed(1)}" height="${rowHeight - 10}" rx="3" fill="${op.return === undefined ? 'url(#unknown)' : fill}" stroke="${stroke}" stroke-width="${i === marks.failedAt ? 2 : 1}"${op.return === undefined ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
+    const label = `${order === undefined ? '' : `${order + 1}. `}${text}`;
+    const room = Math.floor((x2 - x1 - 6) / 6.7);
+    if (room >= 3) {
+      const clipped = label.length > room ? `${label.slice(0, room - 1)}…` : label;
+      parts.push(`<text x="${(x1 + 4).toFixed(1)}" y="${y + 14}" fill="#1d2330">${escapeHtml(clipped)}</text>`);
+    }
+    parts.push('</g>');
+  }
+  if (marks.failedAt !== undefined) {
+    const op = history[marks.failedAt]!;
+    const t = op.return ?? op.call;
+    const fx = x(t) + colWidth * 0.4;
+    parts.push(`<line x1="${fx}" y1="4" x2="${fx}" y2="${height - 4}" stroke="#c62828" stroke-width="2" stroke-dasharray="6 4"/>`);
+    parts.push(`<text x="${fx + 4}" y="14" fill="#c62828" font-weight="bold">failing point</text>`);
+  }
+  parts.push('</svg>');
+  return `<div class="timeline">${parts.join('')}</div>`;
+}
+
+function legend(): string {
+  return `<p class="legend"><span><i class="sw" style="background:#a5d6a7;border:1px solid #2e7d32"></i>linearized (numbered in order)</span><span><i class="sw" style="background:#ffcdd2;border:1px solid #c62828"></i>could not be placed</span><span><i class="sw" style="background:#ef5350;border:1px solid #8e0000"></i>response that could not be matched</span><span><i class="sw" style="background:#b0bec5"></i>not reached</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#cfd6df 0 3px,#fff 3px 6px);border:1px dashed #78909c"></i>unknown outcome</span></p>`;
+}
+
+function counterexampleSection<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  result: CheckResult<I, O>,
+  cx: Counterexample<I, O>,
+  max: number,
+): string {
+  const part = result.partitions[cx.partition]!;
+  const marks: Marks = { order: new Map(cx.prefix.map((i, k) => [i, k])), unplaced: new Set(cx.unplaced), failedAt: cx.failedAt };
+  const shown = windowOf(history, part.operations, max, cx.failedAt);
+  const failed = history[cx.failedAt]!;
+  const rows = cx.unplaced
+    .map((i) => {
+      const op = history[i]!;
+      return `<tr><td>#${i}</td><td>process ${escapeHtml(String(op.process))}</td><td><code>${escapeHtml(describe(model, op))}</code></td><td>call ${op.call}, return ${op.return ?? 'unknown'}</td></tr>`;
+    })
+    .join('');
+  return `<h2>Partition ${cx.partition + 1} of ${result.partitions.length}: not linearizable</h2>
+<p>The longest linearizable prefix has <b>${cx.prefix.length}</b> of ${part.operations.length} operations and leaves the state <code>${escapeHtml(cx.state)}</code>.
+No order of the pending operations continues it past the response of <b>#${cx.failedAt}</b> (process ${escapeHtml(String(failed.process))}, <code>${escapeHtml(describe(model, failed))}</code>, at time ${failed.return ?? failed.call}).</p>
+<table><tr><th colspan="4">Operations that could not be placed</th></tr>${rows}</table>
+${shown.length < part.operations.length ? `<p class="note">Showing ${shown.length} of ${part.operations.length} operations, around the failing point.</p>` : ''}
+${timeline(model, history, shown, marks)}`;
+}
+
+/**
+ * Renders a check result as a self-contained HTML page (inline SVG and CSS, no scripts, no
+ * external resources): the verdict, and for each counterexample the longest linearizable
+ * prefix, the operations that could not be placed, and a timeline of the partition's
+ * history as bars per process with the failing point marked. Save it to a file and open it in
+ * a browser.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { check, registerModel, renderReport } from '@lattice/linearizability';
+ *
+ * const history = [
+ *   { process: 0, call: 0, return: 10, input: { op: 'write', value: 1 }, output: undefined },
+ *   { process: 1, call: 2, return: 3, input: { op: 'read' }, output: 1 },
+ *   { process: 2, call: 4, return: 5, input: { op: 'read' }, output: null },
+ * ] as const;
+ * const result = check(registerModel, [...history]);
+ * writeFileSync('report.html', renderReport(result, [...history], registerModel));
+ * ```
+ */
+export function renderReport<S, I, O>(
+  result: CheckResult<I, O>,
+  history: readonly Operation<I, O>[],
+  model: Model<S, I, O>,
+  options: ReportOptions = {},
+): string {
+  const title = options.title ?? 'Linearizability report';
+  const max = options.maxOperations ?? 300;
+  const maxCx = options.maxCounterexamples ?? 5;
+  const badge = result.verdict === 'linearizable' ? 'v-linearizable' : result.verdict === 'unknown' ? 'v-unknown' : 'v-not';
+  const counts = { linearizable: 0, 'not linearizable': 0, unknown: 0 };
+  for (const p of result.partitions) counts[p.verdict]++;
+  const sections: string[] = [];
+  if (result.counterexamples.length > 0) {
+    sections.push(legend());
+    for (const cx of result.counterexamples.slice(0, maxCx)) sections.push(counterexampleSection(model, history, result, cx, max));
+    if (result.counterexamples.length > maxCx) sections.push(`<p class="note">${result.counterexamples.length - maxCx} more counterexamples not drawn.</p>`);
+  } else if (result.partitions.length > 0) {
+    const part = result.partitions[0]!;
+    const marks: Marks = { order: new Map((part.linearization ?? []).map((i, k) => [i, k])), unplaced: new Set() };
+    const shown = windowOf(history, part.operations, max, undefined);
+    sections.push(legend());
+    sections.push(
+      `<h2>Partition 1 of ${result.partitions.length}: ${escapeHtml(part.verdict)}</h2>${shown.length < part.operations.length ? `<p class="note">Showing the first ${shown.length} of ${part.operations.length} operations.</p>` : ''}${timeline(model, history, shown, marks)}`,
+    );
+  }
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+<p><span class="verdict ${badge}">${escapeHtml(result.verdict)}</span>${result.reason ? ` <span class="note">(${escapeHtml(result.reason)})</span>` : ''}</p>
+<table><tr><td>operations</td><td>${history.length}</td></tr><tr><td>partitions</td><td>${result.partitions.length} (${counts.linearizable} linearizable, ${counts['not linearizable']} not, ${counts.unknown} unknown)</td></tr><tr><td>search steps</td><td>${result.steps}</td></tr></table>
+${sections.join('\n')}
+</body></html>
+`;
+}
