@@ -1,3 +1,5 @@
+import { AlgorithmId } from './algorithms.js';
+
 /**
  * The Redis side of the store: `algorithms.ts` ported line by line to Lua, in one script so a
  * single `EVALSHA` decides one request against any number of limits of the same user key.
@@ -9,12 +11,13 @@
  * script is Cluster-safe when a call carries one user key — see `RedisStore`'s `batch`).
  * ARGV: request count, then per request: action, amount, arg, key count, then algorithm, p1, p2,
  * p3 per key.
- * Value of a key: the block deadline then the algorithm state, as native doubles (struct 'd').
- * Time: Redis `TIME`, in whole milliseconds. Every write sets an expiry (`PXAT`, Redis 6.2+;
- * cheaper than `PX`, which Redis 7 rewrites to `PXAT` for replication).
+ * Value of a key: its expiry, the block deadline, then the algorithm state, as native doubles.
+ * Time: Redis `TIME`, in whole milliseconds. Every key has an expiry: at least as late as its
+ * state needs, at most twice as far as needed; a write that needs no later expiry keeps the
+ * current one (`KEEPTTL`, cheaper than setting one), else sets twice the need (`PXAT`). Redis 6.2+.
  * Returns 6 integers per key: allowed, remaining, resetAt, retryAfter, delay, ttl; then the time used.
  */
-export const RATE_LIMIT_SCRIPT = `
+const PRELUDE = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local action, amount, arg = 0, 0, 0
@@ -32,7 +35,11 @@ local function put(o, ok, remaining, resetAt, retryAfter, delay, ttl)
   out[o + 6] = ttl
 end
 
-local function tokenBucket(alg, p1, p2, p3, st, act, o)
+`;
+
+/** Each algorithm's Lua function, by name (GCRA serves the shaping queue too). */
+const FUNCTIONS: Readonly<Record<string, string>> = {
+  tokenBucket: `local function tokenBucket(alg, p1, p2, p3, st, act, o)
   local full, rate, unit = p1 * p3, p2, p3
   local s, last = full, now
   if #st >= 2 then s = st[1]; last = st[2] end
@@ -54,8 +61,8 @@ local function tokenBucket(alg, p1, p2, p3, st, act, o)
   if write then return { after, t } end
   return nil
 end
-
-local function leakyBucket(alg, p1, p2, p3, st, act, o)
+`,
+  leakyBucket: `local function leakyBucket(alg, p1, p2, p3, st, act, o)
   local full, rate, unit = p1 * p3, p2, p3
   local level, last = 0, now
   if #st >= 2 then level = st[1]; last = st[2] end
@@ -77,8 +84,8 @@ local function leakyBucket(alg, p1, p2, p3, st, act, o)
   if write then return { after, t } end
   return nil
 end
-
-local function gcra(alg, p1, p2, p3, st, act, o)
+`,
+  gcra: `local function gcra(alg, p1, p2, p3, st, act, o)
   local burst, rate, unit = p1 * p3, p2, p3
   local d = 0
   if #st >= 2 then
@@ -105,8 +112,8 @@ local function gcra(alg, p1, p2, p3, st, act, o)
   local whole = floor(after / rate)
   return { now + whole, after - whole * rate }
 end
-
-local function fixedWindow(alg, p1, p2, p3, st, act, o)
+`,
+  fixedWindow: `local function fixedWindow(alg, p1, p2, p3, st, act, o)
   local limit, size = p1, p2
   local w = floor(now / size) * size
   local count = 0
@@ -129,8 +136,8 @@ local function fixedWindow(alg, p1, p2, p3, st, act, o)
   if write then return { w, after } end
   return nil
 end
-
-local function slidingLog(alg, p1, p2, p3, st, act, o)
+`,
+  slidingLog: `local function slidingLog(alg, p1, p2, p3, st, act, o)
   local limit, size = p1, p2
   local t = now
   local log = {}
@@ -181,8 +188,8 @@ local function slidingLog(alg, p1, p2, p3, st, act, o)
   if write then return log end
   return nil
 end
-
-local function slidingCounter(alg, p1, p2, p3, st, act, o)
+`,
+  slidingCounter: `local function slidingCounter(alg, p1, p2, p3, st, act, o)
   local limit, size = p1, p2
   local t = now
   if #st >= 3 and st[1] > t then t = st[1] end
@@ -223,8 +230,8 @@ local function slidingCounter(alg, p1, p2, p3, st, act, o)
   if write then return { w, prev, currAfter } end
   return nil
 end
-
-local function concurrency(alg, p1, p2, p3, st, act, o)
+`,
+  concurrency: `local function concurrency(alg, p1, p2, p3, st, act, o)
   local limit, leaseMs = p1, p2
   local leases = {}
   local used = 0
@@ -281,28 +288,42 @@ local function concurrency(alg, p1, p2, p3, st, act, o)
   if write then return leases end
   return nil
 end
+`,
+};
 
-local algorithms = { tokenBucket, leakyBucket, gcra, fixedWindow, slidingLog, slidingCounter, gcra, concurrency }
+const FUNCTION_OF: Readonly<Record<AlgorithmId, string>> = {
+  [AlgorithmId.TokenBucket]: 'tokenBucket',
+  [AlgorithmId.LeakyBucket]: 'leakyBucket',
+  [AlgorithmId.LeakyBucketQueue]: 'gcra',
+  [AlgorithmId.FixedWindow]: 'fixedWindow',
+  [AlgorithmId.SlidingWindowLog]: 'slidingLog',
+  [AlgorithmId.SlidingWindowCounter]: 'slidingCounter',
+  [AlgorithmId.Gcra]: 'gcra',
+  [AlgorithmId.Concurrency]: 'concurrency',
+};
 
--- A value is the block deadline then the algorithm state, as native doubles (struct 'd').
+const MAIN = `
+-- A value is: when the key expires, the block deadline, then the algorithm state; native
+-- doubles (struct 'd'). Knowing the expiry lets a write keep it (KEEPTTL) while it is late enough.
 local function parse(value)
-  local st = {}
-  if not value then return 0, st end
+  if not value then return 0, 0, {} end
   local count = #value / 8
-  if count <= 32 then
-    st = { struct.unpack(string.rep('d', count), value) }
-    st[count + 1] = nil
+  local expires, blocked = struct.unpack('dd', value)
+  local st = {}
+  if count <= 34 then
+    st = { struct.unpack(string.rep('d', count - 2), value, 17) }
+    st[count - 1] = nil
   else
-    local pos = 1
-    for i = 1, count do st[i], pos = struct.unpack('d', value, pos) end
+    local pos = 17
+    for i = 1, count - 2 do st[i], pos = struct.unpack('d', value, pos) end
   end
-  return table.remove(st, 1), st
+  return expires, blocked, st
 end
 
-local function format(blocked, st)
+local function format(expires, blocked, st)
   local count = #st
-  if count < 32 then return struct.pack(string.rep('d', count + 1), blocked, unpack(st)) end
-  local parts = { struct.pack('d', blocked) }
+  if count < 32 then return struct.pack(string.rep('d', count + 2), expires, blocked, unpack(st)) end
+  local parts = { struct.pack('dd', expires, blocked) }
   for i = 1, count do parts[i + 1] = struct.pack('d', st[i]) end
   return table.concat(parts)
 end
@@ -329,6 +350,23 @@ local function decide(base, o, act, blocked, st)
   return f(alg, tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), st, act, o)
 end
 
+-- Stores a key's state: deletes it when empty, else keeps its expiry if late enough.
+local function write(key, expires, blocked, st, ttl)
+  if #st == 0 and blocked <= now then
+    redis.call('DEL', key)
+    return
+  end
+  if #st == 0 then ttl = 0 end
+  local needed = max(ttl, blocked - now, 1)
+  if expires >= now + needed then
+    redis.call('SET', key, format(expires, blocked, st), 'KEEPTTL')
+  else
+    -- Extend with slack (twice what is needed), so the next writes can keep the expiry.
+    local at = now + 2 * needed
+    redis.call('SET', key, format(at, blocked, st), 'PXAT', at)
+  end
+end
+
 -- One request: n keys from KEYS[k0 + 1], their parameters from ARGV[a0], results at out[o0 + 1].
 local function request(n, k0, a0, o0)
   if action == RESET then
@@ -338,10 +376,11 @@ local function request(n, k0, a0, o0)
     end
     return
   end
-  local blocks, states, pending = {}, {}, {}
+  local expiries, blocks, states, pending = {}, {}, {}, {}
   local allowed = true
   for i = 1, n do
-    local blocked, st = parse(redis.call('GET', KEYS[k0 + i]))
+    local expires, blocked, st = parse(redis.call('GET', KEYS[k0 + i]))
+    expiries[i] = expires
     blocks[i] = blocked
     states[i] = st
     pending[i] = decide(a0 + (i - 1) * 4, o0 + (i - 1) * 6, action, blocked, st)
@@ -363,20 +402,29 @@ local function request(n, k0, a0, o0)
         blocked = max(now + amount, blocked)
         st = states[i]
         ttl = 0
-        if #st > 0 then ttl = redis.call('PTTL', key) end
+        if #st > 0 then ttl = expiries[i] - now end
       end
-      if #st == 0 and blocked <= now then
-        redis.call('DEL', key)
-      else
-        if #st == 0 then ttl = 0 end
-        redis.call('SET', key, format(blocked, st), 'PXAT', now + max(ttl, blocked - now, 1))
-      end
+      write(key, expiries[i], blocked, st, ttl)
     end
   end
 end
 
 -- ARGV: request count, then per request: action, amount, arg, key count, and per key: algorithm, p1, p2, p3.
 local requests = tonumber(ARGV[1])
+-- The common case, one request on one key, without the bookkeeping of the general loop.
+if requests == 1 and tonumber(ARGV[5]) == 1 then
+  action = tonumber(ARGV[2])
+  if action ~= RESET and action ~= BLOCK then
+    amount = tonumber(ARGV[3])
+    arg = tonumber(ARGV[4])
+    local key = KEYS[1]
+    local expires, blocked, st = parse(redis.call('GET', key))
+    local nextState = decide(6, 0, action, blocked, st)
+    if nextState ~= nil then write(key, expires, blocked, nextState, out[6]) end
+    out[7] = now
+    return out
+  end
+end
 local a, k, o = 2, 0, 0
 for r = 1, requests do
   action = tonumber(ARGV[a])
@@ -391,3 +439,22 @@ end
 out[o + 1] = now
 return out
 `;
+
+/**
+ * The script for the given algorithms: the shared prelude and main loop with only the functions
+ * those algorithms need (a smaller script runs faster: Lua builds every function's closure on
+ * each call). Calls for other algorithms fail with a Lua error, so callers pass every algorithm
+ * of a call.
+ */
+export function buildRateLimitScript(algorithms: Iterable<AlgorithmId>): string {
+  const ids = [...new Set(algorithms)].sort((a, b) => a - b);
+  const names = [...new Set(ids.map((id) => FUNCTION_OF[id]))];
+  let script = PRELUDE;
+  for (const name of names) script += FUNCTIONS[name]! + '\n';
+  script += 'local algorithms = {}\n';
+  for (const id of ids) script += `algorithms[${id}] = ${FUNCTION_OF[id]}\n`;
+  return script + MAIN;
+}
+
+/** The script with every algorithm. */
+export const RATE_LIMIT_SCRIPT: string = buildRateLimitScript(Object.values(AlgorithmId));

@@ -1,7 +1,7 @@
 import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
-import { type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
+import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
-import { RATE_LIMIT_SCRIPT } from './lua.js';
+import { buildRateLimitScript } from './lua.js';
 import { MemoryStore } from './memory-store.js';
 import { type RedisAdapter, redisAdapter } from './redis-adapter.js';
 import type { Store } from './store.js';
@@ -54,13 +54,19 @@ export interface RedisStoreOptions {
    * share it. Default true; false sends one command per decision.
    */
   batch?: boolean;
-  /** Most decisions per command when batching. Default 64. */
+  /** Most decisions per command when batching (smaller batches overlap better with the server). Default 16. */
   maxBatch?: number;
   /**
    * Redis Cluster: a command then only carries decisions of one user key (one hash slot).
    * Default: true for an ioredis `Cluster` client, else false.
    */
   cluster?: boolean;
+}
+
+interface LoadedScript {
+  readonly text: string;
+  sha: string | undefined;
+  shaPromise: Promise<string> | undefined;
 }
 
 interface PendingDecision {
@@ -86,7 +92,7 @@ export interface RedisStoreStats {
 }
 
 /**
- * A store in Redis. Each decision is one Lua script run with one `EVALSHA` (falling back to
+ * A store in Redis (6.2 or later). Each decision is one Lua script run with one `EVALSHA` (falling back to
  * `EVAL` when the server answers `NOSCRIPT`, e.g. after a restart); the script takes its time
  * from Redis `TIME`, sets a TTL on every key it writes, and keeps the keys of one user key under
  * one hash tag, so it is safe on Redis Cluster. Works with `ioredis` and `redis` (node-redis).
@@ -115,8 +121,8 @@ export class RedisStore implements Store {
   readonly #cluster: boolean;
   readonly #queued = new Map<string, PendingDecision[]>();
   #flushScheduled = false;
-  #sha: string | undefined;
-  #shaPromise: Promise<string> | undefined;
+  /** The script for each set of algorithms seen, with its SHA once computed. */
+  readonly #scripts = new Map<string, LoadedScript>();
   readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
 
   constructor(options: RedisStoreOptions) {
@@ -137,7 +143,7 @@ export class RedisStore implements Store {
     this.#insurance = this.#policy === 'insurance' ? (options.insurance ?? new MemoryStore({ clock: this.#clock })) : undefined;
     this.#closedRetryAfterMs = options.closedRetryAfterMs ?? 1000;
     this.#batch = options.batch ?? true;
-    this.#maxBatch = options.maxBatch ?? 64;
+    this.#maxBatch = options.maxBatch ?? 16;
     if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1) throw new InvalidArgumentError(`maxBatch must be a positive integer, got ${this.#maxBatch}`);
     this.#cluster = options.cluster ?? (options.client as { isCluster?: unknown } | undefined)?.isCluster === true;
   }
@@ -192,15 +198,22 @@ export class RedisStore implements Store {
   #send(batch: readonly PendingDecision[]): Promise<number[][]> {
     const keys: string[] = [];
     const args: (string | number)[] = [batch.length];
+    let algorithms = '';
+    const ids: AlgorithmId[] = [];
     for (const { action, key, specs, amount, arg } of batch) {
       args.push(action, amount, arg, specs.length);
       for (const spec of specs) {
         keys.push(this.#prefix + '{' + key + '}:' + spec.name);
         args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
+        if (!ids.includes(spec.algorithm)) {
+          ids.push(spec.algorithm);
+          algorithms += spec.algorithm;
+        }
       }
     }
-    const sha = this.#sha;
-    const call = sha === undefined ? this.#loadSha().then((loaded) => this.#run(loaded, keys, args)) : this.#run(sha, keys, args);
+    const script = this.#script(algorithms, ids);
+    const sha = script.sha;
+    const call = sha === undefined ? this.#loadSha(script).then((loaded) => this.#run(script, loaded, keys, args)) : this.#run(script, sha, keys, args);
     return this.#withTimeout(call).then(
       (reply) => this.#split(reply, batch),
       (cause: unknown) => Promise.all(batch.map(({ action, key, specs, amount, arg }) => this.#fail(cause, action, key, specs, amount, arg))),
@@ -225,21 +238,30 @@ export class RedisStore implements Store {
     return outs;
   }
 
-  #loadSha(): Promise<string> {
-    this.#shaPromise ??= sha1Hex(RATE_LIMIT_SCRIPT).then((sha) => {
-      this.#sha = sha;
-      return sha;
-    });
-    return this.#shaPromise;
+  #script(name: string, ids: readonly AlgorithmId[]): LoadedScript {
+    let script = this.#scripts.get(name);
+    if (script === undefined) {
+      script = { text: buildRateLimitScript(ids), sha: undefined, shaPromise: undefined };
+      this.#scripts.set(name, script);
+    }
+    return script;
   }
 
-  #run(sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  #loadSha(script: LoadedScript): Promise<string> {
+    script.shaPromise ??= sha1Hex(script.text).then((sha) => {
+      script.sha = sha;
+      return sha;
+    });
+    return script.shaPromise;
+  }
+
+  #run(script: LoadedScript, sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     this.#stats.roundTrips++;
     return this.#adapter.evalsha(sha, keys, args).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
       this.#stats.scriptReloads++;
       this.#stats.roundTrips++;
-      return this.#adapter.eval(RATE_LIMIT_SCRIPT, keys, args);
+      return this.#adapter.eval(script.text, keys, args);
     });
   }
 

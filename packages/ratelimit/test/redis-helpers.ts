@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ManualClock } from '@lattice/core/testing';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
@@ -18,27 +19,43 @@ export function connectIoredis(): Redis {
 const TIME_LINES = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
-const TTL_EXPR = "'PXAT', now + max(ttl, blocked - now, 1))";
+const TTL_EXPR = "'PXAT', at)";
 
 /**
- * The production script with its two `TIME` lines swapped for "now from the last argument", so
- * a test can drive the Lua port with a ManualClock and compare it with the JavaScript. Redis
- * expires keys in real time, which does not follow the ManualClock, so the TTLs get an extra
- * hour (TTLs only bound memory: a state past its TTL decides exactly like a fresh one).
+ * A production script with its two `TIME` lines swapped for "now from the last argument", so a
+ * test can drive the Lua port with a ManualClock and compare it with the JavaScript. Redis
+ * expires keys in real time, which does not follow the ManualClock, so keys get an hour more
+ * (expiry only bounds memory: a state past its expiry decides exactly like a fresh one).
  */
-export const CLOCKED_SCRIPT = (() => {
-  if (!RATE_LIMIT_SCRIPT.includes(TIME_LINES) || !RATE_LIMIT_SCRIPT.includes(TTL_EXPR)) {
-    throw new Error('The script no longer reads TIME or sets PX the expected way; update CLOCKED_SCRIPT');
+export function clockedScript(script: string): string {
+  if (!script.includes(TIME_LINES) || !script.includes(TTL_EXPR)) {
+    throw new Error('The script no longer reads TIME or sets PXAT the expected way; update clockedScript');
   }
-  return RATE_LIMIT_SCRIPT.replace(TIME_LINES, 'local now = tonumber(ARGV[#ARGV])').replace(TTL_EXPR, "'PX', max(ttl, blocked - now, 1) + 3600000)");
-})();
+  return script.replace(TIME_LINES, 'local now = tonumber(ARGV[#ARGV])').replace(TTL_EXPR, "'PX', 3600000)");
+}
 
-/** An adapter that runs {@link CLOCKED_SCRIPT} with `clock.now()` (floored) as the time. */
+/** The clocked version of the script with every algorithm. */
+export const CLOCKED_SCRIPT = clockedScript(RATE_LIMIT_SCRIPT);
+
+/**
+ * An adapter that runs whatever script the store sends, clocked (see {@link clockedScript}) with
+ * `clock.now()` (floored) as the time. It learns scripts from `EVAL` (answering `NOSCRIPT` to an
+ * unknown SHA, as Redis would), so the store's per-algorithm scripts are the ones tested.
+ */
 export function clockedAdapter(client: Redis, clock: ManualClock): RedisAdapter {
   const inner = ioredisAdapter(client);
+  const known = new Map<string, string>();
   return {
-    evalsha: (_sha, keys, args) => inner.eval(CLOCKED_SCRIPT, keys, [...args, Math.floor(clock.now())]),
-    eval: (_script, keys, args) => inner.eval(CLOCKED_SCRIPT, keys, [...args, Math.floor(clock.now())]),
+    evalsha: (sha, keys, args) => {
+      const script = known.get(sha);
+      if (script === undefined) return Promise.reject(new Error('NOSCRIPT No matching script (clocked adapter)'));
+      return inner.eval(script, keys, [...args, Math.floor(clock.now())]);
+    },
+    eval: (script, keys, args) => {
+      const clocked = clockedScript(script);
+      known.set(createHash('sha1').update(script).digest('hex'), clocked);
+      return inner.eval(clocked, keys, [...args, Math.floor(clock.now())]);
+    },
   };
 }
 
