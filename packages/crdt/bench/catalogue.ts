@@ -50,6 +50,7 @@ async function deltaMerge(
   count: number,
   ours: { create(node: string): Crdt; mutate: Mutate<Crdt> },
   theirs: { type: string; mutate: Mutate<DeltaReplica> },
+  rounds = 5,
 ): Promise<BenchResult> {
   const writers = ['w1', 'w2', 'w3', 'w4'];
   const oursDeltas = makeDeltas(
@@ -75,7 +76,7 @@ async function deltaMerge(
       for (let i = 0; i < n; i++) receiver.apply(theirDeltas[i % count]);
       sink += receiver.value() === undefined ? 0 : 1;
     },
-    { iterations: count, rounds: 5, warmup: 1 },
+    { iterations: count, rounds, warmup: 1 },
   );
   if (sink < 0) console.log(sink);
   return result({ case: name, unit: 'deltas/s', betterIs: 'higher', ours: rates.ours, peer, peerValue: rates.peer!, note: `${count} deltas from 4 writers` });
@@ -127,20 +128,22 @@ export async function catalogueBenchmarks(): Promise<BenchResult[]> {
   );
   log(
     await deltaMerge(
-      'or-set add delta merge (5k elements)',
+      'or-set add delta merge (1.5k elements)',
       peer,
-      5_000,
+      1_500,
       { create: (n) => new ORSet(n), mutate: (s, i) => (s as ORSet).add(`e${i}`) },
       { type: 'aworset', mutate: (s, i) => (s.add as (v: unknown) => unknown)(`e${i}`) },
+      3,
     ),
   );
   log(
     await deltaMerge(
-      'or-set add+remove delta merge (2k)',
+      'or-set add+remove delta merge (1k)',
       peer,
-      2_000,
+      1_000,
       { create: (n) => new ORSet(n), mutate: (s, i) => (i % 4 === 3 ? (s as ORSet).remove(`e${i - 1}`) : (s as ORSet).add(`e${i}`)) },
       { type: 'aworset', mutate: (s, i) => (i % 4 === 3 ? (s.remove as (v: unknown) => unknown)(`e${i - 1}`) : (s.add as (v: unknown) => unknown)(`e${i}`)) },
+      3,
     ),
   );
   log(

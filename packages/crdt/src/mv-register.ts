@@ -57,6 +57,11 @@ export class MVRegister<T extends JsonValue = JsonValue> extends CausalCrdt<read
   /** The dot-store kind of MV-Registers, for nesting in an {@link ORMap}. */
   static readonly kind: CausalKind<readonly DotEntry<JsonValue>[], MVRegister> = mvRegisterKind;
 
+  /** {@link MVRegister.kind}, typed for values of type `T`. */
+  static kindOf<T extends JsonValue = JsonValue>(): CausalKind<readonly DotEntry<T>[], MVRegister<T>> {
+    return mvRegisterKind as unknown as CausalKind<readonly DotEntry<T>[], MVRegister<T>>;
+  }
+
   /**
    * @param node - this replica's node id (needed to mutate; omit for a read-only state).
    * @param state - @internal store and context to wrap.

@@ -123,6 +123,11 @@ export class ORSet<E extends Key = Key> extends CausalCrdt<Map<E, readonly Dot[]
   /** The dot-store kind of OR-Sets, for nesting in an {@link ORMap}. */
   static readonly kind: CausalKind<Map<Key, readonly Dot[]>, ORSet> = orSetKind;
 
+  /** {@link ORSet.kind}, typed for elements of type `E` (e.g. `new ORMap<string, ORSet<string>>('a', ORSet.kindOf())`). */
+  static kindOf<E extends Key = Key>(): CausalKind<Map<E, readonly Dot[]>, ORSet<E>> {
+    return orSetKind as unknown as CausalKind<Map<E, readonly Dot[]>, ORSet<E>>;
+  }
+
   /**
    * @param node - this replica's node id (needed to mutate; omit for a read-only state).
    * @param state - @internal store and context to wrap.
