@@ -89,7 +89,9 @@ function heapOf(build: () => unknown): number | undefined {
 /** Index of each agent's last transaction, by agent number. */
 function lastTxnOfEachAgent(trace: EditingTrace): number[] {
   const last = new Map<number, number>();
-  trace.txns.forEach((txn, i) => last.set(txn.agent ?? 0, i));
+  trace.txns.forEach((txn, i) => {
+    last.set(txn.agent ?? 0, i);
+  });
   return [...last.entries()].sort((a, b) => a[0] - b[0]).map(([, i]) => i);
 }
 
@@ -126,8 +128,9 @@ function concurrentOurs(trace: EditingTrace): TextDocument[] {
 
 function forkYjs(base: Y.Doc, clientID: number): Y.Doc {
   const doc = new Y.Doc();
-  doc.clientID = clientID;
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+  // Set the agent's id after loading: Yjs re-rolls an id that arrives in a remote update.
+  doc.clientID = clientID;
   return doc;
 }
 
@@ -154,6 +157,8 @@ function concurrentYjs(trace: EditingTrace): Y.Doc[] {
         Y.applyUpdate(doc, Y.encodeStateAsUpdate(other, Y.encodeStateVector(doc)));
         if (--remaining[p]! === 0) docs[p] = undefined;
       }
+      // The parents may carry this agent's own earlier edits; Yjs then re-rolls the id.
+      doc.clientID = clientID;
     }
     const text = doc.getText('text');
     for (const [position, deleteCount, insert] of txn.patches) {
@@ -254,7 +259,7 @@ export async function textBenchmarks(): Promise<BenchResult[]> {
   const concurrent = await medianMs(
     () => concurrentOurs(friends),
     () => concurrentYjs(friends),
-    3,
+    1,
   );
   rows.push(result({ case: 'text.concurrent-replay friendsforever', unit: 'ms', betterIs: 'lower', ours: concurrent.ours, peer: yjs, peerValue: concurrent.peer!, note: `${friends.txns.length} txns: fork, edit, merge per parents` }));
   const [oursA, oursB] = concurrentOurs(friends) as [TextDocument, TextDocument];
@@ -281,6 +286,25 @@ export async function textBenchmarks(): Promise<BenchResult[]> {
       peer: yjs,
       peerValue: mergeYjs,
       note: "merge one agent's final replica into the other's",
+    }),
+  );
+  const everything = check;
+  const yEverything = forkYjs(yA, 98);
+  Y.applyUpdate(yEverything, Y.encodeStateAsUpdate(yB, Y.encodeStateVector(yEverything)));
+  const intoEmpty = await medianMs(
+    () => new TextDocument({ agent: 'empty' }).merge(everything),
+    () => Y.applyUpdate(new Y.Doc(), Y.encodeStateAsUpdate(yEverything)),
+    7,
+  );
+  rows.push(
+    result({
+      case: 'text.merge-into-empty friendsforever',
+      unit: 'ms',
+      betterIs: 'lower',
+      ours: intoEmpty.ours,
+      peer: yjs,
+      peerValue: intoEmpty.peer!,
+      note: 'merge the whole converged history into an empty replica (integrates every run)',
     }),
   );
   return rows;
