@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventLog } from '../src/event-log.js';
 import { formatEvent, SHIVIZ_REGEX, Simulation, type SimEvent, toShiViz, toSpaceTimeDiagram } from '../src/index.js';
 import { heartbeatNode } from './support/heartbeat.js';
 import { runRegister } from './support/register-run.js';
@@ -40,6 +41,27 @@ describe('event log', () => {
       '       3.000 * fault heal',
       '       4.000 c1 invoke p0 read',
     ]);
+  });
+});
+
+describe('EventLog', () => {
+  it('gives back exactly the events added, absent fields absent', () => {
+    const log = new EventLog();
+    const events: SimEvent[] = [
+      { time: 0, kind: 'start', node: 'a', msg: 1 },
+      { time: 1.25, kind: 'send', node: 'a', peer: 'b', msg: 7, bytes: 0 },
+      { time: 2, kind: 'deliver', node: 'b', peer: 'a', msg: 7, text: 'duplicate' },
+      { time: 3, kind: 'fault', text: 'heal' },
+      { time: 4, kind: 'ok', node: 'c1', msg: 0, text: 'read -> 5' },
+    ];
+    for (let round = 0; round < 2_000; round++) {
+      for (const e of events) log.add(e.time + round * 10, e.kind, e.node, e.peer, e.msg ?? Number.NaN, e.bytes ?? Number.NaN, e.text);
+    }
+    const back = log.toEvents();
+    expect(back).toHaveLength(10_000);
+    expect(back.slice(0, 5)).toEqual(events);
+    expect(back[9_999]).toEqual({ ...events[4], time: 4 + 1_999 * 10 });
+    expect(log.sends((msg) => msg === 7)).toHaveLength(2_000);
   });
 });
 
