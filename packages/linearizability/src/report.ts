@@ -76,7 +76,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
     return Number.isNaN(na) || Number.isNaN(nb) ? a.localeCompare(b) : na - nb;
   });
   const row = new Map(processes.map((p, k) => [p, k]));
-  const colWidth = 26;
+  const colWidth = 36;
   const left = 90;
   const rowHeight = 30;
   const top = 24;

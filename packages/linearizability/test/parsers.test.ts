@@ -1,6 +1,6 @@
 import { isLatticeError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
-import { MalformedHistoryError, parseEdnKvHistory, parseEdnRegisterHistory, parseJepsenLog } from '../src/index.js';
+import { type MalformedHistoryError, parseEdnKvHistory, parseEdnRegisterHistory, parseJepsenLog } from '../src/index.js';
 
 function caught(fn: () => unknown): MalformedHistoryError {
   try {

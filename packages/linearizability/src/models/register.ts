@@ -11,7 +11,7 @@ export type RegisterOutput = RegisterValue;
 
 /** SameValueZero: `===`, except that NaN equals NaN. */
 export function sameValue(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** Text of a register value in reports: `nil` for the absent value, JSON otherwise. */

@@ -61,7 +61,7 @@ export function registerRunArbitrary(maxProcesses = 4, maxOpsPerProcess = 8): fc
     fc.record({ op: fc.constant('cas' as const), fromRecent: fc.nat(2) }),
   );
   return planArbitrary(plan, maxProcesses, maxOpsPerProcess).map((planned) => {
-    const byPoint = planned.map((p, i) => i).sort((a, b) => planned[a]!.point - planned[b]!.point);
+    const byPoint = planned.map((_p, i) => i).sort((a, b) => planned[a]!.point - planned[b]!.point);
     let state: RegisterValue = null;
     const written: RegisterValue[] = [null];
     let fresh = 1;
@@ -108,7 +108,7 @@ export function registerRunArbitrary(maxProcesses = 4, maxOpsPerProcess = 8): fc
 export function injectStaleRead(run: RegisterRun, pick: number): Operation<CasRegisterInput, CasRegisterOutput>[] | undefined {
   const h = run.history;
   const writes = h
-    .map((op, i) => i)
+    .map((_op, i) => i)
     .filter((i) => {
       const op = h[i]!;
       return op.return !== undefined && (op.input.op === 'write' || (op.input.op === 'cas' && op.output === true));
@@ -144,7 +144,7 @@ type KvPlan = { op: 'get' | 'put' | 'append'; key: number };
 export function kvRunArbitrary(maxProcesses = 4, maxOpsPerProcess = 8): fc.Arbitrary<Operation<KvInput, KvOutput>[]> {
   const plan: fc.Arbitrary<KvPlan> = fc.record({ op: fc.constantFrom('get' as const, 'put' as const, 'append' as const), key: fc.nat(1) });
   return planArbitrary(plan, maxProcesses, maxOpsPerProcess).map((planned) => {
-    const byPoint = planned.map((p, i) => i).sort((a, b) => planned[a]!.point - planned[b]!.point);
+    const byPoint = planned.map((_p, i) => i).sort((a, b) => planned[a]!.point - planned[b]!.point);
     const store = new Map<string, string>();
     let fresh = 0;
     const history: Operation<KvInput, KvOutput>[] = planned.map((p) => ({
