@@ -86,6 +86,15 @@ function heapOf(build: () => unknown): number | undefined {
   return Math.max(0, after - before);
 }
 
+/** Parents, with one whose replica can be handed on (last child, same agent) first, to save a fork. */
+function handOnFirst(parents: number[], remaining: number[], sameAgent: (p: number) => boolean): number[] {
+  const k = parents.findIndex((p) => remaining[p] === 1 && sameAgent(p));
+  if (k <= 0) return parents;
+  const order = [...parents];
+  [order[0], order[k]] = [order[k]!, order[0]!];
+  return order;
+}
+
 /** Index of each agent's last transaction, by agent number. */
 function lastTxnOfEachAgent(trace: EditingTrace): number[] {
   const last = new Map<number, number>();
@@ -104,7 +113,7 @@ function concurrentOurs(trace: EditingTrace): TextDocument[] {
   const docs: (TextDocument | undefined)[] = [];
   trace.txns.forEach((txn, i) => {
     const agent = `agent-${txn.agent ?? 0}`;
-    const parents = txn.parents ?? [];
+    const parents = handOnFirst(txn.parents ?? [], remaining, (p) => docs[p]!.agent === agent);
     let doc: TextDocument;
     if (parents.length === 0) doc = new TextDocument({ agent });
     else {
@@ -142,7 +151,7 @@ function concurrentYjs(trace: EditingTrace): Y.Doc[] {
   const docs: (Y.Doc | undefined)[] = [];
   trace.txns.forEach((txn, i) => {
     const clientID = (txn.agent ?? 0) + 1;
-    const parents = txn.parents ?? [];
+    const parents = handOnFirst(txn.parents ?? [], remaining, (p) => docs[p]!.clientID === clientID);
     let doc: Y.Doc;
     if (parents.length === 0) {
       doc = new Y.Doc();

@@ -28,7 +28,10 @@ function replayConcurrent(trace: EditingTrace): { heads: TextDocument[]; forks: 
   let merges = 0;
   trace.txns.forEach((txn, i) => {
     const agent = `agent-${txn.agent ?? 0}`;
-    const parents = txn.parents ?? [];
+    // Prefer a parent whose replica can be handed on (this is its last child, same agent).
+    const parents = [...(txn.parents ?? [])];
+    const k = parents.findIndex((p) => remaining[p] === 1 && docs[p]!.agent === agent);
+    if (k > 0) [parents[0], parents[k]] = [parents[k]!, parents[0]!];
     let doc: TextDocument;
     if (parents.length === 0) doc = new TextDocument({ agent });
     else {

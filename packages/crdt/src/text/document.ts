@@ -728,7 +728,7 @@ export class TextDocument {
     return x.leaf.items.indexOf(x) - y.leaf.items.indexOf(y);
   }
 
-  /** Integrates a causally ready remote run (YjsMod / FugueMax ordering). */
+  /** Integrates a causally ready remote run (the YjsMod ordering rule, see docs/crdt-text.md). */
   private integrate(op: PendingInsert): void {
     const { agent: a, seq, len, olAgent, olSeq, orAgent, orSeq } = op;
     let left: Item | null = null;
