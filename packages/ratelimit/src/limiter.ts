@@ -436,9 +436,10 @@ export interface GcraOptions extends LimiterOptions, RateOptions {
 }
 
 /**
- * GCRA (generic cell rate algorithm): stores only the theoretical arrival time of the next
- * request; admits `limit` units per `intervalMs` with bursts of up to `burst`. The decisions of a
- * leaky-bucket meter with capacity `burst`, in less state.
+ * GCRA (generic cell rate algorithm): keeps only the theoretical arrival time (TAT) of the next
+ * request, held exactly as whole milliseconds plus a remainder; admits `limit` units per
+ * `intervalMs` with bursts of up to `burst`. Decides like a leaky-bucket meter of capacity
+ * `burst`; no timestamp of the last request is needed.
  *
  * @example
  * ```ts
