@@ -16,7 +16,7 @@ const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
  */
 export function loadChart(panels: readonly LoadPanel[], title: string): string {
   const width = 900;
-  const left = 150;
+  const left = 210;
   const right = 20;
   const panelHeight = 84;
   const gap = 18;
