@@ -424,16 +424,17 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     }
   }
 
-  /** Restarts a crashed node: its factory runs again with the surviving disk. No-op if up. */
+  /** Restarts a crashed node: its factory runs again with the surviving disk. No-op if up, not yet started, or after the run. */
   restart(id: NodeId): void {
     const state = this.#node(id);
-    if (state.incarnation?.alive === true) return;
+    if (state.incarnation === undefined || state.incarnation.alive || this.#finished) return;
     this.#restarts++;
     void this.#start(state);
   }
 
   /** Splits the network into named groups that cannot reach each other. */
   partition(groups: Record<string, readonly NodeId[]>): void {
+    for (const group of Object.values(groups)) for (const id of group) this.#node(id);
     this.#network.partition(groups);
     this.#linksFaulty = true;
     this.#fault(`partition ${Object.values(groups).map((group) => `[${group.join(' ')}]`).join(' | ')}`);
@@ -449,6 +450,8 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
   /** Cuts the link from `from` to `to`, one way. */
   cut(from: NodeId, to: NodeId): void {
+    this.#node(from);
+    this.#node(to);
     this.#network.cut(from, to);
     this.#linksFaulty = true;
     this.#fault(`cut ${from} -> ${to}`);
@@ -456,6 +459,8 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
   /** Restores a link cut with {@link Simulation.cut}. */
   restore(from: NodeId, to: NodeId): void {
+    this.#node(from);
+    this.#node(to);
     this.#network.restore(from, to);
     this.#fault(`restore ${from} -> ${to}`);
   }

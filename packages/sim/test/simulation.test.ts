@@ -332,6 +332,8 @@ describe('options', () => {
     expect(() => new Simulation({ seed: 1, nodes: 1, node, settleTicks: 0 })).toThrow(InvalidArgumentError);
     await expect(new Simulation({ seed: 1, nodes: 1, node }).run({ duration: -1 })).rejects.toThrow(InvalidArgumentError);
     expect(() => new Simulation({ seed: 1, nodes: 1, node }).crash('zz')).toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node }).partition({ a: ['n1'], b: ['zz'] })).toThrow(InvalidArgumentError);
+    expect(() => new Simulation({ seed: 1, nodes: 1, node }).cut('n1', 'zz')).toThrow(InvalidArgumentError);
   });
 
   it('runs once', async () => {
