@@ -17,7 +17,8 @@ export interface DiagramOptions {
 
 const LANE_WIDTH = 150;
 const TOP = 70;
-const LEFT = 90;
+const LEFT = 130;
+const AXIS = 56;
 
 interface MessageLine {
   from: string;
@@ -77,6 +78,12 @@ export function toSpaceTimeDiagram(events: readonly SimEvent[], nodes: readonly 
   const downSince = new Map<string, number>();
   const openOps = new Map<string, { at: number; text: string }>();
 
+  // Time axis: a labelled tick about every 100 px, at a round number of ms.
+  const step = niceStep(100 / scale);
+  for (let tick = Math.ceil(first / step) * step; tick <= last; tick += step) {
+    body.push(`<line class="tick" x1="${AXIS - 4}" y1="${y(tick)}" x2="${width - 10}" y2="${y(tick)}"/>`);
+    body.push(`<text class="tick" x="${AXIS - 6}" y="${y(tick) + 3}">${formatTick(tick, step)}</text>`);
+  }
   for (const lane of lanes) {
     const lx = x.get(lane)!;
     body.push(`<text class="lane" x="${lx}" y="${TOP - 30}">${escapeHtml(lane)}</text>`);
@@ -118,8 +125,8 @@ export function toSpaceTimeDiagram(events: readonly SimEvent[], nodes: readonly 
         break;
       case 'fault':
         if (inWindow(event.time)) {
-          body.push(`<line class="fault" x1="${LEFT - 80}" y1="${y(event.time)}" x2="${width - 10}" y2="${y(event.time)}"/>`);
-          body.push(`<text class="fault" x="4" y="${y(event.time) - 2}">${escapeHtml(shorten(event.text ?? ''))}<title>${escapeHtml(`${event.time.toFixed(3)} ms: ${event.text}`)}</title></text>`);
+          body.push(`<line class="fault" x1="${AXIS}" y1="${y(event.time)}" x2="${width - 10}" y2="${y(event.time)}"/>`);
+          body.push(`<text class="fault" x="${AXIS + 2}" y="${y(event.time) - 2}">${escapeHtml(shorten(event.text ?? ''))}<title>${escapeHtml(`${event.time.toFixed(3)} ms: ${event.text}`)}</title></text>`);
         }
         break;
       case 'invoke':
@@ -195,6 +202,8 @@ svg circle.error { fill: #e67e22; }
 svg circle.note { fill: #777; }
 svg line.fault { stroke: #e67e22; stroke-width: 0.5; stroke-dasharray: 6 4; }
 svg text.fault { font-size: 10px; fill: #b9770e; }
+svg line.tick { stroke: #eee; stroke-width: 1; }
+svg text.tick { font-size: 10px; fill: #888; text-anchor: end; }
 svg rect.op-ok { fill: #27ae60; } svg rect.op-info { fill: #e67e22; } svg rect.op-fail { fill: #999; }
 </style>
 </head>
@@ -220,6 +229,18 @@ function downtime(cx: number, y1: number, y2: number): string {
 
 function operation(cx: number, y1: number, y2: number, kind: string, title: string): string {
   return `<rect class="op-${kind}" x="${cx - 3}" y="${y1}" width="6" height="${Math.max(2, round(y2 - y1))}"><title>${escapeHtml(title)}</title></rect>`;
+}
+
+/** A round step (1, 2 or 5 × 10^k ms) of at least `ms`. */
+function niceStep(ms: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(ms, 1e-3)));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= ms) return factor * power;
+  return 10 * power;
+}
+
+function formatTick(ms: number, step: number): string {
+  const decimals = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)));
+  return `${ms.toFixed(decimals)} ms`;
 }
 
 function round(value: number): number {
