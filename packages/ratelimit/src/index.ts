@@ -44,7 +44,7 @@ export { MemoryStore, type MemoryStoreOptions, type MemoryStoreStats } from './m
 export { RATE_LIMIT_SCRIPT } from './lua.js';
 export { type IoredisLike, ioredisAdapter, type NodeRedisLike, nodeRedisAdapter, type RedisAdapter, redisAdapter } from './redis-adapter.js';
 export { type RedisFailurePolicy, RedisStore, type RedisStoreOptions, type RedisStoreStats, type StoreErrorContext } from './redis-store.js';
-export type { Store } from './store.js';
+export { isSyncStore, type Store, type SyncStore } from './store.js';
 export type { Attempt, WaitOptions } from './wait-queue.js';
 export { DistributedLimiter, type DistributedLimiterOptions, type DistributedLimiterStats } from './distributed/distributed-limiter.js';
 export { GossipCounterState, type GossipDecision, type GossipEntry, type GossipMessage, type GossipStateOptions } from './distributed/gossip-state.js';

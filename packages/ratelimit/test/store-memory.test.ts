@@ -9,5 +9,5 @@ runStoreCompliance(
     const store = new MemoryStore({ clock });
     return { store, clock, close: () => store.close() };
   },
-  { numRuns: 150 },
+  { numRuns: Number(process.env['RATELIMIT_SOAK_RUNS'] ?? 150) },
 );

@@ -20,5 +20,5 @@ runStoreCompliance(
       },
     };
   },
-  { numRuns: 40 },
+  { numRuns: Math.ceil(Number(process.env['RATELIMIT_SOAK_RUNS'] ?? 150) / 4) },
 );

@@ -59,6 +59,14 @@ export interface GossipDecision {
  * `maxUnsynced` — which bounds what any other node can be missing about it; and (3) while some
  * peers are down, the nodes it can still reach stay within their share of the limit,
  * ⌊limit × reachable / N⌋, so partitioned groups do not each spend the whole limit.
+ *
+ * @example
+ * ```ts
+ * const a = new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
+ * const b = new GossipCounterState({ id: 'b', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
+ * a.decide('k', 1, Date.now(), 0, true);
+ * for (const { message } of a.outgoing(Date.now(), false)) b.receive('a', message, Date.now(), 1);
+ * ```
  */
 export class GossipCounterState {
   readonly id: NodeId;
