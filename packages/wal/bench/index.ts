@@ -38,10 +38,20 @@ async function concurrently(iterations: number, writers: number, op: (n: number)
   await Promise.all(Array.from({ length: Math.min(writers, iterations) }, worker));
 }
 
-/** Iterations per timed batch: enough for ~0.5 s at a rough guess of each case's rate. */
-function iterationsFor(size: number, writers: number): number {
-  const perSecond = writers === 1 ? 6000 : size === 100 ? writers * 3000 : writers === 16 ? 30_000 : 40_000;
-  return Math.max(writers * 4, Math.round(perSecond / 2 / writers) * writers);
+/**
+ * Iterations per timed batch: each workload runs once briefly, and the batch is sized so the
+ * slower one takes about `targetSeconds` (the disk here is shared, so rates vary a lot).
+ */
+async function calibrate(writers: number, workloads: ((n: number) => unknown)[], targetSeconds = 0.6): Promise<number> {
+  let slowest = Number.POSITIVE_INFINITY;
+  for (const workload of workloads) {
+    const n = writers * 8;
+    const start = process.hrtime.bigint();
+    await workload(n);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    slowest = Math.min(slowest, n / seconds);
+  }
+  return Math.max(writers * 4, Math.round((slowest * targetSeconds) / writers) * writers);
 }
 
 const root = await mkdtemp(join(tmpdir(), 'lattice-wal-bench-'));
@@ -51,7 +61,6 @@ try {
     const records = Array.from({ length: 64 }, (_, i) => recordOf(size, i));
     for (const writers of writerCounts) {
       if (only !== undefined && only !== `${size}x${writers}`) continue;
-      const iterations = iterationsFor(size, writers);
       const label = `${size} B records, ${writers} writer${writers === 1 ? '' : 's'}`;
 
       // ours
@@ -95,6 +104,7 @@ try {
         }
       };
 
+      const iterations = await calibrate(writers, [ours, classic, raw]);
       console.log(`${label}: ${iterations} appends per timed batch`);
       const vsClassic = await opsPerSecond(ours, classic, { iterations, rounds: 5, warmup: 1 });
       const vsRaw = await opsPerSecond(ours, raw, { iterations, rounds: 5, warmup: 1 });

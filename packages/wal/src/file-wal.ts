@@ -474,6 +474,8 @@ class FileWal implements WriteAheadLog {
   /** Drains the queue: consecutive appends become one group commit; tasks run alone. */
   async #pump(): Promise<void> {
     try {
+      // Let appends called in the same synchronous run as this one join its write.
+      await undefined;
       await this.#drain();
     } catch (error) {
       this.#pumpActive = false;
@@ -483,7 +485,15 @@ class FileWal implements WriteAheadLog {
 
   /** Clears `#pumpActive` in the very turn it sees an empty queue (no await in between). */
   async #drain(): Promise<void> {
+    let justCommitted = false;
     for (;;) {
+      if (this.#queue.length === 0 && justCommitted) {
+        // The writers just acknowledged typically append again from their continuations
+        // (microtasks): give them one turn to queue up, so they share the next sync instead
+        // of the first of them taking a write of its own.
+        justCommitted = false;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       if (this.#queue.length === 0) {
         this.#pumpActive = false;
         return;
@@ -532,6 +542,7 @@ class FileWal implements WriteAheadLog {
           const first = firsts[i]!;
           op.resolve(op.single ? first : op.records.map((_, k) => first + k));
         }
+        justCommitted = true;
       } catch (error) {
         const failure = this.#toFailure(error);
         for (const op of batch) op.reject(failure);

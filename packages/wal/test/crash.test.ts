@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { crashRound, newCrashState } from './crash-harness.js';
 import { tempDir } from './helpers.js';
 
-const ROUNDS = 10;
+const ROUNDS = 8;
 
 describe('crash recovery with real processes', () => {
   it(`keeps every acknowledged record through ${ROUNDS} SIGKILLs at random moments`, { timeout: 120_000 }, async () => {
