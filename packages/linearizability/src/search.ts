@@ -290,10 +290,27 @@ export class PartitionSearch<S, I, O> {
     this.#blocking[d] = e;
   }
 
-  #recordFailure(blocking: number): void {
+  /**
+   * For a pending read-only operation not possible now: asks the model (`mayBecomePossible`)
+   * whether the state-changing operations that could still be placed before its response can
+   * ever make it possible. Without the hook: true.
+   */
+  #mayBecomePossible(id: number): boolean {
+    const hook = this.#model.mayBecomePossible;
+    if (hook === undefined) return true;
+    const writers: I[] = [];
+    const next = this.#next;
+    const ret = 2 * id + 1;
+    for (let e = next[this.#head]!; e !== ret && e !== this.#tail; e = next[e]!) {
+      if ((e & 1) === 0 && this.#readOnly[e >> 1] === 0) writers.push(this.#inputs[e >> 1]!);
+    }
+    return hook.call(this.#model, this.#state, this.#inputs[id]!, this.#outputs[id], writers);
+  }
+
+  #recordFailure(blocking: number, culprit = blocking >> 1): void {
     const unplaced: number[] = [];
     for (let e = this.#next[this.#head]!; e !== blocking && e !== this.#tail; e = this.#next[e]!) if ((e & 1) === 0) unplaced.push(e >> 1);
-    const failedAt = blocking >> 1;
+    const failedAt = culprit;
     if (!unplaced.includes(failedAt)) unplaced.push(failedAt);
     this.#failure = { prefix: this.linearization(), failedAt, unplaced, state: this.#state };
   }
@@ -326,9 +343,18 @@ export class PartitionSearch<S, I, O> {
         const id = this.#slab[candPos[d]!]!;
         const result = model.step(this.#state, inputs[id]!, outputs[id]);
         if (!result.ok) {
-          candPos[d]!++;
-          continue;
+          if (readOnly[id] === 0 || this.#mayBecomePossible(id)) {
+            candPos[d]!++;
+            continue;
+          }
+          // A pending read-only operation can never be placed: this configuration is dead.
+          if (d > this.#bestDepth) {
+            this.#bestDepth = d;
+            this.#recordFailure(this.#blocking[d]!, id);
+          }
         }
+        if (!result.ok) levelFails = true;
+        else {
         const forced = readOnly[id] === 1;
         const stateId = forced ? this.#stateId : this.#intern(result.state);
         const word = id >>> 5;
@@ -370,6 +396,7 @@ export class PartitionSearch<S, I, O> {
         // A possible read-only move leads to a configuration already explored (and failed):
         // as it dominates the level, the level fails.
         levelFails = true;
+        }
       } else {
         levelFails = true;
         if (d > this.#bestDepth) {

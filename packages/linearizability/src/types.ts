@@ -86,6 +86,15 @@ export interface Model<S, I, O> {
    */
   isReadOnly?(input: I, output: O | undefined): boolean;
   /**
+   * Optional pruning, for read-only operations: called when `(input, output)` is not possible
+   * in `state`, with `writers`, the inputs of the state-changing operations that could still be
+   * placed before its response. Return false only if no sequence of them (each at most once)
+   * can lead to a state where it is possible: the search then abandons this branch at once
+   * instead of exploring it to the operation's response. Returning true is always safe.
+   * For example, a read of `v` can only become possible if some writer writes `v`.
+   */
+  mayBecomePossible?(state: S, input: I, output: O | undefined, writers: readonly I[]): boolean;
+  /**
    * Splits a history into independent sub-histories (P-compositionality): the history is
    * linearizable exactly when every part is. Splitting a key-value history by key is the
    * classic case; it turns one hard search into many small ones.

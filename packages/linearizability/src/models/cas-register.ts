@@ -49,6 +49,13 @@ export function createCasRegisterModel(options: CasRegisterModelOptions = {}): M
       }
     },
     isReadOnly: (input, output) => input.op === 'read' || (input.op === 'cas' && output === false),
+    mayBecomePossible(_state, input, output, writers) {
+      if (output === undefined) return true;
+      // A read of v needs a remaining write or cas that writes v.
+      if (input.op === 'read') return writers.some((w) => (w.op === 'write' && sameValue(w.value, output)) || (w.op === 'cas' && sameValue(w.to, output)));
+      // A failed cas (impossible now: the value equals its `from`) needs the value to change.
+      return writers.length > 0;
+    },
     equal: sameValue,
     hash: (state) => (typeof state === 'number' ? state : `${typeof state}:${String(state)}`),
     describeOperation(input, output) {

@@ -193,6 +193,18 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   isReadOnly: (input) => input.op === 'get' || (input.op === 'append' && input.value === ''),
   equal: (a, b) => a.equals(b),
   hash: (state) => state.hash,
+  mayBecomePossible(state, input, output, writers) {
+    if (input.op !== 'get' || output === undefined) return true;
+    // Appends only extend a value: unless a put on the key may still come, the value read
+    // must extend the current one.
+    if (writers.some((w) => w.op === 'put' && w.key === input.key)) return true;
+    const current = state.get(input.key);
+    if (!output.startsWith(current)) return false;
+    // And the rest must be made of appends that may still come.
+    let missing = output.length - current.length;
+    for (const w of writers) if (w.op === 'append' && w.key === input.key) missing -= w.value.length;
+    return missing <= 0;
+  },
   partition: partitionByKey,
   describeOperation(input, output) {
     switch (input.op) {

@@ -47,6 +47,9 @@ export function createRegisterModel(options: RegisterModelOptions = {}): Model<R
       return { ok: output === undefined || sameValue(output, state), state };
     },
     isReadOnly: (input) => input.op === 'read',
+    // A read of v can only become possible if some remaining write writes v.
+    mayBecomePossible: (_state, _input, output, writers) =>
+      output === undefined || writers.some((w) => w.op === 'write' && sameValue(w.value, output)),
     equal: sameValue,
     hash: (state) => (typeof state === 'number' ? state : `${typeof state}:${String(state)}`),
     describeOperation: (input, output) =>
