@@ -1,11 +1,17 @@
 import { isLatticeError } from '@lattice/core';
 import { registerModel } from '@lattice/linearizability';
 import { describe, expect, it } from 'vitest';
-import { assertLinearizable, type FaultScheduleOptions, simulationSeeds } from '../src/index.js';
+import { assertLinearizable, FAULT_KINDS, type FaultScheduleOptions, simulationSeeds } from '../src/index.js';
 import { type RegisterRunOptions, runRegister } from './support/register-run.js';
 
 // `SIM_SEED=1234 npx vitest run test/abd.test.ts` replays one seed (the failure message prints it).
 const SEEDS = simulationSeeds({ count: 40 });
+const NO_CLOCK_FAULTS: FaultScheduleOptions = {
+  kinds: FAULT_KINDS.filter((kind) => kind !== 'clock-jump' && kind !== 'clock-drift'),
+  meanIntervalMs: 150,
+  durationMs: { min: 30, max: 400 },
+};
+const PERFECT_CLOCKS = { maxSkewMs: 0, maxDriftPpm: 0 };
 const CRASH_HEAVY: FaultScheduleOptions = { kinds: { crash: 3, partition: 1, delay: 1 }, meanIntervalMs: 100, durationMs: { min: 20, max: 200 } };
 
 /** Runs seeds in order until one fails the check; returns that seed and its error, or undefined. */
@@ -63,5 +69,15 @@ describe('broken variants are caught', () => {
     const found = await firstFailingSeed(simulationSeeds({ count: 20, env: {} }), { abd: { persist: false }, faults: CRASH_HEAVY });
     expect(found).toBeDefined();
     expect(isLatticeError(found!.error, 'ERR_NOT_LINEARIZABLE')).toBe(true);
+  });
+
+  it('tags writes with wall clocks: linearizable while clocks agree, caught within 5 seeds once they are skewed or jump', async () => {
+    const wallClock: RegisterRunOptions = { abd: { timestamps: 'wall-clock' } };
+    for (const seed of SEEDS.slice(0, 15)) {
+      assertLinearizable(await runRegister(seed, { ...wallClock, faults: NO_CLOCK_FAULTS, clocks: PERFECT_CLOCKS }), registerModel, { timeoutMs: 20_000 });
+    }
+    const seeds = simulationSeeds({ count: 5, env: {} });
+    expect(await firstFailingSeed(seeds, { ...wallClock, faults: NO_CLOCK_FAULTS, clocks: { maxSkewMs: 100, maxDriftPpm: 0 } })).toBeDefined();
+    expect(await firstFailingSeed(seeds, { ...wallClock, faults: { kinds: ['clock-jump'], meanIntervalMs: 150 }, clocks: PERFECT_CLOCKS })).toBeDefined();
   });
 });

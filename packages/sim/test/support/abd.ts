@@ -7,6 +7,9 @@
  * - `readFrom: 'local'`: a read returns the coordinator's own replica (no quorum): stale reads.
  * - `persist: false`: replicas acknowledge without syncing, so a crash forgets acknowledged
  *   writes.
+ * - `timestamps: 'wall-clock'`: a write skips the query phase and tags its value with the
+ *   coordinator's wall clock, as last-writer-wins stores do. Correct only while clocks agree:
+ *   with skew or a jump, a later write can get a smaller tag and be silently lost.
  */
 import { type Codec, jsonCodec, type TimerHandle } from '@lattice/core';
 import type { NodeContext } from '../../src/index.js';
@@ -31,6 +34,8 @@ export interface AbdOptions {
   persist?: boolean;
   /** Resend an unanswered request after this many ms of node time. Default 60. */
   retryMs?: number;
+  /** How a write picks its tag: `query` a majority for the highest (correct), or `wall-clock` (needs synchronized clocks). Default query. */
+  timestamps?: 'query' | 'wall-clock';
 }
 
 export interface AbdNode {
@@ -55,7 +60,7 @@ interface Round {
 
 /** Builds one ABD node (replica + coordinator) on the simulator's context. */
 export function abdNode(ctx: NodeContext, options: AbdOptions = {}): AbdNode {
-  const { readFrom = 'quorum', persist = true, retryMs = 60 } = options;
+  const { readFrom = 'quorum', persist = true, retryMs = 60, timestamps = 'query' } = options;
   const codec: Codec<Message> = jsonCodec<Message>();
   const majority = Math.floor(ctx.nodes.length / 2) + 1;
   const writerId = `${ctx.id}.${ctx.incarnation}`;
@@ -134,10 +139,16 @@ export function abdNode(ctx: NodeContext, options: AbdOptions = {}): AbdNode {
       return latest.value;
     },
     async write(newValue) {
-      const latest = highest(await quorum((rid) => ({ type: 'get', rid })));
       // The writer part must be unique per write, not per node: two clients may write through
       // the same coordinator at once, and equal tags with different values break ABD.
-      const newTag = { ts: latest.tag.ts + 1, writer: `${writerId}:${++writes}` };
+      const writer = `${writerId}:${++writes}`;
+      let newTag: Tag;
+      if (timestamps === 'wall-clock') {
+        newTag = { ts: ctx.clock.now(), writer };
+      } else {
+        const latest = highest(await quorum((rid) => ({ type: 'get', rid })));
+        newTag = { ts: latest.tag.ts + 1, writer };
+      }
       await quorum((rid) => ({ type: 'set', rid, tag: newTag, value: newValue }));
     },
   };

@@ -1,5 +1,5 @@
 import type { RegisterInput, RegisterOutput } from '@lattice/linearizability';
-import { type FaultScheduleOptions, Simulation, type SimulationResult } from '../../src/index.js';
+import { type ClockOptions, type FaultScheduleOptions, Simulation, type SimulationResult } from '../../src/index.js';
 import { type AbdNode, type AbdOptions, abdNode } from './abd.js';
 
 export interface RegisterRunOptions {
@@ -8,6 +8,7 @@ export interface RegisterRunOptions {
   clients?: number;
   operationsPerClient?: number;
   faults?: FaultScheduleOptions | false;
+  clocks?: ClockOptions;
   tornWrites?: boolean;
   log?: boolean;
 }
@@ -22,7 +23,7 @@ export function registerSimulation(seed: number, options: RegisterRunOptions = {
     seed,
     nodes: options.nodes ?? 3,
     node: (ctx) => abdNode(ctx, options.abd),
-    clocks: { maxSkewMs: 200, maxDriftPpm: 200 },
+    clocks: options.clocks ?? { maxSkewMs: 200, maxDriftPpm: 200 },
     disk: { tornWrites: options.tornWrites ?? false },
     faults: options.faults ?? REGISTER_FAULTS,
     log: options.log ?? true,
