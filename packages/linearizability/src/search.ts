@@ -166,7 +166,7 @@ export class PartitionSearch<S, I, O> {
     this.#order = new Int32Array(n);
     for (let k = 0; k < 2 * n; k++) {
       const e = events[k]!;
-      if ((e & 1) === 0) this.#order[e >> 1] = k + (this.#readOnly[e >> 1] === 1 ? 0 : 2 * n);
+      if ((e & 1) === 1) this.#order[e >> 1] = k + (this.#readOnly[e >> 1] === 1 ? 0 : 2 * n);
     }
 
     this.#classOf = new Int32Array(n).fill(-1);
