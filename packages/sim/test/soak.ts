@@ -1,6 +1,7 @@
 // Long simulation run, outside `npm test`: `npm run soak` (SOAK_SEEDS=2000 npm run soak for more).
 // Checks the ABD register over many seeds under every fault (normal and crash-heavy mixes),
-// checks each seed's run is reproducible, and that the broken variants are caught. On a failure
+// checks each seed's run is reproducible, and that the broken variants (local reads, acks
+// without fsync, wall-clock tags under skew) are caught. On a failure
 // it writes the run's event log, ShiViz log and space-time diagram to .lattice-tmp/sim-<seed>/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ for (const [label, options] of [['mixed', {}], ['crash-heavy', crashHeavy], ['fi
 
 let caughtLocal = 0;
 let caughtNoSync = 0;
+let caughtWallClock = 0;
 for (const seed of seeds.slice(0, 100)) {
   const local = await runRegister(seed, { abd: { readFrom: 'local' } });
   try {
@@ -66,10 +68,18 @@ for (const seed of seeds.slice(0, 100)) {
   } catch {
     caughtNoSync++;
   }
+  const wallClock = await runRegister(seed, { abd: { timestamps: 'wall-clock' }, clocks: { maxSkewMs: 100, maxDriftPpm: 0 } });
+  try {
+    assertLinearizable(wallClock, registerModel, { timeoutMs: 60_000 });
+  } catch {
+    caughtWallClock++;
+  }
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`ABD register: ${runs} runs (${seeds.length} seeds x mixed/crash-heavy/5-node), ${operations} operations (${unknown} with unknown outcome), ${crashes} crashes, ${failures} failures`);
-console.log(`broken variants over ${Math.min(100, seeds.length)} seeds: local reads caught in ${caughtLocal}, acks without fsync caught in ${caughtNoSync}`);
+console.log(
+  `broken variants over ${Math.min(100, seeds.length)} seeds: local reads caught in ${caughtLocal}, acks without fsync caught in ${caughtNoSync}, wall-clock tags under 100 ms skew caught in ${caughtWallClock}`,
+);
 console.log(`${seconds} s`);
-if (failures > 0 || caughtLocal === 0 || caughtNoSync === 0) process.exit(1);
+if (failures > 0 || caughtLocal === 0 || caughtNoSync === 0 || caughtWallClock === 0) process.exit(1);
