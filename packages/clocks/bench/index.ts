@@ -7,7 +7,7 @@ import { Timestamp, makeClock, setClock } from '@actual-app/crdt';
 import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
 import * as thing from '@thi.ng/vclock';
 import vectorclock from 'vectorclock';
-import { formatHlc, type HlcTimestamp, HybridLogicalClock, parseHlc, VectorClock } from '../src/index.js';
+import { formatHlc, type HlcTimestamp, HybridLogicalClock, hlcFromBytes, hlcToBytes, parseHlc, VectorClock } from '../src/index.js';
 
 const require = createRequire(import.meta.url);
 /** `name@version` of an installed peer (found by walking up from its entry; some hide package.json from exports). */
@@ -130,6 +130,17 @@ async function hlcCases(): Promise<void> {
   results.push(
     result({ case: 'hlc.decode (string)', unit: 'ops/s', betterIs: 'higher', ours: decode.ours, peer: ACTUAL, peerValue: decode.peer! }),
   );
+
+  // The peer has no binary form: these rows have no peer.
+  const buffer = new Uint8Array(8);
+  const bytes = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = hlcFromBytes(hlcToBytes(remotesOurs[i & 1023]!, buffer), 'bench-node-b');
+    },
+    undefined,
+    { iterations },
+  );
+  results.push(result({ case: 'hlc.toBytes + fromBytes', unit: 'ops/s', betterIs: 'higher', ours: bytes.ours, peer: null }));
 }
 
 /** Two clocks over the same `size` members, built independently (no shared internals), b = a + one tick. */
@@ -199,6 +210,17 @@ async function vectorCases(size: number): Promise<void> {
       for (let i = 0; i < n; i++) sink = ours.a.compare(ours.b);
     },
   };
+  const encoded = ours.a.encode();
+  const binary = await opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) sink = VectorClock.decode(ours.a.encode());
+    },
+    undefined,
+    { iterations: iterations >> 2 },
+  );
+  results.push(
+    result({ case: `vclock.encode + decode @${size}`, unit: 'ops/s', betterIs: 'higher', ours: binary.ours, peer: null, note: `${encoded.length} bytes` }),
+  );
   for (const op of ['increment', 'merge', 'compare'] as const) {
     for (const [name, peer] of peers) {
       const measured = await opsPerSecond(mine[op], peer[op], { iterations });

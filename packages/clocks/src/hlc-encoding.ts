@@ -1,5 +1,6 @@
 import { assertNodeId, DecodeError, type NodeId } from '@lattice/core';
-import { assertHlcTimestamp, HLC_MAX_WALL_TIME, type HlcTimestamp, isNodeId } from './hlc.js';
+import { assertHlcTimestamp, HLC_MAX_WALL_TIME, type HlcTimestamp } from './hlc.js';
+import { isNodeId } from './node-id.js';
 
 const TWO_16 = 0x1_0000;
 const MAX_PACKED = (1n << 64n) - 1n;

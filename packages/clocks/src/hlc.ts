@@ -3,7 +3,6 @@ import {
   assertNodeId,
   type Clock,
   InvalidArgumentError,
-  MAX_NODE_ID_LENGTH,
   type NodeId,
   sleep,
   systemClock,
@@ -11,6 +10,7 @@ import {
   type Timers,
 } from '@lattice/core';
 import { ClockOffsetError, LogicalOverflowError, WallClockRangeError } from './errors.js';
+import { isNodeId } from './node-id.js';
 
 /**
  * A hybrid logical clock timestamp (Kulkarni et al., 2014): the greatest wall time (ms since the
@@ -130,18 +130,6 @@ export function isHlcTimestamp(value: unknown): value is HlcTimestamp {
     (logical | 0) === logical &&
     isNodeId(node)
   );
-}
-
-/** Same rule as `assertNodeId` from `@lattice/core`, as a loop: this check sits on every HLC hot path. */
-export function isNodeId(value: unknown): value is NodeId {
-  if (typeof value !== 'string') return false;
-  const length = value.length;
-  if (length === 0 || length > MAX_NODE_ID_LENGTH) return false;
-  for (let i = 0; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return false;
-  }
-  return true;
 }
 
 /**

@@ -424,6 +424,37 @@ export class VectorClock {
    * A 4-entry clock with short ids and small counters takes about 17 bytes.
    */
   encode(): Uint8Array {
+    const ids = this.#ids;
+    const counts = this.#counts;
+    // Fast path (ASCII node ids, the usual case): size the output exactly and write it in one pass.
+    let size = 1 + varintSize(ids.length);
+    let ascii = true;
+    for (let i = 0; i < ids.length && ascii; i++) {
+      const id = ids[i]!;
+      for (let j = 0; j < id.length; j++) {
+        if (id.charCodeAt(j) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      size += varintSize(id.length) + id.length + varintSize(counts[i]!);
+    }
+    if (ascii) {
+      const out = new Uint8Array(size);
+      out[0] = FORMAT_VERSION;
+      let at = writeVarint(out, 1, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        at = writeVarint(out, at, id.length);
+        for (let j = 0; j < id.length; j++) out[at++] = id.charCodeAt(j);
+        at = writeVarint(out, at, counts[i]!);
+      }
+      return out;
+    }
+    return this.#encodeSlow();
+  }
+
+  #encodeSlow(): Uint8Array {
     const writer = new ByteWriter(8 + this.#ids.length * 12);
     writer.byte(FORMAT_VERSION);
     const ids = this.#ids;
@@ -553,6 +584,24 @@ export function readVectorClock(reader: ByteReader, maxEntries = DEFAULT_MAX_ENT
 }
 
 const EMPTY_IDS: readonly NodeId[] = Object.freeze([]);
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
+}
 
 function sameIds(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
