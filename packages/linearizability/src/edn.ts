@@ -166,14 +166,18 @@ class Reader {
     this.pos++;
     let out = '';
     for (;;) {
-      if (this.pos >= text.length) throw new EdnSyntaxError(startLine, 'unterminated string');
-      const ch = text[this.pos++]!;
-      if (ch === '"') return out;
-      if (ch === '\n') this.line++;
-      if (ch !== '\\') {
-        out += ch;
-        continue;
-      }
+      // Copy the run up to the next quote or backslash in one slice.
+      const quote = text.indexOf('"', this.pos);
+      if (quote < 0) throw new EdnSyntaxError(startLine, 'unterminated string');
+      // Only look for a backslash before that quote (searching further is quadratic).
+      let run = text.slice(this.pos, quote);
+      const slash = run.indexOf('\\');
+      const stop = slash >= 0 ? this.pos + slash : quote;
+      if (slash >= 0) run = run.slice(0, slash);
+      for (let nl = run.indexOf('\n'); nl >= 0; nl = run.indexOf('\n', nl + 1)) this.line++;
+      out += run;
+      this.pos = stop + 1;
+      if (stop === quote) return out;
       const esc = text[this.pos++];
       if (esc === 'u') {
         const hex = text.slice(this.pos, this.pos + 4);

@@ -12,6 +12,7 @@ export interface ParseOptions {
 
 const EVENT = /^INFO\s+jepsen\.util\s+-\s+(.*)$/;
 const FIELDS = /^(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*?))?\s*$/;
+const SIMPLE_VALUE = /^(?:nil|(-?\d{1,15})|\[(-?\d{1,15}) (-?\d{1,15})\]|:([a-z][\w-]*))$/;
 
 interface Open {
   op: Operation<CasRegisterInput, CasRegisterOutput>;
@@ -72,7 +73,13 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') fail(`unknown event type ${type}`);
     if (f !== ':read' && f !== ':write' && f !== ':cas') fail(`unknown operation ${f} (expected :read, :write or :cas)`);
     let value: EdnValue = null;
-    if (valueText !== '') {
+    const simple = SIMPLE_VALUE.exec(valueText);
+    if (simple !== null) {
+      // Fast paths for what etcd logs hold: nil, an integer, [FROM TO], a keyword.
+      if (simple[1] !== undefined) value = Number(simple[1]);
+      else if (simple[2] !== undefined) value = [Number(simple[2]), Number(simple[3])];
+      else if (simple[4] !== undefined) value = new EdnKeyword(simple[4]);
+    } else if (valueText !== '') {
       try {
         value = readEdn(valueText);
       } catch (error) {
