@@ -27,7 +27,7 @@ export interface SearchFailure<S> {
 
 /**
  * The search over one partition: Wing & Gong's backtracking with Lowe's just-in-time
- * linearization and memoisation of (linearized set, state) pairs, as in Porcupine, plus three
+ * linearization and memoisation of (linearized set, state) pairs, as in Porcupine, plus four
  * reductions that keep it complete:
  *
  * 1. Read-only operations first, and forced. A pending read-only operation (the model says it
@@ -40,6 +40,8 @@ export interface SearchFailure<S> {
  *    each such class is a candidate.
  * 3. "Or never": once every operation with a known outcome is placed, the rest may simply never
  *    have taken effect, and the partition is linearizable.
+ * 4. Dead reads: when the model's `mayBecomePossible` says a pending read-only operation can
+ *    never become possible, the configuration is abandoned at once.
  *
  * Call and return events live in a doubly linked list (indices in typed arrays: the call of
  * operation `i` is entry `2i`, its return `2i + 1`). The candidates of a level are the calls
