@@ -1,4 +1,4 @@
-import { AlgorithmId } from './algorithms.js';
+import { AlgorithmId, StoreAction } from './algorithms.js';
 
 /**
  * The Redis side of the store: `algorithms.ts` ported line by line to Lua, in one script so a
@@ -453,7 +453,12 @@ export function buildRateLimitScript(algorithms: Iterable<AlgorithmId>): string 
   for (const name of names) script += FUNCTIONS[name]! + '\n';
   script += 'local algorithms = {}\n';
   for (const id of ids) script += `algorithms[${id}] = ${FUNCTION_OF[id]}\n`;
-  return script + MAIN;
+  script += MAIN;
+  // The action names are written into the script as numbers: every local a function refers to
+  // is an upvalue Lua must bind each time the script runs, and these need not be.
+  script = script.replace(/^local CONSUME, PEEK, RESET, PENALTY, REWARD, BLOCK, RELEASE, EXTEND = .*$/m, '');
+  for (const [name, value] of Object.entries(StoreAction)) script = script.replace(new RegExp(`\\b${name.toUpperCase()}\\b`, 'g'), String(value));
+  return script;
 }
 
 /** The script with every algorithm. */
