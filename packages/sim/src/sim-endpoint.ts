@@ -79,7 +79,8 @@ export class SimEndpoint implements Endpoint {
     const bytes = message.payload;
     const id = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
     this.#host.received(this.id, message.from, id);
-    this.#inbox.deliver({ from: message.from, to: message.to, payload: bytes.subarray(FRAME_HEADER_BYTES) });
+    // A view past the header; the constructor is much cheaper than `subarray` here (no species lookup).
+    this.#inbox.deliver({ from: message.from, to: message.to, payload: new Uint8Array(bytes.buffer, bytes.byteOffset + FRAME_HEADER_BYTES, bytes.byteLength - FRAME_HEADER_BYTES) });
   }
 
   onMessage(handler: MessageHandler): () => void {
