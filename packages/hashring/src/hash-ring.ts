@@ -1,4 +1,4 @@
-import type { NodeId } from '@lattice/core';
+import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
 import { DuplicateMemberError } from './errors.js';
 import { type HashFunction, type HashName, KeyHasher, resolveHash } from './hash-function.js';
@@ -6,6 +6,9 @@ import { checkWeight, compareIds, type Member, type MemberInput, toMember } from
 import type { Movement } from './movement.js';
 import { positiveInteger, sortedIndex } from './shared.js';
 import { Utf8Scratch } from './utf8.js';
+
+/** Most points one member may own (vnodes × weight). */
+export const MAX_POINTS_PER_MEMBER = 1 << 22;
 
 /** Options of {@link HashRing}. */
 export interface HashRingOptions {
@@ -63,6 +66,9 @@ export abstract class VirtualNodeRing extends ContinuumPartitioner {
 
   private pointsFor(m: Member, reuse?: Uint32Array): Uint32Array {
     const count = Math.max(1, Math.round(this.vnodes * m.weight));
+    if (count > MAX_POINTS_PER_MEMBER) {
+      throw new InvalidArgumentError(`vnodes × weight of "${m.id}" is ${count} points; at most ${MAX_POINTS_PER_MEMBER} are allowed (use smaller relative weights)`);
+    }
     return memberPoints(this.hasher.fn, this.scratch, m.id, count, reuse);
   }
 

@@ -1,6 +1,6 @@
-import type { NodeId } from '@lattice/core';
+import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
-import type { HashRingOptions } from './hash-ring.js';
+import { type HashRingOptions, MAX_POINTS_PER_MEMBER } from './hash-ring.js';
 import { DuplicateMemberError } from './errors.js';
 import { createHashFunction, KeyHasher } from './hash-function.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
@@ -112,6 +112,7 @@ export class KetamaRing extends ContinuumPartitioner {
       // The exact floating-point expression of `hashring` (and libketama), so counts agree.
       const custom = e.member.vnodes;
       const count = custom !== undefined && custom !== this.vnodes ? custom : Math.floor((e.member.weight / total) * this.vnodes * n);
+      if (count > MAX_POINTS_PER_MEMBER) throw new InvalidArgumentError(`member "${e.member.id}" would get ${count} point hashes; at most ${MAX_POINTS_PER_MEMBER}`);
       if (e.digests.length < count * 4) {
         const digests = new Int32Array(count * 4);
         digests.set(e.digests);
@@ -145,7 +146,20 @@ export class KetamaRing extends ContinuumPartitioner {
     if (this.byId.has(entry.member.id)) throw new DuplicateMemberError(entry.member.id);
     this.order.push(entry);
     this.byId.set(entry.member.id, entry);
-    return this.rebuild();
+    return this.rebuildOr(() => {
+      this.order.pop();
+      this.byId.delete(entry.member.id);
+    });
+  }
+
+  /** Rebuilds, undoing the membership change if the new membership is rejected. */
+  private rebuildOr(undo: () => void): Movement {
+    try {
+      return this.rebuild();
+    } catch (err) {
+      undo();
+      throw err;
+    }
   }
 
   remove(id: NodeId): Movement {
@@ -160,8 +174,11 @@ export class KetamaRing extends ContinuumPartitioner {
     const entry = this.byId.get(id);
     if (entry === undefined) this.unknown(id);
     checkWeight(id, weight);
+    const previous = entry.member;
     entry.member = { ...entry.member, weight };
-    return this.rebuild();
+    return this.rebuildOr(() => {
+      entry.member = previous;
+    });
   }
 
   protected params(): Record<string, number | string | boolean> {

@@ -57,7 +57,7 @@ export class MovementBuilder {
 
   build(exact: boolean, ranges?: readonly MovedRange[]): Movement {
     const transfers = [...this.pairs.values()].sort(
-      (a, b) => b.fraction - a.fraction || String(a.from).localeCompare(String(b.from)) || String(a.to).localeCompare(String(b.to)),
+      (a, b) => b.fraction - a.fraction || order(String(a.from), String(b.from)) || order(String(a.to), String(b.to)),
     );
     const fraction = Math.min(1, this.total);
     return ranges === undefined ? { fraction, exact, transfers } : { fraction, exact, transfers, ranges };
@@ -67,4 +67,9 @@ export class MovementBuilder {
 /** A movement in which nothing moved. */
 export function noMovement(exact = true): Movement {
   return { fraction: 0, exact, transfers: [] };
+}
+
+/** Code-unit order: the same in every process and locale. */
+function order(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

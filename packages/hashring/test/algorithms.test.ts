@@ -211,3 +211,12 @@ describe('lookup cache', () => {
     expect(codeOf(() => new HashRing({ cacheSize: -1 }))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
+
+describe('limits', () => {
+  it('rejects weights that would need too many points, leaving the ring as it was', () => {
+    const ring = new HashRing({ members: ids(3) });
+    expect(codeOf(() => ring.add({ id: 'huge', weight: 1e9 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(ring.has('huge')).toBe(false);
+    expect(ring.lookupN('k', 3)).toHaveLength(3);
+  });
+});

@@ -68,7 +68,7 @@ describe('differential against reference implementations', async () => {
       fc.property(bytesArb, fc.nat(), (bytes, seed) => {
         expect(xxh32(bytes, seed)).toBe(wasm.h32Raw(bytes, seed));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -77,7 +77,7 @@ describe('differential against reference implementations', async () => {
       fc.property(bytesArb, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (bytes, seed) => {
         expect(xxh64(bytes, seed)).toBe(wasm.h64Raw(bytes, seed));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -86,7 +86,7 @@ describe('differential against reference implementations', async () => {
       fc.property(bytesArb, fc.nat(), (bytes, seed) => {
         expect(murmur3(bytes, seed)).toBe(murmurRef.x86.hash32(bytes, seed));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -110,7 +110,7 @@ describe('differential against reference implementations', async () => {
         const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
         for (const h of hashers) expect(h.hash(text)).toBe(h.hash(bytes));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });

@@ -43,7 +43,7 @@ describe('ketama placement equals the hashring package', () => {
         const ours = new KetamaRing({ members: servers });
         expectSamePlacement(ours, peer, keys, servers.length);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 

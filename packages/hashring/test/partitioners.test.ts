@@ -136,7 +136,7 @@ describe.each(flavours)('$name', (f) => {
         for (const id of order.slice(split)) incremental.add(id);
         expect(incremental.serialize()).toBe(reference.serialize());
       }),
-      { numRuns: f.name === 'multi-probe' ? 4 : 15 },
+      { numRuns: f.name === 'multi-probe' ? 3 : 8 },
     );
   });
 });
