@@ -357,47 +357,47 @@ export class PartitionSearch<S, I, O> {
         }
         if (!result.ok) levelFails = true;
         else {
-        const forced = readOnly[id] === 1;
-        const stateId = forced ? this.#stateId : this.#intern(result.state);
-        const word = id >>> 5;
-        const mask = 1 << (id & 31);
-        bits[word]! |= mask;
-        const bitsHash = this.#bitsHash ^ this.#opHash[id]!;
-        if (this.#visited.add(bits, bitsHash, stateId)) {
-          this.#moveOp[d] = id;
-          this.#moveState[d] = this.#state;
-          this.#moveStateId[d] = this.#stateId;
-          this.#moveForced[d] = forced ? 1 : 0;
-          if (!forced) this.#state = result.state;
-          this.#stateId = stateId;
-          this.#bitsHash = bitsHash;
-          // Unlink the call and its return.
-          const call = 2 * id;
-          const ret = call + 1;
-          next[prev[call]!] = next[call]!;
-          prev[next[call]!] = prev[call]!;
-          next[prev[ret]!] = next[ret]!;
-          prev[next[ret]!] = prev[ret]!;
-          this.#depth = d + 1;
-          const cls = classOf[id]!;
-          if (cls >= 0) classPlaced[cls]!++;
-          else if (--this.#knownLeft === 0) {
-            // Every operation with a known outcome is placed; those left may never take effect.
-            this.#done = true;
-            this.#linearizable = true;
-            return true;
+          const forced = readOnly[id] === 1;
+          const stateId = forced ? this.#stateId : this.#intern(result.state);
+          const word = id >>> 5;
+          const mask = 1 << (id & 31);
+          bits[word]! |= mask;
+          const bitsHash = this.#bitsHash ^ this.#opHash[id]!;
+          if (this.#visited.add(bits, bitsHash, stateId)) {
+            this.#moveOp[d] = id;
+            this.#moveState[d] = this.#state;
+            this.#moveStateId[d] = this.#stateId;
+            this.#moveForced[d] = forced ? 1 : 0;
+            if (!forced) this.#state = result.state;
+            this.#stateId = stateId;
+            this.#bitsHash = bitsHash;
+            // Unlink the call and its return.
+            const call = 2 * id;
+            const ret = call + 1;
+            next[prev[call]!] = next[call]!;
+            prev[next[call]!] = prev[call]!;
+            next[prev[ret]!] = next[ret]!;
+            prev[next[ret]!] = prev[ret]!;
+            this.#depth = d + 1;
+            const cls = classOf[id]!;
+            if (cls >= 0) classPlaced[cls]!++;
+            else if (--this.#knownLeft === 0) {
+              // Every operation with a known outcome is placed; those left may never take effect.
+              this.#done = true;
+              this.#linearizable = true;
+              return true;
+            }
+            this.#arrive();
+            continue;
           }
-          this.#arrive();
-          continue;
-        }
-        bits[word]! &= ~mask;
-        if (!forced) {
-          candPos[d]!++;
-          continue;
-        }
-        // A possible read-only move leads to a configuration already explored (and failed):
-        // as it dominates the level, the level fails.
-        levelFails = true;
+          bits[word]! &= ~mask;
+          if (!forced) {
+            candPos[d]!++;
+            continue;
+          }
+          // A possible read-only move leads to a configuration already explored (and failed):
+          // as it dominates the level, the level fails.
+          levelFails = true;
         }
       } else {
         levelFails = true;
