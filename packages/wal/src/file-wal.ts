@@ -45,6 +45,13 @@ const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
 const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Segment files are opened with O_DSYNC where the platform has it: each write then returns only
+ * once its data is durable, exactly like write + fdatasync, in one threadpool round trip
+ * instead of two. Elsewhere, every write is followed by an fdatasync.
+ */
+const O_DSYNC: number = fsConstants.O_DSYNC ?? 0;
+const SEGMENT_FLAGS = fsConstants.O_RDWR | O_DSYNC;
 
 /** One segment file: the records `base .. base + offsets.length - 1`. */
 interface Segment {
@@ -203,6 +210,7 @@ class FileWal implements WriteAheadLog {
 
   #buffer = new Uint8Array(64 * 1024);
   #view = new DataView(this.#buffer.buffer);
+  #words = new Int32Array(this.#buffer.buffer);
   #spare: Promise<number> | undefined;
 
   constructor(dir: string, dirFd: number, release: () => Promise<void>, settings: Settings) {
@@ -287,7 +295,7 @@ class FileWal implements WriteAheadLog {
   /** Opens and verifies one segment; in the last segment a torn tail is cut off (zeroed). */
   async #loadSegment(name: string, base: number, isLast: boolean): Promise<Segment> {
     const path = join(this.#dir, name);
-    const fd = await io.open(path, fsConstants.O_RDWR);
+    const fd = await io.open(path, SEGMENT_FLAGS);
     try {
       const size = await io.fileSize(fd);
       const bytes = new Uint8Array(size);
@@ -380,7 +388,17 @@ class FileWal implements WriteAheadLog {
     await io.fdatasync(fd);
     await fsp.rename(join(this.#dir, SPARE_NAME), join(this.#dir, name));
     await io.fsync(this.#dirFd);
-    return { base, name, fd, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
+    const segmentFd = await this.#reopenSegment(fd, name);
+    return { base, name, fd: segmentFd, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
+  }
+
+  /** Swaps the descriptor a prepared file was written through for one with SEGMENT_FLAGS. */
+  async #reopenSegment(preparedFd: number, name: string): Promise<number> {
+    try {
+      return await io.open(join(this.#dir, name), SEGMENT_FLAGS);
+    } finally {
+      await io.close(preparedFd);
+    }
   }
 
   async #unlinkDurably(name: string): Promise<void> {
@@ -498,54 +516,60 @@ class FileWal implements WriteAheadLog {
         this.#pumpActive = false;
         return;
       }
-      if (this.#failure !== undefined) {
-        for (const op of this.#queue.splice(0)) {
-          if (op.kind === 'append') op.detach?.();
-          op.reject(this.#failure);
+      // Take everything queued so far; later calls queue behind it, so order is kept.
+      const ops = this.#queue;
+      this.#queue = [];
+      let i = 0;
+      while (i < ops.length) {
+        if (this.#failure !== undefined) {
+          for (const op of [...ops.slice(i), ...this.#queue.splice(0)]) {
+            if (op.kind === 'append') op.detach?.();
+            op.reject(this.#failure);
+          }
+          this.#pumpActive = false;
+          return;
         }
-        this.#pumpActive = false;
-        return;
-      }
-      const head = this.#queue[0]!;
-      if (head.kind === 'task') {
-        this.#queue.shift();
-        try {
-          await this.#gate.exclusive(head.run);
-          head.resolve();
-        } catch (error) {
-          head.reject(this.#toFailure(error));
-        }
-        continue;
-      }
-      const batch: AppendOp[] = [];
-      let bytes = 0;
-      while (this.#queue.length > 0) {
-        const op = this.#queue[0]!;
-        if (op.kind !== 'append') break;
-        if (op.cancelled) {
-          this.#queue.shift();
+        const head = ops[i]!;
+        if (head.kind === 'task') {
+          i++;
+          try {
+            await this.#gate.exclusive(head.run);
+            head.resolve();
+          } catch (error) {
+            head.reject(this.#toFailure(error));
+          }
           continue;
         }
-        let opBytes = 0;
-        for (const record of op.records) opBytes += frameSize(record.length);
-        if (batch.length > 0 && bytes + opBytes > this.#settings.maxBatchBytes) break;
-        this.#queue.shift();
-        op.detach?.();
-        batch.push(op);
-        bytes += opBytes;
-      }
-      if (batch.length === 0) continue;
-      try {
-        const firsts = await this.#writeBatch(batch);
-        for (let i = 0; i < batch.length; i++) {
-          const op = batch[i]!;
-          const first = firsts[i]!;
-          op.resolve(op.single ? first : op.records.map((_, k) => first + k));
+        const batch: AppendOp[] = [];
+        let bytes = 0;
+        while (i < ops.length) {
+          const op = ops[i]!;
+          if (op.kind !== 'append') break;
+          if (op.cancelled) {
+            i++;
+            continue;
+          }
+          let opBytes = 0;
+          for (const record of op.records) opBytes += frameSize(record.length);
+          if (batch.length > 0 && bytes + opBytes > this.#settings.maxBatchBytes) break;
+          i++;
+          op.detach?.();
+          batch.push(op);
+          bytes += opBytes;
         }
-        justCommitted = true;
-      } catch (error) {
-        const failure = this.#toFailure(error);
-        for (const op of batch) op.reject(failure);
+        if (batch.length === 0) continue;
+        try {
+          const firsts = await this.#writeBatch(batch);
+          for (let k = 0; k < batch.length; k++) {
+            const op = batch[k]!;
+            const first = firsts[k]!;
+            op.resolve(op.single ? first : op.records.map((_, r) => first + r));
+          }
+          justCommitted = true;
+        } catch (error) {
+          const failure = this.#toFailure(error);
+          for (const op of batch) op.reject(failure);
+        }
       }
     }
   }
@@ -576,7 +600,7 @@ class FileWal implements WriteAheadLog {
     const flush = async (): Promise<void> => {
       if (length === 0) return;
       await io.writeAll(segment.fd, this.#buffer, 0, length, start);
-      await io.fdatasync(segment.fd);
+      if (O_DSYNC === 0) await io.fdatasync(segment.fd);
       for (const offset of offsets) segment.offsets.push(offset);
       segment.end = position;
       this.#last += offsets.length;
@@ -597,7 +621,7 @@ class FileWal implements WriteAheadLog {
           position = start;
         }
         if (length + size > this.#buffer.length) this.#growBuffer(length + size);
-        encodeFrame(this.#buffer, this.#view, length, index, record);
+        encodeFrame(this.#buffer, this.#view, this.#words, length, index, record);
         offsets.push(position);
         position += size;
         length += size;
@@ -616,6 +640,7 @@ class FileWal implements WriteAheadLog {
     next.set(this.#buffer);
     this.#buffer = next;
     this.#view = new DataView(next.buffer);
+    this.#words = new Int32Array(next.buffer);
   }
 
   // ---------------------------------------------------------------- reads
@@ -726,7 +751,7 @@ class FileWal implements WriteAheadLog {
           throw error;
         }
         const old = segment.fd;
-        segment.fd = fd;
+        segment.fd = await this.#reopenSegment(fd, segment.name);
         segment.offsets.length = keep;
         segment.end = keepEnd;
         segment.capacity = this.#settings.segmentSize;

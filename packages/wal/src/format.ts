@@ -1,4 +1,4 @@
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cInBuffer } from './crc32c.js';
 
 /*
  * On-disk format (all integers little-endian).
@@ -77,9 +77,10 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderCheck {
 
 /**
  * Writes the frame of `payload` with `index` at `offset` of `target` (which must have room for
- * `frameSize(payload.length)` bytes) and returns the offset just after it.
+ * `frameSize(payload.length)` bytes; `view` and `words` are views of it from its first byte)
+ * and returns the offset just after it.
  */
-export function encodeFrame(target: Uint8Array, view: DataView, offset: number, index: number, payload: Uint8Array): number {
+export function encodeFrame(target: Uint8Array, view: DataView, words: Int32Array, offset: number, index: number, payload: Uint8Array): number {
   const length = payload.length;
   view.setUint32(offset + 4, length, true);
   view.setUint32(offset + 8, index % TWO_32, true);
@@ -88,7 +89,7 @@ export function encodeFrame(target: Uint8Array, view: DataView, offset: number, 
   const end = offset + FRAME_HEADER_SIZE + length;
   const padded = (end + 7) & ~7;
   for (let i = end; i < padded; i++) target[i] = 0;
-  view.setUint32(offset, crc32c(target, offset + 4, end), true);
+  view.setUint32(offset, crc32cInBuffer(target, words, offset + 4, end), true);
   return padded;
 }
 
