@@ -101,6 +101,23 @@ class Agent {
     this.pieces = [];
   }
 
+  /** Replaces the content with `text` (the agent's whole history, in sequence order). */
+  setContent(text: string): void {
+    this.text = text;
+    this.pieces = [];
+    this.astral = null;
+    if (!SURROGATE.test(text)) return;
+    const astral: number[] = [];
+    for (let i = 0, seq = 0; i < text.length; i++, seq++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        astral.push(seq);
+        i++;
+      }
+    }
+    this.astral = astral.length > 0 ? astral : null;
+  }
+
   content(seq: number, len: number): string {
     if (this.pieces.length > 0) this.flatten();
     if (this.astral === null) return this.text.slice(seq, seq + len);
@@ -124,16 +141,17 @@ class Agent {
  * The document-order listing of a replica's items, column by column (internal; the state codecs
  * turn it into bytes or JSON and back).
  */
-export interface TextSnapshot {
+export interface TextSnapshot<N extends ArrayLike<number> = number[], D extends ArrayLike<number | boolean> = boolean[]> {
   agents: string[];
-  agent: number[];
-  seq: number[];
-  len: number[];
-  olAgent: number[];
-  olSeq: number[];
-  orAgent: number[];
-  orSeq: number[];
-  deleted: boolean[];
+  agent: N;
+  seq: N;
+  len: N;
+  olAgent: N;
+  olSeq: N;
+  orAgent: N;
+  orSeq: N;
+  /** 1 (or true) for deleted items. */
+  deleted: D;
   /** Visible text, concatenated in document order. */
   content: string;
   /** Received operations still waiting for their causal dependencies. */
@@ -447,7 +465,7 @@ export class TextDocument {
    * @internal Builds a replica from a snapshot, validating it; throws `DecodeError` on an
    * inconsistent one.
    */
-  static fromSnapshot(s: TextSnapshot, options: TextDocumentOptions): TextDocument {
+  static fromSnapshot(s: TextSnapshot<ArrayLike<number>, ArrayLike<number | boolean>>, options: TextDocumentOptions): TextDocument {
     const doc = new TextDocument(options);
     const n = s.agent.length;
     const fail = (why: string): never => {
@@ -482,56 +500,48 @@ export class TextDocument {
       if (!(ola === NONE || isIndex(ola, agentCount)) || !(ora === NONE || isIndex(ora, agentCount)) || !isCount(s.olSeq[i]!) || !isCount(s.orSeq[i]!)) {
         fail(`bad origin of item ${i}`);
       }
-      const deleted = s.deleted[i] === true;
+      const deleted = s.deleted[i] === true || s.deleted[i] === 1;
       items[i] = new Item(map[a]!, seq, len, ola === NONE ? NONE : map[ola]!, s.olSeq[i]!, ora === NONE ? NONE : map[ora]!, s.orSeq[i]!, deleted, placeholder, null);
       if (!deleted) visible += len;
     }
-    if (codePointLength(s.content) !== visible) fail('content length does not match the visible items');
+    const content = s.content;
+    const astralFree = !SURROGATE.test(content);
+    if ((astralFree ? content.length : codePointLength(content)) !== visible) fail('content length does not match the visible items');
     // Per agent: fragments sorted by sequence number must tile 0 … version-1 exactly.
-    const byAgent: Item[][] = doc.agents.map(() => []);
-    for (const it of items) byAgent[it.agent]!.push(it);
-    for (let a = 0; a < byAgent.length; a++) {
-      const list = byAgent[a]!.sort(bySeq);
-      let expected = 0;
-      for (const it of list) {
-        if (it.seq !== expected) fail(`agent ${JSON.stringify(doc.agents[a]!.name)} has a gap or overlap at ${expected}`);
-        expected += it.len;
-      }
-      doc.agents[a]!.version = expected;
+    const agentCountAll = doc.agents.length;
+    const groups: number[][] = doc.agents.map(() => []);
+    for (let i = 0; i < n; i++) groups[items[i]!.agent]!.push(i);
+    const order: Int32Array[] = [];
+    const byAgent: Item[][] = [];
+    for (let a = 0; a < agentCountAll; a++) {
+      const tiled = tileBySeq(items, groups[a]!);
+      if (tiled === null) return fail(`agent ${JSON.stringify(doc.agents[a]!.name)} has gaps or overlaps`);
+      order.push(tiled);
+      const list = Array.from(tiled, (i) => items[i]!);
+      byAgent.push(list);
+      const last = list[list.length - 1];
+      doc.agents[a]!.version = last === undefined ? 0 : last.seq + last.len;
     }
     for (const it of items) {
       if (it.olAgent !== NONE && it.olSeq >= doc.agents[it.olAgent]!.version) fail('left origin refers to a missing character');
       if (it.orAgent !== NONE && it.orSeq >= doc.agents[it.orAgent]!.version) fail('right origin refers to a missing character');
     }
-    // Content: visible text goes to its agent at its sequence numbers; deleted text is filler.
-    const chunks: { seq: number; text: string }[][] = doc.agents.map(() => []);
+    // Content: each agent's text in sequence order; deleted text (not stored) becomes filler.
+    const unitStart = new Float64Array(n + 1);
     let unit = 0;
-    const content = s.content;
-    const astralFree = content.length === visible;
-    for (const it of items) {
-      if (it.deleted) continue;
-      const start = unit;
-      unit = astralFree ? unit + it.len : unitOffset(content, it.len, start);
-      chunks[it.agent]!.push({ seq: it.seq, text: content.slice(start, unit) });
+    for (let i = 0; i < n; i++) {
+      const it = items[i]!;
+      unitStart[i] = unit;
+      if (!it.deleted) unit = astralFree ? unit + it.len : unitOffset(content, it.len, unit);
+      unitStart[i + 1] = unit;
     }
-    for (let a = 0; a < doc.agents.length; a++) {
-      const agent = doc.agents[a]!;
-      const list = chunks[a]!.sort((x, y) => x.seq - y.seq);
-      let at = 0;
-      const version = agent.version;
-      agent.version = 0;
-      for (const chunk of list) {
-        if (chunk.seq > at) {
-          agent.appendContent('\0'.repeat(chunk.seq - at), chunk.seq - at);
-          agent.version = chunk.seq;
-        }
-        const len = codePointLength(chunk.text);
-        agent.appendContent(chunk.text, len);
-        at = chunk.seq + len;
-        agent.version = at;
+    for (let a = 0; a < agentCountAll; a++) {
+      const parts: string[] = [];
+      for (const i of order[a]!) {
+        const it = items[i]!;
+        parts.push(it.deleted ? filler(it.len) : content.slice(unitStart[i]!, unitStart[i + 1]!));
       }
-      if (version > at) agent.appendContent('\0'.repeat(version - at), version - at);
-      agent.version = version;
+      doc.agents[a]!.setContent(parts.join(''));
     }
     doc.buildFrom(items, byAgent);
     if (s.pending !== undefined) {
@@ -1004,7 +1014,7 @@ export class TextDocument {
     if (byAgent === undefined) {
       byAgent = this.agents.map(() => []);
       for (const it of items) byAgent[it.agent]!.push(it);
-      for (const list of byAgent) list.sort(bySeq);
+      byAgent = byAgent.map(sortBySeq);
     }
     for (let a = 0; a < byAgent.length; a++) {
       const list = byAgent[a]!;
@@ -1050,8 +1060,72 @@ function continues(head: Item, tail: Item): boolean {
   );
 }
 
-function bySeq(x: Item, y: Item): number {
-  return x.seq - y.seq;
+/**
+ * Indexes (into `items`) of one agent's items in sequence order, or null unless they tile
+ * 0 … version-1 exactly (no gap, no overlap).
+ */
+function tileBySeq(items: Item[], group: number[]): Int32Array | null {
+  const count = group.length;
+  let maxEnd = 0;
+  for (const i of group) maxEnd = Math.max(maxEnd, items[i]!.seq + items[i]!.len);
+  const out = new Int32Array(count);
+  if (maxEnd <= 8 * count + 65536) {
+    // Dense: one slot per sequence number, no comparisons.
+    const slots = new Int32Array(maxEnd + 1);
+    for (const i of group) {
+      const seq = items[i]!.seq;
+      if (slots[seq] !== 0) return null;
+      slots[seq] = i + 1;
+    }
+    let seq = 0;
+    let k = 0;
+    while (seq < maxEnd) {
+      const j = slots[seq]!;
+      if (j === 0 || k === count) return null;
+      out[k++] = j - 1;
+      seq += items[j - 1]!.len;
+    }
+    return k === count && seq === maxEnd ? out : null;
+  }
+  out.set(group);
+  out.sort((x, y) => items[x]!.seq - items[y]!.seq);
+  let expected = 0;
+  for (const i of out) {
+    if (items[i]!.seq !== expected) return null;
+    expected += items[i]!.len;
+  }
+  return out;
+}
+
+/** `len` filler code points, standing for deleted text that is not stored. */
+function filler(len: number): string {
+  return len <= FILLER.length ? FILLER.slice(0, len) : '\0'.repeat(len);
+}
+const FILLER = '\0'.repeat(256);
+
+/** Any UTF-16 surrogate: text without one has as many code points as units. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Items of one agent sorted by sequence number (sequence numbers are unique per agent). */
+function sortBySeq(list: Item[]): Item[] {
+  let sorted = true;
+  for (let i = 1; i < list.length; i++) {
+    if (list[i]!.seq < list[i - 1]!.seq) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return list;
+  // A numeric typed-array sort plus a lookup beats a comparator sort several times over.
+  const keys = new Float64Array(list.length);
+  const bySeq = new Map<number, Item>();
+  for (let i = 0; i < list.length; i++) {
+    const it = list[i]!;
+    keys[i] = it.seq;
+    bySeq.set(it.seq, it);
+  }
+  keys.sort();
+  return Array.from(keys, (k) => bySeq.get(k)!);
 }
 
 function sameId(a: TextId | null, b: TextId | null): boolean {

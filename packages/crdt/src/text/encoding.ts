@@ -139,9 +139,10 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
   const seqCol = new ByteReader(r.block(), 'text document seq column');
   const refs = new ByteReader(r.block(), 'text document origin column');
   const content = r.string();
-  const s: TextSnapshot = { agents, agent: [], seq: [], len: [], olAgent: [], olSeq: [], orAgent: [], orSeq: [], deleted: [], content };
+  const col = () => new Float64Array(n);
+  const s: TextSnapshot<Float64Array, Uint8Array> = { agents, agent: col(), seq: col(), len: col(), olAgent: col(), olSeq: col(), orAgent: col(), orSeq: col(), deleted: new Uint8Array(n), content };
   /** Per item: -1 explicit/none, -2 copy the previous item's right origin, else index of the item whose first char it is. */
-  const orTarget: number[] = [];
+  const orTarget = new Float64Array(n);
   const maxEnd = new Array<number>(agentCount).fill(0);
   for (let i = 0; i < n; i++) {
     const head = heads.uint();
@@ -191,15 +192,15 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
       if (seq < 0 || !Number.isSafeInteger(seq)) seqCol.fail('negative sequence number');
     }
     if (seq + len > maxEnd[a]!) maxEnd[a] = seq + len;
-    s.agent.push(a);
-    s.seq.push(seq);
-    s.len.push(len);
-    s.olAgent.push(ola);
-    s.olSeq.push(ols);
-    s.orAgent.push(ora);
-    s.orSeq.push(ors);
-    s.deleted.push(deleted);
-    orTarget.push(target);
+    s.agent[i] = a;
+    s.seq[i] = seq;
+    s.len[i] = len;
+    s.olAgent[i] = ola;
+    s.olSeq[i] = ols;
+    s.orAgent[i] = ora;
+    s.orSeq[i] = ors;
+    s.deleted[i] = deleted ? 1 : 0;
+    orTarget[i] = target;
   }
   for (let i = 0; i < n; i++) {
     const target = orTarget[i]!;
