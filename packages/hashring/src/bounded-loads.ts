@@ -30,7 +30,7 @@ export interface BoundedLoadOptions {
  * {@link BoundedLoadRing.release} uncounts it (a request finished, a session closed). Plain
  * `lookup` answers where a new key would go now without counting it. Membership changes
  * report the movement of the underlying ring (keys whose home changed); a removed node's load
- * is dropped.
+ * is dropped. `lookupN` gives the plain ring's replicas (loads apply to placement only).
  *
  * @example
  * ```ts

@@ -100,7 +100,16 @@ export function resolveHash(hash: HashName | HashFunction | undefined, fallback:
 /** A key: a string (hashed as UTF-8) or raw bytes. */
 export type Key = string | Uint8Array;
 
-/** Hashes keys with a {@link HashFunction}, encoding strings without allocating. */
+/**
+ * Hashes keys with a {@link HashFunction}, encoding strings without allocating (and reading
+ * ASCII strings directly when the function has a `hashString` fast path).
+ *
+ * @example
+ * ```ts
+ * const hasher = new KeyHasher(createHashFunction('xxh32'));
+ * hasher.hash('abc') === hasher.hash(new TextEncoder().encode('abc')); // true
+ * ```
+ */
 export class KeyHasher {
   readonly fn: HashFunction;
   private readonly scratch = new Utf8Scratch();

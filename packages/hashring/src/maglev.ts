@@ -18,7 +18,14 @@ export interface MaglevOptions {
   readonly hash?: HashName | HashFunction;
 }
 
-/** True when `n` is prime (trial division; table sizes are small). */
+/**
+ * True when `n` is prime (trial division; table sizes are small).
+ *
+ * @example
+ * ```ts
+ * isPrime(65537); // true: a valid Maglev tableSize
+ * ```
+ */
 export function isPrime(n: number): boolean {
   if (!Number.isSafeInteger(n) || n < 2) return false;
   if (n % 2 === 0) return n === 2;
