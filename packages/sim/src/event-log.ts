@@ -20,6 +20,11 @@ export class EventLog {
   readonly #nameIndex = new Map<string, number>();
   #cache: SimEvent[] | undefined;
 
+  /** `names` get the indices 0, 1, 2, … in order, for {@link EventLog.addIndexed}. */
+  constructor(names: readonly string[] = []) {
+    for (const name of names) this.#name(name);
+  }
+
   /** Events recorded. */
   get length(): number {
     return this.#length;
@@ -27,6 +32,11 @@ export class EventLog {
 
   /** Appends one event; `msg` and `bytes` are NaN when absent. */
   add(time: number, kind: SimEventKind, node: string | undefined, peer: string | undefined, msg: number, bytes: number, text: string | undefined): void {
+    this.addIndexed(time, kind, node === undefined ? NONE : this.#name(node), peer === undefined ? NONE : this.#name(peer), msg, bytes, text);
+  }
+
+  /** {@link EventLog.add} with names given as their indices (-1: none), for the hot paths. */
+  addIndexed(time: number, kind: SimEventKind, node: number, peer: number, msg: number, bytes: number, text: string | undefined): void {
     let records = this.#records;
     const at = this.#length * STRIDE;
     if (at + STRIDE > records.length) {
@@ -36,8 +46,8 @@ export class EventLog {
     }
     records[at] = time;
     records[at + 1] = KIND_CODE[kind];
-    records[at + 2] = node === undefined ? NONE : this.#name(node);
-    records[at + 3] = peer === undefined ? NONE : this.#name(peer);
+    records[at + 2] = node;
+    records[at + 3] = peer;
     records[at + 4] = msg;
     records[at + 5] = bytes;
     if (text !== undefined) this.#texts.set(this.#length, text);

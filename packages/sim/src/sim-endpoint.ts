@@ -10,22 +10,31 @@ import {
   type NodeId,
 } from '@lattice/core';
 
-/** Bytes of message id the simulator puts in front of every payload (stripped on receipt). */
-export const FRAME_HEADER_BYTES = 4;
+/**
+ * Bytes the simulator puts in front of every payload (stripped on receipt): the message id
+ * (4 bytes) and the sender's node index (2 bytes).
+ */
+export const FRAME_HEADER_BYTES = 6;
+
+/** Most nodes a simulation can have (the sender index is 16 bits). */
+export const MAX_NODES = 0xffff;
 
 /** What a {@link SimEndpoint} needs from the simulator. */
 export interface EndpointHost {
   /** Assigns the id of the next message. */
   nextMessageId(): number;
   /** Hands a framed message to the network; returns the send promise and records what happened. */
-  transmit(from: NodeId, to: NodeId, id: number, framed: Uint8Array, bytes: number, real: Endpoint, options: AbortOptions | undefined): Promise<void>;
-  /** Records a delivery (and whether it is a duplicate). */
-  received(to: NodeId, from: NodeId, id: number): void;
+  transmit(from: number, to: NodeId, id: number, framed: Uint8Array, bytes: number, real: Endpoint, options: AbortOptions | undefined): Promise<void>;
+  /** Records a delivery (and whether it is a duplicate); nodes are given by index. */
+  received(to: number, from: number, id: number): void;
   /** Reports a node's handler error. */
   nodeError(node: NodeId, error: LatticeError): void;
   /** Counts API activity (keeps the run loop settling while node code is busy). */
   touch(): void;
 }
+
+/** Frames up to this size are copied rather than viewed on delivery (V8 keeps typed arrays of up to 64 bytes on its heap). */
+const SMALL_PAYLOAD = 64 + FRAME_HEADER_BYTES;
 
 /** A promise that never settles: what a call from a dead process waits for. */
 const NEVER: Promise<never> = new Promise<never>(() => undefined);
@@ -39,14 +48,17 @@ const NEVER: Promise<never> = new Promise<never>(() => undefined);
 export class SimEndpoint implements Endpoint {
   readonly id: NodeId;
   readonly maxMessageSize: number;
+  /** This node's index in the simulation (its position in the node list). */
+  readonly #index: number;
   readonly #real: Endpoint;
   readonly #host: EndpointHost;
   readonly #life: { readonly alive: boolean };
   readonly #inbox = new Inbox();
   #closed = false;
 
-  constructor(real: Endpoint, host: EndpointHost, life: { readonly alive: boolean }) {
+  constructor(real: Endpoint, index: number, host: EndpointHost, life: { readonly alive: boolean }) {
     this.id = real.id;
+    this.#index = index;
     this.maxMessageSize = real.maxMessageSize - FRAME_HEADER_BYTES;
     this.#real = real;
     this.#host = host;
@@ -70,17 +82,22 @@ export class SimEndpoint implements Endpoint {
     framed[1] = (id >>> 16) & 0xff;
     framed[2] = (id >>> 8) & 0xff;
     framed[3] = id & 0xff;
+    framed[4] = this.#index >>> 8;
+    framed[5] = this.#index & 0xff;
     framed.set(payload, FRAME_HEADER_BYTES);
-    return this.#host.transmit(this.id, to, id, framed, payload.byteLength, this.#real, options);
+    return this.#host.transmit(this.#index, to, id, framed, payload.byteLength, this.#real, options);
   }
 
   #receive(message: Envelope): void {
     if (!this.#life.alive || this.#closed) return;
     const bytes = message.payload;
     const id = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-    this.#host.received(this.id, message.from, id);
-    // A view past the header; the constructor is much cheaper than `subarray` here (no species lookup).
-    this.#inbox.deliver({ from: message.from, to: message.to, payload: new Uint8Array(bytes.buffer, bytes.byteOffset + FRAME_HEADER_BYTES, bytes.byteLength - FRAME_HEADER_BYTES) });
+    this.#host.received(this.#index, (bytes[4]! << 8) | bytes[5]!, id);
+    // Small typed arrays live on the JS heap, and a view of one (subarray) first moves its bytes
+    // to a separate ArrayBuffer, which costs several times more than copying them: copy small
+    // payloads, view large ones.
+    const payload = bytes.byteLength <= SMALL_PAYLOAD ? bytes.slice(FRAME_HEADER_BYTES) : bytes.subarray(FRAME_HEADER_BYTES);
+    this.#inbox.deliver({ from: message.from, to: message.to, payload });
   }
 
   onMessage(handler: MessageHandler): () => void {

@@ -22,7 +22,7 @@ import { type FaultScheduleOptions, type FaultTarget, scheduleFaults } from './f
 import { EventQueue, type ScheduledEvent } from './event-queue.js';
 import { NodeClock } from './node-clock.js';
 import { deriveSeed, replayCommand } from './seeds.js';
-import { type EndpointHost, FRAME_HEADER_BYTES, SimEndpoint } from './sim-endpoint.js';
+import { type EndpointHost, FRAME_HEADER_BYTES, MAX_NODES, SimEndpoint } from './sim-endpoint.js';
 import { toShiViz } from './shiviz.js';
 
 /** What a node's factory receives: everything a node may touch, all under the simulator's control. */
@@ -132,7 +132,7 @@ export interface SimulationOptions<H, I = unknown, O = unknown> {
   clients?: ClientOptions<H, I, O>;
   /** The network's normal behaviour (faults add to it for a while). Default: latency 1–10 ms, no loss. */
   network?: FaultOptions;
-  /** Largest payload a node may send, bytes. Default 4 MiB − 4. */
+  /** Largest payload a node may send, bytes. Default 4 MiB minus the simulator's 6-byte frame header. */
   maxMessageSize?: number;
   /** Clock skew and drift of the nodes. */
   clocks?: ClockOptions;
@@ -213,6 +213,8 @@ interface Incarnation {
 
 interface NodeState<H> {
   readonly id: NodeId;
+  /** Position in the node list: the node's index in frames and in the event log. */
+  readonly index: number;
   readonly disk: SimDisk;
   readonly clock: NodeClock;
   readonly initialDrift: number;
@@ -269,7 +271,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   readonly #network: MemoryNetwork;
   readonly #baseline: { dropRate: number; duplicateRate: number; reorderRate: number; latency: { min: number; max: number } };
   readonly #nodes = new Map<NodeId, NodeState<H>>();
-  readonly #log = new EventLog();
+  readonly #log: EventLog;
   readonly #logging: boolean;
   readonly #errors: string[] = [];
   readonly #operations: OperationRecord<I, O>[] = [];
@@ -296,6 +298,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.seed = options.seed;
     this.#options = options;
     this.nodes = resolveNodes(options.nodes);
+    this.#log = new EventLog([...this.nodes, ...Array.from({ length: options.clients?.count ?? 0 }, (_, i) => `c${i + 1}`)]);
     this.replay = replayCommand(options.replay ?? 'SIM_SEED={seed} npx vitest run', options.seed);
     this.#logging = options.log ?? true;
     this.#settleTicks = options.settleTicks ?? 2;
@@ -335,6 +338,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       const clockOptions = options.clocks?.wallStart === undefined ? { skewMs, driftPpm } : { skewMs, driftPpm, wallStart: options.clocks.wallStart };
       this.#nodes.set(id, {
         id,
+        index: this.#nodes.size,
         disk: new SimDisk(options.disk ?? {}),
         clock: new NodeClock(() => this.#now, clockOptions),
         initialDrift: driftPpm,
@@ -358,9 +362,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
         this.#activity++;
         const duplicate = this.#messageStates[id] !== MESSAGE_IN_FLIGHT;
         this.#markMessage(id, MESSAGE_DELIVERED);
-        if (this.#logging) {
-          this.#log.add(this.#now, 'deliver', to, from, id, Number.NaN, duplicate ? 'duplicate' : undefined);
-        }
+        if (this.#logging) this.#log.addIndexed(this.#now, 'deliver', to, from, id, Number.NaN, duplicate ? 'duplicate' : undefined);
       },
       nodeError: (node, error) => this.#nodeError(node, error),
       touch: () => {
@@ -652,7 +654,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       await real.close();
       return;
     }
-    const endpoint = new SimEndpoint(real, this.#host, incarnation);
+    const endpoint = new SimEndpoint(real, state.index, this.#host, incarnation);
     incarnation.endpoint = endpoint;
     const clock = state.clock;
     const timers: Timers = {
@@ -784,7 +786,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     };
   }
 
-  #transmit(from: NodeId, to: NodeId, id: number, framed: Uint8Array, bytes: number, real: Endpoint, options: AbortOptions | undefined): Promise<void> {
+  #transmit(from: number, to: NodeId, id: number, framed: Uint8Array, bytes: number, real: Endpoint, options: AbortOptions | undefined): Promise<void> {
     const target = this.#nodes.get(to);
     // Refusals (unknown peer, aborted signal) reject inside send; nothing goes out, nothing is logged.
     if (target === undefined || options?.signal?.aborted === true) return real.send(to, framed, options);
@@ -796,8 +798,8 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     const dropped = mayDrop && network.stats.dropped !== droppedBefore;
     this.#markMessage(id, dropped ? MESSAGE_DROPPED : MESSAGE_IN_FLIGHT);
     if (this.#logging) {
-      this.#log.add(this.#now, 'send', from, to, id, bytes, undefined);
-      if (dropped) this.#log.add(this.#now, 'drop', from, to, id, Number.NaN, undefined);
+      this.#log.addIndexed(this.#now, 'send', from, target.index, id, bytes, undefined);
+      if (dropped) this.#log.addIndexed(this.#now, 'drop', from, target.index, id, Number.NaN, undefined);
     }
     return sending;
   }
@@ -912,10 +914,10 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
 function resolveNodes(nodes: readonly NodeId[] | number): NodeId[] {
   if (typeof nodes === 'number') {
-    if (!Number.isInteger(nodes) || nodes < 1) throw new InvalidArgumentError(`nodes must be a positive integer or a list of ids, got ${nodes}`);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new InvalidArgumentError(`nodes must be an integer from 1 to ${MAX_NODES} or a list of ids, got ${nodes}`);
     return Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
   }
-  if (!Array.isArray(nodes) || nodes.length === 0) throw new InvalidArgumentError('nodes must be a non-empty list of node ids');
+  if (!Array.isArray(nodes) || nodes.length === 0 || nodes.length > MAX_NODES) throw new InvalidArgumentError(`nodes must be a non-empty list of at most ${MAX_NODES} node ids`);
   const seen = new Set<string>();
   for (const id of nodes) {
     if (typeof id !== 'string' || id.length === 0 || /\s/.test(id)) throw new InvalidArgumentError(`node ids must be non-empty strings without whitespace, got ${JSON.stringify(id)}`);
