@@ -14,6 +14,14 @@ export interface ScheduledEvent {
  * The one queue that drives a simulation: a binary min-heap ordered by (virtual time,
  * sequence number), so the order of events is a pure function of what was scheduled and when.
  * Cancellation is lazy (the event is flagged and skipped), which keeps cancel O(1).
+ *
+ * @example
+ * ```ts
+ * const queue = new EventQueue();
+ * queue.push(10, () => console.log('second'));
+ * queue.push(5, () => console.log('first'));
+ * for (let event = queue.pop(); event; event = queue.pop()) event.run();
+ * ```
  */
 export class EventQueue {
   readonly #heap: ScheduledEvent[] = [];

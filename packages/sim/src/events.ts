@@ -47,7 +47,15 @@ export interface SimEvent {
   readonly text?: string;
 }
 
-/** Renders one event as a line of the text event log (fixed-width virtual time first). */
+/**
+ * Renders one event as a line of the text event log (fixed-width virtual time first).
+ *
+ * @example
+ * ```ts
+ * formatEvent({ time: 12.5, kind: 'send', node: 'n1', peer: 'n2', msg: 7, bytes: 42 });
+ * // '      12.500 n1 send #7 -> n2 42B'
+ * ```
+ */
 export function formatEvent(event: SimEvent): string {
   const time = event.time.toFixed(3).padStart(12);
   const node = event.node ?? '*';

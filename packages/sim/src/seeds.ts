@@ -4,6 +4,11 @@ import { InvalidArgumentError } from '@lattice/core';
  * A seed for one named random stream of a run, derived from the run's seed (FNV-1a over the
  * seed and the name, finished with a 32-bit mix). Separate streams keep, say, the fault
  * schedule unchanged when a node starts drawing one more random number.
+ *
+ * @example
+ * ```ts
+ * const faults = seededRandom(deriveSeed(42, 'faults')); // the same stream for seed 42, every run
+ * ```
  */
 export function deriveSeed(seed: number, stream: string): number {
   let hash = 0x811c9dc5;
@@ -18,7 +23,14 @@ export function deriveSeed(seed: number, stream: string): number {
   return hash >>> 0;
 }
 
-/** Fills `{seed}` in a replay command template. */
+/**
+ * Fills `{seed}` in a replay command template.
+ *
+ * @example
+ * ```ts
+ * replayCommand('SIM_SEED={seed} npx vitest run test/abd.test.ts', 17); // 'SIM_SEED=17 npx vitest run test/abd.test.ts'
+ * ```
+ */
 export function replayCommand(template: string, seed: number): string {
   return template.includes('{seed}') ? template.replaceAll('{seed}', String(seed)) : `${template} (seed ${seed})`;
 }
