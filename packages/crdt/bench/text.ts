@@ -105,7 +105,7 @@ function lastTxnOfEachAgent(trace: EditingTrace): number[] {
 }
 
 /** Replays a concurrent trace with fork/edit/merge; returns the last replica of each agent. */
-function concurrentOurs(trace: EditingTrace): TextDocument[] {
+export function concurrentOurs(trace: EditingTrace): TextDocument[] {
   const remaining = trace.txns.map(() => 0);
   for (const txn of trace.txns) for (const p of txn.parents ?? []) remaining[p]!++;
   const lastOf = lastTxnOfEachAgent(trace);
@@ -135,7 +135,7 @@ function concurrentOurs(trace: EditingTrace): TextDocument[] {
   return lastOf.map((i) => docs[i]!);
 }
 
-function forkYjs(base: Y.Doc, clientID: number): Y.Doc {
+export function forkYjs(base: Y.Doc, clientID: number): Y.Doc {
   const doc = new Y.Doc();
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
   // Set the agent's id after loading: Yjs re-rolls an id that arrives in a remote update.
@@ -143,7 +143,7 @@ function forkYjs(base: Y.Doc, clientID: number): Y.Doc {
   return doc;
 }
 
-function concurrentYjs(trace: EditingTrace): Y.Doc[] {
+export function concurrentYjs(trace: EditingTrace): Y.Doc[] {
   const remaining = trace.txns.map(() => 0);
   for (const txn of trace.txns) for (const p of txn.parents ?? []) remaining[p]!++;
   const lastOf = lastTxnOfEachAgent(trace);
@@ -161,12 +161,14 @@ function concurrentYjs(trace: EditingTrace): Y.Doc[] {
       const last = --remaining[parents[0]!]! === 0;
       if (last) docs[parents[0]!] = undefined;
       doc = last && base.clientID === clientID ? base : forkYjs(base, clientID);
+      // The parents may carry this agent's own earlier edits, and Yjs re-rolls a client id that
+      // arrives in a remote update: merge under a throw-away id, then continue as the agent.
+      doc.clientID = 1_000_000 + i;
       for (const p of parents.slice(1)) {
         const other = docs[p]!;
         Y.applyUpdate(doc, Y.encodeStateAsUpdate(other, Y.encodeStateVector(doc)));
         if (--remaining[p]! === 0) docs[p] = undefined;
       }
-      // The parents may carry this agent's own earlier edits; Yjs then re-rolls the id.
       doc.clientID = clientID;
     }
     const text = doc.getText('text');

@@ -364,7 +364,19 @@ export class TextDocument {
   /** Joins `other`'s state into this replica (`other` is not changed). */
   merge(other: TextDocument): void {
     if (other === this) return;
-    this.applyUpdate(other.updateSince(this.version()));
+    const { runs, deletes } = other.missing(this.version());
+    // Same process, trusted source: map agent indexes instead of going through names.
+    const map = other.agents.map((a) => this.agentId(a.name));
+    const queue: PendingOp[] = [];
+    const at = (x: number) => (x === NONE ? NONE : map[x]!);
+    for (const r of runs) {
+      this.tryOp({ kind: 0, agent: map[r.agent]!, seq: r.seq, len: r.len, olAgent: at(r.olAgent), olSeq: r.olSeq, orAgent: at(r.orAgent), orSeq: r.orSeq, content: r.content }, queue);
+    }
+    for (const d of deletes) this.tryOp({ kind: 1, agent: map[d.agent]!, seq: d.seq, len: d.len }, queue);
+    while (queue.length > 0) {
+      this.pendingOps--;
+      this.tryOp(queue.pop()!, queue);
+    }
     // Operations still waiting inside `other` are part of what it received: pass them on.
     if (other.pendingOps > 0) this.applyUpdate(other.pendingUpdate());
   }
@@ -374,50 +386,81 @@ export class TextDocument {
    * (deleted ones as tombstones, without content) and the whole delete set.
    */
   updateSince(version: TextVersion = {}): TextUpdate {
-    const inserts: TextInsert[] = [];
-    const deletes: TextDelete[] = [];
+    const { runs, deletes } = this.missing(version);
+    const inserts = runs.map(
+      (r): TextInsert => ({
+        agent: this.agents[r.agent]!.name,
+        seq: r.seq,
+        length: r.len,
+        left: this.idOf(r.olAgent, r.olSeq),
+        right: this.idOf(r.orAgent, r.orSeq),
+        content: r.content,
+      }),
+    );
+    return {
+      inserts,
+      deletes: deletes.map((d): TextDelete => ({ agent: this.agents[d.agent]!.name, seq: d.seq, length: d.len })),
+    };
+  }
+
+  /**
+   * What a replica at `version` lacks: runs (in an order where each follows its dependencies)
+   * and the delete set below `version`, with this replica's agent indexes.
+   */
+  private missing(version: TextVersion): { runs: PendingInsert[]; deletes: PendingDelete[] } {
+    const runs: PendingInsert[] = [];
+    const deletes: PendingDelete[] = [];
     for (let index = 0; index < this.agents.length; index++) {
       const agent = this.agents[index]!;
       if (agent.version === 0) continue;
       const raw = version[agent.name];
       const from = typeof raw === 'number' && raw > 0 ? Math.min(raw, agent.version) : 0;
+      // The run being built: [start, end) with origins and deletedness.
+      let start = -1;
+      let end = -1;
+      let olAgent = NONE;
+      let olSeq = 0;
+      let orAgent = NONE;
+      let orSeq = 0;
+      let deleted = false;
+      const flush = () => {
+        if (start < 0) return;
+        runs.push({ kind: 0, agent: index, seq: start, len: end - start, olAgent, olSeq, orAgent, orSeq, content: deleted ? null : agent.content(start, end - start) });
+        start = -1;
+      };
       for (let item: Item | null = agent.runItems[0]!; item !== null; item = item.next) {
-        const end = item.seq + item.len;
+        const itemEnd = item.seq + item.len;
         if (item.seq < from) {
-          if (item.deleted) pushDelete(deletes, agent.name, item.seq, Math.min(end, from) - item.seq);
-          if (end <= from) continue;
+          if (item.deleted) {
+            const last = deletes[deletes.length - 1];
+            const len = Math.min(itemEnd, from) - item.seq;
+            if (last !== undefined && last.agent === index && last.seq + last.len === item.seq) deletes[deletes.length - 1] = { kind: 1, agent: index, seq: last.seq, len: last.len + len };
+            else deletes.push({ kind: 1, agent: index, seq: item.seq, len });
+          }
+          if (itemEnd <= from) continue;
         }
-        const start = Math.max(item.seq, from);
-        const previous = inserts[inserts.length - 1];
-        // A fragment that continues the previous run (same origins) extends it.
-        if (
-          start === item.seq &&
-          previous !== undefined &&
-          previous.agent === agent.name &&
-          previous.seq + previous.length === start &&
-          (previous.content === null) === item.deleted &&
-          item.olAgent === index &&
-          item.olSeq === start - 1 &&
-          sameId(previous.right, this.idOf(item.orAgent, item.orSeq))
-        ) {
-          inserts[inserts.length - 1] = {
-            ...previous,
-            length: previous.length + item.len,
-            content: item.deleted ? null : previous.content + agent.content(item.seq, item.len),
-          };
+        if (item.seq >= from && start >= 0 && end === item.seq && deleted === item.deleted && item.olAgent === index && item.olSeq === end - 1 && item.orAgent === orAgent && item.orSeq === orSeq) {
+          // A fragment that continues the run (same origins) extends it.
+          end = itemEnd;
           continue;
         }
-        inserts.push({
-          agent: agent.name,
-          seq: start,
-          length: end - start,
-          left: start === item.seq ? this.idOf(item.olAgent, item.olSeq) : [agent.name, start - 1],
-          right: this.idOf(item.orAgent, item.orSeq),
-          content: item.deleted ? null : agent.content(start, end - start),
-        });
+        flush();
+        start = Math.max(item.seq, from);
+        end = itemEnd;
+        if (start === item.seq) {
+          olAgent = item.olAgent;
+          olSeq = item.olSeq;
+        } else {
+          olAgent = index;
+          olSeq = start - 1;
+        }
+        orAgent = item.orAgent;
+        orSeq = item.orSeq;
+        deleted = item.deleted;
       }
+      flush();
     }
-    return { inserts, deletes };
+    return { runs: causalOrder(runs), deletes };
   }
 
   /**
@@ -1048,6 +1091,70 @@ export class TextDocument {
   }
 }
 
+/**
+ * Orders insert runs so that each comes after the runs holding its origins and its agent's
+ * previous characters (when those are in the list), so a receiver integrates them without
+ * parking any. `inserts` is grouped by agent, each group in sequence order.
+ */
+function causalOrder(inserts: PendingInsert[]): PendingInsert[] {
+  if (inserts.length < 2) return inserts;
+  const groups = new Map<number, { start: number; end: number }>();
+  for (let i = 0; i < inserts.length; i++) {
+    const g = groups.get(inserts[i]!.agent);
+    if (g === undefined) groups.set(inserts[i]!.agent, { start: i, end: i + 1 });
+    else g.end = i + 1;
+  }
+  // One agent: sequence order is causal (origins always existed before).
+  if (groups.size === 1) return inserts;
+  /** Index of the run holding (agent, seq), or -1 when the receiver must already have it. */
+  const find = (agent: number, seq: number): number => {
+    if (agent === NONE) return -1;
+    const g = groups.get(agent);
+    if (g === undefined) return -1;
+    let lo = g.start;
+    let hi = g.end - 1;
+    if (seq < inserts[lo]!.seq) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (inserts[mid]!.seq <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    const run = inserts[lo]!;
+    return seq < run.seq + run.len ? lo : -1;
+  };
+  const state = new Uint8Array(inserts.length); // 0 new, 1 on stack, 2 emitted
+  const out: PendingInsert[] = [];
+  const stack: number[] = [];
+  for (let root = 0; root < inserts.length; root++) {
+    if (state[root] !== 0) continue;
+    stack.push(root);
+    while (stack.length > 0) {
+      const k = stack[stack.length - 1]!;
+      if (state[k] === 2) {
+        stack.pop();
+        continue;
+      }
+      state[k] = 1;
+      const run = inserts[k]!;
+      const previous = k > groups.get(run.agent)!.start ? k - 1 : -1;
+      let pushed = false;
+      for (const d of [previous, find(run.olAgent, run.olSeq), find(run.orAgent, run.orSeq)]) {
+        // A dependency already on the stack is a cycle (malformed data): leave it to the receiver.
+        if (d >= 0 && state[d] === 0) {
+          stack.push(d);
+          pushed = true;
+        }
+      }
+      if (!pushed) {
+        state[k] = 2;
+        out.push(run);
+        stack.pop();
+      }
+    }
+  }
+  return out;
+}
+
 /** True when `tail` is exactly the continuation of `head` (same agent, next seq, implied origins). */
 function continues(head: Item, tail: Item): boolean {
   return (
@@ -1106,30 +1213,31 @@ const FILLER = '\0'.repeat(256);
 /** Any UTF-16 surrogate: text without one has as many code points as units. */
 const SURROGATE = /[\ud800-\udfff]/;
 
-/** Items of one agent sorted by sequence number (sequence numbers are unique per agent). */
+/** Items of one agent (a valid replica's: they tile 0 … version-1) sorted by sequence number. */
 function sortBySeq(list: Item[]): Item[] {
   let sorted = true;
-  for (let i = 1; i < list.length; i++) {
-    if (list[i]!.seq < list[i - 1]!.seq) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return list;
-  // A numeric typed-array sort plus a lookup beats a comparator sort several times over.
-  const keys = new Float64Array(list.length);
-  const bySeq = new Map<number, Item>();
+  let maxEnd = 0;
   for (let i = 0; i < list.length; i++) {
     const it = list[i]!;
-    keys[i] = it.seq;
-    bySeq.set(it.seq, it);
+    if (i > 0 && it.seq < list[i - 1]!.seq) sorted = false;
+    if (it.seq + it.len > maxEnd) maxEnd = it.seq + it.len;
   }
-  keys.sort();
-  return Array.from(keys, (k) => bySeq.get(k)!);
-}
-
-function sameId(a: TextId | null, b: TextId | null): boolean {
-  return a === null || b === null ? a === b : a[0] === b[0] && a[1] === b[1];
+  if (sorted) return list;
+  if (maxEnd <= 8 * list.length + 65536) {
+    // Dense: one slot per sequence number, no comparisons.
+    const slots = new Int32Array(maxEnd + 1);
+    for (let i = 0; i < list.length; i++) slots[list[i]!.seq] = i + 1;
+    const out: Item[] = [];
+    for (let seq = 0; seq < maxEnd; ) {
+      const j = slots[seq]!;
+      if (j === 0) break;
+      const it = list[j - 1]!;
+      out.push(it);
+      seq += it.len;
+    }
+    if (out.length === list.length) return out;
+  }
+  return list.slice().sort((x, y) => x.seq - y.seq);
 }
 
 function pushDelete(deletes: TextDelete[], agent: string, seq: number, length: number): void {
