@@ -23,7 +23,9 @@ export interface CausalKind<S, C> {
   clone(store: S): S;
   /** Wraps a store and a context (shared, not copied) in the kind's replica class. */
   wrap(store: S, context: DotContext, node: NodeId | undefined): C;
+  /** @internal */
   write(w: Writer, store: S): void;
+  /** @internal */
   read(r: Reader): S;
   toJSON(store: S): unknown;
   fromJSON(json: unknown): S;

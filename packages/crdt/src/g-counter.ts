@@ -5,7 +5,7 @@ import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import { expect } from './values.js';
 
-/** @internal Per-node totals: the state of a grow-only counter. */
+/** Per-node totals: the state of a grow-only counter. */
 export type Totals = Map<NodeId, number>;
 
 /** @internal */

@@ -35,12 +35,12 @@ export {
 export { type Crdt, type CrdtTypeDescriptor, describeType, sameType } from './crdt.js';
 export { type Dot, DotContext } from './dot-context.js';
 export { CrdtTypeMismatchError, ReadOnlyReplicaError, UnsupportedFormatVersionError } from './errors.js';
-export { GCounter } from './g-counter.js';
+export { GCounter, type Totals } from './g-counter.js';
 export { GSet } from './g-set.js';
 export { LWWMap } from './lww-map.js';
-export { type LwwOptions, LWWRegister } from './lww-register.js';
+export { type LwwOptions, LWWRegister, type Stamped } from './lww-register.js';
 export { MVRegister } from './mv-register.js';
-export { type AnyCausalCrdt, ORMap, type ValueOf } from './or-map.js';
+export { type AnyCausalCrdt, ORMap, type StoreOf, type ValueOf } from './or-map.js';
 export { ORSet } from './or-set.js';
 export { PNCounter } from './pn-counter.js';
 export { CrdtSync, type CrdtSyncOptions } from './sync/crdt-sync.js';

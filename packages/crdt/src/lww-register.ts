@@ -14,7 +14,7 @@ export interface LwwOptions {
   clock?: Clock;
 }
 
-/** A timestamped write; `value` undefined marks a deletion (LWW-Map tombstone). @internal */
+/** A timestamped write; `value` undefined marks a deletion (LWW-Map tombstone). */
 export interface Stamped<T> {
   readonly value: T | undefined;
   readonly timestamp: HlcTimestamp;

@@ -11,7 +11,7 @@ export type AnyCausalCrdt = CausalCrdt<unknown, unknown>;
 /** The value type of a CRDT. */
 export type ValueOf<C> = C extends { value(): infer V } ? V : never;
 
-/** The dot store type of a causal CRDT. @internal */
+/** The dot store type of a causal CRDT. */
 export type StoreOf<C> = C extends CausalCrdt<infer S, unknown> ? S : never;
 
 const kindCache = new WeakMap<CausalKind<unknown, unknown>, CausalKind<Map<Key, unknown>, unknown>>();
