@@ -3,7 +3,7 @@ import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Crdt, CrdtSync, encodeSyncMessage, ORSet, DotContext } from '../src/index.js';
+import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet } from '../src/index.js';
 import { canonical, specs, type TypeSpec } from './specs.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
@@ -107,6 +107,20 @@ describe('CrdtSync', () => {
     expect(sync.rejected).toBe(3);
     expect(canonical(sync.replica)).toBe(before);
     await sync.close();
+    await network.close();
+  });
+
+  it('syncs types without a node id, logging their deltas under the endpoint id', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork({ timers: clock });
+    const a = new CrdtSync({ endpoint: await network.open('a'), replica: new GSet<string>(), peers: ['b'], timers: clock });
+    const b = new CrdtSync({ endpoint: await network.open('b'), replica: new GSet<string>(), peers: ['a'], timers: clock });
+    a.update((set) => set.add('x'));
+    b.update((set) => set.add('y'));
+    await clock.advanceAsync(10);
+    expect(a.protocol.origin).toBe('a');
+    expect([...b.replica.value()].sort()).toEqual(['x', 'y']);
+    expect([...a.replica.value()].sort()).toEqual(['x', 'y']);
     await network.close();
   });
 

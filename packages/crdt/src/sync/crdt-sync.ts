@@ -29,7 +29,7 @@ export interface CrdtSyncOptions<C extends Crdt> {
   intervalMs?: number;
   /** Separates several replicated objects sharing one endpoint. Default `"crdt"`. */
   topic?: string;
-  /** Origin id of local deltas; must be fresh if the replica restarted without its state. Default: the replica's node. */
+  /** Origin id of local deltas; must be fresh if the replica restarted without its state. Default: the replica's node, else the endpoint's id. */
   origin?: NodeId;
   /** Bound of the delta log (see {@link SyncProtocol}). Default 4,096. */
   maxLogEntries?: number;
@@ -79,7 +79,7 @@ export class CrdtSync<C extends Crdt> {
     this.#topic = options.topic ?? 'crdt';
     this.#protocol = new SyncProtocol({
       replica: options.replica,
-      ...(options.origin === undefined ? {} : { origin: options.origin }),
+      origin: options.origin ?? (options.replica as { node?: NodeId }).node ?? options.endpoint.id,
       ...(options.peers === undefined ? {} : { peers: options.peers }),
       ...(options.maxLogEntries === undefined ? {} : { maxLogEntries: options.maxLogEntries }),
       ...(options.maxDeltasPerMessage === undefined ? {} : { maxDeltasPerMessage: options.maxDeltasPerMessage }),
