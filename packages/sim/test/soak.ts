@@ -3,25 +3,16 @@
 // checks each seed's run is reproducible, and that the broken variants (local reads, acks
 // without fsync, wall-clock tags under skew) are caught. On a failure
 // it writes the run's event log, ShiViz log and space-time diagram to .lattice-tmp/sim-<seed>/.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerModel } from '@lattice/linearizability';
-import { assertLinearizable, type SimulationResult, simulationSeeds } from '../src/index.js';
+import { assertLinearizable, simulationSeeds } from '../src/index.js';
+import { saveRun } from '../src/node/index.js';
 import { type RegisterRunOptions, runRegister } from './support/register-run.js';
 
 const count = Number(process.env.SOAK_SEEDS ?? 500);
 const seeds = simulationSeeds({ count, first: 1_000 });
 const crashHeavy: RegisterRunOptions = { faults: { kinds: { crash: 3, partition: 1, delay: 1 }, meanIntervalMs: 100, durationMs: { min: 20, max: 200 } } };
 const fiveNodes: RegisterRunOptions = { nodes: 5, clients: 5 };
-
-function save(result: SimulationResult<unknown, unknown>, label: string): string {
-  const dir = join('.lattice-tmp', `sim-${label}-${result.seed}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'events.log'), `${result.log().join('\n')}\n`);
-  writeFileSync(join(dir, 'shiviz.log'), result.shiviz());
-  writeFileSync(join(dir, 'diagram.html'), result.diagram());
-  return dir;
-}
 
 const started = performance.now();
 let runs = 0;
@@ -40,7 +31,8 @@ for (const [label, options] of [['mixed', {}], ['crash-heavy', crashHeavy], ['fi
       assertLinearizable(result, registerModel, { timeoutMs: 60_000 });
     } catch (error) {
       failures++;
-      console.error(`${label}: ${(error as Error).message}\n  artifacts: ${save(result as SimulationResult<unknown, unknown>, label)}`);
+      const saved = await saveRun(result, join('.lattice-tmp', `sim-${label}-${seed}`));
+      console.error(`${label}: ${(error as Error).message}\n  artifacts: ${saved.dir}`);
     }
     if (seed % 50 === 0) {
       const again = await runRegister(seed, options);
