@@ -8,6 +8,7 @@ const CHILD = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url
 /** What survived a round, for the report. */
 export interface RoundReport {
   acknowledged: number;
+  truncations: number;
   firstIndex: number;
   lastIndex: number;
   checked: number;
@@ -27,7 +28,8 @@ export function newCrashState(): CrashState {
 /**
  * Runs the child on `dir`, kills it with SIGKILL after `killAfterMs` of appending, reopens the
  * log and checks that every acknowledged record at or after the first index is present and
- * intact, and that compaction never went further than asked. Throws on any violation.
+ * intact (records after a truncation's cut excepted), and that compaction never went further
+ * than asked. Throws on any violation.
  */
 export async function crashRound(dir: string, state: CrashState, killAfterMs: number, writers = 16): Promise<RoundReport> {
   const child = spawn(
@@ -36,6 +38,7 @@ export async function crashRound(dir: string, state: CrashState, killAfterMs: nu
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let acknowledged = 0;
+  let truncations = 0;
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -60,6 +63,12 @@ export async function crashRound(dir: string, state: CrashState, killAfterMs: nu
         maxTag = Math.max(maxTag, tag);
         acknowledged++;
       } else if (kind === 'd') state.maxDrop = Math.max(state.maxDrop, Number(a));
+      else if (kind === 't') {
+        // From here records after the cut may be gone; no append is in flight (the child
+        // paused), and new ones are acknowledged only after the truncation completed.
+        for (const index of state.acked.keys()) if (index > Number(a)) state.acked.delete(index);
+        truncations++;
+      }
     }
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -87,7 +96,7 @@ export async function crashRound(dir: string, state: CrashState, killAfterMs: nu
     let count = 0;
     for await (const _ of wal.entries()) count++;
     if (count !== wal.lastIndex - wal.firstIndex + 1) throw new Error('iteration skipped records');
-    return { acknowledged, firstIndex: wal.firstIndex, lastIndex: wal.lastIndex, checked };
+    return { acknowledged, truncations, firstIndex: wal.firstIndex, lastIndex: wal.lastIndex, checked };
   } finally {
     await wal.close();
   }

@@ -1,6 +1,6 @@
 /**
  * Long crash soak: `npm run soak -w @lattice/wal [-- rounds]` (default 200 rounds). Each round
- * runs a child that appends (and now and then compacts) from 16 concurrent writers, SIGKILLs
+ * runs a child that appends (and now and then compacts or truncates) from 1 to 64 concurrent writers, SIGKILLs
  * it at a random moment, reopens the log and checks every acknowledged record. Prints what it
  * checked; exits non-zero on the first violation.
  */
@@ -15,6 +15,7 @@ const { dir, cleanup } = await tempDir('soak');
 const state = newCrashState();
 let acknowledged = 0;
 let checked = 0;
+let truncations = 0;
 console.log(`crash soak: ${rounds} rounds, seed ${seed}, log in ${dir}`);
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -23,12 +24,13 @@ try {
     const report = await crashRound(dir, state, killAfter, writers);
     acknowledged += report.acknowledged;
     checked += report.checked;
+    truncations += report.truncations;
     console.log(
-      `round ${round}: ${writers} writers, killed after ${killAfter} ms, ${report.acknowledged} acknowledged, ` +
+      `round ${round}: ${writers} writers, killed after ${killAfter} ms, ${report.acknowledged} acknowledged, ${report.truncations} truncations, ` +
         `log [${report.firstIndex}, ${report.lastIndex}], ${report.checked} acknowledged records verified`,
     );
   }
-  console.log(`OK: ${rounds} SIGKILLs, ${acknowledged} acknowledged appends, ${checked} record checks, none lost or damaged`);
+  console.log(`OK: ${rounds} SIGKILLs, ${acknowledged} acknowledged appends, ${truncations} suffix truncations, ${checked} record checks, none lost or damaged`);
 } catch (error) {
   console.error(`FAILED (seed ${seed}):`, error);
   process.exitCode = 1;
