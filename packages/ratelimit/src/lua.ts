@@ -463,3 +463,222 @@ export function buildRateLimitScript(algorithms: Iterable<AlgorithmId>): string 
 
 /** The script with every algorithm. */
 export const RATE_LIMIT_SCRIPT: string = buildRateLimitScript(Object.values(AlgorithmId));
+
+/**
+ * Lean scripts: one per algorithm with a fixed-size state (all but the sliding-window log and the
+ * concurrency limiter), for the common call — requests of one limit on one key each, with consume,
+ * peek, penalty or reward. Straight-line Lua with the algorithm inlined: no function closures, no
+ * tables but the reply, one `GET` and at most one `SET` per request. Decides exactly like the
+ * general script (same value format, same expiry rule), so both may touch the same keys.
+ *
+ * KEYS: one key per request. ARGV: p1, p2, p3, then action and amount per request.
+ * Returns 6 integers per request (allowed, remaining, resetAt, retryAfter, delay, ttl), then the time.
+ */
+const LEAN_HEAD = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local floor, ceil = math.floor, math.ceil
+local p1, p2, p3 = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {}
+local o = 0
+for r = 1, #KEYS do
+  local key = KEYS[r]
+  local act = tonumber(ARGV[2 + 2 * r])
+  local amount = tonumber(ARGV[3 + 2 * r])
+  local value = redis.call('GET', key)
+  local expires, blocked, has, a, b, c = 0, 0, false, 0, 0, 0
+  if value then
+    if #value >= $MIN then
+      expires, blocked, a, b$C = struct.unpack('$FMT', value)
+      has = true
+    else
+      expires, blocked = struct.unpack('dd', value)
+    end
+  end
+  if blocked > now and act <= 1 then
+    local wait = blocked - now
+    out[o + 1] = 0
+    out[o + 2] = 0
+    out[o + 3] = blocked
+    out[o + 4] = wait
+    out[o + 5] = 0
+    if wait < 1 then wait = 1 end
+    out[o + 6] = wait
+  else
+    local ok, write, remaining, resetAt, retryAfter, delay, ttl = true, false, 0, 0, 0, 0, 0
+    local n1, n2, n3 = 0, 0, 0
+`;
+
+const LEAN_TAIL = `    out[o + 1] = ok and 1 or 0
+    out[o + 2] = remaining
+    out[o + 3] = resetAt
+    out[o + 4] = retryAfter
+    out[o + 5] = delay
+    if ttl < 1 then ttl = 1 end
+    out[o + 6] = ttl
+    if write then
+      local needed = ttl
+      if blocked - now > needed then needed = blocked - now end
+      if expires >= now + needed then
+        redis.call('SET', key, struct.pack('$FMT', expires, blocked, n1, n2$N), 'KEEPTTL')
+      else
+        local at = now + 2 * needed
+        redis.call('SET', key, struct.pack('$FMT', at, blocked, n1, n2$N), 'PXAT', at)
+      end
+    end
+  end
+  o = o + 6
+end
+out[o + 1] = now
+return out
+`;
+
+/** Each lean algorithm's body: reads has, a, b, c (the state), act, amount, p1..p3; sets the decision and n1..n3. */
+const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
+  [AlgorithmId.TokenBucket]: `    local full, rate, unit = p1 * p3, p2, p3
+    local s, last = full, now
+    if has then s = a; last = b end
+    local t = now
+    if last > t then t = last end
+    s = s + (t - last) * rate
+    if s > full then s = full end
+    local need = amount * unit
+    local after = s
+    if act <= 1 then
+      ok = s >= need
+      if ok and act == 0 then after = s - need; write = true end
+    elseif act == 3 then after = s - need; write = true
+    else after = s + need; if after > full then after = full end; write = true end
+    if after > 0 then remaining = floor(after / unit) end
+    resetAt = t + ceil((full - after) / rate)
+    if not ok then retryAfter = t - now + ceil((need - s) / rate) end
+    ttl = resetAt - now
+    n1, n2 = after, t
+`,
+  [AlgorithmId.LeakyBucket]: `    local full, rate, unit = p1 * p3, p2, p3
+    local level, last = 0, now
+    if has then level = a; last = b end
+    local t = now
+    if last > t then t = last end
+    level = level - (t - last) * rate
+    if level < 0 then level = 0 end
+    local need = amount * unit
+    local after = level
+    if act <= 1 then
+      ok = level + need <= full
+      if ok and act == 0 then after = level + need; write = true end
+    elseif act == 3 then after = level + need; write = true
+    else after = level - need; if after < 0 then after = 0 end; write = true end
+    if full - after > 0 then remaining = floor((full - after) / unit) end
+    resetAt = t + ceil(after / rate)
+    if not ok then retryAfter = t - now + ceil((level + need - full) / rate) end
+    ttl = resetAt - now
+    n1, n2 = after, t
+`,
+  [AlgorithmId.Gcra]: `    local burst, rate, unit = p1 * p3, p2, p3
+    local d = 0
+    if has then
+      d = (a - now) * rate + b
+      if d < 0 then d = 0 end
+    end
+    local need = amount * unit
+    local after = d
+    if act <= 1 then
+      ok = d + need <= burst
+      if ok and act == 0 then
+        after = d + need
+        write = true
+        $DELAY
+      end
+    elseif act == 3 then after = d + need; write = true
+    else after = d - need; if after < 0 then after = 0 end; write = true end
+    if burst - after > 0 then remaining = floor((burst - after) / unit) end
+    local ahead = ceil(after / rate)
+    if not ok then retryAfter = ceil((d + need - burst) / rate) end
+    resetAt = now + ahead
+    ttl = ahead
+    local whole = floor(after / rate)
+    n1, n2 = now + whole, after - whole * rate
+`,
+  [AlgorithmId.FixedWindow]: `    local limit, size = p1, p2
+    local w = floor(now / size) * size
+    local count = 0
+    if has then
+      if a > w then w = a end
+      if a == w then count = b end
+    end
+    local after = count
+    if act <= 1 then
+      ok = count + amount <= limit
+      if ok and act == 0 then after = count + amount; write = true end
+    elseif act == 3 then after = count + amount; write = true
+    else after = count - amount; if after < 0 then after = 0 end; write = true end
+    resetAt = w + size
+    if not ok then retryAfter = resetAt - now end
+    if limit - after > 0 then remaining = limit - after end
+    ttl = resetAt - now
+    n1, n2 = w, after
+`,
+  [AlgorithmId.SlidingWindowCounter]: `    local limit, size = p1, p2
+    local t = now
+    if has and a > t then t = a end
+    local w = floor(t / size) * size
+    local prev, curr = 0, 0
+    if has then
+      if a == w then prev = b; curr = c
+      elseif a == w - size then prev = c end
+    end
+    local used = prev * (size - (t - w)) + curr * size
+    local currAfter = curr
+    if act <= 1 then
+      ok = used + amount * size <= limit * size
+      if ok and act == 0 then currAfter = curr + amount; write = true end
+    elseif act == 3 then currAfter = curr + amount; write = true
+    else currAfter = curr - amount; if currAfter < 0 then currAfter = 0 end; write = true end
+    local usedAfter = used + (currAfter - curr) * size
+    if limit * size - usedAfter > 0 then remaining = floor((limit * size - usedAfter) / size) end
+    resetAt = t
+    if currAfter > 0 then resetAt = w + 2 * size elseif prev > 0 then resetAt = w + size end
+    if not ok then
+      local at = -1
+      if curr + amount <= limit and prev > 0 then
+        local e2 = size - floor(((limit - curr - amount) * size) / prev)
+        if e2 < size then at = w + e2 end
+      end
+      if at < 0 then
+        local e2 = 0
+        if curr > 0 then
+          e2 = size - floor(((limit - amount) * size) / curr)
+          if e2 < 0 then e2 = 0 end
+        end
+        at = w + size + e2
+      end
+      retryAfter = at - now
+    end
+    ttl = w + 2 * size - now
+    n1, n2, n3 = w, prev, currAfter
+`,
+};
+
+/** The actions a lean script handles (the others go through the general script). */
+export function isLeanAction(action: StoreAction): boolean {
+  return action === StoreAction.Consume || action === StoreAction.Peek || action === StoreAction.Penalty || action === StoreAction.Reward;
+}
+
+/** True when `algorithm` has a lean script ({@link buildLeanScript}). */
+export function hasLeanScript(algorithm: AlgorithmId): boolean {
+  return algorithm === AlgorithmId.LeakyBucketQueue || LEAN_BODIES[algorithm] !== undefined;
+}
+
+/** The lean script of one algorithm (see above); throws for the sliding-window log and concurrency. */
+export function buildLeanScript(algorithm: AlgorithmId): string {
+  const queue = algorithm === AlgorithmId.LeakyBucketQueue;
+  const body = LEAN_BODIES[queue ? AlgorithmId.Gcra : algorithm];
+  if (body === undefined) throw new Error(`no lean script for algorithm ${algorithm}`);
+  const three = algorithm === AlgorithmId.SlidingWindowCounter;
+  const fmt = three ? 'ddddd' : 'dddd';
+  return (LEAN_HEAD + body.replace('$DELAY', queue ? 'delay = ceil(d / rate)' : '') + LEAN_TAIL)
+    .replaceAll('$MIN', String(fmt.length * 8))
+    .replaceAll('$FMT', fmt)
+    .replaceAll('$C', three ? ', c' : '')
+    .replaceAll('$N', three ? ', n3' : '');
+}

@@ -1,7 +1,8 @@
 import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
 import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
-import { buildRateLimitScript } from './lua.js';
+import { sha1Hex } from './sha1.js';
+import { buildLeanScript, buildRateLimitScript, hasLeanScript, isLeanAction } from './lua.js';
 import { MemoryStore } from './memory-store.js';
 import { type RedisAdapter, redisAdapter } from './redis-adapter.js';
 import type { Store } from './store.js';
@@ -65,8 +66,9 @@ export interface RedisStoreOptions {
 
 interface LoadedScript {
   readonly text: string;
-  sha: string | undefined;
-  shaPromise: Promise<string> | undefined;
+  readonly sha: string;
+  /** True once the server answered a command with this script (it then holds it for `EVALSHA`). */
+  loaded: boolean;
 }
 
 interface PendingDecision {
@@ -120,6 +122,9 @@ export class RedisStore implements Store {
   readonly #maxBatch: number;
   readonly #cluster: boolean;
   readonly #queued = new Map<string, PendingDecision[]>();
+  #pending: PendingDecision[] = [];
+  /** The lean script of each algorithm that has one, by algorithm id. */
+  readonly #leanScripts: (LoadedScript | undefined)[] = [];
   #flushScheduled = false;
   /** The script for each set of algorithms seen, with its SHA once computed. */
   readonly #scripts = new Map<string, LoadedScript>();
@@ -159,62 +164,103 @@ export class RedisStore implements Store {
   }
 
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): Promise<number[]> {
-    if (!this.#batch) return this.#send([{ action, key, specs, amount, arg, resolve: noop, reject: noop }]).then((outs) => outs[0]!);
+    if (!this.#batch) return this.#send([{ action, key, specs, amount, arg, resolve: noop, reject: noop }]).then(first);
     return new Promise((resolve, reject) => {
-      const group = this.#cluster ? key : '';
-      let queue = this.#queued.get(group);
-      if (queue === undefined) {
-        queue = [];
-        this.#queued.set(group, queue);
+      const request: PendingDecision = { action, key, specs, amount, arg, resolve, reject };
+      if (this.#cluster) {
+        let queue = this.#queued.get(key);
+        if (queue === undefined) {
+          queue = [];
+          this.#queued.set(key, queue);
+        }
+        queue.push(request);
+      } else {
+        this.#pending.push(request);
       }
-      queue.push({ action, key, specs, amount, arg, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        queueMicrotask(() => this.#flush());
+        queueMicrotask(this.#flushNow);
       }
     });
   }
 
-  #flush(): void {
+  readonly #flushNow = (): void => {
     this.#flushScheduled = false;
-    const groups = [...this.#queued.values()];
-    this.#queued.clear();
-    for (const queue of groups) {
-      for (let start = 0; start < queue.length; start += this.#maxBatch) {
-        const batch = queue.slice(start, start + this.#maxBatch);
-        this.#send(batch).then(
-          (outs) => {
-            for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
-          },
-          (error: unknown) => {
-            for (const request of batch) request.reject(error);
-          },
-        );
-      }
+    if (this.#pending.length > 0) {
+      const queue = this.#pending;
+      this.#pending = [];
+      this.#dispatch(queue);
     }
+    if (this.#queued.size > 0) {
+      const groups = [...this.#queued.values()];
+      this.#queued.clear();
+      for (const queue of groups) this.#dispatch(queue);
+    }
+  };
+
+  /**
+   * Sends the queued decisions in order, as few commands as possible: a run of consecutive
+   * requests on one limit that a lean script handles shares one lean command, the others share
+   * general ones; at most `maxBatch` per command. Commands on one connection run in order.
+   */
+  #dispatch(queue: PendingDecision[]): void {
+    if (queue.length === 1) {
+      this.#sendAndSettle(queue);
+      return;
+    }
+    let start = 0;
+    while (start < queue.length) {
+      const lean = leanSpec(queue[start]!);
+      let end = start + 1;
+      while (end < queue.length && end - start < this.#maxBatch && leanSpec(queue[end]!) === lean) end++;
+      this.#sendAndSettle(start === 0 && end === queue.length ? queue : queue.slice(start, end));
+      start = end;
+    }
+  }
+
+  #sendAndSettle(batch: PendingDecision[]): void {
+    this.#send(batch).then(
+      (outs) => {
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
+      },
+      (error: unknown) => {
+        for (const request of batch) request.reject(error);
+      },
+    );
   }
 
   /** One command for `batch`; resolves with each request's decision (the failure policy applied per request). */
   #send(batch: readonly PendingDecision[]): Promise<number[][]> {
     const keys: string[] = [];
-    const args: (string | number)[] = [batch.length];
-    let algorithms = '';
-    const ids: AlgorithmId[] = [];
-    for (const { action, key, specs, amount, arg } of batch) {
-      args.push(action, amount, arg, specs.length);
-      for (const spec of specs) {
-        keys.push(this.#prefix + '{' + key + '}:' + spec.name);
-        args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
-        if (!ids.includes(spec.algorithm)) {
-          ids.push(spec.algorithm);
-          algorithms += spec.algorithm;
+    let args: (string | number)[];
+    let script: LoadedScript;
+    const lean = leanSpec(batch[0]!);
+    if (lean !== undefined) {
+      // Every request of the batch is on this one limit (see #dispatch).
+      args = [lean.p1, lean.p2, lean.p3];
+      for (const { action, key, amount } of batch) {
+        keys.push(this.#prefix + '{' + key + '}:' + lean.name);
+        args.push(action, amount);
+      }
+      script = this.#leanScript(lean.algorithm);
+    } else {
+      args = [batch.length];
+      let algorithms = '';
+      const ids: AlgorithmId[] = [];
+      for (const { action, key, specs, amount, arg } of batch) {
+        args.push(action, amount, arg, specs.length);
+        for (const spec of specs) {
+          keys.push(this.#prefix + '{' + key + '}:' + spec.name);
+          args.push(spec.algorithm, spec.p1, spec.p2, spec.p3);
+          if (!ids.includes(spec.algorithm)) {
+            ids.push(spec.algorithm);
+            algorithms += spec.algorithm;
+          }
         }
       }
+      script = this.#script(algorithms, ids);
     }
-    const script = this.#script(algorithms, ids);
-    const sha = script.sha;
-    const call = sha === undefined ? this.#loadSha(script).then((loaded) => this.#run(script, loaded, keys, args)) : this.#run(script, sha, keys, args);
-    return this.#withTimeout(call).then(
+    return this.#withTimeout(this.#run(script, keys, args)).then(
       (reply) => this.#split(reply, batch),
       (cause: unknown) => Promise.all(batch.map(({ action, key, specs, amount, arg }) => this.#fail(cause, action, key, specs, amount, arg))),
     );
@@ -224,6 +270,10 @@ export class RedisStore implements Store {
     let total = 0;
     for (const request of batch) total += request.specs.length * RESULT_STRIDE;
     const values = this.#check(reply, total);
+    if (batch.length === 1) {
+      this.#stats.decisions++;
+      return [values];
+    }
     const now = values[total]!;
     const outs: number[][] = [];
     let offset = 0;
@@ -241,27 +291,45 @@ export class RedisStore implements Store {
   #script(name: string, ids: readonly AlgorithmId[]): LoadedScript {
     let script = this.#scripts.get(name);
     if (script === undefined) {
-      script = { text: buildRateLimitScript(ids), sha: undefined, shaPromise: undefined };
+      const text = buildRateLimitScript(ids);
+      script = { text, sha: sha1Hex(text), loaded: false };
       this.#scripts.set(name, script);
     }
     return script;
   }
 
-  #loadSha(script: LoadedScript): Promise<string> {
-    script.shaPromise ??= sha1Hex(script.text).then((sha) => {
-      script.sha = sha;
-      return sha;
-    });
-    return script.shaPromise;
+  #leanScript(algorithm: AlgorithmId): LoadedScript {
+    let script = this.#leanScripts[algorithm];
+    if (script === undefined) {
+      const text = buildLeanScript(algorithm);
+      script = { text, sha: sha1Hex(text), loaded: false };
+      this.#leanScripts[algorithm] = script;
+    }
+    return script;
   }
 
-  #run(script: LoadedScript, sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  /**
+   * Runs `script`: `EVALSHA` once the server is known to hold it, `EVAL` (which also caches it)
+   * before that, so a store's first commands never wait for a `NOSCRIPT` retry and leave in
+   * order. After a `NOSCRIPT` (restart, `SCRIPT FLUSH`) the command is retried with `EVAL`.
+   */
+  #run(script: LoadedScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     this.#stats.roundTrips++;
-    return this.#adapter.evalsha(sha, keys, args).catch((error: unknown) => {
+    if (!script.loaded) {
+      return this.#adapter.eval(script.text, keys, args).then((reply) => {
+        script.loaded = true;
+        return reply;
+      });
+    }
+    return this.#adapter.evalsha(script.sha, keys, args).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
+      script.loaded = false;
       this.#stats.scriptReloads++;
       this.#stats.roundTrips++;
-      return this.#adapter.eval(script.text, keys, args);
+      return this.#adapter.eval(script.text, keys, args).then((reply) => {
+        script.loaded = true;
+        return reply;
+      });
     });
   }
 
@@ -325,6 +393,17 @@ export class RedisStore implements Store {
 
 function noop(): void {}
 
+function first(outs: number[][]): number[] {
+  return outs[0]!;
+}
+
+/** The one limit of `request` when a lean script can decide it, else undefined. */
+function leanSpec(request: PendingDecision): LimitSpec | undefined {
+  if (request.specs.length !== 1 || !isLeanAction(request.action)) return undefined;
+  const spec = request.specs[0]!;
+  return hasLeanScript(spec.algorithm) ? spec : undefined;
+}
+
 function isNoScript(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' && message.includes('NOSCRIPT');
@@ -333,12 +412,4 @@ function isNoScript(error: unknown): boolean {
 function describe(cause: unknown): string {
   const message = (cause as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(cause);
-}
-
-/** SHA-1 in hex through WebCrypto (Node 20+, browsers, workers): the script's `EVALSHA` id. */
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
