@@ -2,6 +2,11 @@ import { canonicalKey, deepEqual, defaultHash } from './state-key.js';
 import type { Model, Operation } from './types.js';
 import { VisitedSet } from './visited-set.js';
 
+/** How many upcoming reads {@link PartitionSearch} checks for doom on arriving at a level. */
+const LOOKAHEAD_READS = 2;
+/** How far past the first pending response it looks for them, in list entries. */
+const LOOKAHEAD_ENTRIES = 32;
+
 /** 32-bit finaliser of MurmurHash3: spreads the bits of a small integer over the word. */
 export function mix32(x: number): number {
   let h = x | 0;
@@ -78,13 +83,12 @@ export class PartitionSearch<S, I, O> {
   #knownLeft = 0;
 
   // The stack of levels. Level d has candidates #slab[#candStart[d] .. #candEnd[d]), tries
-  // #candPos[d] now, and its first return entry is #blocking[d]. Moves: the operation placed
+  // #candPos[d] now. Moves: the operation placed
   // at level d, the state and state id before it, and whether it was forced.
   #slab: Int32Array;
   readonly #candStart: Int32Array;
   readonly #candEnd: Int32Array;
   readonly #candPos: Int32Array;
-  readonly #blocking: Int32Array;
   readonly #moveOp: Int32Array;
   readonly #moveState: S[];
   readonly #moveStateId: Int32Array;
@@ -200,7 +204,6 @@ export class PartitionSearch<S, I, O> {
     this.#candStart = new Int32Array(n + 1);
     this.#candEnd = new Int32Array(n + 1);
     this.#candPos = new Int32Array(n + 1);
-    this.#blocking = new Int32Array(n + 1);
     this.#moveOp = new Int32Array(n);
     this.#moveState = new Array<S>(n);
     this.#moveStateId = new Int32Array(n);
@@ -289,7 +292,37 @@ export class PartitionSearch<S, I, O> {
     this.#candStart[d] = start;
     this.#candEnd[d] = end;
     this.#candPos[d] = start;
-    this.#blocking[d] = e;
+    const dead = this.#deadUpcomingRead(e);
+    if (dead >= 0) {
+      // A read that is still to come can never be placed: this configuration is dead.
+      if (d > this.#bestDepth) {
+        this.#bestDepth = d;
+        this.#recordFailure(dead);
+      }
+      this.#candEnd[d] = start;
+    }
+  }
+
+  /**
+   * Looks a little past the first pending response for read-only operations not invoked yet
+   * (at most {@link LOOKAHEAD_READS} of them, within {@link LOOKAHEAD_ENTRIES} list entries):
+   * they too must be placed, so if the model says one can never become possible, the
+   * configuration is dead. Returns its position, or -1.
+   */
+  #deadUpcomingRead(blocking: number): number {
+    if (this.#model.mayBecomePossible === undefined) return -1;
+    const next = this.#next;
+    let reads = 0;
+    let e = blocking;
+    for (let seen = 0; seen < LOOKAHEAD_ENTRIES && e !== this.#tail && reads < LOOKAHEAD_READS; seen++, e = next[e]!) {
+      if ((e & 1) === 1) continue;
+      const id = e >> 1;
+      if (this.#readOnly[id] === 0 || this.#outputs[id] === undefined) continue;
+      reads++;
+      if (this.#model.step(this.#state, this.#inputs[id]!, this.#outputs[id]).ok) continue;
+      if (!this.#mayBecomePossible(id)) return id;
+    }
+    return -1;
   }
 
   /**
@@ -309,12 +342,44 @@ export class PartitionSearch<S, I, O> {
     return hook.call(this.#model, this.#state, this.#inputs[id]!, this.#outputs[id], writers);
   }
 
-  #recordFailure(blocking: number, culprit = blocking >> 1): void {
+  /**
+   * Records where the search failed: the prefix placed so far, extended greedily by pending
+   * read-only operations that are possible (so a branch cut early still shows the longest
+   * prefix it implies), the operation that could not be placed (`culprit`, else the one whose
+   * response comes first), and every operation pending at that point.
+   */
+  #recordFailure(culprit: number): void {
+    const next = this.#next;
+    const prefix = this.linearization();
+    const extra = new Set<number>();
+    for (let extended = true; extended; ) {
+      extended = false;
+      for (let e = next[this.#head]!; e !== this.#tail; e = next[e]!) {
+        const id = e >> 1;
+        if (extra.has(id)) continue;
+        if ((e & 1) === 1) break;
+        if (this.#readOnly[id] === 1 && this.#model.step(this.#state, this.#inputs[id]!, this.#outputs[id]).ok) {
+          extra.add(id);
+          prefix.push(id);
+          extended = true;
+          break;
+        }
+      }
+    }
     const unplaced: number[] = [];
-    for (let e = this.#next[this.#head]!; e !== blocking && e !== this.#tail; e = this.#next[e]!) if ((e & 1) === 0) unplaced.push(e >> 1);
-    const failedAt = culprit;
+    let first = -1;
+    for (let e = next[this.#head]!; e !== this.#tail; e = next[e]!) {
+      const id = e >> 1;
+      if (extra.has(id)) continue;
+      if ((e & 1) === 1) {
+        first = id;
+        break;
+      }
+      unplaced.push(id);
+    }
+    const failedAt = culprit >= 0 && !extra.has(culprit) ? culprit : first;
     if (!unplaced.includes(failedAt)) unplaced.push(failedAt);
-    this.#failure = { prefix: this.linearization(), failedAt, unplaced, state: this.#state };
+    this.#failure = { prefix, failedAt, unplaced, state: this.#state };
   }
 
   /**
@@ -352,7 +417,7 @@ export class PartitionSearch<S, I, O> {
           // A pending read-only operation can never be placed: this configuration is dead.
           if (d > this.#bestDepth) {
             this.#bestDepth = d;
-            this.#recordFailure(this.#blocking[d]!, id);
+            this.#recordFailure(id);
           }
         }
         if (!result.ok) levelFails = true;
@@ -403,7 +468,7 @@ export class PartitionSearch<S, I, O> {
         levelFails = true;
         if (d > this.#bestDepth) {
           this.#bestDepth = d;
-          this.#recordFailure(this.#blocking[d]!);
+          this.#recordFailure(-1);
         }
       }
       if (!levelFails) continue;

@@ -123,19 +123,20 @@ export interface Counterexample<I, O> {
   /** Index of the partition in {@link CheckResult.partitions}. */
   partition: number;
   /**
-   * The longest linearizable prefix found, in linearization order, as indices into the
-   * checked history (the array passed to `check`).
+   * The longest linearizable prefix the search reached, in linearization order, as indices
+   * into the checked history (the array passed to `check`).
    */
   prefix: number[];
   /**
-   * The operation whose response came before it could be placed after {@link prefix}: the
-   * point at which every attempt failed (history index).
+   * The operation that could not be placed after {@link prefix}: the one whose response came
+   * first, or one the model's `mayBecomePossible` showed can never be placed from there
+   * (history index).
    */
   failedAt: number;
   /**
-   * Every operation that was pending at that point (invoked before the response of
-   * {@link failedAt}, not in the prefix), including `failedAt` itself: none of their orders
-   * could be continued from the prefix (history indices).
+   * Every operation pending at that point (invoked before the first response still to
+   * place, not in the prefix), plus `failedAt`: none of their orders continues the prefix
+   * (history indices).
    */
   unplaced: number[];
   /** The model state after the prefix, described with `describeState` (or JSON). */

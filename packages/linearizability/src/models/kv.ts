@@ -195,15 +195,13 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   hash: (state) => state.hash,
   mayBecomePossible(state, input, output, writers) {
     if (input.op !== 'get' || output === undefined) return true;
-    // Appends only extend a value: unless a put on the key may still come, the value read
-    // must extend the current one.
-    if (writers.some((w) => w.op === 'put' && w.key === input.key)) return true;
-    const current = state.get(input.key);
-    if (!output.startsWith(current)) return false;
-    // And the rest must be made of appends that may still come.
-    let missing = output.length - current.length;
-    for (const w of writers) if (w.op === 'append' && w.key === input.key) missing -= w.value.length;
-    return missing <= 0;
+    // The value read must be the current value, or the value of a put that may still come,
+    // followed by appends that may still come (appends only extend a value).
+    let appendable = 0;
+    for (const w of writers) if (w.op === 'append' && w.key === input.key) appendable += w.value.length;
+    const extends_ = (base: string): boolean => output.startsWith(base) && output.length - base.length <= appendable;
+    if (extends_(state.get(input.key))) return true;
+    return writers.some((w) => w.op === 'put' && w.key === input.key && extends_(w.value));
   },
   partition: partitionByKey,
   describeOperation(input, output) {
