@@ -162,17 +162,22 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
   const created = await fsp.mkdir(path, { recursive: true });
   if (created !== undefined) await fsyncDirectory(dirname(path));
   const release = await acquireLock(path);
-  let dirFd: number | undefined;
+  let dirFd: number;
   try {
     dirFd = await io.open(path, fsConstants.O_RDONLY);
-    const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes });
-    await wal.recover();
-    return wal;
   } catch (error) {
-    if (dirFd !== undefined) await io.close(dirFd).catch(() => undefined);
     await release();
     throw error;
   }
+  const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes });
+  try {
+    await wal.recover();
+  } catch (error) {
+    // close() releases whatever recovery opened, the directory's descriptor and the lock.
+    await wal.close().catch(() => undefined);
+    throw error;
+  }
+  return wal;
 }
 
 async function fsyncDirectory(path: string): Promise<void> {

@@ -179,6 +179,19 @@ describe('corruption before the tail', () => {
     expect([error.segment, error.offset]).toEqual([name, 0]);
   });
 
+  it('a refused open releases the lock: once the file is restored, the next open succeeds', async () => {
+    await writeLog(Array.from({ length: 150 }, (_, i) => i + 1));
+    const names = await segments();
+    const path = join(dir, names[1]!);
+    const original = await readFile(path);
+    await flipBit(names[1]!, SEGMENT_HEADER_SIZE + 2);
+    expect(isLatticeError(await openError(), 'ERR_WAL_CORRUPT')).toBe(true);
+    await writeFile(path, original);
+    const wal = await openWal(dir, { segmentSize: SEGMENT_SIZE });
+    expect(wal.lastIndex).toBe(150);
+    await wal.close();
+  });
+
   it('a damaged metadata file is a typed error naming it', async () => {
     const wal = await openWal(dir, { segmentSize: SEGMENT_SIZE });
     await wal.setMetadata(new TextEncoder().encode('term 7'));
