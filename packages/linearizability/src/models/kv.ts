@@ -199,9 +199,12 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
     // followed by appends that may still come (appends only extend a value).
     let appendable = 0;
     for (const w of writers) if (w.op === 'append' && w.key === input.key) appendable += w.value.length;
-    const extends_ = (base: string): boolean => output.startsWith(base) && output.length - base.length <= appendable;
-    if (extends_(state.get(input.key))) return true;
-    return writers.some((w) => w.op === 'put' && w.key === input.key && extends_(w.value));
+    const current = state.get(input.key);
+    if (output.length - current.length <= appendable && output.startsWith(current)) return true;
+    for (const w of writers) {
+      if (w.op === 'put' && w.key === input.key && output.length - w.value.length <= appendable && output.startsWith(w.value)) return true;
+    }
+    return false;
   },
   partition: partitionByKey,
   describeOperation(input, output) {
