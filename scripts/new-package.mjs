@@ -76,17 +76,9 @@ writeFileSync(
 );
 writeFileSync(
   join(dir, 'tsup.config.ts'),
-  `import { defineConfig } from 'tsup';
+  `import { defineLibrary } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: ${JSON.stringify(tsupEntry)},
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: '${node ? 'node' : 'neutral'}',
-});
+export default defineLibrary({ entry: ${JSON.stringify(tsupEntry)}, platform: '${node ? 'node' : 'neutral'}' });
 `,
 );
 writeFileSync(

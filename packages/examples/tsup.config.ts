@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { defineLibrary } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: {"index":"src/index.ts"},
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'node',
-});
+export default defineLibrary({ entry: {"index":"src/index.ts"}, platform: 'node' });
