@@ -83,6 +83,8 @@ export class LinkState {
 
   allows(from: NodeId, to: NodeId): boolean {
     if (from === to) return true;
+    // The common case on a hot path: no partition, cut or isolation at all.
+    if (this.#isolated.size === 0 && this.#cuts.size === 0 && this.#groupOf.size === 0) return true;
     if (this.#isolated.has(from) || this.#isolated.has(to)) return false;
     if (this.#cuts.has(linkKey(from, to))) return false;
     const a = this.#groupOf.get(from);
