@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
 import { ClassicLevel } from 'classic-level';
-import { openWal, type WriteAheadLog } from '../src/index.js';
+import { crc32c, openWal, type WriteAheadLog } from '../src/index.js';
 
 const require = (await import('node:module')).createRequire(import.meta.url);
 const classicVersion = (JSON.parse(readFileSync(require.resolve('classic-level/package.json'), 'utf8')) as { version: string }).version;
@@ -56,6 +56,24 @@ async function calibrate(writers: number, workloads: ((n: number) => unknown)[],
 
 const root = await mkdtemp(join(tmpdir(), 'lattice-wal-bench-'));
 const results: BenchResult[] = [];
+
+// CRC-32C throughput (no npm peer is installed here; the figure stands alone).
+if (only === undefined || only === 'crc') {
+  for (const size of [100, 4096, 1024 * 1024]) {
+    const data = recordOf(size, 1);
+    const iterations = Math.max(16, Math.round(64e6 / size));
+    let sink = 0;
+    const rate = await opsPerSecond(
+      (n) => {
+        for (let i = 0; i < n; i++) sink ^= crc32c(data);
+      },
+      undefined,
+      { iterations, rounds: 7, warmup: 2 },
+    );
+    if (sink === 0.5) console.log(sink); // keeps the loop from being optimised away
+    results.push(result({ case: `crc32c, ${size} B`, unit: 'MB/s', betterIs: 'higher', ours: Math.round((rate.ours * size) / 1e6), peer: null }));
+  }
+}
 try {
   for (const size of sizes) {
     const records = Array.from({ length: 64 }, (_, i) => recordOf(size, i));

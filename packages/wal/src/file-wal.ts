@@ -26,7 +26,9 @@ import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
 
 /** Options of {@link openWal}. */
-export interface WalOptions extends AbortOptions {
+export interface WalOptions {
+  /** Aborting it before the log starts opening rejects with an `AbortError`. */
+  signal?: AbortSignal | undefined;
   /**
    * Size of each segment file in bytes; files are preallocated (zero-filled) to this size so
    * that an fdatasync never has to update the file size. Default 64 MiB; at least 4 KiB.
