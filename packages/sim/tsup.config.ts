@@ -1,14 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineLibrary } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: { index: "src/index.ts", node: "src/node/index.ts" },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  // The Node-only entry imports `node:` builtins: leave them as written, unbundled.
-  removeNodeProtocol: false,
-  external: [/^node:/],
-});
+// `@lattice/sim/node` (saveRun) is the only part that imports `node:` builtins.
+export default defineLibrary({ entry: { index: 'src/index.ts', node: 'src/node/index.ts' }, platform: 'neutral' });
