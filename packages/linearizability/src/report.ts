@@ -140,7 +140,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
 }
 
 function legend(): string {
-  return `<p class="legend"><span><i class="sw" style="background:#a5d6a7;border:1px solid #2e7d32"></i>linearized (numbered in order)</span><span><i class="sw" style="background:#ffcdd2;border:1px solid #c62828"></i>could not be placed</span><span><i class="sw" style="background:#ef5350;border:1px solid #8e0000"></i>response that could not be matched</span><span><i class="sw" style="background:#b0bec5"></i>not reached</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#cfd6df 0 3px,#fff 3px 6px);border:1px dashed #78909c"></i>unknown outcome</span></p>`;
+  return `<p class="legend"><span><i class="sw" style="background:#a5d6a7;border:1px solid #2e7d32"></i>linearized (numbered in order)</span><span><i class="sw" style="background:#ffcdd2;border:1px solid #c62828"></i>could not be placed</span><span><i class="sw" style="background:#ef5350;border:1px solid #8e0000"></i>the operation that failed (the failing point is its response)</span><span><i class="sw" style="background:#b0bec5"></i>not reached</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#cfd6df 0 3px,#fff 3px 6px);border:1px dashed #78909c"></i>unknown outcome</span></p>`;
 }
 
 function counterexampleSection<S, I, O>(
@@ -162,7 +162,7 @@ function counterexampleSection<S, I, O>(
     .join('');
   return `<h2>Partition ${cx.partition + 1} of ${result.partitions.length}: not linearizable</h2>
 <p>The longest linearizable prefix has <b>${cx.prefix.length}</b> of ${part.operations.length} operations and leaves the state <code>${escapeHtml(cx.state)}</code>.
-No order of the pending operations continues it past the response of <b>#${cx.failedAt}</b> (process ${escapeHtml(String(failed.process))}, <code>${escapeHtml(describe(model, failed))}</code>, at time ${failed.return ?? failed.call}).</p>
+No order of the pending operations continues it: <b>#${cx.failedAt}</b> (process ${escapeHtml(String(failed.process))}, <code>${escapeHtml(describe(model, failed))}</code>, call ${failed.call}, return ${failed.return ?? 'unknown'}) cannot be placed next.</p>
 <table><tr><th colspan="4">Operations that could not be placed</th></tr>${rows}</table>
 ${shown.length < part.operations.length ? `<p class="note">Showing ${shown.length} of ${part.operations.length} operations, around the failing point.</p>` : ''}
 ${timeline(model, history, shown, marks)}`;
