@@ -140,7 +140,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
 }
 
 function legend(): string {
-  return `<p class="legend"><span><i class="sw" style="background:#a5d6a7;border:1px solid #2e7d32"></i>linearized (numbered in order)</span><span><i class="sw" style="background:#ffcdd2;border:1px solid #c62828"></i>could not be placed</span><span><i class="sw" style="background:#ef5350;border:1px solid #8e0000"></i>the operation that failed (the failing point is its response)</span><span><i class="sw" style="background:#b0bec5"></i>not reached</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#cfd6df 0 3px,#fff 3px 6px);border:1px dashed #78909c"></i>unknown outcome</span></p>`;
+  return `<p class="legend"><span><i class="sw" style="background:#a5d6a7;border:1px solid #2e7d32"></i>linearized (numbered in order)</span><span><i class="sw" style="background:#ffcdd2;border:1px solid #c62828"></i>could not be placed</span><span><i class="sw" style="background:#ef5350;border:1px solid #8e0000"></i>the operation that failed (the dashed line marks it)</span><span><i class="sw" style="background:#b0bec5"></i>not reached</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#cfd6df 0 3px,#fff 3px 6px);border:1px dashed #78909c"></i>unknown outcome</span></p>`;
 }
 
 function counterexampleSection<S, I, O>(
