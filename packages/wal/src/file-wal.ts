@@ -637,6 +637,8 @@ class FileWal implements WriteAheadLog {
     }
     await flush();
     if (segment.end > segment.capacity / 2) void this.#prepareSpare();
+    // One huge append may have grown the buffer far past the batch limit: do not keep that.
+    if (this.#buffer.length > 2 * this.#settings.maxBatchBytes) this.#setBuffer(new Uint8Array(64 * 1024));
     return firsts;
   }
 
@@ -645,9 +647,13 @@ class FileWal implements WriteAheadLog {
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.#buffer);
-    this.#buffer = next;
-    this.#view = new DataView(next.buffer);
-    this.#words = new Int32Array(next.buffer);
+    this.#setBuffer(next);
+  }
+
+  #setBuffer(buffer: Uint8Array<ArrayBuffer>): void {
+    this.#buffer = buffer;
+    this.#view = new DataView(buffer.buffer);
+    this.#words = new Int32Array(buffer.buffer);
   }
 
   // ---------------------------------------------------------------- reads
