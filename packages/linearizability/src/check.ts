@@ -19,11 +19,11 @@ function validate<I, O>(history: readonly Operation<I, O>[]): void {
   for (let i = 0; i < history.length; i++) {
     const op = history[i];
     if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(`history[${i}] is not an operation`);
-    if (typeof op.call !== 'number' || Number.isNaN(op.call)) {
-      throw new InvalidArgumentError(`history[${i}].call must be a number, got ${String(op.call)}`);
+    if (typeof op.call !== 'number' || !Number.isFinite(op.call)) {
+      throw new InvalidArgumentError(`history[${i}].call must be a finite number, got ${String(op.call)}`);
     }
-    if (op.return !== undefined && (typeof op.return !== 'number' || !(op.return >= op.call))) {
-      throw new InvalidArgumentError(`history[${i}].return must be undefined or a number >= call (${op.call}), got ${String(op.return)}`);
+    if (op.return !== undefined && (typeof op.return !== 'number' || !Number.isFinite(op.return) || !(op.return >= op.call))) {
+      throw new InvalidArgumentError(`history[${i}].return must be undefined or a finite number >= call (${op.call}), got ${String(op.return)}`);
     }
   }
 }

@@ -31,6 +31,7 @@
  */
 export { type CheckAsyncOptions, check, checkAsync } from './check.js';
 export { MalformedHistoryError } from './errors.js';
+export { fromNondeterministic, type NondeterministicModel } from './nondeterministic.js';
 export { parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
 export { type ParseOptions, parseJepsenLog } from './jepsen-log.js';
 export { type ReportOptions, renderReport } from './report.js';

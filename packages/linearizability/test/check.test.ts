@@ -8,6 +8,7 @@ import {
   check,
   checkAsync,
   createRegisterModel,
+  fromNondeterministic,
   type KvInput,
   type KvOutput,
   kvModel,
@@ -247,7 +248,12 @@ describe('check: budgets and validation', () => {
   });
 
   it('rejects malformed operations with a typed error', () => {
-    const bad: RegOp[][] = [[read(0, 5, 4, null)], [{ ...read(0, 0, 1, null), call: Number.NaN }], [null as unknown as RegOp]];
+    const bad: RegOp[][] = [
+      [read(0, 5, 4, null)],
+      [{ ...read(0, 0, 1, null), call: Number.NaN }],
+      [read(0, 0, Number.POSITIVE_INFINITY, null)],
+      [null as unknown as RegOp],
+    ];
     for (const history of bad) {
       let caught: unknown;
       try {
@@ -258,5 +264,29 @@ describe('check: budgets and validation', () => {
       expect(isLatticeError(caught, 'ERR_INVALID_ARGUMENT')).toBe(true);
     }
     expect(() => check(registerModel, [], { timeoutMs: -1 })).toThrow(/timeoutMs/);
+  });
+});
+
+describe('fromNondeterministic', () => {
+  // An increment that a retry may apply twice.
+  const counter = fromNondeterministic<number, 'inc' | 'get', number>({
+    init: () => [0],
+    step: (n, input, output) => (input === 'inc' ? [n + 1, n + 2] : output === undefined || output === n ? [n] : []),
+    describeState: (n) => String(n),
+  });
+  const inc = (call: number): Operation<'inc' | 'get', number> => ({ process: 0, call, return: call + 1, input: 'inc', output: undefined });
+  const get = (call: number, output: number): Operation<'inc' | 'get', number> => ({ process: 1, call, return: call + 1, input: 'get', output });
+
+  it('accepts every outcome some choice explains', () => {
+    expect(check(counter, [inc(0), get(2, 1)]).verdict).toBe('linearizable');
+    expect(check(counter, [inc(0), get(2, 2)]).verdict).toBe('linearizable');
+    expect(check(counter, [inc(0), inc(2), get(4, 3)]).verdict).toBe('linearizable');
+  });
+
+  it('rejects outcomes no choice explains, and keeps the choices consistent', () => {
+    expect(check(counter, [inc(0), get(2, 3)]).verdict).toBe('not linearizable');
+    const result = check(counter, [inc(0), get(2, 2), get(4, 1)]);
+    expect(result.verdict).toBe('not linearizable');
+    expect(result.counterexample!.state).toBe('{2}');
   });
 });
