@@ -1,4 +1,4 @@
-import { canonicalKey, deepEqual, defaultHash } from './state-key.js';
+import { deepEqual, defaultHash, plainKey } from './state-key.js';
 import type { Model, Operation } from './types.js';
 import { VisitedSet } from './visited-set.js';
 
@@ -22,7 +22,7 @@ export function mix32(x: number): number {
 export interface SearchFailure<S> {
   /** Positions (within the partition) of the longest prefix, in linearization order. */
   prefix: number[];
-  /** Position of the operation whose response could not be matched. */
+  /** Position of the operation that could not be placed after the prefix. */
   failedAt: number;
   /** Positions of every operation pending at that point, `failedAt` included. */
   unplaced: number[];
@@ -177,7 +177,7 @@ export class PartitionSearch<S, I, O> {
 
     this.#classOf = new Int32Array(n).fill(-1);
     this.#rankInClass = new Int32Array(n);
-    const classes = new Map<string, number>();
+    const classes = new Map<string, number>(); // plain keys never start with '#'
     const classSizes: number[] = [];
     for (let k = 0; k < 2 * n; k++) {
       const e = events[k]!;
@@ -187,7 +187,8 @@ export class PartitionSearch<S, I, O> {
         this.#knownLeft++;
         continue;
       }
-      const key = canonicalKey(this.#inputs[i]);
+      // Inputs that are not plain data get a class of their own.
+      const key = plainKey(this.#inputs[i]) ?? `#${i}`;
       let cls = classes.get(key);
       if (cls === undefined) {
         cls = classSizes.length;

@@ -43,9 +43,44 @@ export function defaultHash(state: unknown): string | number {
   return canonicalKey(state);
 }
 
-/** Structural equality matching {@link canonicalKey}. */
+/**
+ * Structural equality matching {@link canonicalKey}, for values made of primitives, arrays,
+ * plain objects, `Map` and `Set`. Any other object (a class instance may hold state the key
+ * cannot see) is equal only to itself.
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (!isPlain(a, 0, true) || !isPlain(b, 0, true)) return false;
   return canonicalKey(a) === canonicalKey(b);
+}
+
+/**
+ * {@link canonicalKey} for values made only of primitives, arrays and plain objects; undefined
+ * for anything else (class instances may hold state the key cannot see, so two of them are
+ * never assumed equal).
+ */
+export function plainKey(value: unknown): string | undefined {
+  return isPlain(value, 0, false) ? canonicalKey(value) : undefined;
+}
+
+/** Made only of primitives, arrays and plain objects (and, with `collections`, Map and Set)? */
+function isPlain(value: unknown, depth: number, collections: boolean): boolean {
+  if (depth > 64) return false;
+  if (value === null) return true;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean' || type === 'bigint' || type === 'undefined') return true;
+  if (type !== 'object') return false;
+  if (Array.isArray(value)) return value.every((item) => isPlain(item, depth + 1, collections));
+  if (collections && value instanceof Map) {
+    for (const [k, v] of value) if (!isPlain(k, depth + 1, true) || !isPlain(v, depth + 1, true)) return false;
+    return true;
+  }
+  if (collections && value instanceof Set) {
+    for (const v of value) if (!isPlain(v, depth + 1, true)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value as Record<string, unknown>).every((item) => isPlain(item, depth + 1, collections));
 }

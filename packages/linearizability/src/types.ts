@@ -69,7 +69,8 @@ export interface Model<S, I, O> {
   step(state: S, input: I, output: O | undefined): StepResult<S>;
   /**
    * State equality. Default: `Object.is` for primitives, structural equality for plain
-   * objects, arrays, `Map` and `Set`.
+   * objects, arrays, `Map` and `Set`; any other object is equal only to itself (so give class
+   * instances an `equal` and `hash`, or the search cannot recognise repeated states).
    */
   equal?(a: S, b: S): boolean;
   /**
