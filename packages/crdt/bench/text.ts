@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as Automerge from '@automerge/automerge';
-import { type BenchResult, median, medianMs, result, retainedHeap } from '@lattice/bench-kit';
+import { type BenchResult, median, medianMs, opsPerSecond, result, retainedHeap } from '@lattice/bench-kit';
 import { corpusMissing, type EditingTrace, loadEditingTrace } from '@lattice/testdata';
 import * as Y from 'yjs';
 import { decodeTextDocument, encodeTextDocument, TextDocument } from '../src/index.js';
@@ -181,6 +181,16 @@ export function concurrentYjs(trace: EditingTrace): Y.Doc[] {
   return lastOf.map((i) => docs[i]!);
 }
 
+/** Median milliseconds per run of short tasks, alternating, after a longer warm-up than `medianMs`. */
+async function shortMs(ours: () => unknown, peer: () => unknown, rounds: number): Promise<{ ours: number; peer: number }> {
+  const r = await opsPerSecond(
+    () => void ours(),
+    () => void peer(),
+    { iterations: 1, rounds, warmup: 5 },
+  );
+  return { ours: 1000 / r.ours, peer: 1000 / r.peer! };
+}
+
 /** Median of `rounds` timings of `run`, each after an untimed `prepare`. */
 function timed<T>(prepare: () => T, run: (input: T) => unknown, rounds: number): number {
   const times: number[] = [];
@@ -248,20 +258,20 @@ export async function textBenchmarks(): Promise<BenchResult[]> {
   const amBytes = Automerge.save(amDoc);
   rows.push(result({ case: 'text.encoded-size automerge-paper', unit: 'bytes', betterIs: 'lower', ours: ourBytes.length, peer: `${automerge} (save)`, peerValue: amBytes.length, note: 'automerge doc built with 1000 edits per change' }));
   if (decodeTextDocument(ourBytes, { agent: 'reader' }).toString() !== paper.endContent) throw new Error('decoded document differs');
-  const load = await medianMs(
+  const load = await shortMs(
     () => decodeTextDocument(ourBytes, { agent: 'reader' }).toString(),
     () => {
       const doc = new Y.Doc();
       Y.applyUpdateV2(doc, yBytes);
       return doc.getText('text').toString();
     },
-    7,
+    21,
   );
   rows.push(result({ case: 'text.load automerge-paper', unit: 'ms', betterIs: 'lower', ours: load.ours, peer: `${yjs} (applyUpdateV2)`, peerValue: load.peer!, note: 'decode + read the text' }));
-  const amLoad = await medianMs(
+  const amLoad = await shortMs(
     () => decodeTextDocument(ourBytes, { agent: 'reader' }).toString(),
     () => Automerge.load<{ text: string }>(amBytes).text,
-    5,
+    9,
   );
   rows.push(result({ case: 'text.load automerge-paper', unit: 'ms', betterIs: 'lower', ours: amLoad.ours, peer: `${automerge} (load)`, peerValue: amLoad.peer! }));
 
@@ -281,12 +291,12 @@ export async function textBenchmarks(): Promise<BenchResult[]> {
   const mergeOurs = timed(
     () => oursA.fork('merger'),
     (doc) => doc.merge(oursB),
-    7,
+    21,
   );
   const mergeYjs = timed(
     () => forkYjs(yA, 99),
     (doc) => Y.applyUpdate(doc, Y.encodeStateAsUpdate(yB, Y.encodeStateVector(doc))),
-    7,
+    21,
   );
   rows.push(
     result({
@@ -302,10 +312,10 @@ export async function textBenchmarks(): Promise<BenchResult[]> {
   const everything = check;
   const yEverything = forkYjs(yA, 98);
   Y.applyUpdate(yEverything, Y.encodeStateAsUpdate(yB, Y.encodeStateVector(yEverything)));
-  const intoEmpty = await medianMs(
+  const intoEmpty = await shortMs(
     () => new TextDocument({ agent: 'empty' }).merge(everything),
     () => Y.applyUpdate(new Y.Doc(), Y.encodeStateAsUpdate(yEverything)),
-    7,
+    31,
   );
   rows.push(
     result({
