@@ -341,11 +341,13 @@ class FileWal implements WriteAheadLog {
         }
         // A torn final write: nothing after it was acknowledged. Zero it so that the region
         // reads as free space and future appends start clean.
-        const zeros = new Uint8Array(Math.min(ZERO_CHUNK, lastNonZero + 1 - offset));
-        for (let at = offset; at <= lastNonZero; at += zeros.length) {
-          await io.writeAll(fd, zeros, 0, Math.min(zeros.length, lastNonZero + 1 - at), at);
+        if (lastNonZero >= offset) {
+          const zeros = new Uint8Array(Math.min(ZERO_CHUNK, lastNonZero + 1 - offset));
+          for (let at = offset; at <= lastNonZero; at += zeros.length) {
+            await io.writeAll(fd, zeros, 0, Math.min(zeros.length, lastNonZero + 1 - at), at);
+          }
+          await io.fdatasync(fd);
         }
-        await io.fdatasync(fd);
       }
       return { base, name, fd, offsets, end: offset, capacity };
     } catch (error) {
