@@ -2,9 +2,7 @@ import { deepEqual, defaultHash, plainKey } from './state-key.js';
 import type { Model, Operation } from './types.js';
 import { VisitedSet } from './visited-set.js';
 
-/** How many upcoming reads {@link PartitionSearch} checks for doom on arriving at a level. */
-const LOOKAHEAD_READS = 2;
-/** How far past the first pending response it looks for them, in list entries. */
+/** How far ahead in the list {@link PartitionSearch} looks for dead reads on each new level. */
 const LOOKAHEAD_ENTRIES = 32;
 
 /** 32-bit finaliser of MurmurHash3: spreads the bits of a small integer over the word. */
@@ -107,6 +105,7 @@ export class PartitionSearch<S, I, O> {
   readonly #hash: (state: S) => string | number;
 
   readonly #visited: VisitedSet;
+  readonly #writersScratch: I[] = [];
 
   #bestDepth = -1;
   #failure: SearchFailure<S> | undefined;
@@ -293,7 +292,7 @@ export class PartitionSearch<S, I, O> {
     this.#candStart[d] = start;
     this.#candEnd[d] = end;
     this.#candPos[d] = start;
-    const dead = this.#deadUpcomingRead(e);
+    const dead = this.#deadUpcomingRead();
     if (dead >= 0) {
       // A read that is still to come can never be placed: this configuration is dead.
       if (d > this.#bestDepth) {
@@ -305,23 +304,30 @@ export class PartitionSearch<S, I, O> {
   }
 
   /**
-   * Looks a little past the first pending response for read-only operations not invoked yet
-   * (at most {@link LOOKAHEAD_READS} of them, within {@link LOOKAHEAD_ENTRIES} list entries):
-   * they too must be placed, so if the model says one can never become possible, the
-   * configuration is dead. Returns its position, or -1.
+   * Looks over the next {@link LOOKAHEAD_ENTRIES} entries of the list for read-only operations
+   * (invoked or not) that are impossible now and, per the model's `mayBecomePossible`, can
+   * never become possible before their response: they too must be placed, so the
+   * configuration is dead. One walk serves every such read, since the writers that may still
+   * come before a read's response are the state-changing calls listed before it. Returns the
+   * dead read's position, or -1.
    */
-  #deadUpcomingRead(blocking: number): number {
-    if (this.#model.mayBecomePossible === undefined) return -1;
+  #deadUpcomingRead(): number {
+    const hook = this.#model.mayBecomePossible;
+    if (hook === undefined) return -1;
     const next = this.#next;
-    let reads = 0;
-    let e = blocking;
-    for (let seen = 0; seen < LOOKAHEAD_ENTRIES && e !== this.#tail && reads < LOOKAHEAD_READS; seen++, e = next[e]!) {
-      if ((e & 1) === 1) continue;
+    const readOnly = this.#readOnly;
+    const writers = this.#writersScratch;
+    writers.length = 0;
+    let e = next[this.#head]!;
+    for (let seen = 0; seen < LOOKAHEAD_ENTRIES && e !== this.#tail; seen++, e = next[e]!) {
       const id = e >> 1;
-      if (this.#readOnly[id] === 0 || this.#outputs[id] === undefined) continue;
-      reads++;
+      if ((e & 1) === 0) {
+        if (readOnly[id] === 0) writers.push(this.#inputs[id]!);
+        continue;
+      }
+      if (readOnly[id] === 0 || this.#outputs[id] === undefined) continue;
       if (this.#model.step(this.#state, this.#inputs[id]!, this.#outputs[id]).ok) continue;
-      if (!this.#mayBecomePossible(id)) return id;
+      if (!hook.call(this.#model, this.#state, this.#inputs[id]!, this.#outputs[id], writers)) return id;
     }
     return -1;
   }
