@@ -245,12 +245,17 @@ export abstract class RateLimiter {
     } catch (error) {
       return Promise.reject(error);
     }
-    const limit = this.limit;
-    return settle(
-      () => this.store.apply(action, key, this.#specs, amount, 0),
-      (out) => toResult(out, 0, limit),
-    );
+    let out: number[] | Promise<number[]>;
+    try {
+      out = this.store.apply(action, key, this.#specs, amount, 0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Array.isArray(out) ? Promise.resolve(toResult(out, 0, this.limit)) : out.then(this.#toResult);
   }
+
+  /** Maps a store decision to a result; one function per limiter, not one closure per call. */
+  readonly #toResult = (out: number[]): RateLimitResult => toResult(out, 0, this.limit);
 }
 
 /** Rate given as `tokens` per `intervalMs`. */

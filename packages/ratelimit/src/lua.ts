@@ -1,4 +1,4 @@
-import { AlgorithmId, StoreAction } from './algorithms.js';
+import { AlgorithmId, type LimitSpec, StoreAction } from './algorithms.js';
 
 /**
  * The Redis side of the store: `algorithms.ts` ported line by line to Lua, in one script so a
@@ -465,25 +465,33 @@ export function buildRateLimitScript(algorithms: Iterable<AlgorithmId>): string 
 export const RATE_LIMIT_SCRIPT: string = buildRateLimitScript(Object.values(AlgorithmId));
 
 /**
- * Lean scripts: one per algorithm with a fixed-size state (all but the sliding-window log and the
- * concurrency limiter), for the common call — requests of one limit on one key each, with consume,
- * peek, penalty or reward. Straight-line Lua with the algorithm inlined: no function closures, no
- * tables but the reply, one `GET` and at most one `SET` per request. Decides exactly like the
- * general script (same value format, same expiry rule), so both may touch the same keys.
+ * Lean scripts: one per limit (algorithm and parameters, written into the script as constants)
+ * for the algorithms with a fixed-size state (all but the sliding-window log and the concurrency
+ * limiter), for the common call: requests of that one limit on one key each, with consume, peek,
+ * penalty or reward. Straight-line Lua with the algorithm inlined: no function closures, no string
+ * to number conversions but the time's (actions are compared as strings, a cost of 1 needs no
+ * parsing), one `GET` and at most one `SET` per request, and the reply table built in one go.
+ * Decides exactly like the general script (same value format, same expiry rule), so both may
+ * touch the same keys.
  *
- * KEYS: one key per request. ARGV: p1, p2, p3, then action and amount per request.
+ * KEYS: one key per request. ARGV: action and amount per request.
  * Returns 6 integers per request (allowed, remaining, resetAt, retryAfter, delay, ttl), then the time.
  */
 const LEAN_HEAD = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local floor, ceil = math.floor, math.ceil
-local p1, p2, p3 = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {}
-local o = 0
-for r = 1, #KEYS do
+local p1, p2, p3 = $P1, $P2, $P3
+local n = #KEYS
+local out
+if n > 1 then out = {} end
+for r = 1, n do
   local key = KEYS[r]
-  local act = tonumber(ARGV[2 + 2 * r])
-  local amount = tonumber(ARGV[3 + 2 * r])
+  local act = ARGV[2 * r - 1]
+  local amount = ARGV[2 * r]
+  if amount == '1' then amount = 1 else amount = tonumber(amount) end
+  local take = act == '0'
+  local ask = take or act == '1'
+  local pen = act == '3'
   local value = redis.call('GET', key)
   local expires, blocked, has, a, b, c = 0, 0, false, 0, 0, 0
   if value then
@@ -494,27 +502,17 @@ for r = 1, #KEYS do
       expires, blocked = struct.unpack('dd', value)
     end
   end
-  if blocked > now and act <= 1 then
-    local wait = blocked - now
-    out[o + 1] = 0
-    out[o + 2] = 0
-    out[o + 3] = blocked
-    out[o + 4] = wait
-    out[o + 5] = 0
-    if wait < 1 then wait = 1 end
-    out[o + 6] = wait
+  local ok, write, remaining, resetAt, retryAfter, delay, ttl = true, false, 0, 0, 0, 0, 0
+  if blocked > now and ask then
+    ok = false
+    resetAt = blocked
+    retryAfter = blocked - now
+    ttl = retryAfter
   else
-    local ok, write, remaining, resetAt, retryAfter, delay, ttl = true, false, 0, 0, 0, 0, 0
     local n1, n2, n3 = 0, 0, 0
 `;
 
-const LEAN_TAIL = `    out[o + 1] = ok and 1 or 0
-    out[o + 2] = remaining
-    out[o + 3] = resetAt
-    out[o + 4] = retryAfter
-    out[o + 5] = delay
-    if ttl < 1 then ttl = 1 end
-    out[o + 6] = ttl
+const LEAN_TAIL = `    if ttl < 1 then ttl = 1 end
     if write then
       local needed = ttl
       if blocked - now > needed then needed = blocked - now end
@@ -526,9 +524,17 @@ const LEAN_TAIL = `    out[o + 1] = ok and 1 or 0
       end
     end
   end
-  o = o + 6
+  if ttl < 1 then ttl = 1 end
+  if n == 1 then return { ok and 1 or 0, remaining, resetAt, retryAfter, delay, ttl, now } end
+  local o = 6 * (r - 1)
+  out[o + 1] = ok and 1 or 0
+  out[o + 2] = remaining
+  out[o + 3] = resetAt
+  out[o + 4] = retryAfter
+  out[o + 5] = delay
+  out[o + 6] = ttl
 end
-out[o + 1] = now
+out[6 * n + 1] = now
 return out
 `;
 
@@ -543,10 +549,10 @@ const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
     if s > full then s = full end
     local need = amount * unit
     local after = s
-    if act <= 1 then
+    if ask then
       ok = s >= need
-      if ok and act == 0 then after = s - need; write = true end
-    elseif act == 3 then after = s - need; write = true
+      if ok and take then after = s - need; write = true end
+    elseif pen then after = s - need; write = true
     else after = s + need; if after > full then after = full end; write = true end
     if after > 0 then remaining = floor(after / unit) end
     resetAt = t + ceil((full - after) / rate)
@@ -563,10 +569,10 @@ const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
     if level < 0 then level = 0 end
     local need = amount * unit
     local after = level
-    if act <= 1 then
+    if ask then
       ok = level + need <= full
-      if ok and act == 0 then after = level + need; write = true end
-    elseif act == 3 then after = level + need; write = true
+      if ok and take then after = level + need; write = true end
+    elseif pen then after = level + need; write = true
     else after = level - need; if after < 0 then after = 0 end; write = true end
     if full - after > 0 then remaining = floor((full - after) / unit) end
     resetAt = t + ceil(after / rate)
@@ -582,14 +588,14 @@ const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
     end
     local need = amount * unit
     local after = d
-    if act <= 1 then
+    if ask then
       ok = d + need <= burst
-      if ok and act == 0 then
+      if ok and take then
         after = d + need
         write = true
         $DELAY
       end
-    elseif act == 3 then after = d + need; write = true
+    elseif pen then after = d + need; write = true
     else after = d - need; if after < 0 then after = 0 end; write = true end
     if burst - after > 0 then remaining = floor((burst - after) / unit) end
     local ahead = ceil(after / rate)
@@ -607,10 +613,10 @@ const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
       if a == w then count = b end
     end
     local after = count
-    if act <= 1 then
+    if ask then
       ok = count + amount <= limit
-      if ok and act == 0 then after = count + amount; write = true end
-    elseif act == 3 then after = count + amount; write = true
+      if ok and take then after = count + amount; write = true end
+    elseif pen then after = count + amount; write = true
     else after = count - amount; if after < 0 then after = 0 end; write = true end
     resetAt = w + size
     if not ok then retryAfter = resetAt - now end
@@ -629,10 +635,10 @@ const LEAN_BODIES: Readonly<Partial<Record<AlgorithmId, string>>> = {
     end
     local used = prev * (size - (t - w)) + curr * size
     local currAfter = curr
-    if act <= 1 then
+    if ask then
       ok = used + amount * size <= limit * size
-      if ok and act == 0 then currAfter = curr + amount; write = true end
-    elseif act == 3 then currAfter = curr + amount; write = true
+      if ok and take then currAfter = curr + amount; write = true end
+    elseif pen then currAfter = curr + amount; write = true
     else currAfter = curr - amount; if currAfter < 0 then currAfter = 0 end; write = true end
     local usedAfter = used + (currAfter - curr) * size
     if limit * size - usedAfter > 0 then remaining = floor((limit * size - usedAfter) / size) end
@@ -669,14 +675,19 @@ export function hasLeanScript(algorithm: AlgorithmId): boolean {
   return algorithm === AlgorithmId.LeakyBucketQueue || LEAN_BODIES[algorithm] !== undefined;
 }
 
-/** The lean script of one algorithm (see above); throws for the sliding-window log and concurrency. */
-export function buildLeanScript(algorithm: AlgorithmId): string {
+/** The lean script of one limit (see above); throws for the sliding-window log and concurrency. */
+export function buildLeanScript(spec: Pick<LimitSpec, 'algorithm' | 'p1' | 'p2' | 'p3'>): string {
+  const { algorithm } = spec;
   const queue = algorithm === AlgorithmId.LeakyBucketQueue;
   const body = LEAN_BODIES[queue ? AlgorithmId.Gcra : algorithm];
   if (body === undefined) throw new Error(`no lean script for algorithm ${algorithm}`);
+  for (const p of [spec.p1, spec.p2, spec.p3]) if (!Number.isSafeInteger(p)) throw new Error(`limit parameters must be safe integers, got ${p}`);
   const three = algorithm === AlgorithmId.SlidingWindowCounter;
   const fmt = three ? 'ddddd' : 'dddd';
   return (LEAN_HEAD + body.replace('$DELAY', queue ? 'delay = ceil(d / rate)' : '') + LEAN_TAIL)
+    .replace('$P1', String(spec.p1))
+    .replace('$P2', String(spec.p2))
+    .replace('$P3', String(spec.p3))
     .replaceAll('$MIN', String(fmt.length * 8))
     .replaceAll('$FMT', fmt)
     .replaceAll('$C', three ? ', c' : '')

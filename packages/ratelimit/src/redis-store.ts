@@ -1,4 +1,4 @@
-import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
+import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type TimerHandle, type Timers } from '@lattice/core';
 import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
 import { sha1Hex } from './sha1.js';
@@ -81,6 +81,16 @@ interface PendingDecision {
   readonly reject: (error: unknown) => void;
 }
 
+/** One command on its way: the decisions it carries and how to send it (again, after a NOSCRIPT). */
+interface InFlight {
+  readonly batch: readonly PendingDecision[];
+  readonly script: LoadedScript;
+  readonly keys: string[];
+  readonly args: (string | number)[];
+  settled: boolean;
+  timer: TimerHandle | undefined;
+}
+
 /** Counters of a {@link RedisStore}. */
 export interface RedisStoreStats {
   /** Commands sent (EVALSHA plus EVAL fallbacks): the round trips. Never more than one per decision (plus a reload). */
@@ -123,8 +133,8 @@ export class RedisStore implements Store {
   readonly #cluster: boolean;
   readonly #queued = new Map<string, PendingDecision[]>();
   #pending: PendingDecision[] = [];
-  /** The lean script of each algorithm that has one, by algorithm id. */
-  readonly #leanScripts: (LoadedScript | undefined)[] = [];
+  /** The lean script of each limit that has one (scripts are shared by equal limits, see #scripts). */
+  readonly #leanScripts = new WeakMap<LimitSpec, LoadedScript>();
   #flushScheduled = false;
   /** The script for each set of algorithms seen, with its SHA once computed. */
   readonly #scripts = new Map<string, LoadedScript>();
@@ -164,7 +174,7 @@ export class RedisStore implements Store {
   }
 
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): Promise<number[]> {
-    if (!this.#batch) return this.#send([{ action, key, specs, amount, arg, resolve: noop, reject: noop }]).then(first);
+    if (!this.#batch) return new Promise((resolve, reject) => this.#send([{ action, key, specs, amount, arg, resolve, reject }]));
     return new Promise((resolve, reject) => {
       const request: PendingDecision = { action, key, specs, amount, arg, resolve, reject };
       if (this.#cluster) {
@@ -205,7 +215,7 @@ export class RedisStore implements Store {
    */
   #dispatch(queue: PendingDecision[]): void {
     if (queue.length === 1) {
-      this.#sendAndSettle(queue);
+      this.#send(queue);
       return;
     }
     let start = 0;
@@ -213,36 +223,30 @@ export class RedisStore implements Store {
       const lean = leanSpec(queue[start]!);
       let end = start + 1;
       while (end < queue.length && end - start < this.#maxBatch && leanSpec(queue[end]!) === lean) end++;
-      this.#sendAndSettle(start === 0 && end === queue.length ? queue : queue.slice(start, end));
+      this.#send(start === 0 && end === queue.length ? queue : queue.slice(start, end));
       start = end;
     }
   }
 
-  #sendAndSettle(batch: PendingDecision[]): void {
-    this.#send(batch).then(
-      (outs) => {
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
-      },
-      (error: unknown) => {
-        for (const request of batch) request.reject(error);
-      },
-    );
-  }
-
-  /** One command for `batch`; resolves with each request's decision (the failure policy applied per request). */
-  #send(batch: readonly PendingDecision[]): Promise<number[][]> {
+  /**
+   * Sends `batch` as one command and settles each request: with its decision, or through the
+   * failure policy when Redis fails or exceeds `timeoutMs` (a reply that is not the script's
+   * rejects with `StoreReplyError`). One promise per command, no intermediate chains.
+   */
+  #send(batch: readonly PendingDecision[]): void {
     const keys: string[] = [];
     let args: (string | number)[];
     let script: LoadedScript;
     const lean = leanSpec(batch[0]!);
     if (lean !== undefined) {
       // Every request of the batch is on this one limit (see #dispatch).
-      args = [lean.p1, lean.p2, lean.p3];
-      for (const { action, key, amount } of batch) {
-        keys.push(this.#prefix + '{' + key + '}:' + lean.name);
-        args.push(action, amount);
+      args = [];
+      for (let i = 0; i < batch.length; i++) {
+        const request = batch[i]!;
+        keys.push(this.#prefix + '{' + request.key + '}:' + lean.name);
+        args.push(request.action, request.amount);
       }
-      script = this.#leanScript(lean.algorithm);
+      script = this.#leanScript(lean);
     } else {
       args = [batch.length];
       let algorithms = '';
@@ -260,10 +264,78 @@ export class RedisStore implements Store {
       }
       script = this.#script(algorithms, ids);
     }
-    return this.#withTimeout(this.#run(script, keys, args)).then(
-      (reply) => this.#split(reply, batch),
-      (cause: unknown) => Promise.all(batch.map(({ action, key, specs, amount, arg }) => this.#fail(cause, action, key, specs, amount, arg))),
-    );
+    const command: InFlight = { batch, script, keys, args, settled: false, timer: undefined };
+    this.#stats.roundTrips++;
+    this.#issue(command, script.loaded);
+    if (!command.settled && this.#timeoutMs > 0 && Number.isFinite(this.#timeoutMs)) {
+      command.timer = this.#timers.setTimeout(() => this.#failure(command, new TimeoutError(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    }
+  }
+
+  /** Sends `command` with `EVALSHA` (`viaSha`) or `EVAL` (the server does not hold the script yet). */
+  #issue(command: InFlight, viaSha: boolean): void {
+    const { script, keys, args } = command;
+    try {
+      const reply = viaSha ? this.#adapter.evalsha(script.sha, keys, args) : this.#adapter.eval(script.text, keys, args);
+      reply.then(
+        (value) => this.#reply(command, value, !viaSha),
+        (error: unknown) => this.#error(command, error, viaSha),
+      );
+    } catch (error) {
+      this.#failure(command, error);
+    }
+  }
+
+  #reply(command: InFlight, reply: unknown, loaded: boolean): void {
+    if (loaded) command.script.loaded = true;
+    if (!this.#finish(command)) return;
+    const batch = command.batch;
+    let outs: number[][];
+    try {
+      outs = this.#split(reply, batch);
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
+  }
+
+  #error(command: InFlight, error: unknown, viaSha: boolean): void {
+    if (command.settled) return;
+    if (viaSha && isNoScript(error)) {
+      // The server lost the script (restart, SCRIPT FLUSH): send it again with EVAL.
+      command.script.loaded = false;
+      this.#stats.scriptReloads++;
+      this.#stats.roundTrips++;
+      this.#issue(command, false);
+      return;
+    }
+    this.#failure(command, error);
+  }
+
+  #failure(command: InFlight, error: unknown): void {
+    if (this.#finish(command)) this.#failAll(error, command.batch);
+  }
+
+  /** Marks `command` settled (clearing its timer); false if it already was. */
+  #finish(command: InFlight): boolean {
+    if (command.settled) return false;
+    command.settled = true;
+    if (command.timer !== undefined) this.#timers.clearTimeout(command.timer);
+    return true;
+  }
+
+  /** Settles every request of a failed command through the failure policy. */
+  #failAll(cause: unknown, batch: readonly PendingDecision[]): void {
+    for (const { action, key, specs, amount, arg, resolve, reject } of batch) {
+      try {
+        const out = this.#fail(cause, action, key, specs, amount, arg);
+        if (Array.isArray(out)) resolve(out);
+        else out.then(resolve, reject);
+      } catch (error) {
+        reject(error);
+      }
+    }
   }
 
   #split(reply: unknown, batch: readonly PendingDecision[]): number[][] {
@@ -298,57 +370,21 @@ export class RedisStore implements Store {
     return script;
   }
 
-  #leanScript(algorithm: AlgorithmId): LoadedScript {
-    let script = this.#leanScripts[algorithm];
+  #leanScript(spec: LimitSpec): LoadedScript {
+    let script = this.#leanScripts.get(spec);
     if (script === undefined) {
-      const text = buildLeanScript(algorithm);
-      script = { text, sha: sha1Hex(text), loaded: false };
-      this.#leanScripts[algorithm] = script;
+      const id = `${spec.algorithm}:${spec.p1}:${spec.p2}:${spec.p3}`;
+      script = this.#scripts.get(id);
+      if (script === undefined) {
+        const text = buildLeanScript(spec);
+        script = { text, sha: sha1Hex(text), loaded: false };
+        this.#scripts.set(id, script);
+      }
+      this.#leanScripts.set(spec, script);
     }
     return script;
   }
 
-  /**
-   * Runs `script`: `EVALSHA` once the server is known to hold it, `EVAL` (which also caches it)
-   * before that, so a store's first commands never wait for a `NOSCRIPT` retry and leave in
-   * order. After a `NOSCRIPT` (restart, `SCRIPT FLUSH`) the command is retried with `EVAL`.
-   */
-  #run(script: LoadedScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    this.#stats.roundTrips++;
-    if (!script.loaded) {
-      return this.#adapter.eval(script.text, keys, args).then((reply) => {
-        script.loaded = true;
-        return reply;
-      });
-    }
-    return this.#adapter.evalsha(script.sha, keys, args).catch((error: unknown) => {
-      if (!isNoScript(error)) throw error;
-      script.loaded = false;
-      this.#stats.scriptReloads++;
-      this.#stats.roundTrips++;
-      return this.#adapter.eval(script.text, keys, args).then((reply) => {
-        script.loaded = true;
-        return reply;
-      });
-    });
-  }
-
-  #withTimeout(call: Promise<unknown>): Promise<unknown> {
-    if (this.#timeoutMs === 0 || !Number.isFinite(this.#timeoutMs)) return call;
-    return new Promise((resolve, reject) => {
-      const timer = this.#timers.setTimeout(() => reject(new TimeoutError(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      call.then(
-        (value) => {
-          this.#timers.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#timers.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
 
   #check(reply: unknown, total: number): number[] {
     if (!Array.isArray(reply) || reply.length !== total + 1) {
@@ -389,12 +425,6 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     await this.#insurance?.close();
   }
-}
-
-function noop(): void {}
-
-function first(outs: number[][]): number[] {
-  return outs[0]!;
 }
 
 /** The one limit of `request` when a lean script can decide it, else undefined. */
