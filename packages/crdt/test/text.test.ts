@@ -97,6 +97,42 @@ describe('TextDocument: replication', () => {
     expect(c.pending).toBe(0);
   });
 
+  it('parks a delete that arrives before the insert it deletes', () => {
+    const a = new TextDocument({ agent: 'a' });
+    const ins = a.insert(0, 'abcdef');
+    const del = a.delete(1, 3);
+    const b = new TextDocument({ agent: 'b' });
+    b.applyUpdate(del);
+    expect(b.pending).toBe(1);
+    b.applyUpdate(ins);
+    expect(b.toString()).toBe('aef');
+    expect(b.pending).toBe(0);
+    // A partially known delete applies the known part now and parks the rest.
+    const c = new TextDocument({ agent: 'c' });
+    c.applyUpdate({ inserts: [{ ...ins.inserts[0]!, length: 2, content: 'ab' }], deletes: [] });
+    c.applyUpdate(del);
+    expect(c.toString()).toBe('a');
+    expect(c.pending).toBe(1);
+    c.applyUpdate(ins);
+    expect(c.toString()).toBe('aef');
+    expect(c.pending).toBe(0);
+  });
+
+  it('sends updateSince runs in causal order, so a fresh replica parks nothing', () => {
+    const a = new TextDocument({ agent: 'zed' });
+    a.insert(0, 'ac');
+    const b = a.fork('amy');
+    b.insert(1, 'b');
+    a.merge(b);
+    a.insert(2, 'X'); // typed by "zed" right after amy's "b"
+    const fresh = new TextDocument({ agent: 'fresh' });
+    const update = a.updateSince();
+    expect(update.inserts.map((i) => i.agent)).toEqual(['zed', 'amy', 'zed']);
+    fresh.applyUpdate(update);
+    expect(fresh.toString()).toBe('abXc');
+    expect(fresh.pending).toBe(0);
+  });
+
   it('merges concurrent edits and keeps each typed run contiguous', () => {
     const base = new TextDocument({ agent: 'base' });
     base.insert(0, '[]');
