@@ -76,13 +76,13 @@ async function time(name: string, fn: () => void, rounds: number, note: string):
 }
 
 await time('parse corpus (102 jepsen logs + 6 kv EDN)', parseAll, 7, `${texts.length} files`);
-await time('check 102 etcd logs (cas register)', checkEtcd, 7, '102 histories');
-await time('check 6 kv histories, per key', checkKv, 7, 'c01, c10, c50 ok/bad');
+await time('check 102 etcd logs (cas register)', checkEtcd, 11, '102 histories');
+await time('check 6 kv histories, per key', checkKv, 11, 'c01, c10, c50 ok/bad');
 await time('whole corpus: check 108 histories', () => {
   checkEtcd();
   checkKv();
-}, 7, 'kv partitioned per key');
-await time('kv c10-ok without partitioning', checkNoPartition('kv/c10-ok.txt'), 3, '337 ops, one partition');
-await time('kv c10-bad without partitioning', checkNoPartition('kv/c10-bad.txt'), 3, '405 ops, one partition');
+}, 11, 'kv partitioned per key');
+await time('kv c10-ok without partitioning', checkNoPartition('kv/c10-ok.txt'), 7, '337 ops, one partition');
+await time('kv c10-bad without partitioning', checkNoPartition('kv/c10-bad.txt'), 7, '405 ops, one partition');
 
 report(join(here, 'results.json'), results);

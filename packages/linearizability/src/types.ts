@@ -92,7 +92,8 @@ export interface Model<S, I, O> {
    * placed before its response. Return false only if no sequence of them (each at most once)
    * can lead to a state where it is possible: the search then abandons this branch at once
    * instead of exploring it to the operation's response. Returning true is always safe.
-   * For example, a read of `v` can only become possible if some writer writes `v`.
+   * For example, a read of `v` can only become possible if some writer writes `v`. The
+   * `writers` array is reused after the call returns: do not keep it.
    */
   mayBecomePossible?(state: S, input: I, output: O | undefined, writers: readonly I[]): boolean;
   /**
