@@ -127,24 +127,24 @@ function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, 
     if (search.done) finish(p, search);
     else active.push({ p, search });
   }
+  // The clock and the signal are looked at after every chunk, so the budget holds however
+  // many partitions there are.
   let stop: UnknownReason | undefined;
-  while (active.length > 0) {
+  while (active.length > 0 && stop === undefined) {
     const still: typeof active = [];
     for (const entry of active) {
+      if (stop !== undefined) {
+        still.push(entry);
+        continue;
+      }
       if (entry.search.run(CHUNK)) {
         finish(entry.p, entry.search);
         if (!entry.search.linearizable) violation = true;
       } else still.push(entry);
+      stop = violation && !exhaustive ? 'skipped' : interrupted();
+      if (stop === undefined) yield;
     }
     active = still;
-    if (active.length === 0) break;
-    if (violation && !exhaustive) {
-      stop = 'skipped';
-      break;
-    }
-    stop = interrupted();
-    if (stop !== undefined) break;
-    yield;
   }
   for (const { p, search } of active) {
     steps += search.steps;
