@@ -63,9 +63,19 @@ export interface LimitSpec {
 export const RESULT_STRIDE = 6;
 
 /**
+ * Scratch arrays an algorithm with a fixed-size state may return its next state in, instead of
+ * allocating one per decision (the memory store copies it into the key's own array).
+ */
+export interface StateScratch {
+  readonly two: number[];
+  readonly three: number[];
+}
+
+/**
  * Applies `action` to one key's `state` at time `now` (integer ms), writes the decision into
  * `out[o .. o+5]` and returns the state to store, `undefined` when nothing must be written, or an
- * empty array when the key can be deleted. Never mutates `state`.
+ * empty array when the key can be deleted. Never mutates `state`. With `scratch`, a 2- or 3-number
+ * state is returned in `scratch.two` / `scratch.three` (valid until the next call).
  */
 export function evaluate(
   spec: LimitSpec,
@@ -76,24 +86,33 @@ export function evaluate(
   arg: number,
   out: number[],
   o: number,
+  scratch?: StateScratch,
 ): number[] | undefined {
   switch (spec.algorithm) {
     case AlgorithmId.TokenBucket:
-      return tokenBucket(spec, state, now, action, amount, out, o);
+      return tokenBucket(spec, state, now, action, amount, out, o, scratch);
     case AlgorithmId.LeakyBucket:
-      return leakyBucket(spec, state, now, action, amount, out, o);
+      return leakyBucket(spec, state, now, action, amount, out, o, scratch);
     case AlgorithmId.LeakyBucketQueue:
     case AlgorithmId.Gcra:
-      return gcra(spec, state, now, action, amount, out, o);
+      return gcra(spec, state, now, action, amount, out, o, scratch);
     case AlgorithmId.FixedWindow:
-      return fixedWindow(spec, state, now, action, amount, out, o);
+      return fixedWindow(spec, state, now, action, amount, out, o, scratch);
     case AlgorithmId.SlidingWindowLog:
       return slidingLog(spec, state, now, action, amount, out, o);
     case AlgorithmId.SlidingWindowCounter:
-      return slidingCounter(spec, state, now, action, amount, out, o);
+      return slidingCounter(spec, state, now, action, amount, out, o, scratch);
     case AlgorithmId.Concurrency:
       return concurrency(spec, state, now, action, amount, arg, out, o);
   }
+}
+
+function pair(scratch: StateScratch | undefined, a: number, b: number): number[] {
+  if (scratch === undefined) return [a, b];
+  const next = scratch.two;
+  next[0] = a;
+  next[1] = b;
+  return next;
 }
 
 function put(out: number[], o: number, allowed: boolean, remaining: number, resetAt: number, retryAfter: number, delay: number, ttl: number): void {
@@ -106,7 +125,7 @@ function put(out: number[], o: number, allowed: boolean, remaining: number, rese
 }
 
 // Token bucket: S = tokens * I, refilled by R per ms up to C * I. State [S, last].
-function tokenBucket(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number): number[] | undefined {
+function tokenBucket(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number, scratch: StateScratch | undefined): number[] | undefined {
   const full = spec.p1 * spec.p3;
   const rate = spec.p2;
   const unit = spec.p3;
@@ -138,11 +157,11 @@ function tokenBucket(spec: LimitSpec, st: readonly number[] | undefined, now: nu
   const resetAt = t + Math.ceil((full - after) / rate);
   const retryAfter = ok ? 0 : t - now + Math.ceil((amount * unit - s) / rate);
   put(out, o, ok, remaining, resetAt, retryAfter, 0, resetAt - now);
-  return write ? [after, t] : undefined;
+  return write ? pair(scratch, after, t) : undefined;
 }
 
 // Leaky bucket as a meter: L = level * I, leaking R per ms, at most C * I. State [L, last].
-function leakyBucket(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number): number[] | undefined {
+function leakyBucket(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number, scratch: StateScratch | undefined): number[] | undefined {
   const full = spec.p1 * spec.p3;
   const rate = spec.p2;
   const unit = spec.p3;
@@ -174,13 +193,13 @@ function leakyBucket(spec: LimitSpec, st: readonly number[] | undefined, now: nu
   const resetAt = t + Math.ceil(after / rate);
   const retryAfter = ok ? 0 : t - now + Math.ceil((level + amount * unit - full) / rate);
   put(out, o, ok, remaining, resetAt, retryAfter, 0, resetAt - now);
-  return write ? [after, t] : undefined;
+  return write ? pair(scratch, after, t) : undefined;
 }
 
 // GCRA and the shaping queue. The theoretical arrival time TAT = tms + trem / R is kept exactly
 // as [tms, trem]; D = (TAT - now) * R is how far it runs ahead of now, in units of 1/R ms.
 // A request of n tokens moves TAT by n * I / R and is admitted while D stays within B * I.
-function gcra(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number): number[] | undefined {
+function gcra(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number, scratch: StateScratch | undefined): number[] | undefined {
   const burst = spec.p1 * spec.p3;
   const rate = spec.p2;
   const unit = spec.p3;
@@ -213,11 +232,11 @@ function gcra(spec: LimitSpec, st: readonly number[] | undefined, now: number, a
   put(out, o, ok, remaining, now + ahead, retryAfter, delay, ahead);
   if (!write) return undefined;
   const whole = Math.floor(after / rate);
-  return [now + whole, after - whole * rate];
+  return pair(scratch, now + whole, after - whole * rate);
 }
 
 // Fixed window: [windowStart, count].
-function fixedWindow(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number): number[] | undefined {
+function fixedWindow(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number, scratch: StateScratch | undefined): number[] | undefined {
   const limit = spec.p1;
   const size = spec.p2;
   let w = Math.floor(now / size) * size;
@@ -244,7 +263,7 @@ function fixedWindow(spec: LimitSpec, st: readonly number[] | undefined, now: nu
   }
   const resetAt = w + size;
   put(out, o, ok, Math.max(limit - after , 0), resetAt, ok ? 0 : resetAt - now, 0, resetAt - now);
-  return write ? [w, after] : undefined;
+  return write ? pair(scratch, w, after) : undefined;
 }
 
 // Sliding-window log: [ts1, cost1, ts2, cost2, ...], oldest first; an entry counts while now < ts + window.
@@ -316,7 +335,7 @@ function append(log: number[], t: number, amount: number): void {
 
 // Sliding-window counter: [windowStart, previous, current]; the previous window counts with the
 // weight of its part still inside the sliding window. Everything is scaled by the window size W.
-function slidingCounter(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number): number[] | undefined {
+function slidingCounter(spec: LimitSpec, st: readonly number[] | undefined, now: number, action: StoreAction, amount: number, out: number[], o: number, scratch: StateScratch | undefined): number[] | undefined {
   const limit = spec.p1;
   const size = spec.p2;
   let t = now;
@@ -368,7 +387,13 @@ function slidingCounter(spec: LimitSpec, st: readonly number[] | undefined, now:
     retryAfter = at - now;
   }
   put(out, o, ok, remaining, resetAt, retryAfter, 0, w + 2 * size - now);
-  return write ? [w, prev, currAfter] : undefined;
+  if (!write) return undefined;
+  if (scratch === undefined) return [w, prev, currAfter];
+  const next = scratch.three;
+  next[0] = w;
+  next[1] = prev;
+  next[2] = currAfter;
+  return next;
 }
 
 // Concurrency: leases [expiresAt, cost, id, ...]; a lease not released by expiresAt is dropped.

@@ -1,5 +1,5 @@
 import { type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
-import { evaluate, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
+import { evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
 import type { SyncStore } from './store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -16,7 +16,8 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  state: readonly number[] | undefined;
+  /** Owned by the entry: fixed-size states are updated in place. */
+  state: number[] | undefined;
   blockedUntil: number;
   expiresAt: number;
 }
@@ -60,6 +61,10 @@ export class MemoryStore implements SyncStore {
   #expired = 0;
   #evictions = 0;
   readonly #pending: (number[] | undefined)[] = [];
+  readonly #scratch: StateScratch = { two: [0, 0], three: [0, 0, 0] };
+  /** The namespace of the last limit seen: most calls repeat it, and a pointer test beats a lookup. */
+  #lastSpec: LimitSpec | undefined;
+  #lastNamespace: Namespace | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -122,7 +127,12 @@ export class MemoryStore implements SyncStore {
   }
 
   #applyOne(action: StoreAction, key: string, spec: LimitSpec, amount: number, arg: number, now: number, out: number[]): void {
-    const namespace = this.#namespace(spec.name);
+    let namespace = this.#lastNamespace;
+    if (spec !== this.#lastSpec || namespace === undefined) {
+      namespace = this.#namespace(spec.name);
+      this.#lastSpec = spec;
+      this.#lastNamespace = namespace;
+    }
     if (action === StoreAction.Reset) {
       this.#delete(namespace, key);
       out.fill(0, 0, RESULT_STRIDE);
@@ -130,7 +140,9 @@ export class MemoryStore implements SyncStore {
       return;
     }
     const entry = this.#live(namespace, key, now);
-    const state = this.#decide(entry, spec, action, amount, arg, now, out, 0);
+    let state: number[] | undefined;
+    if (action === StoreAction.Block || (entry !== undefined && entry.blockedUntil > now)) state = this.#decide(entry, spec, action, amount, arg, now, out, 0);
+    else state = evaluate(spec, entry?.state, now, action, amount, arg, out, 0, this.#scratch);
     if (state !== undefined || action === StoreAction.Block) this.#write(namespace, key, entry, state, action, amount, now, out[5]!);
   }
 
@@ -183,6 +195,17 @@ export class MemoryStore implements SyncStore {
   }
 
   #write(namespace: Namespace, key: string, current: Entry | undefined, state: number[] | undefined, action: StoreAction, amount: number, now: number, ttl: number): void {
+    if (current !== undefined && state !== undefined && state.length > 0 && action !== StoreAction.Block && current.expiresAt > now && current.blockedUntil <= now) {
+      // The common write: a live, unblocked key takes its next state (ttl is at least 1).
+      const own = current.state;
+      if ((state === this.#scratch.two || state === this.#scratch.three) && own !== undefined && own.length === state.length) {
+        for (let i = 0; i < state.length; i++) own[i] = state[i]!;
+      } else {
+        current.state = state === this.#scratch.two || state === this.#scratch.three ? state.slice() : state;
+      }
+      current.expiresAt = now + ttl;
+      return;
+    }
     const entry = current !== undefined && current.expiresAt > now ? current : undefined;
     const block = action === StoreAction.Block;
     const blockedUntil = block ? Math.max(now + amount, entry?.blockedUntil ?? 0) : (entry?.blockedUntil ?? 0);
@@ -194,14 +217,25 @@ export class MemoryStore implements SyncStore {
       return;
     }
     const expiresAt = now + Math.max(empty ? 0 : stateTtl, blockedUntil - now, 1);
+    let kept = empty ? undefined : nextState;
+    if (kept !== undefined && (kept === this.#scratch.two || kept === this.#scratch.three)) {
+      // A fixed-size state returned in the scratch array: copy it into the entry's own array.
+      const own = entry?.state;
+      if (own !== undefined && own.length === kept.length) {
+        for (let i = 0; i < kept.length; i++) own[i] = kept[i]!;
+        kept = own;
+      } else {
+        kept = kept.slice();
+      }
+    }
     if (entry !== undefined) {
-      entry.state = empty ? undefined : nextState;
+      entry.state = kept;
       entry.blockedUntil = blockedUntil;
       entry.expiresAt = expiresAt;
       return;
     }
     this.#makeRoom(namespace, now);
-    namespace.map.set(key, { state: empty ? undefined : nextState, blockedUntil, expiresAt });
+    namespace.map.set(key, { state: kept, blockedUntil, expiresAt });
     this.#size++;
   }
 
@@ -237,6 +271,8 @@ export class MemoryStore implements SyncStore {
   /** Drops every key. */
   clear(): void {
     this.#namespaces.clear();
+    this.#lastSpec = undefined;
+    this.#lastNamespace = undefined;
     this.#size = 0;
   }
 
