@@ -10,6 +10,10 @@ export interface ParseOptions {
   source?: string;
 }
 
+function failAt(source: string, line: number, message: string, cause?: unknown): never {
+  throw new MalformedHistoryError(source, line, message, cause === undefined ? undefined : { cause });
+}
+
 const EVENT = /^INFO\s+jepsen\.util\s+-\s+(.*)$/;
 const FIELDS = /^(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*?))?\s*$/;
 const SIMPLE_VALUE = /^(?:nil|(-?\d{1,15})|\[(-?\d{1,15}) (-?\d{1,15})\]|:([a-z][\w-]*))$/;
@@ -62,16 +66,13 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     const raw = lines[i]!.replace(/\r$/, '');
     const event = EVENT.exec(raw.trim());
     if (event === null) continue;
-    const fail = (message: string, cause?: unknown): never => {
-      throw new MalformedHistoryError(source, lineNo, message, cause === undefined ? undefined : { cause });
-    };
     const fields = FIELDS.exec(event[1]!);
-    if (fields === null) fail(`expected "PROCESS :TYPE :F VALUE", got ${JSON.stringify(event[1])}`);
+    if (fields === null) failAt(source, lineNo, `expected "PROCESS :TYPE :F VALUE", got ${JSON.stringify(event[1])}`);
     const [, processText, type, f, valueText = ''] = fields!;
-    if (!/^\d+$/.test(processText!)) fail(`bad process id ${JSON.stringify(processText)}`);
+    if (!/^\d+$/.test(processText!)) failAt(source, lineNo, `bad process id ${JSON.stringify(processText)}`);
     const process = Number(processText);
-    if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') fail(`unknown event type ${type}`);
-    if (f !== ':read' && f !== ':write' && f !== ':cas') fail(`unknown operation ${f} (expected :read, :write or :cas)`);
+    if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') failAt(source, lineNo, `unknown event type ${type}`);
+    if (f !== ':read' && f !== ':write' && f !== ':cas') failAt(source, lineNo, `unknown operation ${f} (expected :read, :write or :cas)`);
     let value: EdnValue = null;
     const simple = SIMPLE_VALUE.exec(valueText);
     if (simple !== null) {
@@ -83,7 +84,7 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
       try {
         value = readEdn(valueText);
       } catch (error) {
-        fail(`malformed value ${JSON.stringify(valueText)}${error instanceof EdnSyntaxError ? `: ${error.message}` : ''}`, error);
+        failAt(source, lineNo, `malformed value ${JSON.stringify(valueText)}${error instanceof EdnSyntaxError ? `: ${error.message}` : ''}`, error);
       }
     }
     const key = String(process);
@@ -91,19 +92,19 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
 
     if (type === ':invoke') {
       const previous = open.get(key);
-      if (previous !== undefined) fail(`process ${process} invoked ${f} while its ${previous.f} from line ${previous.line} is still open`);
+      if (previous !== undefined) failAt(source, lineNo, `process ${process} invoked ${f} while its ${previous.f} from line ${previous.line} is still open`);
       let input: CasRegisterInput;
       if (f === ':read') input = { op: 'read' };
       else if (f === ':write') {
         const v = registerValue(value);
-        if (v === undefined) fail(`write of an unsupported value ${valueText}`);
+        if (v === undefined) failAt(source, lineNo, `write of an unsupported value ${valueText}`);
         input = { op: 'write', value: v! };
       } else {
-        if (!Array.isArray(value) || value.length !== 2) fail(`cas needs [FROM TO], got ${valueText}`);
+        if (!Array.isArray(value) || value.length !== 2) failAt(source, lineNo, `cas needs [FROM TO], got ${valueText}`);
         const pair = value as EdnValue[];
         const from = registerValue(pair[0]!);
         const to = registerValue(pair[1]!);
-        if (from === undefined || to === undefined) fail(`cas of unsupported values ${valueText}`);
+        if (from === undefined || to === undefined) failAt(source, lineNo, `cas of unsupported values ${valueText}`);
         input = { op: 'cas', from: from!, to: to! };
       }
       const op: Operation<CasRegisterInput, CasRegisterOutput> = { process, call: lineNo, return: undefined, input, output: undefined };
@@ -113,8 +114,8 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     }
 
     const pending = open.get(key);
-    if (pending === undefined) fail(`${type} ${f} for process ${process}, which has no open operation`);
-    if (pending!.f !== f) fail(`${type} ${f} for process ${process}, whose open operation (line ${pending!.line}) is ${pending!.f}`);
+    if (pending === undefined) failAt(source, lineNo, `${type} ${f} for process ${process}, which has no open operation`);
+    if (pending!.f !== f) failAt(source, lineNo, `${type} ${f} for process ${process}, whose open operation (line ${pending!.line}) is ${pending!.f}`);
     open.delete(key);
     const op = pending!.op;
     if (type === ':info') continue; // unknown outcome: return stays undefined
@@ -136,7 +137,7 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     op.return = lineNo;
     if (f === ':read') {
       const v = registerValue(value);
-      if (v === undefined) fail(`read returned an unsupported value ${valueText}`);
+      if (v === undefined) failAt(source, lineNo, `read returned an unsupported value ${valueText}`);
       op.output = v!;
     } else if (f === ':cas') op.output = true;
     else op.output = undefined;
