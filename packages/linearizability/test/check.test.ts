@@ -242,6 +242,20 @@ describe('check: budgets and validation', () => {
     expect(result.reason).toBe('aborted');
   });
 
+  it('checkAsync answers unknown when the time budget runs out', async () => {
+    const clock = new ManualClock();
+    const slow: Model<RegisterOutput, RegisterInput, RegisterOutput> = {
+      ...registerModel,
+      step(state, input, output) {
+        clock.advance(1);
+        return registerModel.step(state, input, output);
+      },
+    };
+    const result = await checkAsync(slow, hardHistory(14), { timeoutMs: 100, clock, yieldEveryMs: 1_000_000 });
+    expect(result.verdict).toBe('unknown');
+    expect(result.reason).toBe('timeout');
+  });
+
   it('checkAsync gives the same verdicts as check', async () => {
     expect((await checkAsync(registerModel, hardHistory(6))).verdict).toBe('not linearizable');
     expect((await checkAsync(registerModel, [write(0, 0, 1, 1), read(1, 2, 3, 1)])).verdict).toBe('linearizable');

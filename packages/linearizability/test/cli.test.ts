@@ -90,6 +90,26 @@ describe('lattice-lincheck', () => {
     expect(err[0]).toContain('--model cas-register');
   });
 
+  it('accepts --no-partition and --exhaustive for kv EDN', async () => {
+    const a = join(dir, 'kv.edn');
+    await writeFile(
+      a,
+      [
+        '{:process 0, :type :invoke, :f :put, :key "x", :value "a"}',
+        '{:process 0, :type :ok, :f :put, :key "x", :value "a"}',
+        '{:process 1, :type :invoke, :f :get, :key "x", :value nil}',
+        '{:process 1, :type :ok, :f :get, :key "x", :value ""}',
+        '{:process 2, :type :invoke, :f :get, :key "y", :value nil}',
+        '{:process 2, :type :ok, :f :get, :key "y", :value "b"}',
+      ].join('\n'),
+    );
+    for (const flags of [[], ['--no-partition'], ['--exhaustive']]) {
+      const { code, out } = await run(['--model', 'kv', '--format', 'edn', ...flags, a]);
+      expect(out).toEqual([`${a}\tnot linearizable`]);
+      expect(code).toBe(1);
+    }
+  });
+
   describe.skipIf(corpusMissing('porcupine histories for the CLI'))('on the porcupine corpus', () => {
     it('checks kv EDN histories', async () => {
       const ok = testdataPath('porcupine', 'kv', 'c10-ok.txt')!;
