@@ -67,6 +67,9 @@ export class PartitionSearch<S, I, O> {
   readonly #opHash: Int32Array;
   readonly #bits: Uint32Array;
   #bitsHash = 0;
+  // Words of #bits below #lo are all ones; above #hi all zeros.
+  #lo = 0;
+  #hi = -1;
 
   // Candidate order: read-only first, then by position of the return in time order.
   readonly #order: Int32Array;
@@ -162,7 +165,7 @@ export class PartitionSearch<S, I, O> {
     for (let i = 0; i < n; i++) this.#opHash[i] = mix32(Math.imul(i + 1, 0x9e3779b1));
     const words = Math.max(1, Math.ceil(n / 32));
     this.#bits = new Uint32Array(words);
-    this.#visited = new VisitedSet(words);
+    this.#visited = new VisitedSet();
 
     this.#readOnly = new Uint8Array(n);
     if (model.isReadOnly) {
@@ -434,8 +437,16 @@ export class PartitionSearch<S, I, O> {
           const word = id >>> 5;
           const mask = 1 << (id & 31);
           bits[word]! |= mask;
+          const oldLo = this.#lo;
+          const oldHi = this.#hi;
+          if (word > oldHi) this.#hi = word;
+          if (word === oldLo) {
+            let lo = oldLo;
+            while (lo < bits.length && bits[lo] === 0xffffffff) lo++;
+            this.#lo = lo;
+          }
           const bitsHash = this.#bitsHash ^ this.#opHash[id]!;
-          if (this.#visited.add(bits, bitsHash, stateId)) {
+          if (this.#visited.add(bits, this.#lo, this.#hi, bitsHash, stateId)) {
             this.#moveOp[d] = id;
             this.#moveState[d] = this.#state;
             this.#moveStateId[d] = this.#stateId;
@@ -463,6 +474,8 @@ export class PartitionSearch<S, I, O> {
             continue;
           }
           bits[word]! &= ~mask;
+          this.#lo = oldLo;
+          this.#hi = oldHi;
           if (!forced) {
             candPos[d]!++;
             continue;
@@ -494,7 +507,14 @@ export class PartitionSearch<S, I, O> {
         this.#moveState[level] = undefined as S;
         this.#stateId = this.#moveStateId[level]!;
         this.#bitsHash ^= this.#opHash[id]!;
-        bits[id >>> 5]! &= ~(1 << (id & 31));
+        const word = id >>> 5;
+        bits[word]! &= ~(1 << (id & 31));
+        if (word < this.#lo) this.#lo = word;
+        if (word === this.#hi) {
+          let hi = word;
+          while (hi >= 0 && bits[hi] === 0) hi--;
+          this.#hi = hi;
+        }
         const cls = classOf[id]!;
         if (cls >= 0) classPlaced[cls]!--;
         else this.#knownLeft++;

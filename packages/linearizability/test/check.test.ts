@@ -304,3 +304,20 @@ describe('fromNondeterministic', () => {
     expect(result.counterexample!.state).toBe('{2}');
   });
 });
+
+describe('check: long histories', () => {
+  it('checks 20,000 operations of 4 clients quickly (the visited set stores only a window of each bitset)', () => {
+    const history: RegOp[] = [];
+    let value = 0;
+    for (let i = 0; i < 20_000; i++) {
+      // Each client's operation overlaps the next client's; writes and reads of the current value.
+      const call = i * 10;
+      if (i % 3 === 0) history.push(write(i % 4, call, call + 15, ++value));
+      else history.push(read(i % 4, call, call + 15, value));
+    }
+    const result = check(registerModel, history, { timeoutMs: 20_000 });
+    expect(result.verdict).toBe('linearizable');
+    history.push(read(9, 300_000, 300_001, 1));
+    expect(check(registerModel, history, { timeoutMs: 20_000 }).verdict).toBe('not linearizable');
+  });
+});
