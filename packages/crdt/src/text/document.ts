@@ -6,6 +6,8 @@ import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './
 const LEAF_MAX = 64;
 /** How full leaves are when a document is built from a snapshot. */
 const LEAF_FILL = 48;
+/** Leaves walked from the cursor before a position lookup uses the Fenwick tree instead. */
+const NEAR_LEAVES = 8;
 /** Agent index meaning "no origin" (document start for left, document end for right). */
 const NONE = -1;
 
@@ -206,6 +208,8 @@ export class TextDocument {
   /** Cursor cache: a leaf index and the visible position where that leaf starts. */
   private cacheLeaf = 0;
   private cacheStart = 0;
+  /** Prefix sums of leaf counts for far jumps; null when a leaf split made it stale. */
+  private fenwick: Float64Array | null = null;
   /** Results of `seek`. */
   private foundLeaf = 0;
   private foundItem = 0;
@@ -624,6 +628,25 @@ export class TextDocument {
     leaf.visible += delta;
     this.visibleLength += delta;
     if (leaf.index < this.cacheLeaf) this.cacheStart += delta;
+    const tree = this.fenwick;
+    if (tree !== null) for (let i = leaf.index + 1; i < tree.length; i += i & -i) tree[i]! += delta;
+  }
+
+  /**
+   * The Fenwick tree of the leaves' visible counts (1-based), rebuilt in O(leaves) after a leaf
+   * split shifted the leaves, then kept current in O(log leaves) per change.
+   */
+  private prefixTree(): Float64Array {
+    if (this.fenwick !== null) return this.fenwick;
+    const n = this.leaves.length;
+    const tree = new Float64Array(n + 1);
+    for (let i = 1; i <= n; i++) {
+      tree[i]! += this.leaves[i - 1]!.visible;
+      const parent = i + (i & -i);
+      if (parent <= n) tree[parent]! += tree[i]!;
+    }
+    this.fenwick = tree;
+    return tree;
   }
 
   /** Finds the visible code point at `k` (0 ≤ k < length): sets foundLeaf/foundItem/foundOffset. */
@@ -631,19 +654,31 @@ export class TextDocument {
     const leaves = this.leaves;
     let li = this.cacheLeaf;
     let start = this.cacheStart;
-    if (k < start >> 1) {
-      li = 0;
-      start = 0;
-    }
-    while (k < start) {
+    // Near the cursor: walk a few leaves. Farther: descend the Fenwick tree of leaf counts.
+    let steps = 0;
+    while (k < start && steps < NEAR_LEAVES) {
       li--;
       start -= leaves[li]!.visible;
+      steps++;
     }
-    for (;;) {
-      const v = leaves[li]!.visible;
-      if (k < start + v) break;
-      start += v;
+    while (k >= start + leaves[li]!.visible && steps < NEAR_LEAVES) {
+      start += leaves[li]!.visible;
       li++;
+      steps++;
+    }
+    if (k < start || k >= start + leaves[li]!.visible) {
+      const tree = this.prefixTree();
+      let pos = 0;
+      let rest = k;
+      for (let step = highBit(leaves.length); step > 0; step >>= 1) {
+        const next = pos + step;
+        if (next <= leaves.length && tree[next]! <= rest) {
+          pos = next;
+          rest -= tree[next]!;
+        }
+      }
+      li = pos;
+      start = k - rest;
     }
     this.cacheLeaf = li;
     this.cacheStart = start;
@@ -688,6 +723,7 @@ export class TextDocument {
     fresh.visible = visible;
     leaf.visible -= visible;
     this.leaves.splice(li + 1, 0, fresh);
+    this.fenwick = null;
     for (let j = li + 1; j < this.leaves.length; j++) this.leaves[j]!.index = j;
     if (this.cacheLeaf > li) this.cacheLeaf++;
   }
@@ -1051,6 +1087,7 @@ export class TextDocument {
       leaves.push(leaf);
     }
     this.leaves = leaves;
+    this.fenwick = null;
     this.cacheLeaf = 0;
     this.cacheStart = 0;
     let byAgent = sortedByAgent;
@@ -1209,6 +1246,13 @@ function filler(len: number): string {
   return len <= FILLER.length ? FILLER.slice(0, len) : '\0'.repeat(len);
 }
 const FILLER = '\0'.repeat(256);
+
+/** The highest power of two that is at most `n` (0 for 0). */
+function highBit(n: number): number {
+  let bit = 1;
+  while (bit * 2 <= n) bit *= 2;
+  return n === 0 ? 0 : bit;
+}
 
 /** Any UTF-16 surrogate: text without one has as many code points as units. */
 const SURROGATE = /[\ud800-\udfff]/;
