@@ -126,6 +126,11 @@ export function encodeTextDocument(doc: TextDocument): Uint8Array {
 /**
  * Decodes {@link encodeTextDocument} bytes into a new replica editing as `options.agent`.
  * Throws `DecodeError` on malformed input and `UnsupportedFormatVersionError` on a newer format.
+ *
+ * @example
+ * ```ts
+ * const doc = decodeTextDocument(await readFile('notes.ltx'), { agent: myNodeId });
+ * ```
  */
 export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptions): TextDocument {
   const r = new ByteReader(bytes, 'text document');
@@ -220,7 +225,15 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
   return TextDocument.fromSnapshot(s, options);
 }
 
-/** A replica's whole state as JSON (see {@link TextDocumentJSON}). */
+/**
+ * A replica's whole state as JSON (see {@link TextDocumentJSON}).
+ *
+ * @example
+ * ```ts
+ * const text = JSON.stringify(textDocumentToJSON(doc));
+ * const copy = textDocumentFromJSON(JSON.parse(text), { agent: 'copy' });
+ * ```
+ */
 export function textDocumentToJSON(doc: TextDocument): TextDocumentJSON {
   const s = doc.toSnapshot();
   const items: TextDocumentJSON['items'] = [];
@@ -235,6 +248,11 @@ export function textDocumentToJSON(doc: TextDocument): TextDocumentJSON {
 /**
  * Builds a replica from {@link textDocumentToJSON} output (parsed JSON). Throws `DecodeError` on a
  * malformed value and `UnsupportedFormatVersionError` on a newer format version.
+ *
+ * @example
+ * ```ts
+ * const doc = textDocumentFromJSON(JSON.parse(saved), { agent: 'reader' });
+ * ```
  */
 export function textDocumentFromJSON(json: unknown, options: TextDocumentOptions): TextDocument {
   const j = checkEnvelope(json, 'lattice-text-state') as Partial<TextDocumentJSON>;
@@ -318,6 +336,11 @@ export function encodeTextUpdate(update: TextUpdate): Uint8Array {
 /**
  * Decodes {@link encodeTextUpdate} bytes. Throws `DecodeError` on malformed input and
  * `UnsupportedFormatVersionError` on a newer format; decoding never touches a replica.
+ *
+ * @example
+ * ```ts
+ * endpoint.onMessage((m) => doc.applyUpdate(decodeTextUpdate(m.payload)));
+ * ```
  */
 export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
   const r = new ByteReader(bytes, 'text update');
@@ -366,7 +389,14 @@ export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
   return { inserts, deletes };
 }
 
-/** An update as JSON (see {@link TextUpdateJSON}). */
+/**
+ * An update as JSON (see {@link TextUpdateJSON}).
+ *
+ * @example
+ * ```ts
+ * socket.send(JSON.stringify(textUpdateToJSON(doc.insert(0, 'hi'))));
+ * ```
+ */
 export function textUpdateToJSON(update: TextUpdate): TextUpdateJSON {
   return {
     format: 'lattice-text-update',
@@ -379,6 +409,11 @@ export function textUpdateToJSON(update: TextUpdate): TextUpdateJSON {
 /**
  * Reads {@link textUpdateToJSON} output (parsed JSON), checking its shape. Throws `DecodeError`
  * on a malformed value and `UnsupportedFormatVersionError` on a newer format version.
+ *
+ * @example
+ * ```ts
+ * socket.onmessage = (e) => doc.applyUpdate(textUpdateFromJSON(JSON.parse(e.data)));
+ * ```
  */
 export function textUpdateFromJSON(json: unknown): TextUpdate {
   const j = checkEnvelope(json, 'lattice-text-update') as Partial<TextUpdateJSON>;
@@ -408,6 +443,11 @@ export function textUpdateFromJSON(json: unknown): TextUpdate {
 /**
  * A `Codec<TextUpdate>` (from `@lattice/core`) over the binary update format, for sending
  * deltas through a `Transport`.
+ *
+ * @example
+ * ```ts
+ * await endpoint.send(peer, textUpdateCodec.encode(doc.insert(0, 'hi')));
+ * ```
  */
 export const textUpdateCodec: Codec<TextUpdate> = Object.freeze({ encode: encodeTextUpdate, decode: decodeTextUpdate });
 
