@@ -138,6 +138,32 @@ async function redis(): Promise<void> {
       { iterations: 20_000, rounds: 5 },
     );
     rows.push(result({ case: 'redis consume, 100 concurrent callers', unit: 'ops/s', betterIs: 'higher', ours: parallel.ours, peer: RLF, peerValue: parallel.peer!, note: 'FixedWindow vs RateLimiterRedis, ioredis, loopback' }));
+    // Server time per decision (INFO commandstats), measured in alternating phases.
+    const admin = new Redis(url);
+    try {
+      const serverUs = async (limiter: { consume(key: string): Promise<unknown> }): Promise<number> => {
+        await admin.config('RESETSTAT');
+        for (let k = 0; k < 2000; k++) await limiter.consume(list[k % list.length]!);
+        const info = await admin.info('commandstats');
+        let usec = 0;
+        let calls = 0;
+        for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+),usec=(\d+)/gm)) {
+          calls += Number(match[1]);
+          usec += Number(match[2]);
+        }
+        return usec / calls;
+      };
+      const oursUs: number[] = [];
+      const peerUs: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        oursUs.push(await serverUs(ours));
+        peerUs.push(await serverUs(peer));
+      }
+      const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1]!;
+      rows.push(result({ case: 'redis server time per decision', unit: 'µs', betterIs: 'lower', ours: median(oursUs), peer: RLF, peerValue: median(peerUs), note: 'INFO commandstats usec per EVALSHA, sequential' }));
+    } finally {
+      admin.disconnect();
+    }
     // Commands per decision, counted at the client.
     const decisions = 1000;
     const oursBefore = oursCount.count;
