@@ -110,6 +110,8 @@ export abstract class RateLimiter {
   readonly #timers: Timers;
   readonly #queue: KeyedWaitQueue;
   readonly #sync: SyncStore | undefined;
+  /** The store when it is a `MemoryStore`: consume and peek take its fused single-limit path. */
+  readonly #memory: MemoryStore | undefined;
   readonly #scratch: number[] = new Array<number>(RESULT_STRIDE + 1).fill(0);
 
   protected constructor(spec: LimitSpec, options: LimiterOptions) {
@@ -119,6 +121,7 @@ export abstract class RateLimiter {
     const clock = options.clock ?? systemClock;
     this.store = options.store ?? new MemoryStore({ clock });
     this.#sync = isSyncStore(this.store) ? this.store : undefined;
+    this.#memory = this.store instanceof MemoryStore ? this.store : undefined;
     this.#timers = options.timers ?? systemTimers;
     this.#queue = new KeyedWaitQueue(this.#timers, clock, positiveInt(options.maxQueue ?? 1000, 'maxQueue'));
   }
@@ -180,6 +183,10 @@ export abstract class RateLimiter {
   #decideSync(store: SyncStore, action: StoreAction, key: string, cost: number): RateLimitResult {
     if (typeof key !== 'string') checkKey(key);
     if (!Number.isSafeInteger(cost) || cost < 1 || cost > this.limit) checkCost(cost, this.limit);
+    if (this.#memory !== undefined) {
+      const fast = this.#memory.decideOne(this.spec, action === StoreAction.Consume, key, cost, this.limit);
+      if (fast !== undefined) return fast;
+    }
     const out = this.#scratch;
     store.applySync(action, key, this.#specs, cost, 0, out);
     return toResult(out, 0, this.limit);

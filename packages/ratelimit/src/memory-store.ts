@@ -1,5 +1,6 @@
 import { type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
-import { evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
+import { AlgorithmId, evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
+import type { RateLimitResult } from './limiter.js';
 import type { SyncStore } from './store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -124,6 +125,145 @@ export class MemoryStore implements SyncStore {
       }
     }
     pending.length = 0;
+  }
+
+  /**
+   * @internal The fused fast path of a limiter's `consume` (`take`) or `peek` on one limit of a
+   * token bucket, leaky bucket (meter or queue), GCRA or fixed window: the same arithmetic as
+   * `algorithms.ts`, on the key's entry in place, returning the result directly. Returns
+   * undefined (having changed nothing but dropping an expired key) when the general path must
+   * decide: another algorithm, or a blocked key.
+   */
+  decideOne(spec: LimitSpec, take: boolean, key: string, amount: number, limit: number): RateLimitResult | undefined {
+    const algorithm = spec.algorithm;
+    if (algorithm === AlgorithmId.SlidingWindowLog || algorithm === AlgorithmId.SlidingWindowCounter || algorithm === AlgorithmId.Concurrency) return undefined;
+    const now = Math.floor(this.#clock.now());
+    let namespace = this.#lastNamespace;
+    if (spec !== this.#lastSpec || namespace === undefined) {
+      namespace = this.#namespace(spec.name);
+      this.#lastSpec = spec;
+      this.#lastNamespace = namespace;
+    }
+    const map = namespace.map;
+    let entry = map.get(key);
+    if (entry !== undefined) {
+      if (entry.expiresAt <= now) {
+        map.delete(key);
+        this.#size--;
+        this.#expired++;
+        entry = undefined;
+      } else if (entry.blockedUntil > now) {
+        return undefined;
+      }
+    }
+    const st = entry === undefined ? undefined : entry.state;
+    const has = st !== undefined && st.length >= 2;
+    let ok: boolean;
+    let remaining: number;
+    let resetAt: number;
+    let retryAfter = 0;
+    let delay = 0;
+    let ttl: number;
+    let next0 = 0;
+    let next1 = 0;
+    if (algorithm === AlgorithmId.FixedWindow) {
+      const size = spec.p2;
+      let w = Math.floor(now / size) * size;
+      let count = 0;
+      if (has) {
+        if (st[0]! > w) w = st[0]!;
+        if (st[0] === w) count = st[1]!;
+      }
+      ok = count + amount <= spec.p1;
+      const after = ok && take ? count + amount : count;
+      resetAt = w + size;
+      remaining = spec.p1 - after > 0 ? spec.p1 - after : 0;
+      if (!ok) retryAfter = resetAt - now;
+      ttl = resetAt - now;
+      next0 = w;
+      next1 = after;
+    } else if (algorithm === AlgorithmId.TokenBucket) {
+      const unit = spec.p3;
+      const full = spec.p1 * unit;
+      const rate = spec.p2;
+      let s = full;
+      let last = now;
+      if (has) {
+        s = st[0]!;
+        last = st[1]!;
+      }
+      const t = now > last ? now : last;
+      s = Math.min(full, s + (t - last) * rate);
+      const need = amount * unit;
+      ok = s >= need;
+      const after = ok && take ? s - need : s;
+      remaining = after > 0 ? Math.floor(after / unit) : 0;
+      resetAt = t + Math.ceil((full - after) / rate);
+      if (!ok) retryAfter = t - now + Math.ceil((need - s) / rate);
+      ttl = resetAt - now;
+      next0 = after;
+      next1 = t;
+    } else if (algorithm === AlgorithmId.LeakyBucket) {
+      const unit = spec.p3;
+      const full = spec.p1 * unit;
+      const rate = spec.p2;
+      let level = 0;
+      let last = now;
+      if (has) {
+        level = st[0]!;
+        last = st[1]!;
+      }
+      const t = now > last ? now : last;
+      level = Math.max(0, level - (t - last) * rate);
+      const need = amount * unit;
+      ok = level + need <= full;
+      const after = ok && take ? level + need : level;
+      remaining = full - after > 0 ? Math.floor((full - after) / unit) : 0;
+      resetAt = t + Math.ceil(after / rate);
+      if (!ok) retryAfter = t - now + Math.ceil((level + need - full) / rate);
+      ttl = resetAt - now;
+      next0 = after;
+      next1 = t;
+    } else {
+      // GCRA and the shaping queue.
+      const unit = spec.p3;
+      const burst = spec.p1 * unit;
+      const rate = spec.p2;
+      let d = 0;
+      if (has) {
+        d = (st[0]! - now) * rate + st[1]!;
+        if (d < 0) d = 0;
+      }
+      const need = amount * unit;
+      ok = d + need <= burst;
+      const after = ok && take ? d + need : d;
+      if (ok && take && algorithm === AlgorithmId.LeakyBucketQueue) delay = Math.ceil(d / rate);
+      remaining = burst - after > 0 ? Math.floor((burst - after) / unit) : 0;
+      const ahead = Math.ceil(after / rate);
+      if (!ok) retryAfter = Math.ceil((d + need - burst) / rate);
+      resetAt = now + ahead;
+      ttl = ahead;
+      const whole = Math.floor(after / rate);
+      next0 = now + whole;
+      next1 = after - whole * rate;
+    }
+    if (ttl < 1) ttl = 1;
+    if (ok && take) {
+      if (entry !== undefined) {
+        if (st !== undefined && st.length === 2) {
+          st[0] = next0;
+          st[1] = next1;
+        } else {
+          entry.state = [next0, next1];
+        }
+        entry.expiresAt = now + ttl;
+      } else {
+        this.#makeRoom(namespace, now);
+        map.set(key, { state: [next0, next1], blockedUntil: 0, expiresAt: now + ttl });
+        this.#size++;
+      }
+    }
+    return { allowed: ok, remaining, resetAt, resetAfter: resetAt > now ? resetAt - now : 0, retryAfter, delay, limit };
   }
 
   #applyOne(action: StoreAction, key: string, spec: LimitSpec, amount: number, arg: number, now: number, out: number[]): void {
