@@ -4,6 +4,8 @@ import { VisitedSet } from './visited-set.js';
 
 /** How far ahead in the list {@link PartitionSearch} looks for dead reads on each new level. */
 const LOOKAHEAD_ENTRIES = 32;
+/** It starts looking once the search has taken this many steps per operation. */
+const LOOKAHEAD_AFTER = 4;
 
 /** 32-bit finaliser of MurmurHash3: spreads the bits of a small integer over the word. */
 export function mix32(x: number): number {
@@ -109,6 +111,9 @@ export class PartitionSearch<S, I, O> {
 
   readonly #visited: VisitedSet;
   readonly #writersScratch: I[] = [];
+  // Marks reads invoked after the first pending response, per look (see #deadUpcomingRead).
+  readonly #lookStamp: Int32Array;
+  #lookGeneration = 0;
 
   #bestDepth = -1;
   #failure: SearchFailure<S> | undefined;
@@ -167,6 +172,7 @@ export class PartitionSearch<S, I, O> {
     this.#bits = new Uint32Array(words);
     this.#visited = new VisitedSet();
 
+    this.#lookStamp = new Int32Array(n);
     this.#readOnly = new Uint8Array(n);
     if (model.isReadOnly) {
       for (let i = 0; i < n; i++) if (model.isReadOnly(this.#inputs[i]!, this.#outputs[i])) this.#readOnly[i] = 1;
@@ -265,7 +271,7 @@ export class PartitionSearch<S, I, O> {
   }
 
   /** Builds the candidate list of the level at the current depth. */
-  #arrive(): void {
+  #arrive(stateChanged = true): void {
     const d = this.#depth;
     const start = d === 0 ? 0 : this.#candEnd[d - 1]!;
     const next = this.#next;
@@ -295,7 +301,11 @@ export class PartitionSearch<S, I, O> {
     this.#candStart[d] = start;
     this.#candEnd[d] = end;
     this.#candPos[d] = start;
-    const dead = this.#deadUpcomingRead();
+    // A read-only move changes neither the state nor the writers to come, so the reads ahead
+    // were just checked: look again only after a state change.
+    // And only once the search is struggling (many more steps than operations): on an easy
+    // history the look costs more than it saves.
+    const dead = stateChanged && this.steps > LOOKAHEAD_AFTER * this.#n ? this.#deadUpcomingRead() : -1;
     if (dead >= 0) {
       // A read that is still to come can never be placed: this configuration is dead.
       if (d > this.#bestDepth) {
@@ -320,15 +330,20 @@ export class PartitionSearch<S, I, O> {
     const next = this.#next;
     const readOnly = this.#readOnly;
     const writers = this.#writersScratch;
+    const stamp = this.#lookStamp;
+    const generation = ++this.#lookGeneration;
     writers.length = 0;
+    let invoked = true; // before the first response: invoked reads are candidates, checked when tried
     let e = next[this.#head]!;
     for (let seen = 0; seen < LOOKAHEAD_ENTRIES && e !== this.#tail; seen++, e = next[e]!) {
       const id = e >> 1;
       if ((e & 1) === 0) {
         if (readOnly[id] === 0) writers.push(this.#inputs[id]!);
+        else if (!invoked) stamp[id] = generation;
         continue;
       }
-      if (readOnly[id] === 0 || this.#outputs[id] === undefined) continue;
+      invoked = false;
+      if (stamp[id] !== generation || this.#outputs[id] === undefined) continue;
       if (this.#model.step(this.#state, this.#inputs[id]!, this.#outputs[id]).ok) continue;
       if (!hook.call(this.#model, this.#state, this.#inputs[id]!, this.#outputs[id], writers)) return id;
     }
@@ -470,7 +485,7 @@ export class PartitionSearch<S, I, O> {
               this.#linearizable = true;
               return true;
             }
-            this.#arrive();
+            this.#arrive(!forced);
             continue;
           }
           bits[word]! &= ~mask;

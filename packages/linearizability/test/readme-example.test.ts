@@ -12,7 +12,7 @@ describe('README example', () => {
     const result = check(kvModel, history, { timeoutMs: 10_000 });
     expect(result.verdict).toBe('not linearizable');
     const { prefix, unplaced, state } = result.counterexample!;
-    expect({ prefix, unplaced, state }).toEqual({ prefix: [1, 0], unplaced: [2], state: '{"x": "a"}' });
+    expect({ prefix, unplaced, state }).toEqual({ prefix: [0, 1], unplaced: [2], state: '{"x": "ab"}' });
     expect(renderReport(result, history, kvModel)).toContain('failing point');
   });
 });
