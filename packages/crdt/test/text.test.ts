@@ -64,7 +64,11 @@ describe('TextDocument: local editing', () => {
     expectCode(() => doc.delete(2, 2), 'ERR_INVALID_ARGUMENT');
     expectCode(() => new TextDocument({ agent: '' }), 'ERR_INVALID_ARGUMENT');
     expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2, left: null, right: null, content: 'x' }], deletes: [] }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2 ** 40, left: null, right: null, content: null }], deletes: [] }), 'ERR_INVALID_ARGUMENT');
     expect(doc.toString()).toBe('abc');
+    const hostile = textDocumentToJSON(doc);
+    hostile.items.push([0, 3, 2 ** 40, -1, 0, -1, 0, 1]);
+    expectCode(() => textDocumentFromJSON(hostile, { agent: 'x' }), 'ERR_DECODE');
   });
 
   it('returns small deltas: one insert run per edit, deletes as id ranges', () => {

@@ -6,6 +6,11 @@ import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './
 const LEAF_MAX = 64;
 /** How full leaves are when a document is built from a snapshot. */
 const LEAF_FILL = 48;
+/**
+ * Most characters one agent can insert into a document: its text is kept in one string, and
+ * this bound also stops a hostile update from making a replica allocate without limit.
+ */
+const MAX_AGENT_CHARS = 2 ** 28;
 /** Leaves walked from the cursor before a position lookup uses the Fenwick tree instead. */
 const NEAR_LEAVES = 8;
 /** Agent index meaning "no origin" (document start for left, document end for right). */
@@ -267,6 +272,7 @@ export class TextDocument {
     const me = this.me;
     const agent = this.agents[me]!;
     const seq = agent.version;
+    if (seq + len > MAX_AGENT_CHARS) throw new InvalidArgumentError(`an agent can insert at most ${MAX_AGENT_CHARS} characters`);
     let left: Item | null = null;
     let right: Item | null;
     // Where the new item goes: leaf `li`, index `ii`.
@@ -568,6 +574,7 @@ export class TextDocument {
       byAgent.push(list);
       const last = list[list.length - 1];
       doc.agents[a]!.version = last === undefined ? 0 : last.seq + last.len;
+      if (doc.agents[a]!.version > MAX_AGENT_CHARS) fail(`more than ${MAX_AGENT_CHARS} characters from one agent`);
     }
     for (const it of items) {
       if (it.olAgent !== NONE && it.olSeq >= doc.agents[it.olAgent]!.version) fail('left origin refers to a missing character');
@@ -1032,6 +1039,7 @@ export class TextDocument {
       if (typeof i !== 'object' || i === null) throw new InvalidArgumentError('insert must be an object');
       const agent = checkName(i.agent);
       if (!isCount(i.seq) || !isCount(i.length) || i.length === 0) throw new InvalidArgumentError('insert needs integer seq >= 0 and length >= 1');
+      if (i.seq + i.length > MAX_AGENT_CHARS) throw new InvalidArgumentError(`insert beyond the ${MAX_AGENT_CHARS} characters one agent can have`);
       const left = checkId(i.left ?? null);
       const right = checkId(i.right ?? null);
       const content = i.content ?? null;
