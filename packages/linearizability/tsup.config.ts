@@ -1,24 +1,9 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared.ts';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'es2022',
-    platform: 'neutral',
-  },
-  {
-    // The CLI: Node only, ESM, not an exports entry (package.json "bin"). The shebang of
-    // src/cli.ts is kept and the output made executable.
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    dts: false,
-    sourcemap: true,
-    clean: false,
-    target: 'es2022',
-    platform: 'node',
-  },
+  libraryBuild({ entry: { index: 'src/index.ts' }, platform: 'neutral' }),
+  // The CLI: Node only, ESM, not an exports entry (package.json "bin"). The shebang of
+  // src/cli.ts is kept and the output made executable.
+  libraryBuild({ entry: { cli: 'src/cli.ts' }, platform: 'node', format: ['esm'], dts: false, clean: false }),
 ]);
