@@ -82,6 +82,41 @@ describe('RedisStore on a real redis-server', () => {
     }
   });
 
+  it('decides single-limit calls with a lean script (two arguments per decision) that sees what the general script wrote', async () => {
+    const sent: { keys: number; args: number }[] = [];
+    const inner = ioredisAdapter(client);
+    const adapter: RedisAdapter = {
+      evalsha: (sha, keys, args) => {
+        sent.push({ keys: keys.length, args: args.length });
+        return inner.evalsha(sha, keys, args);
+      },
+      eval: (script, keys, args) => {
+        sent.push({ keys: keys.length, args: args.length });
+        return inner.eval(script, keys, args);
+      },
+    };
+    const store = new RedisStore({ adapter, prefix });
+    const limiter = new TokenBucket({ store, name: unique('lean'), capacity: 5, refillRate: 1, intervalMs: 60_000 });
+    expect((await limiter.consume('a', 2)).remaining).toBe(3);
+    expect(sent.at(-1)).toEqual({ keys: 1, args: 2 });
+    // Concurrent decisions on one limit share one lean command, applied in order.
+    const results = await Promise.all([limiter.consume('a'), limiter.peek('a'), limiter.consume('b', 5), limiter.consume('a', 3)]);
+    expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 2],
+      [true, 0],
+      [false, 2],
+    ]);
+    expect(sent.at(-1)).toEqual({ keys: 4, args: 8 });
+    // A block goes through the general script; the lean script then refuses until it ends.
+    await limiter.block('a', 10_000);
+    expect(sent.at(-1)!.args).toBeGreaterThan(2);
+    const blocked = await limiter.consume('a');
+    expect(blocked).toMatchObject({ allowed: false, remaining: 0 });
+    expect(blocked.retryAfter).toBeGreaterThan(9000);
+    expect(sent.at(-1)).toEqual({ keys: 1, args: 2 });
+  });
+
   it('a batch applies each decision atomically and in order', async () => {
     const store = new RedisStore({ client, prefix });
     const limiter = new FixedWindow({ store, name: unique('order'), limit: 3, windowMs: 60_000 });
