@@ -129,14 +129,14 @@ export class MemoryStore implements SyncStore {
 
   /**
    * @internal The fused fast path of a limiter's `consume` (`take`) or `peek` on one limit of a
-   * token bucket, leaky bucket (meter or queue), GCRA or fixed window: the same arithmetic as
+   * token bucket, leaky bucket (meter or queue), GCRA, fixed window or sliding-window counter: the same arithmetic as
    * `algorithms.ts`, on the key's entry in place, returning the result directly. Returns
    * undefined (having changed nothing but dropping an expired key) when the general path must
    * decide: another algorithm, or a blocked key.
    */
   decideOne(spec: LimitSpec, take: boolean, key: string, amount: number, limit: number): RateLimitResult | undefined {
     const algorithm = spec.algorithm;
-    if (algorithm === AlgorithmId.SlidingWindowLog || algorithm === AlgorithmId.SlidingWindowCounter || algorithm === AlgorithmId.Concurrency) return undefined;
+    if (algorithm === AlgorithmId.SlidingWindowLog || algorithm === AlgorithmId.Concurrency) return undefined;
     const now = Math.floor(this.#clock.now());
     let namespace = this.#lastNamespace;
     if (spec !== this.#lastSpec || namespace === undefined) {
@@ -157,7 +157,7 @@ export class MemoryStore implements SyncStore {
       }
     }
     const st = entry === undefined ? undefined : entry.state;
-    const has = st !== undefined && st.length >= 2;
+    const has = st !== undefined && st.length >= (algorithm === AlgorithmId.SlidingWindowCounter ? 3 : 2);
     let ok: boolean;
     let remaining: number;
     let resetAt: number;
@@ -166,7 +166,47 @@ export class MemoryStore implements SyncStore {
     let ttl: number;
     let next0 = 0;
     let next1 = 0;
-    if (algorithm === AlgorithmId.FixedWindow) {
+    let next2 = -1;
+    if (algorithm === AlgorithmId.SlidingWindowCounter) {
+      const limit = spec.p1;
+      const size = spec.p2;
+      let t = now;
+      if (has && st[0]! > t) t = st[0]!;
+      const w = Math.floor(t / size) * size;
+      let prev = 0;
+      let curr = 0;
+      if (has) {
+        if (st[0] === w) {
+          prev = st[1]!;
+          curr = st[2]!;
+        } else if (st[0] === w - size) {
+          prev = st[2]!;
+        }
+      }
+      const used = prev * (size - (t - w)) + curr * size;
+      ok = used + amount * size <= limit * size;
+      const currAfter = ok && take ? curr + amount : curr;
+      const usedAfter = used + (currAfter - curr) * size;
+      remaining = limit * size - usedAfter > 0 ? Math.floor((limit * size - usedAfter) / size) : 0;
+      resetAt = currAfter > 0 ? w + 2 * size : prev > 0 ? w + size : t;
+      if (!ok) {
+        let at = -1;
+        if (curr + amount <= limit && prev > 0) {
+          const e2 = size - Math.floor(((limit - curr - amount) * size) / prev);
+          if (e2 < size) at = w + e2;
+        }
+        if (at < 0) {
+          let e2 = 0;
+          if (curr > 0) e2 = Math.max(0, size - Math.floor(((limit - amount) * size) / curr));
+          at = w + size + e2;
+        }
+        retryAfter = at - now;
+      }
+      ttl = w + 2 * size - now;
+      next0 = w;
+      next1 = prev;
+      next2 = currAfter;
+    } else if (algorithm === AlgorithmId.FixedWindow) {
       const size = spec.p2;
       let w = Math.floor(now / size) * size;
       let count = 0;
@@ -249,17 +289,19 @@ export class MemoryStore implements SyncStore {
     }
     if (ttl < 1) ttl = 1;
     if (ok && take) {
+      const three = next2 >= 0;
       if (entry !== undefined) {
-        if (st !== undefined && st.length === 2) {
+        if (st !== undefined && st.length === (three ? 3 : 2)) {
           st[0] = next0;
           st[1] = next1;
+          if (three) st[2] = next2;
         } else {
-          entry.state = [next0, next1];
+          entry.state = three ? [next0, next1, next2] : [next0, next1];
         }
         entry.expiresAt = now + ttl;
       } else {
         this.#makeRoom(namespace, now);
-        map.set(key, { state: [next0, next1], blockedUntil: 0, expiresAt: now + ttl });
+        map.set(key, { state: three ? [next0, next1, next2] : [next0, next1], blockedUntil: 0, expiresAt: now + ttl });
         this.#size++;
       }
     }
