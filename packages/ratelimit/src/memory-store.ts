@@ -167,46 +167,7 @@ export class MemoryStore implements SyncStore {
     let next0 = 0;
     let next1 = 0;
     let next2 = -1;
-    if (algorithm === AlgorithmId.SlidingWindowCounter) {
-      const limit = spec.p1;
-      const size = spec.p2;
-      let t = now;
-      if (has && st[0]! > t) t = st[0]!;
-      const w = Math.floor(t / size) * size;
-      let prev = 0;
-      let curr = 0;
-      if (has) {
-        if (st[0] === w) {
-          prev = st[1]!;
-          curr = st[2]!;
-        } else if (st[0] === w - size) {
-          prev = st[2]!;
-        }
-      }
-      const used = prev * (size - (t - w)) + curr * size;
-      ok = used + amount * size <= limit * size;
-      const currAfter = ok && take ? curr + amount : curr;
-      const usedAfter = used + (currAfter - curr) * size;
-      remaining = limit * size - usedAfter > 0 ? Math.floor((limit * size - usedAfter) / size) : 0;
-      resetAt = currAfter > 0 ? w + 2 * size : prev > 0 ? w + size : t;
-      if (!ok) {
-        let at = -1;
-        if (curr + amount <= limit && prev > 0) {
-          const e2 = size - Math.floor(((limit - curr - amount) * size) / prev);
-          if (e2 < size) at = w + e2;
-        }
-        if (at < 0) {
-          let e2 = 0;
-          if (curr > 0) e2 = Math.max(0, size - Math.floor(((limit - amount) * size) / curr));
-          at = w + size + e2;
-        }
-        retryAfter = at - now;
-      }
-      ttl = w + 2 * size - now;
-      next0 = w;
-      next1 = prev;
-      next2 = currAfter;
-    } else if (algorithm === AlgorithmId.FixedWindow) {
+    if (algorithm === AlgorithmId.FixedWindow) {
       const size = spec.p2;
       let w = Math.floor(now / size) * size;
       let count = 0;
@@ -264,7 +225,7 @@ export class MemoryStore implements SyncStore {
       ttl = resetAt - now;
       next0 = after;
       next1 = t;
-    } else {
+    } else if (algorithm !== AlgorithmId.SlidingWindowCounter) {
       // GCRA and the shaping queue.
       const unit = spec.p3;
       const burst = spec.p1 * unit;
@@ -286,6 +247,45 @@ export class MemoryStore implements SyncStore {
       const whole = Math.floor(after / rate);
       next0 = now + whole;
       next1 = after - whole * rate;
+    } else {
+      const limit = spec.p1;
+      const size = spec.p2;
+      let t = now;
+      if (has && st[0]! > t) t = st[0]!;
+      const w = Math.floor(t / size) * size;
+      let prev = 0;
+      let curr = 0;
+      if (has) {
+        if (st[0] === w) {
+          prev = st[1]!;
+          curr = st[2]!;
+        } else if (st[0] === w - size) {
+          prev = st[2]!;
+        }
+      }
+      const used = prev * (size - (t - w)) + curr * size;
+      ok = used + amount * size <= limit * size;
+      const currAfter = ok && take ? curr + amount : curr;
+      const usedAfter = used + (currAfter - curr) * size;
+      remaining = limit * size - usedAfter > 0 ? Math.floor((limit * size - usedAfter) / size) : 0;
+      resetAt = currAfter > 0 ? w + 2 * size : prev > 0 ? w + size : t;
+      if (!ok) {
+        let at = -1;
+        if (curr + amount <= limit && prev > 0) {
+          const e2 = size - Math.floor(((limit - curr - amount) * size) / prev);
+          if (e2 < size) at = w + e2;
+        }
+        if (at < 0) {
+          let e2 = 0;
+          if (curr > 0) e2 = Math.max(0, size - Math.floor(((limit - amount) * size) / curr));
+          at = w + size + e2;
+        }
+        retryAfter = at - now;
+      }
+      ttl = w + 2 * size - now;
+      next0 = w;
+      next1 = prev;
+      next2 = currAfter;
     }
     if (ttl < 1) ttl = 1;
     if (ok && take) {
