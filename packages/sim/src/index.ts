@@ -35,6 +35,7 @@ export { formatEvent, type SimEvent, type SimEventKind } from './events.js';
 export { EventQueue, type ScheduledEvent } from './event-queue.js';
 export { FAULT_KINDS, type FaultKind, type FaultScheduleOptions } from './faults.js';
 export { MAX_DRIFT_PPM, NodeClock, type NodeClockOptions } from './node-clock.js';
+export { type RunArtifacts, type RunFileSystem, runArtifacts, type SavableRun, type SavedRun, type SaveRunOptions, saveRun } from './save-run.js';
 export { deriveSeed, replayCommand, type SimulationSeedsOptions, simulationSeeds } from './seeds.js';
 export { SHIVIZ_REGEX, toShiViz } from './shiviz.js';
 export {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 // Long simulation run, outside `npm test`: `npm run soak` (SOAK_SEEDS=2000 npm run soak for more).
 // Checks the ABD register over many seeds under every fault (normal and crash-heavy mixes),
 // checks each seed's run is reproducible, and that the broken variants (local reads, acks
@@ -6,7 +7,7 @@
 import { join } from 'node:path';
 import { registerModel } from '@lattice/linearizability';
 import { assertLinearizable, simulationSeeds } from '../src/index.js';
-import { saveRun } from '../src/node/index.js';
+import { saveRun } from '../src/index.js';
 import { type RegisterRunOptions, runRegister } from './support/register-run.js';
 
 const count = Number(process.env.SOAK_SEEDS ?? 500);
@@ -31,7 +32,7 @@ for (const [label, options] of [['mixed', {}], ['crash-heavy', crashHeavy], ['fi
       assertLinearizable(result, registerModel, { timeoutMs: 60_000 });
     } catch (error) {
       failures++;
-      const saved = await saveRun(result, join('.lattice-tmp', `sim-${label}-${seed}`));
+      const saved = await saveRun(result, join('.lattice-tmp', `sim-${label}-${seed}`), fs);
       console.error(`${label}: ${(error as Error).message}\n  artifacts: ${saved.dir}`);
     }
     if (seed % 50 === 0) {
