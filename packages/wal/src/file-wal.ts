@@ -7,7 +7,7 @@ import {
   checkFrame,
   decodeMeta,
   decodeSegmentHeader,
-  encodeFrame,
+  encodeFrames,
   encodeMeta,
   encodeSegmentHeader,
   FRAME_HEADER_SIZE,
@@ -16,6 +16,7 @@ import {
   type MetaState,
   parseSegmentName,
   readU64,
+  reindexFrames,
   SEGMENT_HEADER_SIZE,
   segmentName,
   TEMP_SUFFIX,
@@ -47,6 +48,8 @@ const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
 const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** Most buffers handed to one writev: Linux's IOV_MAX, above which libuv would split the write in several. */
+const MAX_WRITEV_CHUNKS = 1024;
 /**
  * Segment files are opened with O_DSYNC where the platform has it: each write then returns only
  * once its data is durable, exactly like write + fdatasync, in one threadpool round trip
@@ -71,6 +74,14 @@ interface Segment {
 interface AppendOp {
   readonly kind: 'append';
   readonly records: readonly Uint8Array[];
+  /**
+   * The records' frames, back to back, made when `append` was called (so the checksums are
+   * computed while the previous group commit is still being written, not after it): the
+   * bytes written as they are, unless the records land at other indexes than `first`.
+   */
+  readonly frames: Uint8Array<ArrayBuffer>;
+  /** The index the frames were made for: where the log would put the first record if nothing queued before it is cancelled or truncated. */
+  first: number;
   readonly single: boolean;
   readonly resolve: (value: number | number[]) => void;
   readonly reject: (error: unknown) => void;
@@ -215,9 +226,10 @@ class FileWal implements WriteAheadLog {
   #failure: WalFailedError | undefined;
   #closing: Promise<void> | undefined;
 
+  /** Records of appends queued or being written (not yet committed, cancelled or failed). */
+  #pending = 0;
+  /** Where a batch of more than MAX_WRITEV_CHUNKS pieces is copied together before writing. */
   #buffer = new Uint8Array(64 * 1024);
-  #view = new DataView(this.#buffer.buffer);
-  #words = new Int32Array(this.#buffer.buffer);
   #spare: Promise<number> | undefined;
 
   constructor(dir: string, dirFd: number, release: () => Promise<void>, settings: Settings) {
@@ -461,8 +473,22 @@ class FileWal implements WriteAheadLog {
       const signal = options?.signal;
       throwIfAborted(signal);
       if (records.length === 0) return Promise.resolve([]);
+      // Framed (copied, checksummed) now, while any write in flight is being synced.
+      const first = this.#last + 1 + this.#pending;
+      const frames = encodeFrames(records, first);
+      this.#pending += records.length;
       return new Promise<number | number[]>((resolve, reject) => {
-        const op: AppendOp = { kind: 'append', records, single: input instanceof Uint8Array, resolve, reject, cancelled: false, detach: undefined };
+        const op: AppendOp = {
+          kind: 'append',
+          records,
+          frames,
+          first,
+          single: input instanceof Uint8Array,
+          resolve,
+          reject,
+          cancelled: false,
+          detach: undefined,
+        };
         if (signal !== undefined) {
           const onAbort = (): void => {
             op.cancelled = true;
@@ -555,11 +581,11 @@ class FileWal implements WriteAheadLog {
           const op = ops[i]!;
           if (op.kind !== 'append') break;
           if (op.cancelled) {
+            this.#pending -= op.records.length;
             i++;
             continue;
           }
-          let opBytes = 0;
-          for (const record of op.records) opBytes += frameSize(record.length);
+          const opBytes = op.frames.length;
           if (batch.length > 0 && bytes + opBytes > this.#settings.maxBatchBytes) break;
           i++;
           op.detach?.();
@@ -594,68 +620,110 @@ class FileWal implements WriteAheadLog {
     return this.#failure;
   }
 
-  /** Encodes, writes and syncs the batch (rotating segments as they fill); returns each op's first index. */
+  /**
+   * Writes and syncs the batch's ready frames (rotating segments as they fill), re-framing an
+   * op only if its records land at other indexes than it was framed for; returns each op's
+   * first index.
+   */
   async #writeBatch(batch: readonly AppendOp[]): Promise<number[]> {
     let index = this.#last + 1;
     let total = 0;
     for (const op of batch) total += op.records.length;
-    if (index + total - 1 > MAX_INDEX) throw new InvalidArgumentError('the log has reached the largest safe index');
-    const firsts: number[] = [];
-    let segment = this.#segments[this.#segments.length - 1]!;
-    let start = segment.end;
-    let position = start;
-    let length = 0;
-    const offsets: number[] = [];
-    const flush = async (): Promise<void> => {
-      if (length === 0) return;
-      await io.writeAll(segment.fd, this.#buffer, 0, length, start);
-      if (O_DSYNC === 0) await io.fdatasync(segment.fd);
-      for (const offset of offsets) segment.offsets.push(offset);
-      segment.end = position;
-      this.#last += offsets.length;
-      offsets.length = 0;
-      length = 0;
-    };
-    for (const op of batch) {
-      firsts.push(index);
-      for (const record of op.records) {
-        const size = frameSize(record.length);
-        if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
-          // Everything in the old segment is synced before the next one exists, so a torn
-          // write can only ever be in the last segment.
-          await flush();
-          segment = await this.#createSegment(index);
-          this.#segments.push(segment);
-          start = segment.end;
-          position = start;
+    let committed = 0;
+    try {
+      if (index + total - 1 > MAX_INDEX) throw new InvalidArgumentError('the log has reached the largest safe index');
+      const firsts: number[] = [];
+      let segment = this.#segments[this.#segments.length - 1]!;
+      let start = segment.end;
+      let position = start;
+      const chunks: Uint8Array[] = [];
+      const offsets: number[] = [];
+      const flush = async (): Promise<void> => {
+        if (offsets.length === 0) return;
+        await this.#writeChunks(segment.fd, chunks, position - start, start);
+        if (O_DSYNC === 0) await io.fdatasync(segment.fd);
+        for (const offset of offsets) segment.offsets.push(offset);
+        segment.end = position;
+        this.#last += offsets.length;
+        this.#pending -= offsets.length;
+        committed += offsets.length;
+        offsets.length = 0;
+        chunks.length = 0;
+      };
+      for (const op of batch) {
+        firsts.push(index);
+        if (op.first !== index) {
+          reindexFrames(op.frames, index);
+          op.first = index;
         }
-        if (length + size > this.#buffer.length) this.#growBuffer(length + size);
-        encodeFrame(this.#buffer, this.#view, this.#words, length, index, record);
-        offsets.push(position);
-        position += size;
-        length += size;
-        index++;
+        const frames = op.frames;
+        if (position + frames.length <= segment.capacity) {
+          // The whole op fits in this segment: its frames go out as they are.
+          let at = position;
+          for (const record of op.records) {
+            offsets.push(at);
+            at += frameSize(record.length);
+          }
+          chunks.push(frames);
+          position += frames.length;
+          index += op.records.length;
+          continue;
+        }
+        let at = 0;
+        let piece = 0;
+        for (const record of op.records) {
+          const size = frameSize(record.length);
+          if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
+            // Everything in the old segment is synced before the next one exists, so a torn
+            // write can only ever be in the last segment.
+            if (at > piece) chunks.push(frames.subarray(piece, at));
+            piece = at;
+            await flush();
+            segment = await this.#createSegment(index);
+            this.#segments.push(segment);
+            start = segment.end;
+            position = start;
+          }
+          offsets.push(position);
+          position += size;
+          at += size;
+          index++;
+        }
+        if (at > piece) chunks.push(frames.subarray(piece, at));
       }
+      await flush();
+      if (segment.end > segment.capacity / 2) void this.#prepareSpare();
+      return firsts;
+    } finally {
+      this.#pending -= total - committed;
     }
-    await flush();
-    if (segment.end > segment.capacity / 2) void this.#prepareSpare();
-    // One huge append may have grown the buffer far past the batch limit: do not keep that.
-    if (this.#buffer.length > 2 * this.#settings.maxBatchBytes) this.#setBuffer(new Uint8Array(64 * 1024));
-    return firsts;
   }
 
-  #growBuffer(needed: number): void {
-    let size = this.#buffer.length;
-    while (size < needed) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buffer);
-    this.#setBuffer(next);
-  }
-
-  #setBuffer(buffer: Uint8Array<ArrayBuffer>): void {
-    this.#buffer = buffer;
-    this.#view = new DataView(buffer.buffer);
-    this.#words = new Int32Array(buffer.buffer);
+  /** Writes `chunks` (`length` bytes in all) back to back at `position`: one write either way. */
+  async #writeChunks(fd: number, chunks: readonly Uint8Array[], length: number, position: number): Promise<void> {
+    if (chunks.length === 1) {
+      const chunk = chunks[0]!;
+      await io.writeAll(fd, chunk, 0, chunk.length, position);
+      return;
+    }
+    if (chunks.length <= MAX_WRITEV_CHUNKS) {
+      await io.writevAll(fd, chunks, position);
+      return;
+    }
+    if (this.#buffer.length < length) {
+      let size = this.#buffer.length;
+      while (size < length) size *= 2;
+      this.#buffer = new Uint8Array(size);
+    }
+    const buffer = this.#buffer;
+    let at = 0;
+    for (const chunk of chunks) {
+      buffer.set(chunk, at);
+      at += chunk.length;
+    }
+    await io.writeAll(fd, buffer, 0, length, position);
+    // A batch of huge appends may have grown the buffer far past the batch limit: do not keep that.
+    if (buffer.length > 2 * this.#settings.maxBatchBytes) this.#buffer = new Uint8Array(64 * 1024);
   }
 
   // ---------------------------------------------------------------- reads

@@ -93,6 +93,40 @@ export function encodeFrame(target: Uint8Array, view: DataView, words: Int32Arra
   return padded;
 }
 
+/**
+ * The frames of `records`, indexes `first, first + 1, …`, back to back in a new buffer (whose
+ * padding is already zero): exactly the bytes they occupy in a segment.
+ */
+export function encodeFrames(records: readonly Uint8Array[], first: number): Uint8Array<ArrayBuffer> {
+  let total = 0;
+  for (const record of records) total += frameSize(record.length);
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  const words = new Int32Array(bytes.buffer);
+  let offset = 0;
+  for (let r = 0; r < records.length; r++) offset = encodeFrame(bytes, view, words, offset, first + r, records[r]!);
+  return bytes;
+}
+
+/**
+ * Rewrites the index and checksum of every frame in `frames` (made by {@link encodeFrames})
+ * for the indexes `first, first + 1, …`, for when the records land at other indexes than the
+ * ones they were framed for.
+ */
+export function reindexFrames(frames: Uint8Array<ArrayBuffer>, first: number): void {
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.length);
+  const words = new Int32Array(frames.buffer, frames.byteOffset, frames.length >> 2);
+  let offset = 0;
+  for (let index = first; offset < frames.length; index++) {
+    const length = view.getUint32(offset + 4, true);
+    view.setUint32(offset + 8, index % TWO_32, true);
+    view.setUint32(offset + 12, Math.floor(index / TWO_32), true);
+    const end = offset + FRAME_HEADER_SIZE + length;
+    view.setUint32(offset, crc32cInBuffer(frames, words, offset + 4, end), true);
+    offset = (end + 7) & ~7;
+  }
+}
+
 /** Result of checking the frame at an offset of a buffer. */
 export type FrameCheck =
   | { kind: 'record'; index: number; length: number; next: number }

@@ -55,3 +55,34 @@ export async function readFully(fd: number, buffer: Uint8Array, offset: number, 
 export function fileSize(fd: number): Promise<number> {
   return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats.size))));
 }
+
+/**
+ * Writes all of `chunks`, back to back, at `position` with one `pwritev` (more only after a
+ * short write). Callers keep `chunks.length` within the platform's IOV_MAX (1024 on Linux), so
+ * libuv does not split the call into several writes.
+ */
+export async function writevAll(fd: number, chunks: readonly Uint8Array[], position: number): Promise<void> {
+  let remaining = chunks;
+  let length = 0;
+  for (const chunk of remaining) length += chunk.length;
+  while (length > 0) {
+    const written = await new Promise<number>((resolve, reject) =>
+      fs.writev(fd, remaining, position, (err, bytesWritten) => (err ? reject(err) : resolve(bytesWritten))),
+    );
+    if (written <= 0) throw new Error(`writev returned ${written}`);
+    position += written;
+    length -= written;
+    if (length === 0) return;
+    const rest: Uint8Array[] = [];
+    let skip = written;
+    for (const chunk of remaining) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+    remaining = rest;
+  }
+}
