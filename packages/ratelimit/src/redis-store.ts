@@ -50,7 +50,8 @@ export interface RedisStoreOptions {
   /** Clock for the results of the `'open'`/`'closed'` policies (Redis's `TIME` is used otherwise). Default `systemClock`. */
   clock?: Clock;
   /**
-   * Send the decisions issued in the same tick together, in one `EVALSHA` (each still applied
+   * Send the decisions issued in the same tick together, in as few commands as possible
+   * (consecutive decisions on one limit share one lean script run; each is still applied
    * atomically, in order): a decision never takes more than one round trip, and concurrent ones
    * share it. Default true; false sends one command per decision.
    */
@@ -104,8 +105,10 @@ export interface RedisStoreStats {
 }
 
 /**
- * A store in Redis (6.2 or later). Each decision is one Lua script run with one `EVALSHA` (falling back to
- * `EVAL` when the server answers `NOSCRIPT`, e.g. after a restart); the script takes its time
+ * A store in Redis (6.2 or later). Each decision is one Lua script run with one `EVALSHA` (`EVAL`
+ * until the server holds the script, and again when it answers `NOSCRIPT`, e.g. after a restart):
+ * a lean script generated per limit for single-limit consume/peek/penalty/reward on a fixed-size
+ * state, the general script for everything else. The script takes its time
  * from Redis `TIME`, sets a TTL on every key it writes, and keeps the keys of one user key under
  * one hash tag, so it is safe on Redis Cluster. Works with `ioredis` and `redis` (node-redis).
  *
