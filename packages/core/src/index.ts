@@ -1,7 +1,8 @@
 /**
  * The contracts every Lattice package shares: node ids, the `Transport`/`Endpoint` message
- * contract, codecs, injected time (`Clock`, `Timers`) and randomness, abort options, and the
- * typed-error convention. No runtime dependencies; runs in Node, browsers and workers.
+ * contract, codecs, a binary `ByteWriter`/`ByteReader` pair, injected time (`Clock`, `Timers`)
+ * and randomness, abort options, and the typed-error convention. No runtime dependencies; runs
+ * in Node, browsers and workers.
  *
  * Test helpers (`ManualClock`, the transport compliance suite) live at `@lattice/core/testing`.
  *
@@ -21,6 +22,7 @@
  * @packageDocumentation
  */
 export { type AbortOptions, raceAbort, throwIfAborted } from './abort.js';
+export { ByteReader, ByteWriter } from './bytes.js';
 export { type Clock, type Scheduler, sleep, systemClock, systemScheduler, systemTimers, type TimerHandle, type Timers } from './clock.js';
 export { type Codec, type JsonCodecOptions, jsonCodec } from './codec.js';
 export {
