@@ -7,7 +7,6 @@ import {
   checkFrame,
   decodeMeta,
   decodeSegmentHeader,
-  encodeFrames,
   encodeMeta,
   encodeSegmentHeader,
   FRAME_HEADER_SIZE,
@@ -21,6 +20,7 @@ import {
   segmentName,
   TEMP_SUFFIX,
 } from './format.js';
+import { FramePool, type Slab } from './frame-pool.js';
 import * as io from './fs-io.js';
 import { acquireLock } from './lock.js';
 import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
@@ -50,6 +50,8 @@ const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 /** Most buffers handed to one writev: Linux's IOV_MAX, above which libuv would split the write in several. */
 const MAX_WRITEV_CHUNKS = 1024;
+/** Size of the slabs appends are framed into (see FramePool). */
+const SLAB_SIZE = 1024 * 1024;
 /**
  * Segment files are opened with O_DSYNC where the platform has it: each write then returns only
  * once its data is durable, exactly like write + fdatasync, in one threadpool round trip
@@ -80,6 +82,8 @@ interface AppendOp {
    * bytes written as they are, unless the records land at other indexes than `first`.
    */
   readonly frames: Uint8Array<ArrayBuffer>;
+  /** Where `frames` lives, given back to the pool once they are written. */
+  readonly slab: Slab | undefined;
   /** The index the frames were made for: where the log would put the first record if nothing queued before it is cancelled or truncated. */
   first: number;
   readonly single: boolean;
@@ -228,6 +232,7 @@ class FileWal implements WriteAheadLog {
 
   /** Records of appends queued or being written (not yet committed, cancelled or failed). */
   #pending = 0;
+  readonly #pool = new FramePool(SLAB_SIZE);
   /** Where a batch of more than MAX_WRITEV_CHUNKS pieces is copied together before writing. */
   #buffer = new Uint8Array(64 * 1024);
   #spare: Promise<number> | undefined;
@@ -475,13 +480,14 @@ class FileWal implements WriteAheadLog {
       if (records.length === 0) return Promise.resolve([]);
       // Framed (copied, checksummed) now, while any write in flight is being synced.
       const first = this.#last + 1 + this.#pending;
-      const frames = encodeFrames(records, first);
+      const { frames, slab } = this.#pool.frame(records, first);
       this.#pending += records.length;
       return new Promise<number | number[]>((resolve, reject) => {
         const op: AppendOp = {
           kind: 'append',
           records,
           frames,
+          slab,
           first,
           single: input instanceof Uint8Array,
           resolve,
@@ -582,6 +588,7 @@ class FileWal implements WriteAheadLog {
           if (op.kind !== 'append') break;
           if (op.cancelled) {
             this.#pending -= op.records.length;
+            this.#pool.release(op);
             i++;
             continue;
           }
@@ -604,6 +611,9 @@ class FileWal implements WriteAheadLog {
         } catch (error) {
           const failure = this.#toFailure(error);
           for (const op of batch) op.reject(failure);
+        } finally {
+          // The writes that used these frames are over (done or failed): the memory is free.
+          for (const op of batch) this.#pool.release(op);
         }
       }
     }
@@ -664,7 +674,7 @@ class FileWal implements WriteAheadLog {
             offsets.push(at);
             at += frameSize(record.length);
           }
-          chunks.push(frames);
+          pushChunk(chunks, frames);
           position += frames.length;
           index += op.records.length;
           continue;
@@ -676,7 +686,7 @@ class FileWal implements WriteAheadLog {
           if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
             // Everything in the old segment is synced before the next one exists, so a torn
             // write can only ever be in the last segment.
-            if (at > piece) chunks.push(frames.subarray(piece, at));
+            if (at > piece) pushChunk(chunks, frames.subarray(piece, at));
             piece = at;
             await flush();
             segment = await this.#createSegment(index);
@@ -689,7 +699,7 @@ class FileWal implements WriteAheadLog {
           at += size;
           index++;
         }
-        if (at > piece) chunks.push(frames.subarray(piece, at));
+        if (at > piece) pushChunk(chunks, frames.subarray(piece, at));
       }
       await flush();
       if (segment.end > segment.capacity / 2) void this.#prepareSpare();
@@ -906,6 +916,19 @@ class FileWal implements WriteAheadLog {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/**
+ * Appends `chunk` to the pieces of a write, merged into the last piece when it directly follows
+ * it in memory (consecutive appends framed in one slab): a batch becomes a few long ranges.
+ */
+function pushChunk(chunks: Uint8Array[], chunk: Uint8Array): void {
+  const last = chunks[chunks.length - 1];
+  if (last !== undefined && last.buffer === chunk.buffer && last.byteOffset + last.length === chunk.byteOffset) {
+    chunks[chunks.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + chunk.length);
+  } else {
+    chunks.push(chunk);
   }
 }
 

@@ -1,0 +1,73 @@
+import { encodeFrame, encodeFrames, frameSize } from './format.js';
+
+/** A block of memory that frames are carved from, in order; reused once all of them are written. */
+export interface Slab {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly view: DataView;
+  readonly words: Int32Array;
+  /** Bytes handed out so far. */
+  used: number;
+  /** Frames handed out and not yet released. */
+  live: number;
+}
+
+/** The frames of one append and the slab they live in (undefined: a buffer of their own). */
+export interface Framed {
+  readonly frames: Uint8Array<ArrayBuffer>;
+  readonly slab: Slab | undefined;
+}
+
+/** Slabs kept for reuse beyond the one being filled. */
+const MAX_FREE_SLABS = 4;
+
+/**
+ * Where `append` frames its records: consecutive appends get consecutive pieces of one slab, so
+ * a batch is a few contiguous ranges (a short writev, no copy), and slabs are reused instead of
+ * allocating (and garbage-collecting) a buffer per append. Appends larger than a quarter slab
+ * get a buffer of their own.
+ */
+export class FramePool {
+  readonly #slabSize: number;
+  #current: Slab | undefined;
+  readonly #free: Slab[] = [];
+
+  constructor(slabSize: number) {
+    this.#slabSize = slabSize;
+  }
+
+  /** The frames of `records` for the indexes `first, first + 1, …`. Pass the result to {@link release} once written. */
+  frame(records: readonly Uint8Array[], first: number): Framed {
+    let total = 0;
+    for (const record of records) total += frameSize(record.length);
+    if (total > this.#slabSize / 4) return { frames: encodeFrames(records, first), slab: undefined };
+    let slab = this.#current;
+    if (slab === undefined || slab.used + total > slab.bytes.length) {
+      slab = this.#free.pop() ?? newSlab(this.#slabSize);
+      this.#current = slab;
+    }
+    const start = slab.used;
+    let offset = start;
+    for (let r = 0; r < records.length; r++) offset = encodeFrame(slab.bytes, slab.view, slab.words, offset, first + r, records[r]!);
+    slab.used = offset;
+    slab.live++;
+    return { frames: slab.bytes.subarray(start, offset), slab };
+  }
+
+  /** Gives back the memory of frames that have been written (or will never be). */
+  release(framed: Framed): void {
+    const slab = framed.slab;
+    if (slab === undefined) return;
+    slab.live--;
+    if (slab.live > 0) return;
+    if (slab === this.#current) slab.used = 0;
+    else if (this.#free.length < MAX_FREE_SLABS) {
+      slab.used = 0;
+      this.#free.push(slab);
+    }
+  }
+}
+
+function newSlab(size: number): Slab {
+  const bytes = new Uint8Array(size);
+  return { bytes, view: new DataView(bytes.buffer), words: new Int32Array(bytes.buffer), used: 0, live: 0 };
+}
