@@ -86,6 +86,16 @@ async function memory(): Promise<void> {
     { iterations: 200_000, rounds: 5 },
   );
   rows.push(result({ case: 'memory token bucket, 1 key', unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: LIMITER, peerValue: r.peer!, note: 'TokenBucket vs RateLimiter.removeTokens' }));
+  const rs = await opsPerSecond(
+    (n) => {
+      for (let k = 0; k < n; k++) ours.consumeSync('one');
+    },
+    async (n) => {
+      for (let k = 0; k < n; k++) await peer.removeTokens(1);
+    },
+    { iterations: 200_000, rounds: 5 },
+  );
+  rows.push(result({ case: 'memory token bucket consumeSync, 1 key', unit: 'ops/s', betterIs: 'higher', ours: rs.ours, peer: LIMITER, peerValue: rs.peer!, note: 'TokenBucket.consumeSync vs RateLimiter.removeTokens (it has no sync API)' }));
 }
 
 /** Counts the commands a client sends (each one a round trip, unless pipelined). */
