@@ -64,8 +64,9 @@ export interface GossipDecision {
  * ```ts
  * const a = new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
  * const b = new GossipCounterState({ id: 'b', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
- * a.decide('k', 1, Date.now(), 0, true);
- * for (const { message } of a.outgoing(Date.now(), false)) b.receive('a', message, Date.now(), 1);
+ * const now = clock.now(); // the injected Clock
+ * a.decide('k', 1, now, 0, true);
+ * for (const { message } of a.outgoing(now, false)) b.receive('a', message, now, 1);
  * ```
  */
 export class GossipCounterState {
