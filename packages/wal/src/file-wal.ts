@@ -38,13 +38,19 @@ export interface WalOptions {
   segmentSize?: number;
   /** Largest record accepted, in bytes. Default and upper bound: what fits in one segment. */
   maxRecordSize?: number;
-  /** Most bytes written and synced by one group commit. Default 8 MiB. */
+  /**
+   * Most bytes written and synced by one group commit (one larger append is still written
+   * whole). Default 512 KiB: when more is queued than that, it goes out as consecutive writes,
+   * and the writers acknowledged by one of them frame (copy and checksum) their next records
+   * while the next one is being synced, instead of all of them waiting for one long sync and
+   * then for the checksums. Raise it for disks where each sync costs far more than its bytes.
+   */
   maxBatchBytes?: number;
 }
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 const MIN_SEGMENT_SIZE = 4096;
-const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
 const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
 const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
