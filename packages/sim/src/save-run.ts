@@ -52,7 +52,7 @@ export function runArtifacts(run: SavableRun, options: SaveRunOptions = {}): Run
  *
  * @example
  * ```ts
- * import * as fs from 'node:fs/promises';
+ * const fs = await import('node:fs/promises'); // in Node
  * import { assertLinearizable, saveRun } from '@lattice/sim';
  *
  * try {
