@@ -52,8 +52,8 @@ export function runArtifacts(run: SavableRun, options: SaveRunOptions = {}): Run
  *
  * @example
  * ```ts
- * const fs = await import('node:fs/promises'); // in Node
  * import { assertLinearizable, saveRun } from '@lattice/sim';
+ * const fs = await import('node:fs/promises'); // in Node
  *
  * try {
  *   assertLinearizable(result, registerModel);
