@@ -40,17 +40,18 @@ export interface WalOptions {
   maxRecordSize?: number;
   /**
    * Most bytes written and synced by one group commit (one larger append is still written
-   * whole). Default 512 KiB: when more is queued than that, it goes out as consecutive writes,
-   * and the writers acknowledged by one of them frame (copy and checksum) their next records
-   * while the next one is being synced, instead of all of them waiting for one long sync and
-   * then for the checksums. Raise it for disks where each sync costs far more than its bytes.
+   * whole). Default 1 MiB. When more than that is queued, it goes out as consecutive writes of
+   * equal size, and the writers acknowledged by one of them frame (copy and checksum) their
+   * next records while the next one is being synced, instead of all of them waiting for one
+   * long sync and then for the checksums. Raise it for disks where each sync costs far more
+   * than its bytes.
    */
   maxBatchBytes?: number;
 }
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 const MIN_SEGMENT_SIZE = 4096;
-const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
 const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
@@ -589,6 +590,7 @@ class FileWal implements WriteAheadLog {
         }
         const batch: AppendOp[] = [];
         let bytes = 0;
+        const limit = this.#batchLimit(ops, i);
         while (i < ops.length) {
           const op = ops[i]!;
           if (op.kind !== 'append') break;
@@ -599,7 +601,7 @@ class FileWal implements WriteAheadLog {
             continue;
           }
           const opBytes = op.frames.length;
-          if (batch.length > 0 && bytes + opBytes > this.#settings.maxBatchBytes) break;
+          if (batch.length > 0 && bytes + opBytes > limit) break;
           i++;
           op.detach?.();
           batch.push(op);
@@ -623,6 +625,24 @@ class FileWal implements WriteAheadLog {
         }
       }
     }
+  }
+
+  /**
+   * Bytes for the next batch when the appends queued from `ops[from]` on hold `total` bytes:
+   * `total` split into as few equal parts as keep each within maxBatchBytes. Equal parts,
+   * rather than full batches and a small remainder, keep the writers in groups of the same
+   * size, each framing its next records while another group's write is being synced.
+   */
+  #batchLimit(ops: readonly Op[], from: number): number {
+    const max = this.#settings.maxBatchBytes;
+    let total = 0;
+    for (let k = from; k < ops.length; k++) {
+      const op = ops[k]!;
+      if (op.kind !== 'append') break;
+      if (!op.cancelled) total += op.frames.length;
+    }
+    if (total <= max) return max;
+    return Math.ceil(total / Math.ceil(total / max));
   }
 
   /** Errors of the caller (bad arguments) pass through; I/O errors fail the log for good. */
