@@ -1,6 +1,6 @@
-import { assertNodeId, DecodeError, type NodeId } from '@lattice/core';
-import { ByteReader, ByteWriter } from './binary.js';
+import { assertNodeId, ByteReader, ByteWriter, DecodeError, type NodeId } from '@lattice/core';
 import { readVectorClock, VectorClock, type VectorClockJson, writeVectorClock } from './vector-clock.js';
+import { readNodeId } from './node-id.js';
 
 /** A matrix clock as JSON: each node's row (its vector clock, as this node knows it). */
 export type MatrixClockJson = Record<NodeId, VectorClockJson>;
@@ -142,7 +142,7 @@ export class MatrixClock {
     const writer = new ByteWriter();
     writer.byte(FORMAT_VERSION);
     const members = this.members();
-    writer.varint(members.length);
+    writer.uint(members.length);
     for (const node of members) {
       writer.string(node);
       writeVectorClock(writer, this.#rows.get(node)!);
@@ -160,13 +160,13 @@ export class MatrixClock {
     const reader = new ByteReader(bytes, 'matrix clock');
     const version = reader.byte();
     if (version !== FORMAT_VERSION) reader.fail(`unknown format ${version}`);
-    const count = reader.varint();
+    const count = reader.uint();
     const maxRows = options?.maxRows ?? DEFAULT_MAX_ROWS;
     if (count > maxRows) reader.fail(`${count} rows, more than ${maxRows}`);
     const clock = new MatrixClock(node);
     let previous: string | undefined;
     for (let i = 0; i < count; i++) {
-      const member = reader.nodeId();
+      const member = readNodeId(reader);
       if (previous !== undefined && !(previous < member)) reader.fail('rows not in strictly increasing node-id order');
       previous = member;
       clock.#rows.set(member, readVectorClock(reader));

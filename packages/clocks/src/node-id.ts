@@ -1,4 +1,4 @@
-import { MAX_NODE_ID_LENGTH, type NodeId } from '@lattice/core';
+import { type ByteReader, MAX_NODE_ID_LENGTH, type NodeId } from '@lattice/core';
 
 // Read once: in the CommonJS build every use of an imported binding goes through a getter.
 const MAX_LENGTH: number = MAX_NODE_ID_LENGTH;
@@ -17,4 +17,14 @@ export function isNodeId(value: unknown): value is NodeId {
     if (code < 0x20 || code === 0x7f) return false;
   }
   return true;
+}
+
+/**
+ * Reads a node id written with `ByteWriter.string`: a `DecodeError` (through `reader.fail`)
+ * unless it is valid UTF-8 and a valid node id (see {@link isNodeId}).
+ */
+export function readNodeId(reader: ByteReader): NodeId {
+  const id = reader.string();
+  if (!isNodeId(id)) reader.fail(`invalid node id ${JSON.stringify(id)}`);
+  return id;
 }

@@ -1,5 +1,5 @@
-import { assertNodeId, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
-import { ByteReader, ByteWriter } from './binary.js';
+import { assertNodeId, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { readNodeId } from './node-id.js';
 
 /** How two vector clocks (or the events they stamp) relate. Exactly one holds. */
 export type CausalOrder = 'before' | 'after' | 'equal' | 'concurrent';
@@ -458,10 +458,10 @@ export class VectorClock {
     const writer = new ByteWriter(8 + this.#ids.length * 12);
     writer.byte(FORMAT_VERSION);
     const ids = this.#ids;
-    writer.varint(ids.length);
+    writer.uint(ids.length);
     for (let i = 0; i < ids.length; i++) {
       writer.string(ids[i]!);
-      writer.varint(this.#counts[i]!);
+      writer.uint(this.#counts[i]!);
     }
     return writer.finish();
   }
@@ -476,16 +476,16 @@ export class VectorClock {
     const reader = new ByteReader(bytes, 'vector clock');
     const version = reader.byte();
     if (version !== FORMAT_VERSION) reader.fail(`unknown format ${version}`);
-    const count = reader.varint();
+    const count = reader.uint();
     const maxEntries = options?.maxEntries ?? DEFAULT_MAX_ENTRIES;
     if (count > maxEntries) reader.fail(`${count} entries, more than ${maxEntries}`);
     const ids: NodeId[] = [];
     const counts: number[] = [];
     let previous: string | undefined;
     for (let i = 0; i < count; i++) {
-      const node = reader.nodeId();
+      const node = readNodeId(reader);
       if (previous !== undefined && !(previous < node)) reader.fail('entries not in strictly increasing node-id order');
-      const value = reader.varint();
+      const value = reader.uint();
       if (value === 0) reader.fail('zero counter');
       ids.push(node);
       counts.push(value);
@@ -559,23 +559,23 @@ export type VersionVector = VectorClock;
 /** Writes a clock's entry count and entries (no format byte), for the encodings of composite clocks. */
 export function writeVectorClock(writer: ByteWriter, clock: VectorClock): void {
   const ids = clock.nodes();
-  writer.varint(ids.length);
+  writer.uint(ids.length);
   for (const [node, count] of clock.entries()) {
     writer.string(node);
-    writer.varint(count);
+    writer.uint(count);
   }
 }
 
 /** Reads what {@link writeVectorClock} wrote; malformed input is a `DecodeError`. */
 export function readVectorClock(reader: ByteReader, maxEntries = DEFAULT_MAX_ENTRIES): VectorClock {
-  const count = reader.varint();
+  const count = reader.uint();
   if (count > maxEntries) reader.fail(`${count} entries, more than ${maxEntries}`);
   const pairs: [NodeId, number][] = [];
   let previous: string | undefined;
   for (let i = 0; i < count; i++) {
-    const node = reader.nodeId();
+    const node = readNodeId(reader);
     if (previous !== undefined && !(previous < node)) reader.fail('entries not in strictly increasing node-id order');
-    const value = reader.varint();
+    const value = reader.uint();
     if (value === 0) reader.fail('zero counter');
     pairs.push([node, value]);
     previous = node;

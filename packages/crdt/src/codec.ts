@@ -67,13 +67,13 @@ function causalKind(type: CrdtTypeDescriptor): AnyKind | undefined {
 }
 
 function writeType(w: Writer, type: CrdtTypeDescriptor): void {
-  w.u8(TAGS[type.name]);
+  w.byte(TAGS[type.name]);
   if (type.name === 'or-map') writeType(w, type.value);
 }
 
 function readType(r: Reader, depth = 0): CrdtTypeDescriptor {
   if (depth > MAX_NESTING) throw new DecodeError(`Type nesting deeper than ${MAX_NESTING}`);
-  const tag = r.u8();
+  const tag = r.byte();
   const name = NAMES.get(tag);
   if (name === undefined) throw new DecodeError(`Unknown CRDT type tag ${tag}`);
   if (name === 'or-map') return { name, value: readType(r, depth + 1) };
@@ -170,8 +170,8 @@ export function encodeCrdt(crdt: Crdt): Uint8Array {
   const body = new Writer();
   crdt.writeState(body);
   const head = new Writer();
-  head.u8(MAGIC_0);
-  head.u8(MAGIC_1);
+  head.byte(MAGIC_0);
+  head.byte(MAGIC_1);
   head.uint(CRDT_FORMAT_VERSION);
   writeType(head, crdt.type);
   head.uint(body.table.length);
@@ -196,7 +196,7 @@ export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: 
   return guard(() => {
     if (!(bytes instanceof Uint8Array)) throw new DecodeError('CRDT encoding must be a Uint8Array');
     const r = new Reader(bytes);
-    if (bytes.length < 3 || r.u8() !== MAGIC_0 || r.u8() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT encoding (bad magic)');
+    if (bytes.length < 3 || r.byte() !== MAGIC_0 || r.byte() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT encoding (bad magic)');
     const version = r.uint();
     if (version > CRDT_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, CRDT_FORMAT_VERSION);
     if (version < 1) throw new DecodeError(`Invalid format version ${version}`);

@@ -116,9 +116,9 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
     for (const [key, entry] of this.entries) {
       writeKey(w, key);
       writeTimestamp(w, entry.timestamp);
-      if (entry.value === undefined) w.u8(0);
+      if (entry.value === undefined) w.byte(0);
       else {
-        w.u8(1);
+        w.byte(1);
         writeJsonValue(w, entry.value);
       }
     }
@@ -138,7 +138,7 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
     for (let i = 0; i < count; i++) {
       const key = readKey(r);
       const timestamp = readTimestamp(r);
-      const present = r.u8();
+      const present = r.byte();
       if (present > 1) throw new DecodeError(`Invalid presence flag ${present}`);
       const entry = { timestamp, value: present === 1 ? readJsonValue(r) : undefined };
       if (wins(entries.get(key), entry)) entries.set(key, entry);

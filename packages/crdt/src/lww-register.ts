@@ -153,10 +153,10 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   /** @internal */
   writeState(w: Writer): void {
     if (this.entry === undefined) {
-      w.u8(0);
+      w.byte(0);
       return;
     }
-    w.u8(1);
+    w.byte(1);
     writeTimestamp(w, this.entry.timestamp);
     writeJsonValue(w, this.entry.value as JsonValue);
   }
@@ -168,7 +168,7 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
 
   /** @internal */
   static readState(r: Reader): LWWRegister {
-    const present = r.u8();
+    const present = r.byte();
     if (present === 0) return new LWWRegister();
     if (present !== 1) throw new DecodeError(`Invalid register presence flag ${present}`);
     const timestamp = readTimestamp(r);

@@ -28,24 +28,24 @@ export function assertJsonValue(value: unknown, what = 'value'): asserts value i
 /** @internal */
 export function writeKey(w: Writer, key: Key): void {
   if (typeof key === 'string') {
-    w.u8(0);
+    w.byte(0);
     w.string(key);
   } else if (typeof key === 'number') {
     if (Number.isSafeInteger(key)) {
-      w.u8(1);
+      w.byte(1);
       w.int(key);
     } else {
-      w.u8(2);
+      w.byte(2);
       w.f64(key);
     }
   } else {
-    w.u8(key ? 3 : 4);
+    w.byte(key ? 3 : 4);
   }
 }
 
 /** @internal */
 export function readKey(r: Reader): Key {
-  const tag = r.u8();
+  const tag = r.byte();
   switch (tag) {
     case 0:
       return r.string();

@@ -21,7 +21,7 @@ export function encodeSyncMessage<C extends Crdt>(topic: string, message: SyncMe
   const body = new Writer();
   switch (message.type) {
     case 'digest':
-      body.u8(message.reply ? 1 : 0);
+      body.byte(message.reply ? 1 : 0);
       message.have.write(body);
       break;
     case 'deltas':
@@ -38,10 +38,10 @@ export function encodeSyncMessage<C extends Crdt>(topic: string, message: SyncMe
       break;
   }
   const head = new Writer();
-  head.u8(MAGIC_0);
-  head.u8(MAGIC_1);
+  head.byte(MAGIC_0);
+  head.byte(MAGIC_1);
   head.uint(SYNC_FORMAT_VERSION);
-  head.u8(TYPES[message.type]);
+  head.byte(TYPES[message.type]);
   head.string(topic);
   head.uint(body.table.length);
   for (const node of body.table) head.string(node);
@@ -60,12 +60,12 @@ export function encodeSyncMessage<C extends Crdt>(topic: string, message: SyncMe
  */
 export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): { topic: string; message: SyncMessage<C> } {
   try {
-    const r = new Reader(bytes);
-    if (bytes.length < 4 || r.u8() !== MAGIC_0 || r.u8() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT sync message (bad magic)');
+    const r = new Reader(bytes, 'CRDT sync message');
+    if (bytes.length < 4 || r.byte() !== MAGIC_0 || r.byte() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT sync message (bad magic)');
     const version = r.uint();
     if (version > SYNC_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, SYNC_FORMAT_VERSION);
     if (version < 1) throw new DecodeError(`Invalid sync format version ${version}`);
-    const type = r.u8();
+    const type = r.byte();
     const topic = r.string();
     const count = r.count(1);
     const table: string[] = [];
@@ -78,7 +78,7 @@ export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): {
     let message: SyncMessage<C>;
     switch (type) {
       case TYPES.digest: {
-        const reply = r.u8();
+        const reply = r.byte();
         if (reply > 1) throw new DecodeError(`Invalid reply flag ${reply}`);
         message = { type: 'digest', reply: reply === 1, have: DotContext.read(r) };
         break;

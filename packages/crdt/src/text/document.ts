@@ -1,5 +1,5 @@
 import { assertNodeId, DecodeError, InvalidArgumentError } from '@lattice/core';
-import { codePointLength, unitOffset } from './bytes.js';
+import { codePointLength, unitOffset } from './code-points.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';
 
 /** Most items a leaf holds before it splits in two. */

@@ -1,6 +1,6 @@
-import { type Codec, DecodeError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError } from '@lattice/core';
 import { UnsupportedFormatVersionError } from '../errors.js';
-import { ByteReader, ByteWriter, codePointLength } from './bytes.js';
+import { codePointLength } from './code-points.js';
 import { type TextDocumentOptions, TextDocument, type TextSnapshot } from './document.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate } from './types.js';
 
@@ -110,15 +110,15 @@ export function encodeTextDocument(doc: TextDocument): Uint8Array {
     lastAt[a]!.set(seq + len - 1, i);
     if (seq + len > maxEnd[a]!) maxEnd[a] = seq + len;
   }
-  w.block(heads.finish());
-  w.block(agents.finish());
-  w.block(seqs.finish());
-  w.block(refs.finish());
+  w.bytes(heads.finish());
+  w.bytes(agents.finish());
+  w.bytes(seqs.finish());
+  w.bytes(refs.finish());
   w.string(s.content);
   if (s.pending === undefined) w.byte(0);
   else {
     w.byte(1);
-    w.block(encodeTextUpdate(s.pending));
+    w.bytes(encodeTextUpdate(s.pending));
   }
   return w.finish();
 }
@@ -135,14 +135,14 @@ export function encodeTextDocument(doc: TextDocument): Uint8Array {
 export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptions): TextDocument {
   const r = new ByteReader(bytes, 'text document');
   readHeader(r, KIND_STATE);
-  const agentCount = r.bounded(bytes.length, 'agent count');
+  const agentCount = bounded(r, bytes.length, 'agent count');
   const agents: string[] = [];
   for (let i = 0; i < agentCount; i++) agents.push(r.string());
-  const n = r.bounded(bytes.length, 'item count');
-  const heads = new ByteReader(r.block(), 'text document head column');
-  const agentCol = new RleReader(r.block(), 'text document agent column');
-  const seqCol = new ByteReader(r.block(), 'text document seq column');
-  const refs = new ByteReader(r.block(), 'text document origin column');
+  const n = bounded(r, bytes.length, 'item count');
+  const heads = new ByteReader(r.bytes(), 'text document head column');
+  const agentCol = new RleReader(r.bytes(), 'text document agent column');
+  const seqCol = new ByteReader(r.bytes(), 'text document seq column');
+  const refs = new ByteReader(r.bytes(), 'text document origin column');
   const content = r.string();
   const col = () => new Float64Array(n);
   const s: TextSnapshot<Float64Array, Uint8Array> = { agents, agent: col(), seq: col(), len: col(), olAgent: col(), olSeq: col(), orAgent: col(), orSeq: col(), deleted: new Uint8Array(n), content };
@@ -183,13 +183,13 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
         ola = s.agent[j]!;
         ols = s.seq[j]! + s.len[j]! - 1;
       } else if (olKind === 3) {
-        ola = refs.bounded(agentCount - 1, 'agent index');
+        ola = bounded(refs, agentCount - 1, 'agent index');
         ols = refs.uint();
       }
       if (orKind === 1) target = i + 1;
       else if (orKind === 2) target = i + 2 + refs.uint();
       else if (orKind === 3) {
-        ora = refs.bounded(agentCount - 1, 'agent index');
+        ora = bounded(refs, agentCount - 1, 'agent index');
         ors = refs.uint();
       }
       if (target >= n) refs.fail('right origin after the last item');
@@ -220,7 +220,7 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
   if (!heads.done || !agentCol.done || !seqCol.done || !refs.done) r.fail('columns have trailing bytes');
   const hasPending = r.byte();
   if (hasPending > 1) r.fail('bad pending flag');
-  if (hasPending === 1) s.pending = decodeTextUpdate(r.block());
+  if (hasPending === 1) s.pending = decodeTextUpdate(r.bytes());
   if (!r.done) r.fail('trailing bytes');
   return TextDocument.fromSnapshot(s, options);
 }
@@ -345,11 +345,11 @@ export function encodeTextUpdate(update: TextUpdate): Uint8Array {
 export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
   const r = new ByteReader(bytes, 'text update');
   readHeader(r, KIND_UPDATE);
-  const agentCount = r.bounded(bytes.length, 'agent count');
+  const agentCount = bounded(r, bytes.length, 'agent count');
   const names: string[] = [];
   for (let i = 0; i < agentCount; i++) names.push(r.string());
-  const name = (): string => names[r.bounded(agentCount - 1, 'agent index')]!;
-  const count = r.bounded(bytes.length, 'insert count');
+  const name = (): string => names[bounded(r, agentCount - 1, 'agent index')]!;
+  const count = bounded(r, bytes.length, 'insert count');
   const heads: { agent: string; seq: number; length: number; left: TextId | null; right: TextId | null; hasContent: boolean }[] = [];
   for (let i = 0; i < count; i++) {
     const flags = r.byte();
@@ -382,7 +382,7 @@ export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
     inserts.push({ agent: h.agent, seq: h.seq, length: h.length, left: h.left, right: h.right, content });
   }
   if (unit !== text.length) r.fail('insert content longer than the inserts');
-  const deleteCount = r.bounded(bytes.length, 'delete count');
+  const deleteCount = bounded(r, bytes.length, 'delete count');
   const deletes: TextDelete[] = [];
   for (let i = 0; i < deleteCount; i++) deletes.push({ agent: name(), seq: r.uint(), length: r.uint() + 1 });
   if (!r.done) r.fail('trailing bytes');
@@ -518,6 +518,13 @@ export function mergeTextUpdates(...updates: TextUpdate[]): TextUpdate {
     if (end > start) deletes.push({ agent, seq: start, length: end - start });
   }
   return { inserts, deletes };
+}
+
+/** An unsigned varint that must be at most `max`. */
+function bounded(r: ByteReader, max: number, what: string): number {
+  const value = r.uint();
+  if (value > max) r.fail(`${what} ${value} out of range (max ${max})`);
+  return value;
 }
 
 function header(w: ByteWriter, kind: number): void {
