@@ -672,11 +672,11 @@ class FileWal implements WriteAheadLog {
       let segment = this.#segments[this.#segments.length - 1]!;
       let start = segment.end;
       let position = start;
-      const chunks: Uint8Array[] = [];
+      const chunks = new Gather();
       const offsets: number[] = [];
       const flush = async (): Promise<void> => {
         if (offsets.length === 0) return;
-        await this.#writeChunks(segment.fd, chunks, position - start, start);
+        await this.#writeChunks(segment.fd, chunks.take(), position - start, start);
         if (O_DSYNC === 0) await io.fdatasync(segment.fd);
         for (const offset of offsets) segment.offsets.push(offset);
         segment.end = position;
@@ -684,7 +684,6 @@ class FileWal implements WriteAheadLog {
         this.#pending -= offsets.length;
         committed += offsets.length;
         offsets.length = 0;
-        chunks.length = 0;
       };
       for (const op of batch) {
         firsts.push(index);
@@ -700,7 +699,7 @@ class FileWal implements WriteAheadLog {
             offsets.push(at);
             at += frameSize(record.length);
           }
-          pushChunk(chunks, frames);
+          chunks.add(frames);
           position += frames.length;
           index += op.records.length;
           continue;
@@ -712,7 +711,7 @@ class FileWal implements WriteAheadLog {
           if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
             // Everything in the old segment is synced before the next one exists, so a torn
             // write can only ever be in the last segment.
-            if (at > piece) pushChunk(chunks, frames.subarray(piece, at));
+            if (at > piece) chunks.add(frames.subarray(piece, at));
             piece = at;
             await flush();
             segment = await this.#createSegment(index);
@@ -725,7 +724,7 @@ class FileWal implements WriteAheadLog {
           at += size;
           index++;
         }
-        if (at > piece) pushChunk(chunks, frames.subarray(piece, at));
+        if (at > piece) chunks.add(frames.subarray(piece, at));
       }
       await flush();
       if (segment.end > segment.capacity / 2) void this.#prepareSpare();
@@ -946,15 +945,39 @@ class FileWal implements WriteAheadLog {
 }
 
 /**
- * Appends `chunk` to the pieces of a write, merged into the last piece when it directly follows
- * it in memory (consecutive appends framed in one slab): a batch becomes a few long ranges.
+ * The pieces of one write, merged where one directly follows another in memory (consecutive
+ * appends framed in one slab), so a batch becomes a few long ranges.
  */
-function pushChunk(chunks: Uint8Array[], chunk: Uint8Array): void {
-  const last = chunks[chunks.length - 1];
-  if (last !== undefined && last.buffer === chunk.buffer && last.byteOffset + last.length === chunk.byteOffset) {
-    chunks[chunks.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + chunk.length);
-  } else {
-    chunks.push(chunk);
+class Gather {
+  #pieces: Uint8Array[] = [];
+  #buffer: ArrayBufferLike | undefined;
+  #start = 0;
+  #end = 0;
+
+  add(chunk: Uint8Array): void {
+    if (chunk.buffer === this.#buffer && chunk.byteOffset === this.#end) {
+      this.#end += chunk.length;
+      return;
+    }
+    this.#close();
+    this.#buffer = chunk.buffer;
+    this.#start = chunk.byteOffset;
+    this.#end = chunk.byteOffset + chunk.length;
+  }
+
+  /** The pieces added since the last take, and starts afresh. */
+  take(): Uint8Array[] {
+    this.#close();
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    return pieces;
+  }
+
+  #close(): void {
+    if (this.#buffer !== undefined && this.#end > this.#start) {
+      this.#pieces.push(new Uint8Array(this.#buffer, this.#start, this.#end - this.#start));
+    }
+    this.#buffer = undefined;
   }
 }
 
