@@ -168,8 +168,8 @@ export class ByteWriter {
   }
 
   /**
-   * Appends `value` as UTF-8, prefixed by its byte length as a `uint`. ASCII is written
-   * directly; other text through `TextEncoder.encodeInto`, without an intermediate copy.
+   * Appends `value` as UTF-8, prefixed by its byte length as a `uint`. Short ASCII strings are
+   * written directly, other text through `TextEncoder.encodeInto`, without an intermediate copy.
    */
   string(value: string): void {
     const length = value.length;
@@ -191,18 +191,29 @@ export class ByteWriter {
       this.#length = offset;
       return;
     }
-    const size = utf8Length(value);
-    this.uint(size);
-    this.#reserve(size);
-    if (size === length) {
-      // ASCII.
-      const buffer = this.#buffer;
-      let offset = this.#length;
-      for (let i = 0; i < length; i++) buffer[offset++] = value.charCodeAt(i);
-      this.#length = offset;
-    } else {
-      this.#length += encoder.encodeInto(value, this.#buffer.subarray(this.#length)).written;
+    // Longer: `encodeInto` (native) straight into the buffer after room for the length prefix,
+    // sized for the most bytes the string can take (3 per unit); moved back if it took fewer.
+    const guess = varintSize(length * 3);
+    this.#reserve(guess + length);
+    const start = this.#length + guess;
+    let result = encoder.encodeInto(value, this.#buffer.subarray(start));
+    if (result.read < length) {
+      // Not ASCII and did not fit: make room for the worst case and encode again.
+      this.#reserve(guess + length * 3);
+      result = encoder.encodeInto(value, this.#buffer.subarray(start));
     }
+    const size = result.written;
+    const prefix = varintSize(size);
+    const buffer = this.#buffer;
+    let offset = this.#length;
+    if (prefix < guess) buffer.copyWithin(offset + prefix, start, start + size);
+    let rest = size;
+    while (rest >= 0x80) {
+      buffer[offset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    buffer[offset++] = rest;
+    this.#length = offset + size;
   }
 
   /**
@@ -214,20 +225,13 @@ export class ByteWriter {
   }
 }
 
-/** The number of bytes `TextEncoder` makes of `value`. */
-function utf8Length(value: string): number {
-  const length = value.length;
-  let size = length;
-  for (let i = 0; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) size += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      size += 2; // a surrogate pair: 4 bytes for 2 units
-      i++;
-    } else size += 2; // 3 bytes, also for a lone surrogate (U+FFFD)
-  }
-  return size;
+/** Bytes in the varint of `value` (< 2^35). */
+function varintSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  return 5;
 }
 
 /**
@@ -416,7 +420,10 @@ export class ByteReader {
       }
       if (ascii) {
         this.#offset = end;
-        return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+        // fromCharCode over a fresh plain array beats a typed-array view (and `TextDecoder`) here.
+        const codes: number[] = new Array(length);
+        for (let i = 0; i < length; i++) codes[i] = bytes[start + i]!;
+        return String.fromCharCode.apply(null, codes);
       }
     }
     let value: string;

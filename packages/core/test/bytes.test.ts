@@ -108,6 +108,26 @@ describe('ByteWriter / ByteReader', () => {
     );
   });
 
+  it('writes long strings exactly as TextEncoder does, whatever room the buffer has', () => {
+    const samples = ['a'.repeat(43), 'a'.repeat(200), 'é'.repeat(43), 'é'.repeat(5000), '🙂'.repeat(3000), '\ud800x'.repeat(700), `${'a'.repeat(100)}€`, 'x'.repeat(70_000)];
+    for (const s of samples) {
+      for (const capacity of [0, 1, 50, 100_000]) {
+        const w = new ByteWriter(capacity);
+        w.byte(7);
+        w.string(s);
+        w.byte(9);
+        const utf8Bytes = new TextEncoder().encode(s);
+        const prefix = bytesOf((p) => p.uint(utf8Bytes.length));
+        expect([...w.finish()]).toEqual([7, ...prefix, ...utf8Bytes, 9]);
+        const r = new ByteReader(w.finish());
+        r.byte();
+        expect(r.string()).toBe(utf8(s));
+        expect(r.byte()).toBe(9);
+        r.end();
+      }
+    }
+  });
+
   it('writes uint as canonical LEB128 and int as its zigzag, the same as a reference encoder', () => {
     const leb = (n: bigint): number[] => {
       const out: number[] = [];
