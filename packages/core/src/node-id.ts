@@ -9,7 +9,6 @@ export type NodeId = string;
 /** The longest node id accepted, in UTF-16 code units. */
 export const MAX_NODE_ID_LENGTH = 255;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Throws an `InvalidArgumentError` unless `value` is a valid {@link NodeId}. */
