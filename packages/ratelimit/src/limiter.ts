@@ -275,6 +275,15 @@ function checkScaled(a: number, b: number): void {
   if (a * b > 2 ** 50) throw new InvalidArgumentError(`capacity × intervalMs must stay below 2^50 for exact integer arithmetic, got ${a * b}`);
 }
 
+/** Validated capacity, rate per interval and the policy window: what every bucket takes. */
+function bucketParams(capacity: number, rate: number, rateName: string, intervalMs: number | undefined): { p1: number; p2: number; p3: number; windowMs: number } {
+  const p1 = positiveInt(capacity, 'capacity');
+  const p2 = positiveInt(rate, rateName);
+  const p3 = positiveInt(intervalMs ?? 1000, 'intervalMs');
+  checkScaled(p1, p3);
+  return { p1, p2, p3, windowMs: Math.ceil((p1 * p3) / p2) };
+}
+
 /** Options of {@link TokenBucket}. */
 export interface TokenBucketOptions extends LimiterOptions, RateOptions {
   /** Most tokens the bucket holds (the burst); a new key starts full. */
@@ -296,12 +305,9 @@ export interface TokenBucketOptions extends LimiterOptions, RateOptions {
 export class TokenBucket extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: TokenBucketOptions) {
-    const capacity = positiveInt(options.capacity, 'capacity');
-    const rate = positiveInt(options.refillRate, 'refillRate');
-    const interval = positiveInt(options.intervalMs ?? 1000, 'intervalMs');
-    checkScaled(capacity, interval);
-    super({ name: options.name ?? 'token-bucket', algorithm: AlgorithmId.TokenBucket, p1: capacity, p2: rate, p3: interval }, options);
-    this.policy = { name: this.name, quota: capacity, windowMs: Math.ceil((capacity * interval) / rate) };
+    const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.refillRate, 'refillRate', options.intervalMs);
+    super({ name: options.name ?? 'token-bucket', algorithm: AlgorithmId.TokenBucket, p1, p2, p3 }, options);
+    this.policy = { name: this.name, quota: p1, windowMs };
   }
 }
 
@@ -327,12 +333,9 @@ export interface LeakyBucketOptions extends LimiterOptions, RateOptions {
 export class LeakyBucket extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: LeakyBucketOptions) {
-    const capacity = positiveInt(options.capacity, 'capacity');
-    const rate = positiveInt(options.leakRate, 'leakRate');
-    const interval = positiveInt(options.intervalMs ?? 1000, 'intervalMs');
-    checkScaled(capacity, interval);
-    super({ name: options.name ?? 'leaky-bucket', algorithm: AlgorithmId.LeakyBucket, p1: capacity, p2: rate, p3: interval }, options);
-    this.policy = { name: this.name, quota: capacity, windowMs: Math.ceil((capacity * interval) / rate) };
+    const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.leakRate, 'leakRate', options.intervalMs);
+    super({ name: options.name ?? 'leaky-bucket', algorithm: AlgorithmId.LeakyBucket, p1, p2, p3 }, options);
+    this.policy = { name: this.name, quota: p1, windowMs };
   }
 }
 
@@ -359,12 +362,9 @@ export interface LeakyBucketQueueOptions extends LimiterOptions, RateOptions {
 export class LeakyBucketQueue extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: LeakyBucketQueueOptions) {
-    const capacity = positiveInt(options.capacity, 'capacity');
-    const rate = positiveInt(options.drainRate, 'drainRate');
-    const interval = positiveInt(options.intervalMs ?? 1000, 'intervalMs');
-    checkScaled(capacity, interval);
-    super({ name: options.name ?? 'leaky-bucket-queue', algorithm: AlgorithmId.LeakyBucketQueue, p1: capacity, p2: rate, p3: interval }, options);
-    this.policy = { name: this.name, quota: capacity, windowMs: Math.ceil((capacity * interval) / rate) };
+    const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.drainRate, 'drainRate', options.intervalMs);
+    super({ name: options.name ?? 'leaky-bucket-queue', algorithm: AlgorithmId.LeakyBucketQueue, p1, p2, p3 }, options);
+    this.policy = { name: this.name, quota: p1, windowMs };
   }
 }
 
