@@ -31,6 +31,22 @@ export class Writer extends ByteWriter {
 }
 
 /**
+ * Finishes an encoding: the header, then the body's string table (readers need it before the
+ * body), then the body. {@link Reader.table} reads the table back.
+ * @internal
+ */
+export function joinWithTable(head: ByteWriter, body: Writer): Uint8Array {
+  head.uint(body.table.length);
+  for (const node of body.table) head.string(node);
+  const headBytes = head.finish();
+  const bodyBytes = body.finish();
+  const out = new Uint8Array(headBytes.length + bodyBytes.length);
+  out.set(headBytes);
+  out.set(bodyBytes, headBytes.length);
+  return out;
+}
+
+/**
  * Core's `ByteReader` (every malformed read a `DecodeError`) plus the string table and the
  * bounded counts and counters of the CRDT encodings.
  * @internal
@@ -42,7 +58,15 @@ export class Reader extends ByteReader {
     super(bytes, what);
   }
 
-  setTable(table: readonly string[]): void {
+  /** Reads the string table {@link joinWithTable} wrote; node ids in it must be non-empty. */
+  table(): void {
+    const count = this.count(1);
+    const table: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const node = this.string();
+      if (node.length === 0) this.fail('empty node id in the string table');
+      table.push(node);
+    }
     this.#table = table;
   }
 

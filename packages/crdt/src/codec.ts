@@ -1,5 +1,5 @@
 import { type Codec, DecodeError, isLatticeError } from '@lattice/core';
-import { Reader, Writer } from './binary.js';
+import { joinWithTable, Reader, Writer } from './binary.js';
 import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
 import { type Crdt, type CrdtTypeDescriptor, describeType, sameType } from './crdt.js';
@@ -174,14 +174,7 @@ export function encodeCrdt(crdt: Crdt): Uint8Array {
   head.byte(MAGIC_1);
   head.uint(CRDT_FORMAT_VERSION);
   writeType(head, crdt.type);
-  head.uint(body.table.length);
-  for (const node of body.table) head.string(node);
-  const headBytes = head.finish();
-  const bodyBytes = body.finish();
-  const out = new Uint8Array(headBytes.length + bodyBytes.length);
-  out.set(headBytes);
-  out.set(bodyBytes, headBytes.length);
-  return out;
+  return joinWithTable(head, body);
 }
 
 /**
@@ -204,14 +197,7 @@ export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: 
     if (expected !== undefined && !sameType(type, expected.type)) {
       throw new CrdtTypeMismatchError(describeType(expected.type), describeType(type));
     }
-    const count = r.count(1);
-    const table: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const node = r.string();
-      if (node.length === 0) throw new DecodeError('Empty node id in the string table');
-      table.push(node);
-    }
-    r.setTable(table);
+    r.table();
     const crdt = readBody(r, type);
     r.end();
     return checkExpected(crdt, expected);

@@ -1,5 +1,5 @@
 import { DecodeError, isLatticeError } from '@lattice/core';
-import { Reader, Writer } from '../binary.js';
+import { joinWithTable, Reader, Writer } from '../binary.js';
 import { decodeCrdt, encodeCrdt } from '../codec.js';
 import type { Crdt } from '../crdt.js';
 import { DotContext } from '../dot-context.js';
@@ -43,14 +43,7 @@ export function encodeSyncMessage<C extends Crdt>(topic: string, message: SyncMe
   head.uint(SYNC_FORMAT_VERSION);
   head.byte(TYPES[message.type]);
   head.string(topic);
-  head.uint(body.table.length);
-  for (const node of body.table) head.string(node);
-  const headBytes = head.finish();
-  const bodyBytes = body.finish();
-  const out = new Uint8Array(headBytes.length + bodyBytes.length);
-  out.set(headBytes);
-  out.set(bodyBytes, headBytes.length);
-  return out;
+  return joinWithTable(head, body);
 }
 
 /**
@@ -67,14 +60,7 @@ export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): {
     if (version < 1) throw new DecodeError(`Invalid sync format version ${version}`);
     const type = r.byte();
     const topic = r.string();
-    const count = r.count(1);
-    const table: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const node = r.string();
-      if (node.length === 0) throw new DecodeError('Empty node id in the string table');
-      table.push(node);
-    }
-    r.setTable(table);
+    r.table();
     let message: SyncMessage<C>;
     switch (type) {
       case TYPES.digest: {
