@@ -1,14 +1,7 @@
-/**
- * `npm run soak -w @lattice/crdt`: long randomized sync runs (not part of `npm test`). For every
- * CRDT type, many seeded scenarios of 5 replicas over a MemoryNetwork with drops, duplicates,
- * reordering, latency, a partition and an isolated replica, then a heal; checks that all
- * replicas converge to the join of every delta. Prints what it checked; exits 1 on failure.
- */
-import { ManualClock } from '@lattice/core/testing';
-import { MemoryNetwork } from '@lattice/transport';
+
 import fc from 'fast-check';
-import { type Crdt, CrdtSync } from '../src/index.js';
-import { canonical, specs } from './specs.js';
+import type { Crdt, } from '../src/index.js';
+import { canonical, specs, syncCluster } from './specs.js';
 
 const runs = Number(process.env['SOAK_RUNS'] ?? 60);
 const NODES = ['a', 'b', 'c', 'd', 'e'];
@@ -25,23 +18,11 @@ for (const spec of specs) {
       fc.array(fc.tuple(fc.integer({ min: 0, max: NODES.length - 1 }), spec.op, fc.integer({ min: 0, max: 60 })), { minLength: 20, maxLength: 150, size: 'max' }),
       fc.integer({ min: 1, max: 64 }),
       async (seed, ops, maxLogEntries) => {
-        const clock = new ManualClock();
-        const network = new MemoryNetwork({ timers: clock, seed });
-        const syncs: CrdtSync<Crdt>[] = [];
-        for (const node of NODES) {
-          syncs.push(
-            new CrdtSync({
-              endpoint: await network.open(node),
-              replica: spec.create(node, clock),
-              origin: node,
-              peers: NODES.filter((peer) => peer !== node),
-              timers: clock,
-              intervalMs: 50 + (seed % 100),
-              maxLogEntries,
-              maxDeltasPerMessage: 1 + (seed % 16),
-            }),
-          );
-        }
+        const { clock, network, syncs } = await syncCluster(spec, NODES, seed, {
+          intervalMs: 50 + (seed % 100),
+          maxLogEntries,
+          maxDeltasPerMessage: 1 + (seed % 16),
+        });
         const faults = { dropRate: 0.4, duplicateRate: 0.2, reorderRate: 0.5, latency: { min: 0, max: 80 } };
         network.configure(faults);
         const deltas: Crdt[] = [];

@@ -1,8 +1,12 @@
 import type { Clock } from '@lattice/core';
+import { ManualClock } from '@lattice/core/testing';
+import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import {
   CausalCounter,
   type Crdt,
+  CrdtSync,
+  type CrdtSyncOptions,
   crdtToJSON,
   GCounter,
   GSet,
@@ -153,4 +157,30 @@ export function run(spec: TypeSpec, count: number, history: Step[]): { replicas:
     snapshots.push(replicas[step.kind === 'op' ? step.replica : step.kind === 'merge' ? step.into : 0]!.clone());
   }
   return { replicas, deltas, snapshots };
+}
+
+/** Replicas of `spec`, one per node, each syncing with all the others over one seeded MemoryNetwork under a ManualClock. */
+export async function syncCluster(
+  spec: TypeSpec,
+  nodes: readonly string[],
+  seed: number,
+  options: Partial<Pick<CrdtSyncOptions<Crdt>, 'intervalMs' | 'maxLogEntries' | 'maxDeltasPerMessage'>> = {},
+): Promise<{ clock: ManualClock; network: MemoryNetwork; syncs: CrdtSync<Crdt>[] }> {
+  const clock = new ManualClock();
+  const network = new MemoryNetwork({ timers: clock, seed });
+  const syncs: CrdtSync<Crdt>[] = [];
+  for (const node of nodes) {
+    syncs.push(
+      new CrdtSync({
+        endpoint: await network.open(node),
+        replica: spec.create(node, clock),
+        origin: node,
+        peers: nodes.filter((peer) => peer !== node),
+        timers: clock,
+        intervalMs: 100,
+        ...options,
+      }),
+    );
+  }
+  return { clock, network, syncs };
 }

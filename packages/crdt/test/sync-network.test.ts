@@ -4,29 +4,11 @@ import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet } from '../src/index.js';
-import { canonical, specs, type TypeSpec } from './specs.js';
+import { canonical, specs, syncCluster, type TypeSpec } from './specs.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
 
-async function cluster(spec: TypeSpec, seed: number, options: { maxLogEntries?: number } = {}) {
-  const clock = new ManualClock();
-  const network = new MemoryNetwork({ timers: clock, seed });
-  const syncs: CrdtSync<Crdt>[] = [];
-  for (const node of NODES) {
-    syncs.push(
-      new CrdtSync({
-        endpoint: await network.open(node),
-        replica: spec.create(node, clock),
-        origin: node,
-        peers: NODES.filter((peer) => peer !== node),
-        timers: clock,
-        intervalMs: 100,
-        ...options,
-      }),
-    );
-  }
-  return { clock, network, syncs };
-}
+const cluster = (spec: TypeSpec, seed: number, options: { maxLogEntries?: number } = {}) => syncCluster(spec, NODES, seed, options);
 
 function converged(syncs: CrdtSync<Crdt>[]): boolean {
   const first = canonical(syncs[0]!.replica);
