@@ -23,6 +23,7 @@
  */
 export { type AbortOptions, raceAbort, throwIfAborted } from './abort.js';
 export { ByteReader, ByteWriter } from './bytes.js';
+export { CachedClock, type CachedClockOptions, cachedSystemClock } from './cached-clock.js';
 export { type Clock, type Scheduler, sleep, systemClock, systemScheduler, systemTimers, type TimerHandle, type Timers } from './clock.js';
 export { type Codec, type JsonCodecOptions, jsonCodec } from './codec.js';
 export {
