@@ -45,7 +45,8 @@ async function concurrently(iterations: number, writers: number, op: (n: number)
 async function calibrate(writers: number, workloads: ((n: number) => unknown)[], targetSeconds = 1): Promise<number> {
   let slowest = Number.POSITIVE_INFINITY;
   for (const workload of workloads) {
-    const n = writers * 8;
+    await workload(writers * 8); // warm-up, untimed
+    const n = writers * 32;
     const start = process.hrtime.bigint();
     await workload(n);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -144,10 +145,14 @@ try {
         }
       };
 
-      const iterations = await calibrate(writers, [ours, classic, raw]);
-      console.log(`${label}: ${iterations} appends per timed batch`);
+      // Each pair gets its own batch size, so that the slower of the two takes about a second:
+      // a batch sized for classic-level would time the raw loop and the log over a few
+      // milliseconds, where one slow sync (or the log's background work) decides the result.
+      const iterations = await calibrate(writers, [ours, classic]);
+      const rawIterations = await calibrate(writers, [ours, raw]);
+      console.log(`${label}: ${iterations} appends per timed batch (${rawIterations} against the raw loop)`);
       const vsClassic = await opsPerSecond(ours, classic, { iterations, rounds: 7, warmup: 1 });
-      const vsRaw = await opsPerSecond(ours, raw, { iterations, rounds: 7, warmup: 1 });
+      const vsRaw = await opsPerSecond(ours, raw, { iterations: rawIterations, rounds: 7, warmup: 1 });
       const mb = (perSecond: number): number => Math.round(((perSecond * size) / 1e6) * 100) / 100;
       results.push(
         result({ case: `append, ${label}`, unit: 'appends/s', betterIs: 'higher', ours: Math.round(vsClassic.ours), peer: CLASSIC, peerValue: Math.round(vsClassic.peer!) }),
@@ -163,7 +168,7 @@ try {
         }),
       );
       if (writers === 256) {
-        const vsPreallocated = await opsPerSecond(ours, rawPreallocated, { iterations, rounds: 7, warmup: 1 });
+        const vsPreallocated = await opsPerSecond(ours, rawPreallocated, { iterations: rawIterations, rounds: 7, warmup: 1 });
         results.push(
           result({
             case: `append, ${label}, vs the raw loop on a preallocated file`,

@@ -35,6 +35,16 @@ function tables(): Crc32cTables {
 }
 
 /**
+ * The sixteen slicing-by-16 tables (table k at offset 256·k), or undefined on big-endian hosts,
+ * where the word-at-a-time methods do not apply. Shared: callers must not write to it.
+ * @internal
+ */
+export function crc32cTable(): Int32Array | undefined {
+  const { table, littleEndian } = tables();
+  return littleEndian ? table : undefined;
+}
+
+/**
  * The CRC register `c` (not inverted) advanced over the aligned 32-bit words
  * `words[w, w + count)`: slicing-by-16 (four words, 16 table look-ups, per step), then
  * slicing-by-8 for a remaining pair. `count` must be even. Little-endian hosts only.

@@ -75,12 +75,15 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderCheck {
   return { ok: true, baseIndex: readU64(view, 8) };
 }
 
+/** CRC-32C of `[start, end)` of the buffer a frame is being written into. */
+export type RangeChecksum = (start: number, end: number) => number;
+
 /**
  * Writes the frame of `payload` with `index` at `offset` of `target` (which must have room for
- * `frameSize(payload.length)` bytes; `view` and `words` are views of it from its first byte)
- * and returns the offset just after it.
+ * `frameSize(payload.length)` bytes; `view` is a view of it from its first byte, `crc`
+ * checksums its ranges) and returns the offset just after it.
  */
-export function encodeFrame(target: Uint8Array, view: DataView, words: Int32Array, offset: number, index: number, payload: Uint8Array): number {
+export function encodeFrame(target: Uint8Array, view: DataView, crc: RangeChecksum, offset: number, index: number, payload: Uint8Array): number {
   const length = payload.length;
   view.setUint32(offset + 4, length, true);
   view.setUint32(offset + 8, index % TWO_32, true);
@@ -89,7 +92,7 @@ export function encodeFrame(target: Uint8Array, view: DataView, words: Int32Arra
   const end = offset + FRAME_HEADER_SIZE + length;
   const padded = (end + 7) & ~7;
   for (let i = end; i < padded; i++) target[i] = 0;
-  view.setUint32(offset, crc32cInBuffer(target, words, offset + 4, end), true);
+  view.setUint32(offset, crc(offset + 4, end), true);
   return padded;
 }
 
@@ -103,8 +106,9 @@ export function encodeFrames(records: readonly Uint8Array[], first: number): Uin
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   const words = new Int32Array(bytes.buffer);
+  const crc: RangeChecksum = (start, end) => crc32cInBuffer(bytes, words, start, end);
   let offset = 0;
-  for (let r = 0; r < records.length; r++) offset = encodeFrame(bytes, view, words, offset, first + r, records[r]!);
+  for (let r = 0; r < records.length; r++) offset = encodeFrame(bytes, view, crc, offset, first + r, records[r]!);
   return bytes;
 }
 

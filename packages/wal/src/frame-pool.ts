@@ -1,10 +1,13 @@
-import { encodeFrame, encodeFrames, frameSize } from './format.js';
+import { crc32cInBuffer } from './crc32c.js';
+import { wasmCrcBuffer } from './crc32c-wasm.js';
+import { encodeFrame, encodeFrames, frameSize, type RangeChecksum } from './format.js';
 
 /** A block of memory that frames are carved from, in order; reused once all of them are written. */
 export interface Slab {
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly view: DataView;
-  readonly words: Int32Array;
+  /** CRC-32C of a range of `bytes` (in WebAssembly memory where available). */
+  readonly crc: RangeChecksum;
   /** Bytes handed out so far. */
   used: number;
   /** Frames handed out and not yet released. */
@@ -23,8 +26,9 @@ const MAX_FREE_SLABS = 4;
 /**
  * Where `append` frames its records: consecutive appends get consecutive pieces of one slab, so
  * a batch is a few contiguous ranges (a short writev, no copy), and slabs are reused instead of
- * allocating (and garbage-collecting) a buffer per append. Appends larger than a quarter slab
- * get a buffer of their own.
+ * allocating (and garbage-collecting) a buffer per append. Each slab lives in the memory of its
+ * own instance of the WebAssembly CRC-32C function, so the checksum of a frame is computed
+ * where it was copied to. Appends larger than a quarter slab get a buffer of their own.
  */
 export class FramePool {
   readonly #slabSize: number;
@@ -38,7 +42,7 @@ export class FramePool {
   /** The frames of `records` for the indexes `first, first + 1, …`. Pass the result to {@link release} once written. */
   frame(records: readonly Uint8Array[], first: number): Framed {
     let total = 0;
-    for (const record of records) total += frameSize(record.length);
+    for (let r = 0; r < records.length; r++) total += frameSize(records[r]!.length);
     if (total > this.#slabSize / 4) return { frames: encodeFrames(records, first), slab: undefined };
     let slab = this.#current;
     if (slab === undefined || slab.used + total > slab.bytes.length) {
@@ -47,7 +51,7 @@ export class FramePool {
     }
     const start = slab.used;
     let offset = start;
-    for (let r = 0; r < records.length; r++) offset = encodeFrame(slab.bytes, slab.view, slab.words, offset, first + r, records[r]!);
+    for (let r = 0; r < records.length; r++) offset = encodeFrame(slab.bytes, slab.view, slab.crc, offset, first + r, records[r]!);
     slab.used = offset;
     slab.live++;
     return { frames: slab.bytes.subarray(start, offset), slab };
@@ -68,6 +72,12 @@ export class FramePool {
 }
 
 function newSlab(size: number): Slab {
+  const wasm = wasmCrcBuffer(size);
+  if (wasm !== undefined) {
+    const bytes = wasm.bytes;
+    return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), crc: wasm.crc, used: 0, live: 0 };
+  }
   const bytes = new Uint8Array(size);
-  return { bytes, view: new DataView(bytes.buffer), words: new Int32Array(bytes.buffer), used: 0, live: 0 };
+  const words = new Int32Array(bytes.buffer);
+  return { bytes, view: new DataView(bytes.buffer), crc: (start, end) => crc32cInBuffer(bytes, words, start, end), used: 0, live: 0 };
 }
