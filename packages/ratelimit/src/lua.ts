@@ -19,7 +19,7 @@ import { AlgorithmId, type LimitSpec, StoreAction } from './algorithms.js';
  */
 const PRELUDE = `
 local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
 local action, amount, arg = 0, 0, 0
 local CONSUME, PEEK, RESET, PENALTY, REWARD, BLOCK, RELEASE, EXTEND = 0, 1, 2, 3, 4, 5, 6, 7
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
@@ -474,21 +474,36 @@ export const RATE_LIMIT_SCRIPT: string = buildRateLimitScript(Object.values(Algo
  * Decides exactly like the general script (same value format, same expiry rule), so both may
  * touch the same keys.
  *
+ * Two variants: one for a single request (what a sequential caller sends: straight-line code) and
+ * one looping over several.
+ *
  * KEYS: one key per request. ARGV: action and amount per request.
  * Returns 6 integers per request (allowed, remaining, resetAt, retryAfter, delay, ttl), then the time.
  */
-const LEAN_HEAD = `local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+// The time: TIME's two strings are coerced by the arithmetic (tonumber costs more in Redis's Lua).
+const LEAN_PRELUDE = `local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
 local floor, ceil = math.floor, math.ceil
 local p1, p2, p3 = $P1, $P2, $P3
-local n = #KEYS
+`;
+
+/** Several requests: a loop over KEYS, the reply built in a table. */
+const LEAN_LOOP_OPEN = `local n = #KEYS
 local out
 if n > 1 then out = {} end
 for r = 1, n do
   local key = KEYS[r]
   local act = ARGV[2 * r - 1]
   local amount = ARGV[2 * r]
-  if amount == '1' then amount = 1 else amount = tonumber(amount) end
+`;
+
+/** One request (the sequential caller's command): no loop, no reply table to fill. */
+const LEAN_SINGLE_OPEN = `local key = KEYS[1]
+local act = ARGV[1]
+local amount = ARGV[2]
+`;
+
+const LEAN_DECIDE_HEAD = `  if amount == '1' then amount = 1 else amount = tonumber(amount) end
   local take = act == '0'
   local ask = take or act == '1'
   local pen = act == '3'
@@ -512,7 +527,7 @@ for r = 1, n do
     local n1, n2, n3 = 0, 0, 0
 `;
 
-const LEAN_TAIL = `    if ttl < 1 then ttl = 1 end
+const LEAN_DECIDE_TAIL = `    if ttl < 1 then ttl = 1 end
     if write then
       local needed = ttl
       if blocked - now > needed then needed = blocked - now end
@@ -525,7 +540,9 @@ const LEAN_TAIL = `    if ttl < 1 then ttl = 1 end
     end
   end
   if ttl < 1 then ttl = 1 end
-  if n == 1 then return { ok and 1 or 0, remaining, resetAt, retryAfter, delay, ttl, now } end
+`;
+
+const LEAN_LOOP_CLOSE = `  if n == 1 then return { ok and 1 or 0, remaining, resetAt, retryAfter, delay, ttl, now } end
   local o = 6 * (r - 1)
   out[o + 1] = ok and 1 or 0
   out[o + 2] = remaining
@@ -536,6 +553,9 @@ const LEAN_TAIL = `    if ttl < 1 then ttl = 1 end
 end
 out[6 * n + 1] = now
 return out
+`;
+
+const LEAN_SINGLE_CLOSE = `return { ok and 1 or 0, remaining, resetAt, retryAfter, delay, ttl, now }
 `;
 
 /** Each lean algorithm's body: reads has, a, b, c (the state), act, amount, p1..p3; sets the decision and n1..n3. */
@@ -675,8 +695,11 @@ export function hasLeanScript(algorithm: AlgorithmId): boolean {
   return algorithm === AlgorithmId.LeakyBucketQueue || LEAN_BODIES[algorithm] !== undefined;
 }
 
-/** The lean script of one limit (see above); throws for the sliding-window log and concurrency. */
-export function buildLeanScript(spec: Pick<LimitSpec, 'algorithm' | 'p1' | 'p2' | 'p3'>): string {
+/**
+ * The lean script of one limit (see above); `single` gives the variant for exactly one request
+ * (one key), else the one for any number. Throws for the sliding-window log and concurrency.
+ */
+export function buildLeanScript(spec: Pick<LimitSpec, 'algorithm' | 'p1' | 'p2' | 'p3'>, single = false): string {
   const { algorithm } = spec;
   const queue = algorithm === AlgorithmId.LeakyBucketQueue;
   const body = LEAN_BODIES[queue ? AlgorithmId.Gcra : algorithm];
@@ -684,7 +707,9 @@ export function buildLeanScript(spec: Pick<LimitSpec, 'algorithm' | 'p1' | 'p2' 
   for (const p of [spec.p1, spec.p2, spec.p3]) if (!Number.isSafeInteger(p)) throw new Error(`limit parameters must be safe integers, got ${p}`);
   const three = algorithm === AlgorithmId.SlidingWindowCounter;
   const fmt = three ? 'ddddd' : 'dddd';
-  return (LEAN_HEAD + body.replace('$DELAY', queue ? 'delay = ceil(d / rate)' : '') + LEAN_TAIL)
+  const decide = LEAN_DECIDE_HEAD + body.replace('$DELAY', queue ? 'delay = ceil(d / rate)' : '') + LEAN_DECIDE_TAIL;
+  const script = single ? LEAN_PRELUDE + LEAN_SINGLE_OPEN + decide + LEAN_SINGLE_CLOSE : LEAN_PRELUDE + LEAN_LOOP_OPEN + decide + LEAN_LOOP_CLOSE;
+  return script
     .replace('$P1', String(spec.p1))
     .replace('$P2', String(spec.p2))
     .replace('$P3', String(spec.p3))

@@ -138,6 +138,7 @@ export class RedisStore implements Store {
   #pending: PendingDecision[] = [];
   /** The lean script of each limit that has one (scripts are shared by equal limits, see #scripts). */
   readonly #leanScripts = new WeakMap<LimitSpec, LoadedScript>();
+  readonly #leanSingleScripts = new WeakMap<LimitSpec, LoadedScript>();
   #flushScheduled = false;
   /** The script for each set of algorithms seen, with its SHA once computed. */
   readonly #scripts = new Map<string, LoadedScript>();
@@ -249,7 +250,7 @@ export class RedisStore implements Store {
         keys.push(this.#prefix + '{' + request.key + '}:' + lean.name);
         args.push(request.action, request.amount);
       }
-      script = this.#leanScript(lean);
+      script = batch.length === 1 ? this.#leanScript(lean, true) : this.#leanScript(lean, false);
     } else {
       args = [batch.length];
       let algorithms = '';
@@ -373,21 +374,22 @@ export class RedisStore implements Store {
     return script;
   }
 
-  #leanScript(spec: LimitSpec): LoadedScript {
-    let script = this.#leanScripts.get(spec);
+  /** The lean script of `spec`: the single-request variant, or the one for several requests. */
+  #leanScript(spec: LimitSpec, single: boolean): LoadedScript {
+    const cache = single ? this.#leanSingleScripts : this.#leanScripts;
+    let script = cache.get(spec);
     if (script === undefined) {
-      const id = `${spec.algorithm}:${spec.p1}:${spec.p2}:${spec.p3}`;
+      const id = `${single ? 'one' : 'many'}:${spec.algorithm}:${spec.p1}:${spec.p2}:${spec.p3}`;
       script = this.#scripts.get(id);
       if (script === undefined) {
-        const text = buildLeanScript(spec);
+        const text = buildLeanScript(spec, single);
         script = { text, sha: sha1Hex(text), loaded: false };
         this.#scripts.set(id, script);
       }
-      this.#leanScripts.set(spec, script);
+      cache.set(spec, script);
     }
     return script;
   }
-
 
   #check(reply: unknown, total: number): number[] {
     if (!Array.isArray(reply) || reply.length !== total + 1) {

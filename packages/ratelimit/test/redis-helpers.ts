@@ -17,7 +17,7 @@ export function connectIoredis(): Redis {
 }
 
 const TIME_LINES = `local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)`;
 
 const TTL_EXPR = "'PXAT', at)";
 
