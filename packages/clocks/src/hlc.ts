@@ -263,9 +263,18 @@ export class HybridLogicalClock {
     // is not validated here (validate it where you decode messages).
     const remoteWall = remote?.wallTime;
     const remoteLogical = remote?.logical;
+    // typeof first (Math.floor and & throw a TypeError on bigint and symbol); then strict
+    // equality with the value's own integer form rejects NaN and fractions in one comparison, and
+    // the mask keeps logical in [0, 65535].
     if (
-      !(typeof remoteWall === 'number' && remoteWall >= 0 && remoteWall < HLC_MAX_WALL_TIME && Math.floor(remoteWall) === remoteWall) ||
-      !(typeof remoteLogical === 'number' && remoteLogical >= 0 && remoteLogical <= HLC_MAX_LOGICAL && (remoteLogical | 0) === remoteLogical)
+      !(
+        typeof remoteWall === 'number' &&
+        typeof remoteLogical === 'number' &&
+        Math.floor(remoteWall) === remoteWall &&
+        remoteWall >= 0 &&
+        remoteWall < HLC_MAX_WALL_TIME &&
+        (remoteLogical & HLC_MAX_LOGICAL) === remoteLogical
+      )
     ) {
       assertHlcTimestamp(remote, 'remote timestamp');
     }

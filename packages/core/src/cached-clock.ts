@@ -20,10 +20,12 @@ const SLOTS = 4;
 const STOP_OFFSET = SLOTS * Float64Array.BYTES_PER_ELEMENT; // Int32 cell: 1 (and a notify) ends the ticker
 
 /**
- * Same-value reads in a row after which a read checks the system clock itself: bounds how
- * stale a busy loop can see the time if the ticker thread is starved.
+ * Every this many reads, one read also asks the system clock and never returns less: in a busy
+ * loop the time then lags by at most the duration of this many reads (tens of µs), however late
+ * the ticker is. That keeps an HLC's 16-bit logical counter from filling up behind a stale
+ * millisecond. A power of two (the check is a mask).
  */
-const STALE_READS = 1024;
+const CHECK_EVERY = 1024;
 
 // The ticker thread's whole program: write both readings, sleep `resolutionMs` on the STOP cell
 // (an Atomics.wait that a notify ends early), repeat until told to stop.
@@ -65,8 +67,8 @@ function workerConstructor(): WorkerConstructor | undefined {
  *
  * What you trade: a read lags the system clock by up to `resolutionMs` plus the thread's
  * scheduling delay (typically under 2 ms; `now()` has 1 ms resolution anyway). If the ticker is
- * starved, a loop that sees the same value {@link STALE_READS | 1,024} times in a row reads the
- * system clock itself, so time still moves. Where threads or shared memory are unavailable
+ * starved, every 1,024th read also reads the system clock and no read returns less, so in a busy
+ * loop the time lags by microseconds at most. Where threads or shared memory are unavailable
  * (browsers without cross-origin isolation, Node without `process.getBuiltinModule`), and
  * until the thread's first write, reads go to the system clock directly ({@link CachedClock.cached}
  * tells which). The thread does not keep the process alive.
@@ -86,16 +88,20 @@ function workerConstructor(): WorkerConstructor | undefined {
 export class CachedClock implements Clock {
   /** The ticker's refresh period, ms. */
   readonly resolutionMs: number;
-  /** The shared slots; all zero until the ticker's first write (reads then go to the system clock). */
-  readonly #times: Float64Array;
+  /**
+   * The shared slots. NaN until the ticker's first write, and replaced by a NaN-filled private
+   * array once closed: NaN never equals itself, so the copies "differ" and reads go to the system
+   * clock without a separate check on the hot path.
+   */
+  #times: Float64Array;
   readonly #stop: Int32Array | undefined;
   readonly #origin = performance.timeOrigin;
   #closed = false;
-  #lastNow = 0;
-  #sameNowReads = 0;
+  #nowReads = 0;
+  /** The latest direct `Date.now()`; reads never return less (until the next direct read replaces it). */
   #nowFloor = Number.NEGATIVE_INFINITY;
-  #lastMono = 0;
-  #sameMonoReads = 0;
+  #monoReads = 0;
+  /** The largest monotonic value returned so far. */
   #monoFloor = Number.NEGATIVE_INFINITY;
 
   constructor(options: CachedClockOptions = {}) {
@@ -106,12 +112,12 @@ export class CachedClock implements Clock {
     this.resolutionMs = resolutionMs;
     const Worker = typeof SharedArrayBuffer === 'function' ? workerConstructor() : undefined;
     if (Worker === undefined) {
-      this.#times = new Float64Array(SLOTS);
+      this.#times = new Float64Array(SLOTS).fill(Number.NaN);
       this.#closed = true;
       return;
     }
     const buffer = new SharedArrayBuffer(STOP_OFFSET + Int32Array.BYTES_PER_ELEMENT);
-    this.#times = new Float64Array(buffer, 0, SLOTS);
+    this.#times = new Float64Array(buffer, 0, SLOTS).fill(Number.NaN);
     this.#stop = new Int32Array(buffer, STOP_OFFSET, 1);
     let worker: WorkerLike;
     try {
@@ -120,14 +126,12 @@ export class CachedClock implements Clock {
       worker = new Worker(TICKER_SOURCE, { eval: true, execArgv: [], workerData: { buffer, resolutionMs } });
     } catch {
       // A host that refuses threads (e.g. a resource limit): stay on the system clock.
-      this.#closed = true;
+      this.#detach();
       return;
     }
     worker.unref();
     // If the thread dies, go back to the system clock rather than serve a frozen time.
-    const fallBack = (): void => {
-      this.#closed = true;
-    };
+    const fallBack = (): void => this.#detach();
     worker.on('error', fallBack);
     worker.on('exit', fallBack);
   }
@@ -139,25 +143,18 @@ export class CachedClock implements Clock {
 
   /** True while reads come from the ticker's shared memory; false when they go to the system clock. */
   get cached(): boolean {
-    return !this.#closed && this.#times[NOW_A] !== 0;
+    const value = this.#times[NOW_A]!;
+    return value === this.#times[NOW_B];
   }
 
   /** Wall-clock ms since the Unix epoch, as `Date.now()` read at most about `resolutionMs` ago. */
   now(): number {
     const times = this.#times;
     const value = times[NOW_B]!;
-    // Not started (0), mid-write (the copies differ), or closed: read the system clock.
-    if (value !== times[NOW_A] || value === 0 || this.#closed) return Date.now();
-    if (value !== this.#lastNow) {
-      this.#lastNow = value;
-      this.#sameNowReads = 0;
-      this.#nowFloor = Number.NEGATIVE_INFINITY;
-      return value;
-    }
-    if (++this.#sameNowReads >= STALE_READS) {
-      this.#sameNowReads = 0;
-      this.#nowFloor = Date.now();
-    }
+    // Not started or closed (NaN), or mid-write (the copies differ): read the system clock.
+    if (value !== times[NOW_A]) return Date.now();
+    // A direct read replaces the floor (not max: the wall clock may be stepped back).
+    if ((++this.#nowReads & (CHECK_EVERY - 1)) === 0) this.#nowFloor = Date.now();
     return value >= this.#nowFloor ? value : this.#nowFloor;
   }
 
@@ -166,14 +163,7 @@ export class CachedClock implements Clock {
     const times = this.#times;
     const mono = times[MONO_B]!;
     let value: number;
-    if (mono !== times[MONO_A] || mono === 0 || this.#closed) {
-      value = performance.now();
-    } else if (mono !== this.#lastMono) {
-      this.#lastMono = mono;
-      this.#sameMonoReads = 0;
-      value = mono - this.#origin;
-    } else if (++this.#sameMonoReads >= STALE_READS) {
-      this.#sameMonoReads = 0;
+    if (mono !== times[MONO_A] || (++this.#monoReads & (CHECK_EVERY - 1)) === 0) {
       value = performance.now();
     } else {
       value = mono - this.#origin;
@@ -187,11 +177,17 @@ export class CachedClock implements Clock {
   /** Stops the ticker thread; later reads go to the system clock. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#detach();
     if (this.#stop !== undefined) {
       Atomics.store(this.#stop, 0, 1);
       Atomics.notify(this.#stop, 0);
     }
+  }
+
+  /** From now on every read goes to the system clock. */
+  #detach(): void {
+    this.#closed = true;
+    this.#times = new Float64Array(SLOTS).fill(Number.NaN);
   }
 }
 

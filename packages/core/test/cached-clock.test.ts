@@ -79,7 +79,7 @@ describe('CachedClock', () => {
     expect(decreases).toBe(0);
   });
 
-  it('moves on by itself when the ticker is starved (same value read 1,024 times)', async () => {
+  it('moves on by itself when the ticker is starved (every 1,024th read asks the system clock)', async () => {
     // A 60 s resolution stands in for a ticker thread that the scheduler does not run.
     const clock = make(60_000);
     await until(() => clock.cached);
