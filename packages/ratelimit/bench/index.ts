@@ -2,7 +2,8 @@
  * Benchmark: decisions per second of @lattice/ratelimit against rate-limiter-flexible (memory
  * and Redis) and `limiter` (token bucket), side by side in one process. The Redis part starts
  * its own redis-server on loopback (or uses REDIS_URL) and counts the commands each library
- * sends per decision. Writes bench/results.json.
+ * sends per decision. Memory rows run with the default clock and with @lattice/core's
+ * `cachedSystemClock()`. Writes bench/results.json.
  *
  *   npm run bench -w @lattice/ratelimit
  */
@@ -11,7 +12,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchResult, opsPerSecond, report, result } from '@lattice/bench-kit';
+import { type Clock, cachedSystemClock } from '@lattice/core';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { RateLimiter as LimiterTokenBucket } from 'limiter';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { FixedWindow, MemoryStore, RedisStore, TokenBucket } from '../src/index.js';
@@ -35,6 +38,8 @@ function version(name: string): string {
 }
 
 const RLF = version('rate-limiter-flexible');
+const IOREDIS = version('ioredis');
+const NODE_REDIS = version('redis');
 const LIMITER = version('limiter');
 const rows: BenchResult[] = [];
 const HUGE = 1_000_000_000; // limits high enough that every decision is an admission for both
@@ -43,59 +48,87 @@ function keys(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `user:${i}`);
 }
 
-async function memory(): Promise<void> {
-  for (const keyCount of [1, 100_000]) {
-    const list = keys(keyCount);
-    const ours = new FixedWindow({ store: new MemoryStore(), limit: HUGE, windowMs: 60_000 });
-    const peer = new RateLimiterMemory({ points: HUGE, duration: 60 });
-    let i = 0;
-    let j = 0;
-    const iterations = keyCount === 1 ? 200_000 : 300_000;
+/** The shared cached clock, once its ticker thread has written (so the rows measure cached reads). */
+async function runningCachedClock(): Promise<Clock> {
+  const clock = cachedSystemClock();
+  for (let waited = 0; !clock.cached && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!clock.cached) throw new Error('cachedSystemClock did not start its ticker within 2 s');
+  return clock;
+}
+
+/**
+ * Memory rows, with the default clock (`systemClock`, a `Date.now()` per decision) and with
+ * `clock: cachedSystemClock()` from @lattice/core. The peer always reads `Date.now()` itself.
+ */
+async function memory(cached: Clock): Promise<void> {
+  for (const [clockName, clock] of [
+    ['', undefined],
+    [', cachedSystemClock', cached],
+  ] as const) {
+    const storeOptions = clock === undefined ? {} : { clock };
+    const noteClock = clock === undefined ? 'default clock' : 'clock: cachedSystemClock()';
+    for (const keyCount of [1, 100_000]) {
+      const list = keys(keyCount);
+      const ours = new FixedWindow({ store: new MemoryStore(storeOptions), limit: HUGE, windowMs: 60_000 });
+      const peer = new RateLimiterMemory({ points: HUGE, duration: 60 });
+      let i = 0;
+      let j = 0;
+      const iterations = keyCount === 1 ? 200_000 : 300_000;
+      const r = await opsPerSecond(
+        async (n) => {
+          for (let k = 0; k < n; k++) await ours.consume(list[i++ % keyCount]!);
+        },
+        async (n) => {
+          for (let k = 0; k < n; k++) await peer.consume(list[j++ % keyCount]!);
+        },
+        { iterations, rounds: 5 },
+      );
+      const label = `${keyCount.toLocaleString('en')} key${keyCount > 1 ? 's' : ''}${clockName}`;
+      rows.push(result({ case: `memory consume (await), ${label}`, unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: RLF, peerValue: r.peer!, note: `FixedWindow.consume vs RateLimiterMemory.consume; ${noteClock}` }));
+      const s = await opsPerSecond(
+        (n) => {
+          for (let k = 0; k < n; k++) ours.consumeSync(list[i++ % keyCount]!);
+        },
+        async (n) => {
+          for (let k = 0; k < n; k++) await peer.consume(list[j++ % keyCount]!);
+        },
+        { iterations, rounds: 5 },
+      );
+      rows.push(result({ case: `memory consumeSync, ${label}`, unit: 'ops/s', betterIs: 'higher', ours: s.ours, peer: RLF, peerValue: s.peer!, note: `FixedWindow.consumeSync vs RateLimiterMemory.consume (it has no sync API); ${noteClock}` }));
+    }
+    // Token bucket, one key, against `limiter` (which has no keys: one bucket).
+    const ours = new TokenBucket({ store: new MemoryStore(storeOptions), capacity: HUGE, refillRate: HUGE });
+    const peer = new LimiterTokenBucket({ tokensPerInterval: HUGE, interval: 'second' });
     const r = await opsPerSecond(
       async (n) => {
-        for (let k = 0; k < n; k++) await ours.consume(list[i++ % keyCount]!);
+        for (let k = 0; k < n; k++) await ours.consume('one');
       },
       async (n) => {
-        for (let k = 0; k < n; k++) await peer.consume(list[j++ % keyCount]!);
+        for (let k = 0; k < n; k++) await peer.removeTokens(1);
       },
-      { iterations, rounds: 5 },
+      { iterations: 200_000, rounds: 5 },
     );
-    const label = `${keyCount.toLocaleString('en')} key${keyCount > 1 ? 's' : ''}`;
-    rows.push(result({ case: `memory consume (await), ${label}`, unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: RLF, peerValue: r.peer!, note: 'FixedWindow.consume vs RateLimiterMemory.consume' }));
-    const s = await opsPerSecond(
+    rows.push(result({ case: `memory token bucket, 1 key${clockName}`, unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: LIMITER, peerValue: r.peer!, note: `TokenBucket vs RateLimiter.removeTokens; ${noteClock}` }));
+    const rs = await opsPerSecond(
       (n) => {
-        for (let k = 0; k < n; k++) ours.consumeSync(list[i++ % keyCount]!);
+        for (let k = 0; k < n; k++) ours.consumeSync('one');
       },
       async (n) => {
-        for (let k = 0; k < n; k++) await peer.consume(list[j++ % keyCount]!);
+        for (let k = 0; k < n; k++) await peer.removeTokens(1);
       },
-      { iterations, rounds: 5 },
+      { iterations: 200_000, rounds: 5 },
     );
-    rows.push(result({ case: `memory consumeSync, ${label}`, unit: 'ops/s', betterIs: 'higher', ours: s.ours, peer: RLF, peerValue: s.peer!, note: 'FixedWindow.consumeSync vs RateLimiterMemory.consume (it has no sync API)' }));
+    rows.push(result({ case: `memory token bucket consumeSync, 1 key${clockName}`, unit: 'ops/s', betterIs: 'higher', ours: rs.ours, peer: LIMITER, peerValue: rs.peer!, note: `TokenBucket.consumeSync vs RateLimiter.removeTokens (it has no sync API); ${noteClock}` }));
   }
-  // Token bucket, one key, against `limiter` (which has no keys: one bucket).
-  const ours = new TokenBucket({ store: new MemoryStore(), capacity: HUGE, refillRate: HUGE });
-  const peer = new LimiterTokenBucket({ tokensPerInterval: HUGE, interval: 'second' });
-  const r = await opsPerSecond(
+  // The floor of any awaited API here: awaiting an already resolved promise of a fresh object.
+  const floor = await opsPerSecond(
     async (n) => {
-      for (let k = 0; k < n; k++) await ours.consume('one');
+      for (let k = 0; k < n; k++) await Promise.resolve({ allowed: true });
     },
-    async (n) => {
-      for (let k = 0; k < n; k++) await peer.removeTokens(1);
-    },
+    undefined,
     { iterations: 200_000, rounds: 5 },
   );
-  rows.push(result({ case: 'memory token bucket, 1 key', unit: 'ops/s', betterIs: 'higher', ours: r.ours, peer: LIMITER, peerValue: r.peer!, note: 'TokenBucket vs RateLimiter.removeTokens' }));
-  const rs = await opsPerSecond(
-    (n) => {
-      for (let k = 0; k < n; k++) ours.consumeSync('one');
-    },
-    async (n) => {
-      for (let k = 0; k < n; k++) await peer.removeTokens(1);
-    },
-    { iterations: 200_000, rounds: 5 },
-  );
-  rows.push(result({ case: 'memory token bucket consumeSync, 1 key', unit: 'ops/s', betterIs: 'higher', ours: rs.ours, peer: LIMITER, peerValue: rs.peer!, note: 'TokenBucket.consumeSync vs RateLimiter.removeTokens (it has no sync API)' }));
+  rows.push(result({ case: 'await Promise.resolve({...}) (floor of an awaited call)', unit: 'ops/s', betterIs: 'higher', ours: floor.ours, peer: null, note: 'no limiter: what one awaited, already resolved promise costs here' }));
 }
 
 /** Counts the commands a client sends (each one a round trip, unless pipelined). */
@@ -114,6 +147,7 @@ async function redis(): Promise<void> {
   const url = process.env['REDIS_URL'] || server!.url;
   const oursClient = new Redis(url);
   const peerClient = new Redis(url);
+  const nodeRedisClient = await createClient({ url }).connect();
   try {
     const oursCount = countCommands(oursClient);
     const peerCount = countCommands(peerClient);
@@ -133,7 +167,37 @@ async function redis(): Promise<void> {
       },
       { iterations: 4000, rounds: 5 },
     );
-    rows.push(result({ case: 'redis consume, sequential', unit: 'ops/s', betterIs: 'higher', ours: sequential.ours, peer: RLF, peerValue: sequential.peer!, note: 'FixedWindow vs RateLimiterRedis, ioredis, loopback' }));
+    rows.push(result({ case: 'redis consume, sequential', unit: 'ops/s', betterIs: 'higher', ours: sequential.ours, peer: RLF, peerValue: sequential.peer!, note: `FixedWindow vs RateLimiterRedis, both on ${IOREDIS}, loopback` }));
+    // Ours on node-redis against the peer on ioredis (the client its docs recommend).
+    const oursNodeRedis = new FixedWindow({ store: new RedisStore({ client: nodeRedisClient, prefix: 'bench-nr:' }), limit: HUGE, windowMs: 60_000 });
+    await oursNodeRedis.consume('warm');
+    const sequentialNodeRedis = await opsPerSecond(
+      async (n) => {
+        for (let k = 0; k < n; k++) await oursNodeRedis.consume(list[i++ % list.length]!);
+      },
+      async (n) => {
+        for (let k = 0; k < n; k++) await peer.consume(list[j++ % list.length]!);
+      },
+      { iterations: 4000, rounds: 5 },
+    );
+    rows.push(result({ case: 'redis consume, sequential, ours on node-redis', unit: 'ops/s', betterIs: 'higher', ours: sequentialNodeRedis.ours, peer: RLF, peerValue: sequentialNodeRedis.peer!, note: `FixedWindow on ${NODE_REDIS} vs RateLimiterRedis on ${IOREDIS}, loopback` }));
+    // The round-trip floor: an EVALSHA of a script that does nothing, on ioredis, alternating with the peer.
+    const floorClient = new Redis(url);
+    try {
+      const nothing = (await floorClient.script('LOAD', 'return 1')) as string;
+      const floor = await opsPerSecond(
+        async (n) => {
+          for (let k = 0; k < n; k++) await floorClient.evalsha(nothing, 1, list[i++ % list.length]!, '0', '1');
+        },
+        async (n) => {
+          for (let k = 0; k < n; k++) await peer.consume(list[j++ % list.length]!);
+        },
+        { iterations: 4000, rounds: 5 },
+      );
+      rows.push(result({ case: "redis EVALSHA 'return 1', sequential (round-trip floor)", unit: 'ops/s', betterIs: 'higher', ours: floor.ours, peer: RLF, peerValue: floor.peer!, note: `not a limiter: the fastest any one-command decision can be, ${IOREDIS}` }));
+    } finally {
+      floorClient.disconnect();
+    }
     const concurrent = (limiter: { consume(key: string): Promise<unknown> }, counter: () => number) => async (n: number) => {
       const callers = 100;
       await Promise.all(
@@ -196,10 +260,11 @@ async function redis(): Promise<void> {
   } finally {
     oursClient.disconnect();
     peerClient.disconnect();
+    nodeRedisClient.destroy();
     await server?.stop();
   }
 }
 
-if (!process.env["BENCH_ONLY_REDIS"]) await memory();
+if (!process.env['BENCH_ONLY_REDIS']) await memory(await runningCachedClock());
 await redis();
 report(join(here, 'results.json'), rows);
