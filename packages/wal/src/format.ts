@@ -3,18 +3,28 @@ import { crc32c, crc32cInBuffer } from './crc32c.js';
 /*
  * On-disk format (all integers little-endian).
  *
- * Segment file `<first index, 20 digits>.wal`, preallocated to the segment size with zeros:
- *   header (32 bytes): "LWAL" | u32 version (1) | u64 base index | u32 segment size | 8 zero bytes | u32 CRC-32C of bytes 0..28
+ * Segment file `<first index, 20 digits>.wal`, preallocated to the segment size (zero-filled,
+ * or a recycled segment file that still holds an older segment's frames):
+ *   header (32 bytes): "LWAL" | u32 version (2) | u64 base index | u32 segment size | 8 zero bytes | u32 CRC-32C of bytes 0..28
  *   frames, back to back, each starting at a multiple of 8:
  *     u32 CRC-32C of bytes 4..16+length | u32 length | u64 index | payload | zero padding to a multiple of 8
- *   then zeros up to the end of the file.
- * A frame's index is never 0, so a header of 16 zero bytes marks the end of the written data.
+ *   then an end marker: 16 zero bytes (written with every batch, when there is room before the end of the file),
+ *   then anything: zeros, or stale frames of a recycled file.
+ * A frame's index is never 0, so the zero marker ends the records. A frame counts only if it
+ * holds exactly the index expected at its place (base + its position) and its checksum holds;
+ * a recycled file only ever held indexes below the log's first index at the time it was
+ * recycled, and the first index never goes down, so a stale frame can never pass for a record.
+ * Version 1 segments (every byte after the records zero) read the same way.
  *
  * Metadata file `meta`, replaced atomically (write `meta.tmp`, fsync, rename, fsync the directory):
  *   "LWMT" | u32 version (1) | u64 first index | u32 has value (0/1) | u32 value length | value | u32 CRC-32C of everything before
  */
 
-export const FORMAT_VERSION = 1;
+/** Version written into new segment headers; version 1 segments are read too. */
+export const SEGMENT_FORMAT_VERSION = 2;
+const META_FORMAT_VERSION = 1;
+/** Bytes of the end-of-records marker written after every batch. */
+export const END_MARKER_SIZE = 16;
 export const SEGMENT_HEADER_SIZE = 32;
 export const FRAME_HEADER_SIZE = 16;
 export const META_FILE = 'meta';
@@ -56,7 +66,7 @@ export function encodeSegmentHeader(baseIndex: number, segmentSize: number): Uin
   const bytes = new Uint8Array(SEGMENT_HEADER_SIZE);
   const view = new DataView(bytes.buffer);
   bytes.set(SEGMENT_MAGIC, 0);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, SEGMENT_FORMAT_VERSION, true);
   writeU64(view, 8, baseIndex);
   view.setUint32(16, segmentSize, true);
   view.setUint32(28, crc32c(bytes, 0, 28), true);
@@ -71,7 +81,7 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderCheck {
   if (view.getUint32(28, true) !== crc32c(bytes, 0, 28)) return { ok: false, reason: 'segment header checksum mismatch' };
   for (let i = 0; i < 4; i++) if (bytes[i] !== SEGMENT_MAGIC[i]) return { ok: false, reason: 'not a segment file (bad magic)' };
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) return { ok: false, reason: `unsupported segment format version ${version}` };
+  if (version !== 1 && version !== SEGMENT_FORMAT_VERSION) return { ok: false, reason: `unsupported segment format version ${version}` };
   return { ok: true, baseIndex: readU64(view, 8) };
 }
 
@@ -164,7 +174,7 @@ export function encodeMeta(state: MetaState): Uint8Array {
   const bytes = new Uint8Array(24 + valueLength + 4);
   const view = new DataView(bytes.buffer);
   bytes.set(META_MAGIC, 0);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, META_FORMAT_VERSION, true);
   writeU64(view, 8, state.firstIndex);
   view.setUint32(16, state.value === undefined ? 0 : 1, true);
   view.setUint32(20, valueLength, true);
@@ -180,7 +190,7 @@ export function decodeMeta(bytes: Uint8Array): MetaCheck {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   for (let i = 0; i < 4; i++) if (bytes[i] !== META_MAGIC[i]) return { ok: false, offset: 0, reason: 'not a metadata file (bad magic)' };
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) return { ok: false, offset: 4, reason: `unsupported metadata format version ${version}` };
+  if (version !== META_FORMAT_VERSION) return { ok: false, offset: 4, reason: `unsupported metadata format version ${version}` };
   const valueLength = view.getUint32(20, true);
   if (bytes.length !== 28 + valueLength) return { ok: false, offset: 20, reason: 'metadata length does not match the file size' };
   if (view.getUint32(24 + valueLength, true) !== crc32c(bytes, 0, 24 + valueLength)) {
