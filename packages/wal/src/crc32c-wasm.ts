@@ -46,7 +46,10 @@ function sleb(value: number): number[] {
   }
 }
 
-/** The module's bytes: one function `crc(p, n, c) -> c` and one exported memory. */
+/**
+ * The module's bytes: one function `crc(p, n, c) -> c` over an imported shared memory (shared,
+ * so that the writer thread can write frames straight from it).
+ */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   // Locals: the three parameters, then end16, end, a, b, d, e.
   const [P, N, C, END16, END, A, B, D, E] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
@@ -97,9 +100,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f]), // type: (i32, i32, i32) -> i32
+    ...section(2, [1, ...name('e'), ...name('m'), 2, 3, 1, ...uleb(65536)]), // import e.m: shared memory, 1..65536 pages
     ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0, 1]), // one memory, at least one page
-    ...section(7, [2, ...name('crc'), 0, 0, ...name('memory'), 2, 0]),
+    ...section(7, [1, ...name('crc'), 0, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),
   ]);
 }
@@ -120,10 +123,10 @@ function crcModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** A buffer in WebAssembly memory with a CRC-32C of its own ranges. */
+/** A buffer in (shared) WebAssembly memory with a CRC-32C of its own ranges. */
 export interface WasmCrcBuffer {
   /** The buffer (it starts 8-byte aligned). */
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly bytes: Uint8Array<SharedArrayBuffer>;
   /** CRC-32C of `bytes[start, end)`. */
   crc(start: number, end: number): number;
 }
@@ -136,13 +139,12 @@ export function wasmCrcBuffer(size: number): WasmCrcBuffer | undefined {
   const module = crcModule();
   const table = crc32cTable();
   if (module === null || table === undefined) return undefined;
-  const instance = new WebAssembly.Instance(module);
-  const memory = instance.exports['memory'] as WebAssembly.Memory;
-  const crc = instance.exports['crc'] as (p: number, n: number, c: number) => number;
   const pages = Math.ceil((WASM_TABLES_SIZE + size) / PAGE);
-  memory.grow(pages - memory.buffer.byteLength / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const instance = new WebAssembly.Instance(module, { e: { m: memory } });
+  const crc = instance.exports['crc'] as (p: number, n: number, c: number) => number;
   new Int32Array(memory.buffer, 0, WASM_TABLES_SIZE / 4).set(table);
-  const bytes = new Uint8Array(memory.buffer, WASM_TABLES_SIZE, size);
+  const bytes = new Uint8Array(memory.buffer as unknown as SharedArrayBuffer, WASM_TABLES_SIZE, size);
   return {
     bytes,
     crc: (start, end) => ~crc(WASM_TABLES_SIZE + start, end - start, -1) >>> 0,

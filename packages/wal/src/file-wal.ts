@@ -26,6 +26,7 @@ import * as io from './fs-io.js';
 import { acquireLock } from './lock.js';
 import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
+import { WriterThread } from './writer-thread.js';
 
 /** Options of {@link openWal}. */
 export interface WalOptions {
@@ -55,6 +56,13 @@ export interface WalOptions {
    * default segment size, up to 512 MiB of disk the log has already used); 0 deletes them.
    */
   recycleSegments?: number;
+  /**
+   * Whether group commits are written by a thread of the log's own (one `worker_threads`
+   * worker), which lets the next write be handed over while the current one is being synced:
+   * `'auto'` (default) starts it once appends have queued up behind writes in flight a few
+   * times, `'always'` at open, `'never'` leaves every write to libuv's thread pool.
+   */
+  writerThread?: 'auto' | 'always' | 'never';
 }
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -62,6 +70,10 @@ const MIN_SEGMENT_SIZE = 4096;
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
 const DEFAULT_RECYCLE_SEGMENTS = 8;
+/** Writes handed to the writer thread at once: one being synced, one waiting behind it. */
+const MAX_WRITES_IN_FLIGHT = 2;
+/** Group commits that found appends queued behind them before the writer thread starts. */
+const CONTENTION_BEFORE_THREAD = 8;
 /** Segment files kept for reuse: `recycled-<n>.free`. */
 const RECYCLED_NAME = /^recycled-(\d+)\.free$/;
 const ZERO_CHUNK = 1024 * 1024;
@@ -99,7 +111,7 @@ interface AppendOp {
    * computed while the previous group commit is still being written, not after it): the
    * bytes written as they are, unless the records land at other indexes than `first`.
    */
-  readonly frames: Uint8Array<ArrayBuffer>;
+  readonly frames: Uint8Array;
   /** Where `frames` lives, given back to the pool once they are written. */
   readonly slab: Slab | undefined;
   /** The index the frames were made for: where the log would put the first record if nothing queued before it is cancelled or truncated. */
@@ -196,6 +208,10 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
   if (!Number.isSafeInteger(recycleSegments) || recycleSegments < 0) {
     throw new InvalidArgumentError(`recycleSegments must be a non-negative integer, got ${String(recycleSegments)}`);
   }
+  const writerThread = options.writerThread ?? 'auto';
+  if (writerThread !== 'auto' && writerThread !== 'always' && writerThread !== 'never') {
+    throw new InvalidArgumentError(`writerThread must be 'auto', 'always' or 'never', got ${String(writerThread)}`);
+  }
   throwIfAborted(options.signal);
   const path = resolve(dir);
   const created = await fsp.mkdir(path, { recursive: true });
@@ -208,7 +224,7 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
     await release();
     throw error;
   }
-  const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments });
+  const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread });
   try {
     await wal.recover();
   } catch (error) {
@@ -233,6 +249,7 @@ interface Settings {
   maxRecordSize: number;
   maxBatchBytes: number;
   recycleSegments: number;
+  writerThread: 'auto' | 'always' | 'never';
 }
 
 /** A file ready to become the next segment: zero-filled (SPARE_NAME) or recycled. */
@@ -268,14 +285,26 @@ class FileWal implements WriteAheadLog {
   /** Names of recycled segment files waiting for reuse. */
   readonly #recycled: string[] = [];
   #recycleSeq = 0;
-  /** The end-of-records marker written after every batch (zeros). */
-  readonly #marker = new Uint8Array(END_MARKER_SIZE);
+  /** The end-of-records marker written after every batch (zeros; shared memory, for the writer thread). */
+  readonly #marker = new Uint8Array(new SharedArrayBuffer(END_MARKER_SIZE));
+  /** Writes appends handed over while another write is being synced (see WalOptions.writerThread). */
+  #thread: WriterThread | undefined;
+  #contention = 0;
+  /** Writes handed to the thread and not yet reported done, and the records in them. */
+  #inflightWrites = 0;
+  #inflightRecords = 0;
+  /** Offset just after the last frame handed to the thread (while any write is in flight). */
+  #postedEnd = 0;
+  #completionWaiters: (() => void)[] = [];
+  /** Set when appends were just acknowledged (see #drain). */
+  #justCommitted = false;
 
   constructor(dir: string, dirFd: number, release: () => Promise<void>, settings: Settings) {
     this.#dir = dir;
     this.#dirFd = dirFd;
     this.#release = release;
     this.#settings = settings;
+    if (settings.writerThread === 'always') this.#thread = new WriterThread();
   }
 
   get firstIndex(): number {
@@ -628,13 +657,12 @@ class FileWal implements WriteAheadLog {
 
   /** Clears `#pumpActive` in the very turn it sees an empty queue (no await in between). */
   async #drain(): Promise<void> {
-    let justCommitted = false;
     for (;;) {
-      if (this.#queue.length === 0 && justCommitted) {
+      if (this.#queue.length === 0 && this.#justCommitted) {
         // The writers just acknowledged typically append again from their continuations
         // (microtasks): give them one turn to queue up, so they share the next sync instead
         // of the first of them taking a write of its own.
-        justCommitted = false;
+        this.#justCommitted = false;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (this.#queue.length === 0) {
@@ -647,8 +675,13 @@ class FileWal implements WriteAheadLog {
       let i = 0;
       while (i < ops.length) {
         if (this.#failure !== undefined) {
+          await this.#settle();
           for (const op of [...ops.slice(i), ...this.#queue.splice(0)]) {
-            if (op.kind === 'append') op.detach?.();
+            if (op.kind === 'append') {
+              op.detach?.();
+              if (!op.cancelled) this.#pending -= op.records.length;
+              this.#pool.release(op);
+            }
             op.reject(this.#failure);
           }
           this.#pumpActive = false;
@@ -657,6 +690,7 @@ class FileWal implements WriteAheadLog {
         const head = ops[i]!;
         if (head.kind === 'task') {
           i++;
+          await this.#settle();
           try {
             await this.#gate.exclusive(head.run);
             head.resolve();
@@ -685,6 +719,14 @@ class FileWal implements WriteAheadLog {
           bytes += opBytes;
         }
         if (batch.length === 0) continue;
+        if (this.#thread?.ready === true && this.#post(batch, bytes)) {
+          // Handed to the writer thread: keep one more write queued behind the one being
+          // synced (so the disk never waits for this thread), then wait for the oldest.
+          if (this.#inflightWrites >= MAX_WRITES_IN_FLIGHT) await this.#nextCompletion();
+          continue;
+        }
+        await this.#settle();
+        const contended = this.#queue.length > 0 || i < ops.length;
         try {
           const firsts = await this.#writeBatch(batch);
           for (let k = 0; k < batch.length; k++) {
@@ -692,7 +734,7 @@ class FileWal implements WriteAheadLog {
             const first = firsts[k]!;
             op.resolve(op.single ? first : op.records.map((_, r) => first + r));
           }
-          justCommitted = true;
+          this.#justCommitted = true;
         } catch (error) {
           const failure = this.#toFailure(error);
           for (const op of batch) op.reject(failure);
@@ -700,8 +742,99 @@ class FileWal implements WriteAheadLog {
           // The writes that used these frames are over (done or failed): the memory is free.
           for (const op of batch) this.#pool.release(op);
         }
+        if (contended || this.#queue.length > 0) this.#noteContention();
       }
     }
+  }
+
+  /**
+   * Appends keep queuing up behind writes in flight: start the writer thread (in the
+   * background; writes go through libuv's pool until it runs) once that has happened a few
+   * times, so a log that is only ever written by one caller at a time never starts it.
+   */
+  #noteContention(): void {
+    if (this.#thread !== undefined || this.#settings.writerThread === 'never') return;
+    if (++this.#contention >= CONTENTION_BEFORE_THREAD) this.#thread = new WriterThread();
+  }
+
+  /**
+   * Hands `batch` to the writer thread if it fits in the current segment after the writes
+   * already handed over (anything else, such as a segment rotation, goes the serial way once
+   * they are done). Its appends resolve when the thread reports the write done.
+   */
+  #post(batch: readonly AppendOp[], bytes: number): boolean {
+    const thread = this.#thread!;
+    const segment = this.#segments[this.#segments.length - 1]!;
+    const start = this.#inflightWrites > 0 ? this.#postedEnd : segment.end;
+    if (start + bytes > segment.capacity) return false;
+    let index = this.#last + 1 + this.#inflightRecords;
+    let records = 0;
+    for (const op of batch) records += op.records.length;
+    if (index + records - 1 > MAX_INDEX) return false;
+    const chunks = new Gather();
+    const offsets: number[] = [];
+    const firsts: number[] = [];
+    let position = start;
+    for (const op of batch) {
+      firsts.push(index);
+      if (op.first !== index) {
+        reindexFrames(op.frames, index);
+        op.first = index;
+      }
+      for (const record of op.records) {
+        offsets.push(position);
+        position += frameSize(record.length);
+      }
+      chunks.add(op.frames);
+      index += op.records.length;
+    }
+    const marked = position + END_MARKER_SIZE <= segment.capacity;
+    if (marked) chunks.add(this.#marker);
+    const pieces = chunks.take();
+    // More pieces than one writev takes (many separately framed large appends): serially.
+    if (pieces.length > MAX_WRITEV_CHUNKS) return false;
+    this.#inflightWrites++;
+    this.#inflightRecords += records;
+    this.#postedEnd = position;
+    const done = (error: unknown): void => {
+      this.#inflightWrites--;
+      this.#inflightRecords -= records;
+      this.#pending -= records;
+      if (error === undefined) {
+        for (const offset of offsets) segment.offsets.push(offset);
+        segment.end = position;
+        this.#last += records;
+        for (let k = 0; k < batch.length; k++) {
+          const op = batch[k]!;
+          const first = firsts[k]!;
+          op.resolve(op.single ? first : op.records.map((_, r) => first + r));
+        }
+        this.#justCommitted = true;
+      } else {
+        const failure = this.#toFailure(error);
+        for (const op of batch) op.reject(failure);
+      }
+      for (const op of batch) this.#pool.release(op);
+      const wake = this.#completionWaiters;
+      this.#completionWaiters = [];
+      for (const resolve of wake) resolve();
+    };
+    thread.write(segment.fd, pieces, start, O_DSYNC === 0).then(
+      () => done(undefined),
+      (error: unknown) => done(error ?? new Error('write failed')),
+    );
+    return true;
+  }
+
+  /** Resolves when the next write handed to the thread is done (at once if none is). */
+  #nextCompletion(): Promise<void> {
+    if (this.#inflightWrites === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#completionWaiters.push(resolve));
+  }
+
+  /** Resolves once every write handed to the thread is done. */
+  async #settle(): Promise<void> {
+    while (this.#inflightWrites > 0) await this.#nextCompletion();
   }
 
   /**
@@ -1006,6 +1139,8 @@ class FileWal implements WriteAheadLog {
 
   async #shutdown(): Promise<void> {
     while (this.#pumpActive) await this.#pumping;
+    await this.#settle();
+    await this.#thread?.close();
     await this.#gate.exclusive(async () => {
       const spare = this.#spare;
       this.#spare = undefined;

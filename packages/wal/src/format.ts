@@ -127,7 +127,7 @@ export function encodeFrames(records: readonly Uint8Array[], first: number): Uin
  * for the indexes `first, first + 1, …`, for when the records land at other indexes than the
  * ones they were framed for.
  */
-export function reindexFrames(frames: Uint8Array<ArrayBuffer>, first: number): void {
+export function reindexFrames(frames: Uint8Array, first: number): void {
   const view = new DataView(frames.buffer, frames.byteOffset, frames.length);
   const words = new Int32Array(frames.buffer, frames.byteOffset, frames.length >> 2);
   let offset = 0;

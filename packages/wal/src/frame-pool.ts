@@ -4,7 +4,8 @@ import { encodeFrame, encodeFrames, frameSize, type RangeChecksum } from './form
 
 /** A block of memory that frames are carved from, in order; reused once all of them are written. */
 export interface Slab {
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Shared memory, so the writer thread can write frames from it without a copy. */
+  readonly bytes: Uint8Array<SharedArrayBuffer>;
   readonly view: DataView;
   /** CRC-32C of a range of `bytes` (in WebAssembly memory where available). */
   readonly crc: RangeChecksum;
@@ -16,7 +17,7 @@ export interface Slab {
 
 /** The frames of one append and the slab they live in (undefined: a buffer of their own). */
 export interface Framed {
-  readonly frames: Uint8Array<ArrayBuffer>;
+  readonly frames: Uint8Array<ArrayBufferLike>;
   readonly slab: Slab | undefined;
 }
 
@@ -77,7 +78,7 @@ function newSlab(size: number): Slab {
     const bytes = wasm.bytes;
     return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), crc: wasm.crc, used: 0, live: 0 };
   }
-  const bytes = new Uint8Array(size);
+  const bytes = new Uint8Array(new SharedArrayBuffer(size));
   const words = new Int32Array(bytes.buffer);
   return { bytes, view: new DataView(bytes.buffer), crc: (start, end) => crc32cInBuffer(bytes, words, start, end), used: 0, live: 0 };
 }

@@ -24,3 +24,11 @@ runWalTests('openWal (1 MiB segments)', async () => {
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
+
+runWalTests('openWal (8 KiB segments, writer thread from the start)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lattice-wal-compliance-'));
+  return {
+    open: (options) => openWal(dir, { segmentSize: 8192, writerThread: 'always', ...options }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});

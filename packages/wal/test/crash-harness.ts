@@ -31,10 +31,16 @@ export function newCrashState(): CrashState {
  * intact (records after a truncation's cut excepted), and that compaction never went further
  * than asked. Throws on any violation.
  */
-export async function crashRound(dir: string, state: CrashState, killAfterMs: number, writers = 16): Promise<RoundReport> {
+export async function crashRound(
+  dir: string,
+  state: CrashState,
+  killAfterMs: number,
+  writers = 16,
+  writerThread: 'auto' | 'always' | 'never' = 'auto',
+): Promise<RoundReport> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@lattice/source', '--import', 'tsx', CHILD, dir, String(state.nextTag), String(writers), String(128 * 1024)],
+    ['--conditions=@lattice/source', '--import', 'tsx', CHILD, dir, String(state.nextTag), String(writers), String(128 * 1024), writerThread],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let acknowledged = 0;
