@@ -2,7 +2,7 @@ import { type Clock, InvalidArgumentError, sleep, systemClock, systemTimers, typ
 import { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { CostExceedsLimitError, InvalidCostError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
-import { isSyncStore, type Store, type SyncStore } from './store.js';
+import { isMappingStore, isSyncStore, type MappingStore, type Store, type SyncStore } from './store.js';
 import { KeyedWaitQueue, type WaitOptions } from './wait-queue.js';
 
 /** The outcome of a decision. */
@@ -110,6 +110,8 @@ export abstract class RateLimiter {
   readonly #timers: Timers;
   readonly #queue: KeyedWaitQueue;
   readonly #sync: SyncStore | undefined;
+  /** The store when it resolves with mapped decisions (Redis): one promise per decision, not two. */
+  readonly #mapping: MappingStore | undefined;
   /** The store when it is a `MemoryStore`: consume and peek take its fused single-limit path. */
   readonly #memory: MemoryStore | undefined;
   readonly #scratch: number[] = new Array<number>(RESULT_STRIDE + 1).fill(0);
@@ -121,6 +123,7 @@ export abstract class RateLimiter {
     const clock = options.clock ?? systemClock;
     this.store = options.store ?? new MemoryStore({ clock });
     this.#sync = isSyncStore(this.store) ? this.store : undefined;
+    this.#mapping = isMappingStore(this.store) ? this.store : undefined;
     this.#memory = this.store instanceof MemoryStore ? this.store : undefined;
     this.#timers = options.timers ?? systemTimers;
     this.#queue = new KeyedWaitQueue(this.#timers, clock, positiveInt(options.maxQueue ?? 1000, 'maxQueue'));
@@ -254,6 +257,7 @@ export abstract class RateLimiter {
     }
     let out: number[] | Promise<number[]>;
     try {
+      if (this.#mapping !== undefined) return this.#mapping.applyMapped(action, key, this.#specs, amount, 0, this.#toResult);
       out = this.store.apply(action, key, this.#specs, amount, 0);
     } catch (error) {
       return Promise.reject(error);

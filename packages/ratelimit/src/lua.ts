@@ -474,11 +474,12 @@ export const RATE_LIMIT_SCRIPT: string = buildRateLimitScript(Object.values(Algo
  * Decides exactly like the general script (same value format, same expiry rule), so both may
  * touch the same keys.
  *
- * Two variants: one for a single request (what a sequential caller sends: straight-line code) and
- * one looping over several.
+ * Two variants: one for a single request (what a sequential caller sends: straight-line code,
+ * a compact reply of 3 to 6 integers, see {@link decodeLeanReply}) and one looping over several.
  *
  * KEYS: one key per request. ARGV: action and amount per request.
- * Returns 6 integers per request (allowed, remaining, resetAt, retryAfter, delay, ttl), then the time.
+ * The variant for several requests returns 6 integers per request (allowed, remaining, resetAt,
+ * retryAfter, delay, ttl), then the time.
  */
 // The time: TIME's two strings are coerced by the arithmetic (tonumber costs more in Redis's Lua).
 const LEAN_PRELUDE = `local clock = redis.call('TIME')
@@ -555,7 +556,18 @@ out[6 * n + 1] = now
 return out
 `;
 
-const LEAN_SINGLE_CLOSE = `return { ok and 1 or 0, remaining, resetAt, retryAfter, delay, ttl, now }
+/**
+ * The single-request reply is compact, because every integer of a reply costs the sequential
+ * caller measurably: the time, the remaining units (negative -1 - remaining when refused) and
+ * resetAt - now; then retryAfter, delay and ttl only when they are not 0, 0 and resetAt - now
+ * (trailing ones that are dropped). See `decodeLeanReply`.
+ */
+const LEAN_SINGLE_CLOSE = `local code = remaining
+if not ok then code = -1 - remaining end
+local resetIn = resetAt - now
+if delay ~= 0 or ttl ~= resetIn then return { now, code, resetIn, retryAfter, delay, ttl } end
+if retryAfter ~= 0 then return { now, code, resetIn, retryAfter } end
+return { now, code, resetIn }
 `;
 
 /** Each lean algorithm's body: reads has, a, b, c (the state), act, amount, p1..p3; sets the decision and n1..n3. */
@@ -717,4 +729,25 @@ export function buildLeanScript(spec: Pick<LimitSpec, 'algorithm' | 'p1' | 'p2' 
     .replaceAll('$FMT', fmt)
     .replaceAll('$C', three ? ', c' : '')
     .replaceAll('$N', three ? ', n3' : '');
+}
+
+/**
+ * Expands the compact reply of a single-request lean script — `{ now, code, resetIn [, retryAfter
+ * [, delay, ttl]] }`, code = remaining when allowed and -1 - remaining when refused — into the
+ * store's result layout (allowed, remaining, resetAt, retryAfter, delay, ttl, now). Returns
+ * undefined when `reply` is not such a reply.
+ */
+export function decodeLeanReply(reply: unknown): number[] | undefined {
+  if (!Array.isArray(reply) || reply.length < 3 || reply.length > 6 || reply.length === 5) return undefined;
+  const now = Number(reply[0]);
+  const code = Number(reply[1]);
+  const resetIn = Number(reply[2]);
+  const retryAfter = reply.length > 3 ? Number(reply[3]) : 0;
+  const delay = reply.length > 4 ? Number(reply[4]) : 0;
+  const ttl = reply.length > 5 ? Number(reply[5]) : resetIn;
+  if (!Number.isSafeInteger(now) || !Number.isSafeInteger(code) || !Number.isSafeInteger(resetIn) || !Number.isSafeInteger(retryAfter) || !Number.isSafeInteger(delay) || !Number.isSafeInteger(ttl)) {
+    return undefined;
+  }
+  const allowed = code >= 0;
+  return [allowed ? 1 : 0, allowed ? code : -1 - code, now + resetIn, retryAfter, delay, ttl, now];
 }

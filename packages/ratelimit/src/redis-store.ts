@@ -1,8 +1,8 @@
-import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type TimerHandle, type Timers } from '@lattice/core';
+import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
 import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
 import { sha1Hex } from './sha1.js';
-import { buildLeanScript, buildRateLimitScript, hasLeanScript, isLeanAction } from './lua.js';
+import { buildLeanScript, buildRateLimitScript, decodeLeanReply, hasLeanScript, isLeanAction } from './lua.js';
 import { MemoryStore } from './memory-store.js';
 import { type RedisAdapter, redisAdapter } from './redis-adapter.js';
 import type { Store } from './store.js';
@@ -47,7 +47,11 @@ export interface RedisStoreOptions {
   closedRetryAfterMs?: number;
   /** Timers for `timeoutMs`. Default `systemTimers`. */
   timers?: Timers;
-  /** Clock for the results of the `'open'`/`'closed'` policies (Redis's `TIME` is used otherwise). Default `systemClock`. */
+  /**
+   * Clock for the results of the `'open'`/`'closed'` policies (Redis's `TIME` is used otherwise),
+   * and whose monotonic time measures `timeoutMs` (one timer serves every command in flight).
+   * Give tests the same fake for `clock` and `timers`. Default `systemClock`.
+   */
   clock?: Clock;
   /**
    * Send the decisions issued in the same tick together, in as few commands as possible
@@ -78,18 +82,26 @@ interface PendingDecision {
   readonly specs: readonly LimitSpec[];
   readonly amount: number;
   readonly arg: number;
-  readonly resolve: (out: number[]) => void;
+  /** Settles the caller's promise with `map(decision)` (or the decision, without `map`). */
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** What the caller's promise resolves with, from the decision (see `applyMapped`); must not throw. */
+  readonly map: ((out: number[]) => unknown) | undefined;
 }
 
 /** One command on its way: the decisions it carries and how to send it (again, after a NOSCRIPT). */
 interface InFlight {
   readonly batch: readonly PendingDecision[];
   readonly script: LoadedScript;
+  /** The script is a single-request lean script: its reply is compact (`decodeLeanReply`). */
+  readonly compact: boolean;
   readonly keys: string[];
   readonly args: (string | number)[];
   settled: boolean;
-  timer: TimerHandle | undefined;
+  /** When the command times out, in the clock's monotonic ms (set when it is watched). */
+  deadline: number;
+  /** The next watched command (sent after this one). */
+  next: InFlight | undefined;
 }
 
 /** Counters of a {@link RedisStore}. */
@@ -140,6 +152,17 @@ export class RedisStore implements Store {
   readonly #leanScripts = new WeakMap<LimitSpec, LoadedScript>();
   readonly #leanSingleScripts = new WeakMap<LimitSpec, LoadedScript>();
   #flushScheduled = false;
+  /** Commands sent and not answered yet (answers come back in order on one connection). */
+  #inFlight = 0;
+  /**
+   * Commands whose timeout is watched, a list from the oldest (`#oldest`, linked by `next`) to the
+   * newest: settled ones are dropped from the front as they settle. One timer, armed for the
+   * oldest deadline, serves them all (a timer per command cost ≈ 1 µs per decision to set and clear).
+   */
+  #oldest: InFlight | undefined;
+  #newest: InFlight | undefined;
+  #timerArmed = false;
+  readonly #timeoutMessage: string;
   /** The script for each set of algorithms seen, with its SHA once computed. */
   readonly #scripts = new Map<string, LoadedScript>();
   readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
@@ -165,6 +188,7 @@ export class RedisStore implements Store {
     this.#maxBatch = options.maxBatch ?? 16;
     if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1) throw new InvalidArgumentError(`maxBatch must be a positive integer, got ${this.#maxBatch}`);
     this.#cluster = options.cluster ?? (options.client as { isCluster?: unknown } | undefined)?.isCluster === true;
+    this.#timeoutMessage = `Redis did not answer within ${this.#timeoutMs} ms`;
   }
 
   /** Round trips, decisions, script reloads and failures so far. */
@@ -178,24 +202,61 @@ export class RedisStore implements Store {
   }
 
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): Promise<number[]> {
-    if (!this.#batch) return new Promise((resolve, reject) => this.#send([{ action, key, specs, amount, arg, resolve, reject }]));
-    return new Promise((resolve, reject) => {
-      const request: PendingDecision = { action, key, specs, amount, arg, resolve, reject };
-      if (this.#cluster) {
-        let queue = this.#queued.get(key);
-        if (queue === undefined) {
-          queue = [];
-          this.#queued.set(key, queue);
-        }
-        queue.push(request);
-      } else {
-        this.#pending.push(request);
+    return this.#request(action, key, specs, amount, arg, undefined) as Promise<number[]>;
+  }
+
+  /**
+   * @internal `apply`, resolving with `map(decision)` instead of the decision: what a limiter
+   * needs, without a second promise per decision. `map` must not throw.
+   */
+  applyMapped<T>(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, map: (out: number[]) => T): Promise<T> {
+    return this.#request(action, key, specs, amount, arg, map) as Promise<T>;
+  }
+
+  /**
+   * One decision's promise, its request queued or sent. No function is created per call (the
+   * executor below is made once and hands over the promise's settle functions).
+   */
+  #request(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, map: ((out: number[]) => unknown) | undefined): Promise<unknown> {
+    const promise = new Promise(this.#capture);
+    const request: PendingDecision = { action, key, specs, amount, arg, resolve: this.#captured!, reject: this.#capturedReject!, map };
+    this.#captured = undefined;
+    this.#capturedReject = undefined;
+    this.#enqueue(request);
+    return promise;
+  }
+
+  #captured: ((value: unknown) => void) | undefined;
+  #capturedReject: ((error: unknown) => void) | undefined;
+  readonly #capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+    this.#captured = resolve;
+    this.#capturedReject = reject;
+  };
+
+  /**
+   * Sends `request` now when nothing is in flight or queued (a sequential caller's decision waits
+   * for nothing), else queues it for the end of the tick, where the queued decisions are sent
+   * together. Either way commands leave in the order the decisions were issued.
+   */
+  #enqueue(request: PendingDecision): void {
+    if (!this.#batch || (this.#inFlight === 0 && !this.#flushScheduled)) {
+      this.#send([request]);
+      return;
+    }
+    if (this.#cluster) {
+      let queue = this.#queued.get(request.key);
+      if (queue === undefined) {
+        queue = [];
+        this.#queued.set(request.key, queue);
       }
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        queueMicrotask(this.#flushNow);
-      }
-    });
+      queue.push(request);
+    } else {
+      this.#pending.push(request);
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushNow);
+    }
   }
 
   readonly #flushNow = (): void => {
@@ -241,6 +302,7 @@ export class RedisStore implements Store {
     const keys: string[] = [];
     let args: (string | number)[];
     let script: LoadedScript;
+    let compact = false;
     const lean = leanSpec(batch[0]!);
     if (lean !== undefined) {
       // Every request of the batch is on this one limit (see #dispatch).
@@ -250,7 +312,8 @@ export class RedisStore implements Store {
         keys.push(this.#prefix + '{' + request.key + '}:' + lean.name);
         args.push(request.action, request.amount);
       }
-      script = batch.length === 1 ? this.#leanScript(lean, true) : this.#leanScript(lean, false);
+      compact = batch.length === 1;
+      script = this.#leanScript(lean, compact);
     } else {
       args = [batch.length];
       let algorithms = '';
@@ -268,12 +331,56 @@ export class RedisStore implements Store {
       }
       script = this.#script(algorithms, ids);
     }
-    const command: InFlight = { batch, script, keys, args, settled: false, timer: undefined };
+    const command: InFlight = { batch, script, compact, keys, args, settled: false, deadline: 0, next: undefined };
     this.#stats.roundTrips++;
+    this.#inFlight++;
     this.#issue(command, script.loaded);
-    if (!command.settled && this.#timeoutMs > 0 && Number.isFinite(this.#timeoutMs)) {
-      command.timer = this.#timers.setTimeout(() => this.#failure(command, new TimeoutError(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    if (!command.settled && this.#timeoutMs > 0 && Number.isFinite(this.#timeoutMs)) this.#watch(command);
+  }
+
+  /** Starts watching `command`'s timeout (arming the one timer if it is not armed). */
+  #watch(command: InFlight): void {
+    command.deadline = this.#clock.monotonic() + this.#timeoutMs;
+    if (this.#newest === undefined) this.#oldest = command;
+    else this.#newest.next = command;
+    this.#newest = command;
+    if (!this.#timerArmed) {
+      this.#timerArmed = true;
+      this.#timers.setTimeout(this.#onTimer, this.#timeoutMs);
     }
+  }
+
+  /** The timer: fails every watched command past its deadline, then re-arms for the oldest left. */
+  readonly #onTimer = (): void => {
+    this.#timerArmed = false;
+    const now = this.#clock.monotonic();
+    for (;;) {
+      const oldest = this.#oldest;
+      if (oldest === undefined) return;
+      if (oldest.settled) {
+        this.#dropSettled();
+        continue;
+      }
+      if (oldest.deadline > now) {
+        this.#timerArmed = true;
+        this.#timers.setTimeout(this.#onTimer, oldest.deadline - now);
+        return;
+      }
+      // Settles it (dropping it from #watched) through the failure policy.
+      this.#failure(oldest, new TimeoutError(this.#timeoutMessage));
+    }
+  };
+
+  /** Drops settled commands from the front of the watched list. */
+  #dropSettled(): void {
+    let oldest = this.#oldest;
+    while (oldest?.settled) {
+      const next = oldest.next;
+      oldest.next = undefined;
+      oldest = next;
+    }
+    this.#oldest = oldest;
+    if (oldest === undefined) this.#newest = undefined;
   }
 
   /** Sends `command` with `EVALSHA` (`viaSha`) or `EVAL` (the server does not hold the script yet). */
@@ -294,6 +401,16 @@ export class RedisStore implements Store {
     if (loaded) command.script.loaded = true;
     if (!this.#finish(command)) return;
     const batch = command.batch;
+    if (command.compact) {
+      const out = decodeLeanReply(reply);
+      if (out === undefined) {
+        batch[0]!.reject(new StoreReplyError(`Unexpected reply from the rate-limit script: ${JSON.stringify(reply)?.slice(0, 200)}`));
+        return;
+      }
+      this.#stats.decisions++;
+      settle(batch[0]!, out);
+      return;
+    }
     let outs: number[][];
     try {
       outs = this.#split(reply, batch);
@@ -301,7 +418,7 @@ export class RedisStore implements Store {
       for (const request of batch) request.reject(error);
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outs[i]!);
+    for (let i = 0; i < batch.length; i++) settle(batch[i]!, outs[i]!);
   }
 
   #error(command: InFlight, error: unknown, viaSha: boolean): void {
@@ -321,23 +438,25 @@ export class RedisStore implements Store {
     if (this.#finish(command)) this.#failAll(error, command.batch);
   }
 
-  /** Marks `command` settled (clearing its timer); false if it already was. */
+  /** Marks `command` settled (no longer in flight or watched); false if it already was. */
   #finish(command: InFlight): boolean {
     if (command.settled) return false;
     command.settled = true;
-    if (command.timer !== undefined) this.#timers.clearTimeout(command.timer);
+    this.#inFlight--;
+    if (this.#oldest === command) this.#dropSettled();
     return true;
   }
 
   /** Settles every request of a failed command through the failure policy. */
   #failAll(cause: unknown, batch: readonly PendingDecision[]): void {
-    for (const { action, key, specs, amount, arg, resolve, reject } of batch) {
+    for (const request of batch) {
+      const { action, key, specs, amount, arg } = request;
       try {
         const out = this.#fail(cause, action, key, specs, amount, arg);
-        if (Array.isArray(out)) resolve(out);
-        else out.then(resolve, reject);
+        if (Array.isArray(out)) settle(request, out);
+        else out.then((decided) => settle(request, decided), request.reject);
       } catch (error) {
-        reject(error);
+        request.reject(error);
       }
     }
   }
@@ -430,6 +549,11 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     await this.#insurance?.close();
   }
+}
+
+/** Resolves `request`'s promise with its decision, mapped when it has a `map`. */
+function settle(request: PendingDecision, out: number[]): void {
+  request.resolve(request.map === undefined ? out : request.map(out));
 }
 
 /** The one limit of `request` when a lean script can decide it, else undefined. */

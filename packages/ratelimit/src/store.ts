@@ -37,6 +37,19 @@ export interface SyncStore extends Store {
   applySync(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, out: number[]): void;
 }
 
+/**
+ * @internal A store that can resolve with a mapped decision directly (the Redis store): a limiter
+ * then needs no second promise per decision.
+ */
+export interface MappingStore extends Store {
+  applyMapped<T>(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, map: (out: number[]) => T): Promise<T>;
+}
+
+/** @internal True when `store` has `applyMapped`. */
+export function isMappingStore(store: Store): store is MappingStore {
+  return typeof (store as Partial<MappingStore>).applyMapped === 'function';
+}
+
 /** True when `store` decides synchronously. */
 export function isSyncStore(store: Store): store is SyncStore {
   return typeof (store as Partial<SyncStore>).applySync === 'function';

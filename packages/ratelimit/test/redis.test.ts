@@ -99,7 +99,9 @@ describe('RedisStore on a real redis-server', () => {
     const limiter = new TokenBucket({ store, name: unique('lean'), capacity: 5, refillRate: 1, intervalMs: 60_000 });
     expect((await limiter.consume('a', 2)).remaining).toBe(3);
     expect(sent.at(-1)).toEqual({ keys: 1, args: 2 });
-    // Concurrent decisions on one limit share one lean command, applied in order.
+    // Concurrent decisions on one limit: the first leaves at once (nothing is in flight), the
+    // others share one lean command at the end of the tick; all applied in order.
+    const before = sent.length;
     const results = await Promise.all([limiter.consume('a'), limiter.peek('a'), limiter.consume('b', 5), limiter.consume('a', 3)]);
     expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
       [true, 2],
@@ -107,7 +109,10 @@ describe('RedisStore on a real redis-server', () => {
       [true, 0],
       [false, 2],
     ]);
-    expect(sent.at(-1)).toEqual({ keys: 4, args: 8 });
+    expect(sent.slice(before)).toEqual([
+      { keys: 1, args: 2 },
+      { keys: 3, args: 6 },
+    ]);
     // A block goes through the general script; the lean script then refuses until it ends.
     await limiter.block('a', 10_000);
     expect(sent.at(-1)!.args).toBeGreaterThan(2);
@@ -115,6 +120,29 @@ describe('RedisStore on a real redis-server', () => {
     expect(blocked).toMatchObject({ allowed: false, remaining: 0 });
     expect(blocked.retryAfter).toBeGreaterThan(9000);
     expect(sent.at(-1)).toEqual({ keys: 1, args: 2 });
+  });
+
+  it('a reply that is not the script\'s rejects with StoreReplyError, for the compact single-request reply and the batched one', async () => {
+    const replies: unknown[] = [null, 'OK', [1, 2], [1, 2, 3, 4, 5], [1, 'x', 3], [1, 2, 3, 4, 5, 6, 7, 8]];
+    for (const reply of replies) {
+      const adapter: RedisAdapter = { evalsha: () => Promise.resolve(reply), eval: () => Promise.resolve(reply) };
+      const limiter = new FixedWindow({ store: new RedisStore({ adapter, prefix }), name: unique('bad'), limit: 5, windowMs: 1000 });
+      await expect(limiter.consume('a')).rejects.toMatchObject({ code: 'ERR_STORE_REPLY' });
+      const both = await Promise.allSettled([limiter.consume('a'), limiter.consume('b')]);
+      expect(both.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : r.status))).toEqual(['ERR_STORE_REPLY', 'ERR_STORE_REPLY']);
+    }
+    // The compact reply's shapes: allowed; refused with retryAfter; with delay and ttl.
+    const shapes: [unknown[], object][] = [
+      [[1000, 4, 600], { allowed: true, remaining: 4, resetAt: 1600, resetAfter: 600, retryAfter: 0, delay: 0 }],
+      [[1000, -1, 600, 600], { allowed: false, remaining: 0, resetAt: 1600, resetAfter: 600, retryAfter: 600, delay: 0 }],
+      [[1000, -3, 250, 40], { allowed: false, remaining: 2, resetAt: 1250, retryAfter: 40 }],
+      [[1000, 0, 900, 0, 300, 1200], { allowed: true, remaining: 0, resetAt: 1900, retryAfter: 0, delay: 300 }],
+    ];
+    for (const [reply, want] of shapes) {
+      const adapter: RedisAdapter = { evalsha: () => Promise.resolve(reply), eval: () => Promise.resolve(reply) };
+      const limiter = new FixedWindow({ store: new RedisStore({ adapter, prefix }), name: unique('shape'), limit: 5, windowMs: 1000 });
+      expect(await limiter.consume('a')).toMatchObject(want);
+    }
   });
 
   it('a batch applies each decision atomically and in order', async () => {
@@ -279,6 +307,46 @@ describe('RedisStore failure policies', () => {
     await clock.advanceAsync(1);
     expect(await pending).toMatchObject({ allowed: false, retryAfter: 2500, remaining: 0 });
     expect(isLatticeError(errors[0], 'ERR_TIMEOUT')).toBe(true);
+  });
+
+  it('times out each command exactly timeoutMs after it was sent, whatever was answered or timed out before it', async () => {
+    const clock = new ManualClock();
+    const errors: string[] = [];
+    // Commands to key 'slow…' never get an answer; the others are answered when told to.
+    const answers: (() => void)[] = [];
+    const adapter: RedisAdapter = {
+      evalsha: (_sha, keys) =>
+        keys[0]!.includes('slow') ? new Promise(() => undefined) : new Promise((resolve) => answers.push(() => resolve([Math.floor(clock.now()), 4, 1000]))),
+      eval: (_script, keys) =>
+        keys[0]!.includes('slow') ? new Promise(() => undefined) : new Promise((resolve) => answers.push(() => resolve([Math.floor(clock.now()), 4, 1000]))),
+    };
+    const store = new RedisStore({ adapter, failure: 'closed', closedRetryAfterMs: 7, timeoutMs: 100, timers: clock, clock, onError: (e, { key }) => errors.push(`${key}${e.code === 'ERR_STORE_UNAVAILABLE' ? '' : ` (${e.code})`}`) });
+    const limiter = new FixedWindow({ store, limit: 5, windowMs: 1000 });
+    const fast = limiter.consume('fast-1'); // sent at 0, answered at 30
+    await clock.advanceAsync(10);
+    const slowA = limiter.consume('slow-a'); // sent at 10
+    await clock.advanceAsync(20);
+    answers.shift()!();
+    expect(await fast).toMatchObject({ allowed: true, remaining: 4 });
+    await clock.advanceAsync(30);
+    const slowB = limiter.consume('slow-b'); // sent at 60
+    await clock.advanceAsync(49); // 109
+    expect(errors).toEqual([]);
+    await clock.advanceAsync(1); // 110: slow-a is 100 ms old
+    expect(await slowA).toMatchObject({ allowed: false, retryAfter: 7 });
+    expect(errors).toEqual(['slow-a']);
+    const fast2 = limiter.consume('fast-2'); // sent at 110, answered at 200
+    await clock.advanceAsync(49); // 159
+    expect(errors).toEqual(['slow-a']);
+    await clock.advanceAsync(1); // 160: slow-b is 100 ms old
+    expect(await slowB).toMatchObject({ allowed: false, retryAfter: 7 });
+    expect(errors).toEqual(['slow-a', 'slow-b']);
+    await clock.advanceAsync(40); // 200
+    answers.shift()!();
+    expect(await fast2).toMatchObject({ allowed: true });
+    await clock.advanceAsync(1000);
+    expect(errors).toEqual(['slow-a', 'slow-b']);
+    expect(store.stats.failures).toBe(2);
   });
 
   it("'insurance' limits in memory while Redis is down", async () => {
