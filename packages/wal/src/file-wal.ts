@@ -660,10 +660,11 @@ class FileWal implements WriteAheadLog {
     for (;;) {
       if (this.#queue.length === 0 && this.#justCommitted) {
         // The writers just acknowledged typically append again from their continuations
-        // (microtasks): give them one turn to queue up, so they share the next sync instead
-        // of the first of them taking a write of its own.
+        // (microtasks): let those run first, so they share the next sync instead of the
+        // first of them taking a write of its own. A nextTick queued from a microtask runs
+        // once the microtask queue is empty, without waiting for a turn of the event loop.
         this.#justCommitted = false;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => process.nextTick(resolve));
       }
       if (this.#queue.length === 0) {
         this.#pumpActive = false;
