@@ -198,6 +198,43 @@ describe('MemoryStore bounds', () => {
     expect(store.stats.keys).toBe(100);
     expect(store.stats.evictions).toBe(50);
   });
+
+  it('a hot key (decided last) is never served from a stale entry: eviction, expiry, reset, general writes', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock, maxKeys: 1 });
+    const limiter = new FixedWindow({ store, limit: 3, windowMs: 1000 });
+    const other = new FixedWindow({ store, name: 'other', limit: 3, windowMs: 1000 });
+    expect(limiter.consumeSync('k', 2).remaining).toBe(1);
+    // Evicted by a key the general path (a penalty) adds: k starts afresh.
+    await limiter.penalty('z', 1);
+    expect(store.stats.evictions).toBe(1);
+    expect(limiter.consumeSync('k').remaining).toBe(2);
+    // A refused decision on a fresh key after an eviction, then k again.
+    expect((await limiter.peek('z')).remaining).toBe(3);
+    expect(limiter.consumeSync('k').remaining).toBe(1);
+    // Expired, then read by a peek on the fused path (dropping it), then rewritten by a penalty.
+    clock.advance(1000);
+    const expiredBefore = store.stats.expired;
+    expect((await limiter.peek('k')).remaining).toBe(3);
+    expect((await limiter.peek('k')).remaining).toBe(3);
+    expect(store.stats).toMatchObject({ keys: 0, expired: expiredBefore + 1 });
+    await limiter.penalty('k', 2);
+    expect(limiter.consumeSync('k').remaining).toBe(0);
+    // Expired and rewritten by the general path without the fused path seeing the expiry.
+    clock.advance(1000);
+    await limiter.penalty('k', 1);
+    expect(limiter.consumeSync('k').remaining).toBe(1);
+    // Reset by the general path.
+    await limiter.reset('k');
+    expect(limiter.consumeSync('k').remaining).toBe(2);
+    // The same key under another limiter of the store has its own state (and evicts this one).
+    expect(other.consumeSync('k', 3).remaining).toBe(0);
+    expect(limiter.consumeSync('k').remaining).toBe(2);
+    // Cleared.
+    store.clear();
+    expect(limiter.consumeSync('k').remaining).toBe(2);
+    expect(store.stats.keys).toBe(1);
+  });
 });
 
 describe('rateLimitHeaders', () => {
