@@ -195,6 +195,19 @@ async function redis(): Promise<void> {
         { iterations: 4000, rounds: 5 },
       );
       rows.push(result({ case: "redis EVALSHA 'return 1', sequential (round-trip floor)", unit: 'ops/s', betterIs: 'higher', ours: floor.ours, peer: RLF, peerValue: floor.peer!, note: `not a limiter: the fastest any one-command decision can be, ${IOREDIS}` }));
+      // What reading TIME and replying with three integers (no state at all) costs: the least a
+      // decision with time from Redis and our compact reply can cost.
+      const timeOnly = (await floorClient.script('LOAD', "local c = redis.call('TIME') local now = c[1] * 1000 + math.floor(c[2] / 1000) return { now, 1, 1 }")) as string;
+      const timeFloor = await opsPerSecond(
+        async (n) => {
+          for (let k = 0; k < n; k++) await floorClient.evalsha(timeOnly, 1, list[i++ % list.length]!, '0', '1');
+        },
+        async (n) => {
+          for (let k = 0; k < n; k++) await peer.consume(list[j++ % list.length]!);
+        },
+        { iterations: 4000, rounds: 5 },
+      );
+      rows.push(result({ case: 'redis EVALSHA of TIME + 3 integers, sequential (floor with Redis time)', unit: 'ops/s', betterIs: 'higher', ours: timeFloor.ours, peer: RLF, peerValue: timeFloor.peer!, note: `not a limiter: no state read or written, ${IOREDIS}` }));
     } finally {
       floorClient.disconnect();
     }
