@@ -111,14 +111,17 @@ interface AppendOp {
    * computed while the previous group commit is still being written, not after it): the
    * bytes written as they are, unless the records land at other indexes than `first`.
    */
-  readonly frames: Uint8Array;
-  /** Where `frames` lives, given back to the pool once they are written. */
-  readonly slab: Slab | undefined;
+  /** The frames are `buffer[start, end)`. */
+  buffer: Uint8Array;
+  start: number;
+  end: number;
+  /** Where the frames live, given back to the pool once they are written. */
+  slab: Slab | undefined;
   /** The index the frames were made for: where the log would put the first record if nothing queued before it is cancelled or truncated. */
   first: number;
   readonly single: boolean;
-  readonly resolve: (value: number | number[]) => void;
-  readonly reject: (error: unknown) => void;
+  resolve: (value: number | number[]) => void;
+  reject: (error: unknown) => void;
   cancelled: boolean;
   detach: (() => void) | undefined;
 }
@@ -593,21 +596,25 @@ class FileWal implements WriteAheadLog {
       if (records.length === 0) return Promise.resolve([]);
       // Framed (copied, checksummed) now, while any write in flight is being synced.
       const first = this.#last + 1 + this.#pending;
-      const { frames, slab } = this.#pool.frame(records, first);
+      const op: AppendOp = {
+        kind: 'append',
+        records,
+        buffer: this.#marker,
+        start: 0,
+        end: 0,
+        slab: undefined,
+        first,
+        single: input instanceof Uint8Array,
+        resolve: settleNothing,
+        reject: settleNothing,
+        cancelled: false,
+        detach: undefined,
+      };
+      this.#pool.frame(records, first, op);
       this.#pending += records.length;
       return new Promise<number | number[]>((resolve, reject) => {
-        const op: AppendOp = {
-          kind: 'append',
-          records,
-          frames,
-          slab,
-          first,
-          single: input instanceof Uint8Array,
-          resolve,
-          reject,
-          cancelled: false,
-          detach: undefined,
-        };
+        op.resolve = resolve;
+        op.reject = reject;
         if (signal !== undefined) {
           const onAbort = (): void => {
             op.cancelled = true;
@@ -712,7 +719,7 @@ class FileWal implements WriteAheadLog {
             i++;
             continue;
           }
-          const opBytes = op.frames.length;
+          const opBytes = op.end - op.start;
           if (batch.length > 0 && bytes + opBytes > limit) break;
           i++;
           op.detach?.();
@@ -779,18 +786,23 @@ class FileWal implements WriteAheadLog {
     for (const op of batch) {
       firsts.push(index);
       if (op.first !== index) {
-        reindexFrames(op.frames, index);
+        reindexFrames(op.buffer.subarray(op.start, op.end), index);
         op.first = index;
       }
-      for (const record of op.records) {
+      if (op.records.length === 1) {
         offsets.push(position);
-        position += frameSize(record.length);
+        position += op.end - op.start;
+      } else {
+        for (const record of op.records) {
+          offsets.push(position);
+          position += frameSize(record.length);
+        }
       }
-      chunks.add(op.frames);
+      chunks.add(op.buffer, op.start, op.end);
       index += op.records.length;
     }
     const marked = position + END_MARKER_SIZE <= segment.capacity;
-    if (marked) chunks.add(this.#marker);
+    if (marked) chunks.add(this.#marker, 0, END_MARKER_SIZE);
     const pieces = chunks.take();
     // More pieces than one writev takes (many separately framed large appends): serially.
     if (pieces.length > MAX_WRITEV_CHUNKS) return false;
@@ -850,7 +862,7 @@ class FileWal implements WriteAheadLog {
     for (let k = from; k < ops.length; k++) {
       const op = ops[k]!;
       if (op.kind !== 'append') break;
-      if (!op.cancelled) total += op.frames.length;
+      if (!op.cancelled) total += op.end - op.start;
     }
     if (total <= max) return max;
     return Math.ceil(total / Math.ceil(total / max));
@@ -889,7 +901,7 @@ class FileWal implements WriteAheadLog {
         if (offsets.length === 0) return;
         // The end marker goes out with the frames (the file past them may hold stale frames).
         const marked = position + END_MARKER_SIZE <= segment.capacity;
-        if (marked) chunks.add(this.#marker);
+        if (marked) chunks.add(this.#marker, 0, END_MARKER_SIZE);
         await this.#writeChunks(segment.fd, chunks.take(), position - start + (marked ? END_MARKER_SIZE : 0), start);
         if (O_DSYNC === 0) await io.fdatasync(segment.fd);
         for (const offset of offsets) segment.offsets.push(offset);
@@ -902,10 +914,10 @@ class FileWal implements WriteAheadLog {
       for (const op of batch) {
         firsts.push(index);
         if (op.first !== index) {
-          reindexFrames(op.frames, index);
+          reindexFrames(op.buffer.subarray(op.start, op.end), index);
           op.first = index;
         }
-        const frames = op.frames;
+        const frames = op.buffer.subarray(op.start, op.end);
         if (position + frames.length <= segment.capacity) {
           // The whole op fits in this segment: its frames go out as they are.
           let at = position;
@@ -913,7 +925,7 @@ class FileWal implements WriteAheadLog {
             offsets.push(at);
             at += frameSize(record.length);
           }
-          chunks.add(frames);
+          chunks.add(frames, 0, frames.length);
           position += frames.length;
           index += op.records.length;
           continue;
@@ -925,7 +937,7 @@ class FileWal implements WriteAheadLog {
           if (position + size > segment.capacity && position > SEGMENT_HEADER_SIZE) {
             // Everything in the old segment is synced before the next one exists, so a torn
             // write can only ever be in the last segment.
-            if (at > piece) chunks.add(frames.subarray(piece, at));
+            if (at > piece) chunks.add(frames, piece, at);
             piece = at;
             await flush();
             segment = await this.#createSegment(index);
@@ -938,7 +950,7 @@ class FileWal implements WriteAheadLog {
           at += size;
           index++;
         }
-        if (at > piece) chunks.add(frames.subarray(piece, at));
+        if (at > piece) chunks.add(frames, piece, at);
       }
       await flush();
       if (segment.end > segment.capacity / 2) void this.#prepareSpare();
@@ -1162,6 +1174,9 @@ class FileWal implements WriteAheadLog {
   }
 }
 
+/** Placeholder for an append's resolve and reject until its promise exists. */
+function settleNothing(): void {}
+
 /**
  * The pieces of one write, merged where one directly follows another in memory (consecutive
  * appends framed in one slab), so a batch becomes a few long ranges.
@@ -1172,15 +1187,17 @@ class Gather {
   #start = 0;
   #end = 0;
 
-  add(chunk: Uint8Array): void {
-    if (chunk.buffer === this.#buffer && chunk.byteOffset === this.#end) {
-      this.#end += chunk.length;
+  /** Adds `bytes[start, end)`. */
+  add(bytes: Uint8Array, start: number, end: number): void {
+    const from = bytes.byteOffset + start;
+    if (bytes.buffer === this.#buffer && from === this.#end) {
+      this.#end += end - start;
       return;
     }
     this.#close();
-    this.#buffer = chunk.buffer;
-    this.#start = chunk.byteOffset;
-    this.#end = chunk.byteOffset + chunk.length;
+    this.#buffer = bytes.buffer;
+    this.#start = from;
+    this.#end = from + (end - start);
   }
 
   /** The pieces added since the last take, and starts afresh. */

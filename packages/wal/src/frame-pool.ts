@@ -15,10 +15,15 @@ export interface Slab {
   live: number;
 }
 
-/** The frames of one append and the slab they live in (undefined: a buffer of their own). */
+/**
+ * Where the frames of one append are: `buffer[start, end)`, in `slab` (undefined: a buffer of
+ * their own). Plain fields rather than a view, which would cost an allocation per append.
+ */
 export interface Framed {
-  readonly frames: Uint8Array<ArrayBufferLike>;
-  readonly slab: Slab | undefined;
+  buffer: Uint8Array;
+  start: number;
+  end: number;
+  slab: Slab | undefined;
 }
 
 /** Slabs kept for reuse beyond the one being filled. */
@@ -40,11 +45,21 @@ export class FramePool {
     this.#slabSize = slabSize;
   }
 
-  /** The frames of `records` for the indexes `first, first + 1, …`. Pass the result to {@link release} once written. */
-  frame(records: readonly Uint8Array[], first: number): Framed {
+  /**
+   * Frames `records` for the indexes `first, first + 1, …` and records where in `into`. Pass
+   * it to {@link release} once written.
+   */
+  frame(records: readonly Uint8Array[], first: number, into: Framed): void {
     let total = 0;
     for (let r = 0; r < records.length; r++) total += frameSize(records[r]!.length);
-    if (total > this.#slabSize / 4) return { frames: encodeFrames(records, first), slab: undefined };
+    if (total > this.#slabSize / 4) {
+      const frames = encodeFrames(records, first);
+      into.buffer = frames;
+      into.start = 0;
+      into.end = frames.length;
+      into.slab = undefined;
+      return;
+    }
     let slab = this.#current;
     if (slab === undefined || slab.used + total > slab.bytes.length) {
       slab = this.#free.pop() ?? newSlab(this.#slabSize);
@@ -55,7 +70,10 @@ export class FramePool {
     for (let r = 0; r < records.length; r++) offset = encodeFrame(slab.bytes, slab.view, slab.crc, offset, first + r, records[r]!);
     slab.used = offset;
     slab.live++;
-    return { frames: slab.bytes.subarray(start, offset), slab };
+    into.buffer = slab.bytes;
+    into.start = start;
+    into.end = offset;
+    into.slab = slab;
   }
 
   /** Gives back the memory of frames that have been written (or will never be). */
