@@ -54,10 +54,11 @@ export interface RedisStoreOptions {
    */
   clock?: Clock;
   /**
-   * Send the decisions issued in the same tick together, in as few commands as possible
-   * (consecutive decisions on one limit share one lean script run; each is still applied
-   * atomically, in order): a decision never takes more than one round trip, and concurrent ones
-   * share it. Default true; false sends one command per decision.
+   * Send decisions made while commands are in flight together at the end of the tick, in as few
+   * commands as possible (consecutive decisions on one limit share one lean script run; each is
+   * still applied atomically, in order); a decision made while nothing is in flight is sent at
+   * once. A decision never takes more than one round trip, and concurrent ones share it.
+   * Default true; false sends one command per decision.
    */
   batch?: boolean;
   /** Most decisions per command when batching (smaller batches overlap better with the server). Default 16. */
