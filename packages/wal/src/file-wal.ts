@@ -33,7 +33,7 @@ export interface WalOptions {
   /** Aborting it before the log starts opening rejects with an `AbortError`. */
   signal?: AbortSignal | undefined;
   /**
-   * Size of each segment file in bytes; files are preallocated (zero-filled) to this size so
+   * Size of each segment file in bytes; files are preallocated (recycled or zero-filled) to this size so
    * that an fdatasync never has to update the file size. Default 64 MiB; at least 4 KiB.
    * Existing segments keep the size they were created with.
    */
@@ -1078,7 +1078,7 @@ class FileWal implements WriteAheadLog {
       const segment = this.#segments[this.#segments.length - 1]!;
       const keep = keepUntil - segment.base;
       if (keep < segment.offsets.length) {
-        // Rewrite the segment with only the records kept: copy them into a zero-filled file
+        // Rewrite the segment with only the records kept: copy them into the prepared file
         // and rename it over the old one, so a crash leaves either the old or the new file.
         const keepEnd = segment.offsets[keep]!;
         const { fd, name } = await this.#takeSpare();
