@@ -1,6 +1,7 @@
 /**
  * Long crash soak: `npm run soak -w @lattice/wal [-- rounds]` (default 200 rounds). Each round
- * runs a child that appends (and now and then compacts or truncates) from 1 to 64 concurrent writers, SIGKILLs
+ * runs a child that appends (and now and then compacts or truncates) from 1 to 64 concurrent writers
+ * (writer thread 'auto', 'always' and 'never' in turn), SIGKILLs
  * it at a random moment, reopens the log and checks every acknowledged record. Prints what it
  * checked; exits non-zero on the first violation.
  */
@@ -21,12 +22,13 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const writers = [1, 4, 16, 64][random.int(4)]!;
     const killAfter = 20 + random.int(800);
-    const report = await crashRound(dir, state, killAfter, writers);
+    const writerThread = (['auto', 'always', 'never'] as const)[round % 3]!;
+    const report = await crashRound(dir, state, killAfter, writers, writerThread);
     acknowledged += report.acknowledged;
     checked += report.checked;
     truncations += report.truncations;
     console.log(
-      `round ${round}: ${writers} writers, killed after ${killAfter} ms, ${report.acknowledged} acknowledged, ${report.truncations} truncations, ` +
+      `round ${round}: ${writers} writers (writer thread ${writerThread}), killed after ${killAfter} ms, ${report.acknowledged} acknowledged, ${report.truncations} truncations, ` +
         `log [${report.firstIndex}, ${report.lastIndex}], ${report.checked} acknowledged records verified`,
     );
   }
