@@ -697,8 +697,10 @@ class FileWal implements WriteAheadLog {
         }
         const head = ops[i]!;
         if (head.kind === 'task') {
-          i++;
           await this.#settle();
+          // A write handed to the thread failed meanwhile: nothing more runs (see above).
+          if (this.#failure !== undefined) continue;
+          i++;
           try {
             await this.#gate.exclusive(head.run);
             head.resolve();
@@ -727,13 +729,26 @@ class FileWal implements WriteAheadLog {
           bytes += opBytes;
         }
         if (batch.length === 0) continue;
-        if (this.#thread?.ready === true && this.#post(batch, bytes)) {
+        // 'always' hands writes to the thread from the start (they wait while it starts);
+        // 'auto' starts it in the background and uses it once it runs.
+        const thread = this.#thread;
+        if (thread !== undefined && (thread.ready || this.#settings.writerThread === 'always') && this.#post(batch, bytes)) {
           // Handed to the writer thread: keep one more write queued behind the one being
           // synced (so the disk never waits for this thread), then wait for the oldest.
           if (this.#inflightWrites >= MAX_WRITES_IN_FLIGHT) await this.#nextCompletion();
           continue;
         }
         await this.#settle();
+        if (this.#failure !== undefined) {
+          // A write handed to the thread failed meanwhile: after a failed write nothing more
+          // is written, so what is on disk stays a prefix of what was acknowledged.
+          for (const op of batch) {
+            this.#pending -= op.records.length;
+            this.#pool.release(op);
+            op.reject(this.#failure);
+          }
+          continue;
+        }
         const contended = this.#queue.length > 0 || i < ops.length;
         try {
           const firsts = await this.#writeBatch(batch);

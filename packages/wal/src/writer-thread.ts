@@ -91,7 +91,7 @@ export class WriterThread {
     });
   }
 
-  /** True once the thread runs (writes may be handed over before, they just wait longer). */
+  /** True once the thread runs (writes may be handed over before: they wait for it to start). */
   get ready(): boolean {
     return this.#ready && this.#dead === undefined;
   }
