@@ -261,22 +261,25 @@ export class HybridLogicalClock {
   update(remote: HlcTimestamp): HlcTimestamp {
     // Only wallTime and logical are read; the remote node id does not affect the clock, so it
     // is not validated here (validate it where you decode messages).
-    const remoteWall = remote?.wallTime;
-    const remoteLogical = remote?.logical;
-    // typeof first (Math.floor and & throw a TypeError on bigint and symbol); then strict
-    // equality with the value's own integer form rejects NaN and fractions in one comparison, and
-    // the mask keeps logical in [0, 65535].
-    if (
-      !(
-        typeof remoteWall === 'number' &&
-        typeof remoteLogical === 'number' &&
-        Math.floor(remoteWall) === remoteWall &&
-        remoteWall >= 0 &&
-        remoteWall < HLC_MAX_WALL_TIME &&
-        (remoteLogical & HLC_MAX_LOGICAL) === remoteLogical
-      )
-    ) {
-      assertHlcTimestamp(remote, 'remote timestamp');
+    // Assigned in the try; when it throws, `valid` is false and the method throws below.
+    let remoteWall!: number;
+    let remoteLogical!: number;
+    let valid: boolean;
+    try {
+      remoteWall = remote.wallTime;
+      remoteLogical = remote.logical;
+      // Strict equality with the value's own integer form rejects non-numbers, NaN and
+      // fractions in one comparison; the mask keeps logical in [0, 65535]. A null remote, or a
+      // bigint or symbol field (which Math.floor and & throw on), lands in the catch.
+      valid =
+        Math.floor(remoteWall) === remoteWall && remoteWall >= 0 && remoteWall < HLC_MAX_WALL_TIME && (remoteLogical & HLC_MAX_LOGICAL) === remoteLogical;
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      assertHlcTimestamp(remote, 'remote timestamp'); // throws the precise error
+      // Reached only if a second read of the fields gave valid values (getters): still refuse.
+      throw new InvalidArgumentError('remote timestamp changed while it was read');
     }
     const physical = this.#physical();
     if (remoteWall - physical > this.maxOffsetMs) throw new ClockOffsetError(remoteWall, physical, this.maxOffsetMs);

@@ -139,6 +139,18 @@ describe('HybridLogicalClock', () => {
     ]) {
       expectCode(() => hlc.update(bad as unknown as HlcTimestamp), 'ERR_INVALID_ARGUMENT');
     }
+    // A getter that is invalid on the first read and valid on the next is still refused.
+    let reads = 0;
+    const shifty = {
+      get wallTime() {
+        return reads++ === 0 ? Number.NaN : START;
+      },
+      logical: 0,
+      node: 'x',
+    };
+    const before = hlc.last;
+    expectCode(() => hlc.update(shifty), 'ERR_INVALID_ARGUMENT');
+    expect(hlc.last).toEqual(before);
     expectCode(() => new HybridLogicalClock({ node: 'a', clock: new ManualClock({ wallStart: -5 }) }).now(), 'ERR_WALL_CLOCK_RANGE');
   });
 
