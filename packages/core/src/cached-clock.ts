@@ -27,10 +27,15 @@ const STOP_OFFSET = SLOTS * Float64Array.BYTES_PER_ELEMENT; // Int32 cell: 1 (an
  */
 const CHECK_EVERY = 1024;
 
+/** The host module that provides threads, looked up at run time (never imported). */
+const THREADS_MODULE = 'node:worker_threads';
+
 // The ticker thread's whole program: write both readings, sleep `resolutionMs` on the STOP cell
-// (an Atomics.wait that a notify ends early), repeat until told to stop.
+// (an Atomics.wait that a notify ends early), repeat until told to stop. It reaches its shared
+// buffer through the same feature-detected host lookup as the main thread ({@link hostThreads}),
+// so nothing in this package imports a host module.
 const TICKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData } = process.getBuiltinModule(${JSON.stringify(THREADS_MODULE)});
 const times = new Float64Array(workerData.buffer, 0, ${SLOTS});
 const stop = new Int32Array(workerData.buffer, ${STOP_OFFSET}, 1);
 const origin = performance.timeOrigin;
@@ -52,10 +57,10 @@ interface WorkerLike {
 }
 type WorkerConstructor = new (source: string, options: { eval: true; execArgv: string[]; workerData: unknown }) => WorkerLike;
 
-/** `Worker` from `node:worker_threads` when the host has it (Node ≥ 20.16), else undefined. */
-function workerConstructor(): WorkerConstructor | undefined {
+/** `Worker` from the host's thread module when it has one (Node ≥ 20.16), else undefined (browsers). */
+function hostThreads(): WorkerConstructor | undefined {
   const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
-  const threads = host.process?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerConstructor } | undefined;
+  const threads = host.process?.getBuiltinModule?.(THREADS_MODULE) as { Worker?: WorkerConstructor } | undefined;
   return threads?.Worker;
 }
 
@@ -93,7 +98,7 @@ export class CachedClock implements Clock {
    * array once closed: NaN never equals itself, so the copies "differ" and reads go to the system
    * clock without a separate check on the hot path.
    */
-  #times: Float64Array;
+  #times = detachedSlots();
   readonly #stop: Int32Array | undefined;
   readonly #origin = performance.timeOrigin;
   #closed = false;
@@ -110,9 +115,8 @@ export class CachedClock implements Clock {
       throw new InvalidArgumentError(`resolutionMs must be a number in (0, 60000], got ${String(resolutionMs)}`);
     }
     this.resolutionMs = resolutionMs;
-    const Worker = typeof SharedArrayBuffer === 'function' ? workerConstructor() : undefined;
+    const Worker = typeof SharedArrayBuffer === 'function' ? hostThreads() : undefined;
     if (Worker === undefined) {
-      this.#times = new Float64Array(SLOTS).fill(Number.NaN);
       this.#closed = true;
       return;
     }
@@ -187,8 +191,13 @@ export class CachedClock implements Clock {
   /** From now on every read goes to the system clock. */
   #detach(): void {
     this.#closed = true;
-    this.#times = new Float64Array(SLOTS).fill(Number.NaN);
+    this.#times = detachedSlots();
   }
+}
+
+/** Private slots that never agree (NaN), so every read goes to the system clock. */
+function detachedSlots(): Float64Array {
+  return new Float64Array(SLOTS).fill(Number.NaN);
 }
 
 let shared: CachedClock | undefined;
