@@ -66,14 +66,6 @@ export class MemoryStore implements SyncStore {
   /** The namespace of the last limit seen: most calls repeat it, and a pointer test beats a lookup. */
   #lastSpec: LimitSpec | undefined;
   #lastNamespace: Namespace | undefined;
-  /**
-   * The entry of the last key the fused path decided (a hot key: one abusive client, one global
-   * limit), so a repeat skips the map lookup. Forgotten whenever any key is added or removed,
-   * so it always is the entry the map holds.
-   */
-  #hotSpec: LimitSpec | undefined;
-  #hotKey: string | undefined;
-  #hotEntry: Entry | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -153,10 +145,9 @@ export class MemoryStore implements SyncStore {
       this.#lastNamespace = namespace;
     }
     const map = namespace.map;
-    let entry = key === this.#hotKey && spec === this.#hotSpec ? this.#hotEntry : map.get(key);
+    let entry = map.get(key);
     if (entry !== undefined) {
       if (entry.expiresAt <= now) {
-        this.#hotKey = undefined;
         map.delete(key);
         this.#size--;
         this.#expired++;
@@ -310,15 +301,9 @@ export class MemoryStore implements SyncStore {
         entry.expiresAt = now + ttl;
       } else {
         this.#makeRoom(namespace, now);
-        entry = { state: three ? [next0, next1, next2] : [next0, next1], blockedUntil: 0, expiresAt: now + ttl };
-        map.set(key, entry);
+        map.set(key, { state: three ? [next0, next1, next2] : [next0, next1], blockedUntil: 0, expiresAt: now + ttl });
         this.#size++;
       }
-    }
-    if (entry !== undefined) {
-      this.#hotSpec = spec;
-      this.#hotKey = key;
-      this.#hotEntry = entry;
     }
     return { allowed: ok, remaining, resetAt, resetAfter: resetAt > now ? resetAt - now : 0, retryAfter, delay, limit };
   }
@@ -353,14 +338,12 @@ export class MemoryStore implements SyncStore {
   }
 
   #delete(namespace: Namespace, key: string): void {
-    this.#hotKey = undefined;
     if (namespace.map.delete(key)) this.#size--;
   }
 
   #live(namespace: Namespace, key: string, now: number): Entry | undefined {
     const entry = namespace.map.get(key);
     if (entry !== undefined && entry.expiresAt <= now) {
-      this.#hotKey = undefined;
       namespace.map.delete(key);
       this.#size--;
       this.#expired++;
@@ -434,7 +417,6 @@ export class MemoryStore implements SyncStore {
       return;
     }
     this.#makeRoom(namespace, now);
-    this.#hotKey = undefined;
     namespace.map.set(key, { state: kept, blockedUntil, expiresAt });
     this.#size++;
   }
@@ -451,7 +433,6 @@ export class MemoryStore implements SyncStore {
       }
       const [id, entry] = next.value;
       if (entry.expiresAt <= now) {
-        this.#hotKey = undefined;
         map.delete(id);
         this.#size--;
         this.#expired++;
@@ -463,7 +444,6 @@ export class MemoryStore implements SyncStore {
       if (victim === undefined) break;
       const oldest = victim.map.keys().next();
       if (oldest.done) break;
-      this.#hotKey = undefined;
       victim.map.delete(oldest.value);
       this.#size--;
       this.#evictions++;
@@ -473,9 +453,6 @@ export class MemoryStore implements SyncStore {
   /** Drops every key. */
   clear(): void {
     this.#namespaces.clear();
-    this.#hotKey = undefined;
-    this.#hotSpec = undefined;
-    this.#hotEntry = undefined;
     this.#lastSpec = undefined;
     this.#lastNamespace = undefined;
     this.#size = 0;

@@ -199,7 +199,7 @@ describe('MemoryStore bounds', () => {
     expect(store.stats.evictions).toBe(50);
   });
 
-  it('a hot key (decided last) is never served from a stale entry: eviction, expiry, reset, general writes', async () => {
+  it('a key decided repeatedly is never served from a stale entry: eviction, expiry, reset, general writes', async () => {
     const clock = new ManualClock();
     const store = new MemoryStore({ clock, maxKeys: 1 });
     const limiter = new FixedWindow({ store, limit: 3, windowMs: 1000 });
