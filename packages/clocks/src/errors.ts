@@ -7,6 +7,8 @@ import type { HlcTimestamp } from './hlc.js';
  * a bad clock cannot drag the cluster's clocks forward.
  */
 export class ClockOffsetError extends LatticeError {
+  static readonly code = 'ERR_CLOCK_OFFSET';
+  override readonly name = 'ClockOffsetError';
   /** Wall time (ms) of the refused remote timestamp. */
   readonly remoteWallTime: number;
   /** Local physical time (ms) when it was refused. */
@@ -15,7 +17,7 @@ export class ClockOffsetError extends LatticeError {
   readonly maxOffsetMs: number;
   constructor(remoteWallTime: number, localWallTime: number, maxOffsetMs: number, options?: LatticeErrorOptions) {
     super(
-      'ERR_CLOCK_OFFSET',
+      ClockOffsetError.code,
       `Remote timestamp is ${remoteWallTime - localWallTime} ms ahead of the local clock, more than the maximum offset of ${maxOffsetMs} ms`,
       options,
     );
@@ -32,10 +34,12 @@ export class ClockOffsetError extends LatticeError {
  * (`HybridLogicalClock.nowAsync` waits for that instead of throwing).
  */
 export class LogicalOverflowError extends LatticeError {
+  static readonly code = 'ERR_LOGICAL_OVERFLOW';
+  override readonly name = 'LogicalOverflowError';
   /** Wall time (ms) at which the counter ran out. */
   readonly wallTime: number;
   constructor(wallTime: number, maxLogical: number, options?: LatticeErrorOptions) {
-    super('ERR_LOGICAL_OVERFLOW', `Logical counter would exceed ${maxLogical} at wall time ${wallTime}`, options);
+    super(LogicalOverflowError.code, `Logical counter would exceed ${maxLogical} at wall time ${wallTime}`, options);
     this.wallTime = wallTime;
   }
 }
@@ -45,8 +49,10 @@ export class LogicalOverflowError extends LatticeError {
  * not finite, or at or beyond 2^48 ms (the 48-bit field of the 64-bit encoding, year 10889).
  */
 export class WallClockRangeError extends LatticeError {
+  static readonly code = 'ERR_WALL_CLOCK_RANGE';
+  override readonly name = 'WallClockRangeError';
   constructor(wallTime: number, options?: LatticeErrorOptions) {
-    super('ERR_WALL_CLOCK_RANGE', `Wall clock reads ${wallTime}, outside [0, 2^48) ms`, options);
+    super(WallClockRangeError.code, `Wall clock reads ${wallTime}, outside [0, 2^48) ms`, options);
   }
 }
 
@@ -56,12 +62,14 @@ export class WallClockRangeError extends LatticeError {
  * read from another replica.
  */
 export class NotCaughtUpError extends LatticeError {
+  static readonly code = 'ERR_NOT_CAUGHT_UP';
+  override readonly name = 'NotCaughtUpError';
   /** What the session token asked for. */
   readonly required: HlcTimestamp;
   /** What the replica had applied when it gave up (undefined: nothing). */
   readonly applied: HlcTimestamp | undefined;
   constructor(message: string, required: HlcTimestamp, applied: HlcTimestamp | undefined, options?: LatticeErrorOptions) {
-    super('ERR_NOT_CAUGHT_UP', message, options);
+    super(NotCaughtUpError.code, message, options);
     this.required = required;
     this.applied = applied;
   }

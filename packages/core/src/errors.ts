@@ -14,24 +14,29 @@ export interface LatticeErrorOptions {
  * Base class of every error Lattice throws or reports.
  *
  * Convention: one subclass per condition, each with a stable `code` (`ERR_` + SCREAMING_CASE)
- * and a `name` equal to the class name. Match on `code` (or use {@link isLatticeError}),
- * never on `instanceof` or the message text.
+ * exposed as a static constant, and a literal `name` equal to the class name (a literal, because
+ * minifiers rename classes). Match on `code` against the static constant (or use
+ * {@link isLatticeError}), never on `instanceof` or the message text.
  *
  * @example
  * ```ts
  * try { await endpoint.send('b', bytes); }
- * catch (err) { if (isLatticeError(err, 'ERR_MESSAGE_TOO_LARGE')) split(bytes); else throw err; }
+ * catch (err) { if (isLatticeError(err, MessageTooLargeError.code)) split(bytes); else throw err; }
  * ```
  */
 export class LatticeError extends Error {
-  /** Stable, machine-readable error code. */
+  /** Stable, machine-readable error code; each subclass also exposes it as a static `code`. */
   readonly code: string;
+  /**
+   * A literal, not `new.target.name`: minified bundles rename classes. A subclass's own
+   * `name` field is initialised after this constructor returns, so it wins.
+   */
+  override readonly name: string = 'LatticeError';
   readonly [LATTICE_ERROR] = true as const;
 
   constructor(code: string, message: string, options?: LatticeErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.name = new.target.name;
   }
 }
 
@@ -46,47 +51,59 @@ export function isLatticeError(value: unknown, code?: string): value is LatticeE
 
 /** Thrown when an argument is out of range, of the wrong type or otherwise invalid. */
 export class InvalidArgumentError extends LatticeError {
+  static readonly code = 'ERR_INVALID_ARGUMENT';
+  override readonly name = 'InvalidArgumentError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_INVALID_ARGUMENT', message, options);
+    super(InvalidArgumentError.code, message, options);
   }
 }
 
 /** Thrown when an operation is cancelled through its `AbortSignal`; `cause` is the signal's reason. */
 export class AbortError extends LatticeError {
+  static readonly code = 'ERR_ABORTED';
+  override readonly name = 'AbortError';
   constructor(message = 'The operation was aborted', options?: LatticeErrorOptions) {
-    super('ERR_ABORTED', message, options);
+    super(AbortError.code, message, options);
   }
 }
 
 /** Thrown when an operation did not finish within its time budget. */
 export class TimeoutError extends LatticeError {
+  static readonly code = 'ERR_TIMEOUT';
+  override readonly name = 'TimeoutError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_TIMEOUT', message, options);
+    super(TimeoutError.code, message, options);
   }
 }
 
 /** Thrown when an object is used after `close()`. */
 export class ClosedError extends LatticeError {
+  static readonly code = 'ERR_CLOSED';
+  override readonly name = 'ClosedError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_CLOSED', message, options);
+    super(ClosedError.code, message, options);
   }
 }
 
 /** Thrown when bytes cannot be decoded: malformed, truncated, or of an unsupported format version. */
 export class DecodeError extends LatticeError {
+  static readonly code = 'ERR_DECODE';
+  override readonly name = 'DecodeError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_DECODE', message, options);
+    super(DecodeError.code, message, options);
   }
 }
 
 /** Thrown when a message exceeds the transport's maximum message size. */
 export class MessageTooLargeError extends LatticeError {
+  static readonly code = 'ERR_MESSAGE_TOO_LARGE';
+  override readonly name = 'MessageTooLargeError';
   /** Size of the rejected message, in bytes. */
   readonly size: number;
   /** The limit it exceeded, in bytes. */
   readonly limit: number;
   constructor(size: number, limit: number, options?: LatticeErrorOptions) {
-    super('ERR_MESSAGE_TOO_LARGE', `Message of ${size} bytes exceeds the limit of ${limit} bytes`, options);
+    super(MessageTooLargeError.code, `Message of ${size} bytes exceeds the limit of ${limit} bytes`, options);
     this.size = size;
     this.limit = limit;
   }
@@ -94,27 +111,33 @@ export class MessageTooLargeError extends LatticeError {
 
 /** Thrown when a transport has no route or address for the destination node id. */
 export class UnknownPeerError extends LatticeError {
+  static readonly code = 'ERR_UNKNOWN_PEER';
+  override readonly name = 'UnknownPeerError';
   /** The node id that could not be resolved. */
   readonly peer: string;
   constructor(peer: string, options?: LatticeErrorOptions) {
-    super('ERR_UNKNOWN_PEER', `No route to unknown peer "${peer}"`, options);
+    super(UnknownPeerError.code, `No route to unknown peer "${peer}"`, options);
     this.peer = peer;
   }
 }
 
 /** Thrown when a node id is opened twice on the same transport. */
 export class DuplicateNodeError extends LatticeError {
+  static readonly code = 'ERR_DUPLICATE_NODE';
+  override readonly name = 'DuplicateNodeError';
   /** The node id that is already open. */
   readonly node: string;
   constructor(node: string, options?: LatticeErrorOptions) {
-    super('ERR_DUPLICATE_NODE', `Node "${node}" is already open on this transport`, options);
+    super(DuplicateNodeError.code, `Node "${node}" is already open on this transport`, options);
     this.node = node;
   }
 }
 
 /** Reported (never thrown into the caller) when a user-supplied handler throws. */
 export class HandlerError extends LatticeError {
+  static readonly code = 'ERR_HANDLER';
+  override readonly name = 'HandlerError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_HANDLER', message, options);
+    super(HandlerError.code, message, options);
   }
 }

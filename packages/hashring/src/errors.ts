@@ -2,37 +2,45 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
 
 /** Thrown when a key is looked up on a partitioner that has no members. */
 export class EmptyRingError extends LatticeError {
+  static readonly code = 'ERR_EMPTY_RING';
+  override readonly name = 'EmptyRingError';
   constructor(message = 'Cannot look up a key: the ring has no members', options?: LatticeErrorOptions) {
-    super('ERR_EMPTY_RING', message, options);
+    super(EmptyRingError.code, message, options);
   }
 }
 
 /** Thrown when a member is added whose id is already a member. */
 export class DuplicateMemberError extends LatticeError {
+  static readonly code = 'ERR_DUPLICATE_MEMBER';
+  override readonly name = 'DuplicateMemberError';
   /** The id that is already a member. */
   readonly node: string;
   constructor(node: string, options?: LatticeErrorOptions) {
-    super('ERR_DUPLICATE_MEMBER', `Node "${node}" is already a member`, options);
+    super(DuplicateMemberError.code, `Node "${node}" is already a member`, options);
     this.node = node;
   }
 }
 
 /** Thrown when an operation names a node that is not a member. */
 export class UnknownMemberError extends LatticeError {
+  static readonly code = 'ERR_UNKNOWN_MEMBER';
+  override readonly name = 'UnknownMemberError';
   /** The id that is not a member. */
   readonly node: string;
   constructor(node: string, options?: LatticeErrorOptions) {
-    super('ERR_UNKNOWN_MEMBER', `Node "${node}" is not a member`, options);
+    super(UnknownMemberError.code, `Node "${node}" is not a member`, options);
     this.node = node;
   }
 }
 
 /** Thrown when a weight is not a finite number greater than zero. */
 export class InvalidWeightError extends LatticeError {
+  static readonly code = 'ERR_INVALID_WEIGHT';
+  override readonly name = 'InvalidWeightError';
   /** The rejected weight. */
   readonly weight: unknown;
   constructor(node: string, weight: unknown, options?: LatticeErrorOptions) {
-    super('ERR_INVALID_WEIGHT', `Weight of node "${node}" must be a finite number > 0, got ${String(weight)}`, options);
+    super(InvalidWeightError.code, `Weight of node "${node}" must be a finite number > 0, got ${String(weight)}`, options);
     this.weight = weight;
   }
 }
@@ -42,12 +50,14 @@ export class InvalidWeightError extends LatticeError {
  * membership has.
  */
 export class NotEnoughMembersError extends LatticeError {
+  static readonly code = 'ERR_NOT_ENOUGH_MEMBERS';
+  override readonly name = 'NotEnoughMembersError';
   /** How many were asked for. */
   readonly requested: number;
   /** How many distinct nodes (or zones) there are. */
   readonly available: number;
   constructor(requested: number, available: number, what = 'nodes', options?: LatticeErrorOptions) {
-    super('ERR_NOT_ENOUGH_MEMBERS', `Asked for ${requested} distinct ${what}, but only ${available} exist`, options);
+    super(NotEnoughMembersError.code, `Asked for ${requested} distinct ${what}, but only ${available} exist`, options);
     this.requested = requested;
     this.available = available;
   }
@@ -58,7 +68,9 @@ export class NotEnoughMembersError extends LatticeError {
  * removing a node other than the last one from a jump consistent hash.
  */
 export class UnsupportedOperationError extends LatticeError {
+  static readonly code = 'ERR_UNSUPPORTED_OPERATION';
+  override readonly name = 'UnsupportedOperationError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_UNSUPPORTED_OPERATION', message, options);
+    super(UnsupportedOperationError.code, message, options);
   }
 }

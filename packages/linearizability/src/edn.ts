@@ -4,6 +4,8 @@
  * `#_` discards and tagged literals (the tag is dropped, the value kept).
  */
 
+import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
+
 /** An EDN keyword such as `:ok`. */
 export class EdnKeyword {
   constructor(readonly name: string) {}
@@ -40,13 +42,15 @@ export interface EdnForm {
   line: number;
 }
 
-/** Thrown (internally) on malformed EDN; carries the line. */
-export class EdnSyntaxError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(message);
+/** Thrown (internally, then wrapped in a `MalformedHistoryError`) on malformed EDN; carries the line. */
+export class EdnSyntaxError extends LatticeError {
+  static readonly code = 'ERR_EDN_SYNTAX';
+  override readonly name = 'EdnSyntaxError';
+  /** 1-based line of the malformed form. */
+  readonly line: number;
+  constructor(line: number, message: string, options?: LatticeErrorOptions) {
+    super(EdnSyntaxError.code, message, options);
+    this.line = line;
   }
 }
 

@@ -6,12 +6,14 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * message starts with `source:line:`.
  */
 export class MalformedHistoryError extends LatticeError {
+  static readonly code = 'ERR_MALFORMED_HISTORY';
+  override readonly name = 'MalformedHistoryError';
   /** 1-based line number of the offending line or form. */
   readonly line: number;
   /** The name the caller gave the input (a file name), or `'<input>'`. */
   readonly source: string;
   constructor(source: string, line: number, message: string, options?: LatticeErrorOptions) {
-    super('ERR_MALFORMED_HISTORY', `${source}:${line}: ${message}`, options);
+    super(MalformedHistoryError.code, `${source}:${line}: ${message}`, options);
     this.line = line;
     this.source = source;
   }

@@ -2,10 +2,12 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
 
 /** Thrown when a cost, penalty or reward is not a positive safe integer (zero and negative costs included). */
 export class InvalidCostError extends LatticeError {
+  static readonly code = 'ERR_INVALID_COST';
+  override readonly name = 'InvalidCostError';
   /** The rejected value. */
   readonly cost: number;
   constructor(cost: number, options?: LatticeErrorOptions) {
-    super('ERR_INVALID_COST', `Cost must be a positive safe integer, got ${String(cost)}`, options);
+    super(InvalidCostError.code, `Cost must be a positive safe integer, got ${String(cost)}`, options);
     this.cost = cost;
   }
 }
@@ -16,12 +18,14 @@ export class InvalidCostError extends LatticeError {
  * being queued or retried forever.
  */
 export class CostExceedsLimitError extends LatticeError {
+  static readonly code = 'ERR_COST_EXCEEDS_LIMIT';
+  override readonly name = 'CostExceedsLimitError';
   /** The requested cost. */
   readonly cost: number;
   /** The limit it exceeds. */
   readonly limit: number;
   constructor(cost: number, limit: number, options?: LatticeErrorOptions) {
-    super('ERR_COST_EXCEEDS_LIMIT', `A cost of ${cost} can never be admitted by a limit of ${limit}`, options);
+    super(CostExceedsLimitError.code, `A cost of ${cost} can never be admitted by a limit of ${limit}`, options);
     this.cost = cost;
     this.limit = limit;
   }
@@ -29,10 +33,12 @@ export class CostExceedsLimitError extends LatticeError {
 
 /** Thrown by `waitFor`/`acquire` when the key's wait queue already holds its maximum number of waiters. */
 export class QueueFullError extends LatticeError {
+  static readonly code = 'ERR_QUEUE_FULL';
+  override readonly name = 'QueueFullError';
   /** The key whose queue is full. */
   readonly key: string;
   constructor(key: string, maxQueue: number, options?: LatticeErrorOptions) {
-    super('ERR_QUEUE_FULL', `The wait queue of key "${key}" is full (${maxQueue} waiters)`, options);
+    super(QueueFullError.code, `The wait queue of key "${key}" is full (${maxQueue} waiters)`, options);
     this.key = key;
   }
 }
@@ -43,14 +49,18 @@ export class QueueFullError extends LatticeError {
  * underlying error (a client error or a core `TimeoutError`) is the `cause`.
  */
 export class StoreUnavailableError extends LatticeError {
+  static readonly code = 'ERR_STORE_UNAVAILABLE';
+  override readonly name = 'StoreUnavailableError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_STORE_UNAVAILABLE', message, options);
+    super(StoreUnavailableError.code, message, options);
   }
 }
 
 /** Thrown when a store returns a reply this package cannot interpret (a different script under the same SHA, a proxy). */
 export class StoreReplyError extends LatticeError {
+  static readonly code = 'ERR_STORE_REPLY';
+  override readonly name = 'StoreReplyError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_STORE_REPLY', message, options);
+    super(StoreReplyError.code, message, options);
   }
 }

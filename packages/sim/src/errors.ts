@@ -5,12 +5,14 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * The message names the seed and the command that replays the run.
  */
 export class SimulationError extends LatticeError {
+  static readonly code = 'ERR_SIMULATION_FAILED';
+  override readonly name = 'SimulationError';
   /** Seed of the failing run. */
   readonly seed: number;
   /** Shell command that replays the run. */
   readonly replay: string;
   constructor(message: string, seed: number, replay: string, options?: LatticeErrorOptions) {
-    super('ERR_SIMULATION_FAILED', `${message}\n  seed: ${seed}\n  replay: ${replay}`, options);
+    super(SimulationError.code, `${message}\n  seed: ${seed}\n  replay: ${replay}`, options);
     this.seed = seed;
     this.replay = replay;
   }
@@ -21,6 +23,8 @@ export class SimulationError extends LatticeError {
  * time budget). The message holds the seed, the replay command and the counterexample.
  */
 export class NotLinearizableError extends LatticeError {
+  static readonly code = 'ERR_NOT_LINEARIZABLE';
+  override readonly name = 'NotLinearizableError';
   /** Seed of the failing run. */
   readonly seed: number;
   /** Shell command that replays the run. */
@@ -28,7 +32,7 @@ export class NotLinearizableError extends LatticeError {
   /** The checker's verdict: `not linearizable` or `unknown`. */
   readonly verdict: string;
   constructor(message: string, seed: number, replay: string, verdict: string, options?: LatticeErrorOptions) {
-    super('ERR_NOT_LINEARIZABLE', `${message}\n  seed: ${seed}\n  replay: ${replay}`, options);
+    super(NotLinearizableError.code, `${message}\n  seed: ${seed}\n  replay: ${replay}`, options);
     this.seed = seed;
     this.replay = replay;
     this.verdict = verdict;
@@ -41,7 +45,9 @@ export class NotLinearizableError extends LatticeError {
  * history; any other error makes the outcome unknown.
  */
 export class OperationFailedError extends LatticeError {
+  static readonly code = 'ERR_OPERATION_FAILED';
+  override readonly name = 'OperationFailedError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_OPERATION_FAILED', message, options);
+    super(OperationFailedError.code, message, options);
   }
 }

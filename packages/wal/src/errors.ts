@@ -7,12 +7,14 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * where the bad frame starts.
  */
 export class WalCorruptionError extends LatticeError {
+  static readonly code = 'ERR_WAL_CORRUPT';
+  override readonly name = 'WalCorruptionError';
   /** File name (inside the log directory) of the corrupt segment or metadata file. */
   readonly segment: string;
   /** Byte offset inside that file where the damaged frame or header starts. */
   readonly offset: number;
   constructor(segment: string, offset: number, reason: string, options?: LatticeErrorOptions) {
-    super('ERR_WAL_CORRUPT', `Corrupt write-ahead log: ${segment} at byte offset ${offset}: ${reason}`, options);
+    super(WalCorruptionError.code, `Corrupt write-ahead log: ${segment} at byte offset ${offset}: ${reason}`, options);
     this.segment = segment;
     this.offset = offset;
   }
@@ -23,6 +25,8 @@ export class WalCorruptionError extends LatticeError {
  * (a segment file was deleted or lost): the log refuses to open with a hole in it.
  */
 export class WalMissingSegmentError extends LatticeError {
+  static readonly code = 'ERR_WAL_MISSING_SEGMENT';
+  override readonly name = 'WalMissingSegmentError';
   /** The first index that no segment holds. */
   readonly missingFrom: number;
   /** The last index that no segment holds. */
@@ -31,7 +35,7 @@ export class WalMissingSegmentError extends LatticeError {
   readonly nextSegment: string;
   constructor(missingFrom: number, missingTo: number, nextSegment: string, options?: LatticeErrorOptions) {
     super(
-      'ERR_WAL_MISSING_SEGMENT',
+      WalMissingSegmentError.code,
       `Write-ahead log is missing records ${missingFrom}..${missingTo} (a segment before ${nextSegment} is gone)`,
       options,
     );
@@ -43,12 +47,14 @@ export class WalMissingSegmentError extends LatticeError {
 
 /** Thrown when a log is opened while another open log (in this or another live process) holds its lock. */
 export class WalLockedError extends LatticeError {
+  static readonly code = 'ERR_WAL_LOCKED';
+  override readonly name = 'WalLockedError';
   /** The log's directory (or the memory storage's name). */
   readonly location: string;
   /** Process id that holds the lock, when known. */
   readonly pid: number | undefined;
   constructor(location: string, pid: number | undefined, options?: LatticeErrorOptions) {
-    super('ERR_WAL_LOCKED', `Write-ahead log ${location} is already open${pid === undefined ? '' : ` (process ${pid})`}`, options);
+    super(WalLockedError.code, `Write-ahead log ${location} is already open${pid === undefined ? '' : ` (process ${pid})`}`, options);
     this.location = location;
     this.pid = pid;
   }
@@ -59,6 +65,8 @@ export class WalLockedError extends LatticeError {
  * or above `lastIndex` (not written, or truncated).
  */
 export class IndexOutOfRangeError extends LatticeError {
+  static readonly code = 'ERR_INDEX_OUT_OF_RANGE';
+  override readonly name = 'IndexOutOfRangeError';
   /** The index that was asked for. */
   readonly index: number;
   /** The log's first index at the time. */
@@ -66,7 +74,7 @@ export class IndexOutOfRangeError extends LatticeError {
   /** The log's last index at the time. */
   readonly lastIndex: number;
   constructor(index: number, firstIndex: number, lastIndex: number, options?: LatticeErrorOptions) {
-    super('ERR_INDEX_OUT_OF_RANGE', `Index ${index} is outside the log [${firstIndex}, ${lastIndex}]`, options);
+    super(IndexOutOfRangeError.code, `Index ${index} is outside the log [${firstIndex}, ${lastIndex}]`, options);
     this.index = index;
     this.firstIndex = firstIndex;
     this.lastIndex = lastIndex;
@@ -75,12 +83,14 @@ export class IndexOutOfRangeError extends LatticeError {
 
 /** Thrown when a record is larger than the log accepts (`maxRecordSize`, bounded by the segment size). */
 export class RecordTooLargeError extends LatticeError {
+  static readonly code = 'ERR_RECORD_TOO_LARGE';
+  override readonly name = 'RecordTooLargeError';
   /** Size of the rejected record, in bytes. */
   readonly size: number;
   /** The limit it exceeded, in bytes. */
   readonly limit: number;
   constructor(size: number, limit: number, options?: LatticeErrorOptions) {
-    super('ERR_RECORD_TOO_LARGE', `Record of ${size} bytes exceeds the limit of ${limit} bytes`, options);
+    super(RecordTooLargeError.code, `Record of ${size} bytes exceeds the limit of ${limit} bytes`, options);
     this.size = size;
     this.limit = limit;
   }
@@ -93,7 +103,9 @@ export class RecordTooLargeError extends LatticeError {
  * operating system's error.
  */
 export class WalFailedError extends LatticeError {
+  static readonly code = 'ERR_WAL_FAILED';
+  override readonly name = 'WalFailedError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_WAL_FAILED', message, options);
+    super(WalFailedError.code, message, options);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isLatticeError } from '@lattice/core';
+import { isLatticeError, LatticeError, type LatticeErrorOptions } from '@lattice/core';
 import { check } from '../check.js';
 import { parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
 import { parseJepsenLog } from '../jepsen-log.js';
@@ -59,7 +59,14 @@ function load(modelName: string, format: string, text: string, source: string): 
   return { model: (modelName === 'register' ? registerModel : casRegisterModel) as AnyModel, history: history as Operation<unknown, unknown>[] };
 }
 
-class UsageError extends Error {}
+/** Thrown when the command line or the history does not fit the chosen model; exits with status 2. */
+class UsageError extends LatticeError {
+  static readonly code = 'ERR_USAGE';
+  override readonly name = 'UsageError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(UsageError.code, message, options);
+  }
+}
 
 function reportName(file: string, used: Set<string>): string {
   const base = basename(file).replace(/[^A-Za-z0-9._-]/g, '_') || 'history';

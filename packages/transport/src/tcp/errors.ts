@@ -2,34 +2,42 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
 
 /** Reported when a connection carries bytes that are not a valid frame: garbage, an oversize length, an unknown type, or a stream that ends mid-frame. The connection is closed. */
 export class FrameError extends LatticeError {
+  static readonly code = 'ERR_FRAME';
+  override readonly name = 'FrameError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_FRAME', message, options);
+    super(FrameError.code, message, options);
   }
 }
 
 /** Reported when a peer fails the handshake: wrong cluster secret, unexpected node id, protocol violation or timeout. The connection is closed. */
 export class HandshakeError extends LatticeError {
+  static readonly code = 'ERR_HANDSHAKE';
+  override readonly name = 'HandshakeError';
   constructor(message: string, options?: LatticeErrorOptions) {
-    super('ERR_HANDSHAKE', message, options);
+    super(HandshakeError.code, message, options);
   }
 }
 
 /** Thrown by `send` (overflow policy `"reject"`) or reported (policy `"drop-oldest"`) when a peer's send queue is full. */
 export class SendQueueFullError extends LatticeError {
+  static readonly code = 'ERR_SEND_QUEUE_FULL';
+  override readonly name = 'SendQueueFullError';
   /** The peer whose queue is full. */
   readonly peer: string;
   constructor(peer: string, limit: number, options?: LatticeErrorOptions) {
-    super('ERR_SEND_QUEUE_FULL', `Send queue to "${peer}" is full (${limit} messages)`, options);
+    super(SendQueueFullError.code, `Send queue to "${peer}" is full (${limit} messages)`, options);
     this.peer = peer;
   }
 }
 
 /** Reported when a connection to a peer fails or drops; the transport reconnects with backoff. */
 export class ConnectionError extends LatticeError {
+  static readonly code = 'ERR_CONNECTION';
+  override readonly name = 'ConnectionError';
   /** The peer the connection was for. */
   readonly peer: string;
   constructor(peer: string, message: string, options?: LatticeErrorOptions) {
-    super('ERR_CONNECTION', message, options);
+    super(ConnectionError.code, message, options);
     this.peer = peer;
   }
 }
