@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DottedVersionVector, DottedVersionVectorSet, VersionVector } from '../src/index.js';
@@ -71,7 +71,7 @@ describe('DottedVersionVectorSet', () => {
       } catch (e) {
         error = e;
       }
-      expect(isLatticeError(error, 'ERR_DECODE'), JSON.stringify(bad)).toBe(true);
+      expect(isLatticeError(error, DecodeError.code), JSON.stringify(bad)).toBe(true);
     }
   });
 

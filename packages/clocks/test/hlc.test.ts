@@ -1,18 +1,21 @@
-import { cachedSystemClock, isLatticeError } from '@lattice/core';
+import { AbortError, cachedSystemClock, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ClockOffsetError,
   compareHlc,
   formatHlc,
-  type HlcPersistence,
-  type HlcTimestamp,
-  HybridLogicalClock,
   hlcFromBigInt,
   hlcFromBytes,
+  type HlcPersistence,
+  type HlcTimestamp,
   hlcToBigInt,
   hlcToBytes,
+  HybridLogicalClock,
+  LogicalOverflowError,
   parseHlc,
+  WallClockRangeError,
 } from '../src/index.js';
 import { execute, happenedBefore, runArbitrary } from './runs.js';
 
@@ -69,7 +72,7 @@ describe('HybridLogicalClock', () => {
     const hlc = new HybridLogicalClock({ node: 'b', clock, maxOffsetMs: 500 });
     hlc.now();
     const before = hlc.last;
-    expectCode(() => hlc.update({ wallTime: START + 501, logical: 0, node: 'evil' }), 'ERR_CLOCK_OFFSET');
+    expectCode(() => hlc.update({ wallTime: START + 501, logical: 0, node: 'evil' }), ClockOffsetError.code);
     expect(hlc.last).toEqual(before);
     expect(hlc.now()).toEqual({ wallTime: START, logical: 1, node: 'b' });
     // Exactly at the limit is accepted.
@@ -82,9 +85,9 @@ describe('HybridLogicalClock', () => {
     hlc.now();
     hlc.now();
     hlc.now();
-    expectCode(() => hlc.now(), 'ERR_LOGICAL_OVERFLOW');
+    expectCode(() => hlc.now(), LogicalOverflowError.code);
     expect(hlc.last).toEqual({ wallTime: START, logical: 2, node: 'a' });
-    expectCode(() => hlc.update({ wallTime: START, logical: 2, node: 'x' }), 'ERR_LOGICAL_OVERFLOW');
+    expectCode(() => hlc.update({ wallTime: START, logical: 2, node: 'x' }), LogicalOverflowError.code);
     const hlc2 = new HybridLogicalClock({ node: 'a', clock, timers: clock, maxLogical: 1 });
     hlc2.now();
     hlc2.now();
@@ -107,18 +110,18 @@ describe('HybridLogicalClock', () => {
     const controller = new AbortController();
     const pending = hlc.nowAsync({ signal: controller.signal });
     controller.abort();
-    await expect(pending).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(pending).rejects.toMatchObject({ code: AbortError.code });
   });
 
   it('validates options and remote timestamps', () => {
-    expectCode(() => new HybridLogicalClock({ node: '' }), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: -1 }), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => new HybridLogicalClock({ node: 'a', maxLogical: 70_000 }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => new HybridLogicalClock({ node: '' }), InvalidArgumentError.code);
+    expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: -1 }), InvalidArgumentError.code);
+    expectCode(() => new HybridLogicalClock({ node: 'a', maxLogical: 70_000 }), InvalidArgumentError.code);
     const persistence = { load: () => undefined, save: () => {} };
-    expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: 100, persistWindowMs: 101, persistence }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => new HybridLogicalClock({ node: 'a', maxOffsetMs: 100, persistWindowMs: 101, persistence }), InvalidArgumentError.code);
     // A zero offset is legal (remote timestamps may not be ahead at all) without persistence.
     const strict = new HybridLogicalClock({ node: 'a', maxOffsetMs: 0, clock: new ManualClock({ wallStart: START }) });
-    expectCode(() => strict.update({ wallTime: START + 1, logical: 0, node: 'b' }), 'ERR_CLOCK_OFFSET');
+    expectCode(() => strict.update({ wallTime: START + 1, logical: 0, node: 'b' }), ClockOffsetError.code);
     const hlc = new HybridLogicalClock({ node: 'a', clock: new ManualClock({ wallStart: START }) });
     for (const bad of [
       { wallTime: -1, logical: 0, node: 'x' },
@@ -137,7 +140,7 @@ describe('HybridLogicalClock', () => {
       { wallTime: Number.POSITIVE_INFINITY, logical: 0, node: 'x' },
       null,
     ]) {
-      expectCode(() => hlc.update(bad as unknown as HlcTimestamp), 'ERR_INVALID_ARGUMENT');
+      expectCode(() => hlc.update(bad as unknown as HlcTimestamp), InvalidArgumentError.code);
     }
     // A getter that is invalid on the first read and valid on the next is still refused.
     let reads = 0;
@@ -149,9 +152,9 @@ describe('HybridLogicalClock', () => {
       node: 'x',
     };
     const before = hlc.last;
-    expectCode(() => hlc.update(shifty), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => hlc.update(shifty), InvalidArgumentError.code);
     expect(hlc.last).toEqual(before);
-    expectCode(() => new HybridLogicalClock({ node: 'a', clock: new ManualClock({ wallStart: -5 }) }).now(), 'ERR_WALL_CLOCK_RANGE');
+    expectCode(() => new HybridLogicalClock({ node: 'a', clock: new ManualClock({ wallStart: -5 }) }).now(), WallClockRangeError.code);
   });
 
   it('with persistence, a restarted node never issues a timestamp below one issued before', () => {
@@ -241,7 +244,7 @@ describe('HybridLogicalClock', () => {
               try {
                 return stamp(i, hlcs[i]!.update(message));
               } catch (error) {
-                if (isLatticeError(error, 'ERR_CLOCK_OFFSET')) return undefined;
+                if (isLatticeError(error, ClockOffsetError.code)) return undefined;
                 throw error;
               }
             },
@@ -323,15 +326,15 @@ describe('HLC encodings', () => {
       '018bcfe56800-0001-a\u0000',
       'ffffffffffff1-0001-a',
     ]) {
-      expectCode(() => parseHlc(text), 'ERR_DECODE');
+      expectCode(() => parseHlc(text), DecodeError.code);
     }
-    expectCode(() => parseHlc(42 as unknown as string), 'ERR_DECODE');
-    expectCode(() => hlcFromBytes(new Uint8Array(7), 'a'), 'ERR_DECODE');
-    expectCode(() => hlcFromBytes(new Uint8Array(8), 'a', 1), 'ERR_DECODE');
-    expectCode(() => hlcFromBigInt(-1n, 'a'), 'ERR_DECODE');
-    expectCode(() => hlcFromBigInt(1n << 64n, 'a'), 'ERR_DECODE');
-    expectCode(() => hlcFromBigInt(5 as unknown as bigint, 'a'), 'ERR_DECODE');
-    expectCode(() => hlcToBytes({ wallTime: 2 ** 48, logical: 0, node: 'a' }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => parseHlc(42 as unknown as string), DecodeError.code);
+    expectCode(() => hlcFromBytes(new Uint8Array(7), 'a'), DecodeError.code);
+    expectCode(() => hlcFromBytes(new Uint8Array(8), 'a', 1), DecodeError.code);
+    expectCode(() => hlcFromBigInt(-1n, 'a'), DecodeError.code);
+    expectCode(() => hlcFromBigInt(1n << 64n, 'a'), DecodeError.code);
+    expectCode(() => hlcFromBigInt(5 as unknown as bigint, 'a'), DecodeError.code);
+    expectCode(() => hlcToBytes({ wallTime: 2 ** 48, logical: 0, node: 'a' }), InvalidArgumentError.code);
   });
 });
 

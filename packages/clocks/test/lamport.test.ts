@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareLamport, LamportClock, type LamportTimestamp } from '../src/index.js';
@@ -32,7 +32,7 @@ describe('LamportClock', () => {
       } catch (e) {
         error = e;
       }
-      expect(isLatticeError(error, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      expect(isLatticeError(error, InvalidArgumentError.code)).toBe(true);
     }
     expect(() => new LamportClock('')).toThrow(/node id/);
     expect(() => a.receive(Number.MAX_SAFE_INTEGER)).toThrow(/exhausted/);

@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MatrixClock, type MatrixClockJson, VectorClock } from '../src/index.js';
@@ -82,11 +82,11 @@ describe('MatrixClock', () => {
       } catch (e) {
         error = e;
       }
-      expect(isLatticeError(error, 'ERR_DECODE')).toBe(true);
+      expect(isLatticeError(error, DecodeError.code)).toBe(true);
     }
     for (const bad of [null, [], { a: { a: -1 } }, { '': {} }, { a: 'x' }]) {
       const before = b.toJSON();
-      expect(() => b.receive('a', bad as unknown as MatrixClockJson)).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+      expect(() => b.receive('a', bad as unknown as MatrixClockJson)).toThrow(expect.objectContaining({ code: DecodeError.code }));
       expect(b.toJSON()).toEqual(before);
     }
   });

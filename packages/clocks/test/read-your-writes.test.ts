@@ -1,6 +1,7 @@
+import { AbortError, ClosedError, DecodeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { describe, expect, it } from 'vitest';
-import { AppliedWatermark, ClientSession, formatHlc, HybridLogicalClock, type HlcTimestamp } from '../src/index.js';
+import { AppliedWatermark, ClientSession, formatHlc, type HlcTimestamp, HybridLogicalClock, NotCaughtUpError } from '../src/index.js';
 
 const START = 1_700_000_000_000;
 
@@ -15,7 +16,7 @@ describe('read your writes', () => {
     expect(resumed.highest).toEqual(session.highest);
     resumed.observe(formatHlc({ wallTime: START + 6, logical: 0, node: 'q' }));
     expect(resumed.highest?.wallTime).toBe(START + 6);
-    expect(() => new ClientSession('garbage')).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+    expect(() => new ClientSession('garbage')).toThrow(expect.objectContaining({ code: DecodeError.code }));
   });
 
   it('a replica answers at once when caught up, else waits for the write to be applied', async () => {
@@ -53,21 +54,21 @@ describe('read your writes', () => {
     const watermark = new AppliedWatermark({ timers: clock, applied: { wallTime: START, logical: 0, node: 'p' } });
     const ahead = formatHlc({ wallTime: START + 10, logical: 0, node: 'p' });
     const timedOut = watermark.waitFor(ahead, { timeoutMs: 100 });
-    const assertion = expect(timedOut).rejects.toMatchObject({ code: 'ERR_NOT_CAUGHT_UP', required: { wallTime: START + 10 } });
+    const assertion = expect(timedOut).rejects.toMatchObject({ code: NotCaughtUpError.code, required: { wallTime: START + 10 } });
     await clock.advanceAsync(100);
     await assertion;
-    await expect(watermark.waitFor(ahead, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'ERR_NOT_CAUGHT_UP' });
+    await expect(watermark.waitFor(ahead, { timeoutMs: 0 })).rejects.toMatchObject({ code: NotCaughtUpError.code });
 
     const controller = new AbortController();
     const aborted = watermark.waitFor(ahead, { signal: controller.signal });
     controller.abort();
-    await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(aborted).rejects.toMatchObject({ code: AbortError.code });
 
     const closed = watermark.waitFor(ahead);
     await watermark[Symbol.asyncDispose]();
-    await expect(closed).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(watermark.waitFor(ahead)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(watermark.waitFor('nonsense')).rejects.toMatchObject({ code: 'ERR_DECODE' });
+    await expect(closed).rejects.toMatchObject({ code: ClosedError.code });
+    await expect(watermark.waitFor(ahead)).rejects.toMatchObject({ code: ClosedError.code });
+    await expect(watermark.waitFor('nonsense')).rejects.toMatchObject({ code: DecodeError.code });
     expect(watermark.waiting).toBe(0);
     expect(clock.pendingTimers).toBe(0);
   });

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ClockOffsetError } from '../src/index.js';
 
 // Runs every ```ts block of the README against the sources and checks what it prints.
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
@@ -13,7 +14,7 @@ const expected: Record<string, unknown[][]> = {
   'Vector clock': [['concurrent'], ['before'], ['{"alice":1,"bob":2}']],
   'Version vectors': [[['v2', 'v3']], [['resolved']]],
   'Matrix clock': [[false], ['{"a":1,"b":2}']],
-  'Hybrid logical clock': [[-1], [0], [8], ['ERR_CLOCK_OFFSET']],
+  'Hybrid logical clock': [[-1], [0], [8], [ClockOffsetError.code]],
   'Read your writes': [[false], [true]],
   'ShiViz logging': [[[]], [expect.stringContaining('alice {"alice":1}\nping bob\n')]],
 };

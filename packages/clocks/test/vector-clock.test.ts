@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CausalOrder, VectorClock, VersionVector } from '../src/index.js';
@@ -77,9 +77,9 @@ describe('VectorClock', () => {
     clock.set('a', 0).set('c', 5).delete('b');
     expect(clock.toJSON()).toEqual({ c: 5 });
     expect(clock.toString()).toBe('{"c":5}');
-    expectCode(() => VectorClock.from([['a', 1], ['a', 2]]), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => clock.increment(''), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => clock.set('a', -1), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => VectorClock.from([['a', 1], ['a', 2]]), InvalidArgumentError.code);
+    expectCode(() => clock.increment(''), InvalidArgumentError.code);
+    expectCode(() => clock.set('a', -1), InvalidArgumentError.code);
   });
 
   it('prunes departed members, non-members, by age and by size, never protected entries', () => {
@@ -93,7 +93,7 @@ describe('VectorClock', () => {
     const small = clock.clone();
     expect(small.prune({ lastUpdated: (n) => updated[n], maxEntries: 2, protect: ['e'] }).sort()).toEqual(['a', 'b', 'c']);
     expect(small.toJSON()).toEqual({ d: 4, e: 5 }); // the oldest went first; protected e stayed
-    expectCode(() => clock.prune({ maxAgeMs: 5 }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => clock.prune({ maxAgeMs: 5 }), InvalidArgumentError.code);
     // The documented risk: a pruned clock reads as 'before' one that kept the entry.
     const pruned = clock.clone();
     pruned.prune({ departed: ['e'] });
@@ -174,7 +174,7 @@ describe('VectorClock', () => {
     fc.assert(
       fc.property(clockArb, fc.nat(), fc.nat(255), (clock, position, value) => {
         const bytes = clock.encode();
-        for (let cut = 0; cut < bytes.length; cut++) expectCode(() => VectorClock.decode(bytes.subarray(0, cut)), 'ERR_DECODE');
+        for (let cut = 0; cut < bytes.length; cut++) expectCode(() => VectorClock.decode(bytes.subarray(0, cut)), DecodeError.code);
         const corrupt = bytes.slice();
         corrupt[position % corrupt.length] = value;
         try {
@@ -182,7 +182,7 @@ describe('VectorClock', () => {
           // If it decodes, it is a well-formed clock that re-encodes to the same bytes.
           expect(decoded.encode()).toEqual(corrupt);
         } catch (error) {
-          expect(isLatticeError(error, 'ERR_DECODE')).toBe(true);
+          expect(isLatticeError(error, DecodeError.code)).toBe(true);
         }
       }),
     );
@@ -206,12 +206,12 @@ describe('VectorClock', () => {
       bytes(1, 1, 2, 0xc3, 0x28, 1), // invalid UTF-8
       bytes(1, 0xff, 0xff, 0xff, 0xff, 0x0f), // oversized entry count
     ]) {
-      expectCode(() => VectorClock.decode(bad), 'ERR_DECODE');
+      expectCode(() => VectorClock.decode(bad), DecodeError.code);
     }
-    expectCode(() => VectorClock.decode('abc' as unknown as Uint8Array), 'ERR_DECODE');
-    expectCode(() => VectorClock.decode(VectorClock.from({ a: 1, b: 1 }).encode(), { maxEntries: 1 }), 'ERR_DECODE');
+    expectCode(() => VectorClock.decode('abc' as unknown as Uint8Array), DecodeError.code);
+    expectCode(() => VectorClock.decode(VectorClock.from({ a: 1, b: 1 }).encode(), { maxEntries: 1 }), DecodeError.code);
     for (const bad of ['{', '[]', 'null', '{"a":-1}', '{"a":1.5}', '{"a":"1"}', '{"":1}', '{"a":1e300}', 42]) {
-      expectCode(() => VectorClock.fromJSON(bad), 'ERR_DECODE');
+      expectCode(() => VectorClock.fromJSON(bad), DecodeError.code);
     }
   });
 });

@@ -60,7 +60,7 @@ function expectDecodeError(run: () => unknown): void {
   try {
     run();
   } catch (error) {
-    if (isLatticeError(error, 'ERR_DECODE') && error instanceof DecodeError) return;
+    if (isLatticeError(error, DecodeError.code) && error instanceof DecodeError) return;
     throw new Error(`expected a DecodeError, got ${String(error)}`, { cause: error });
   }
 }
@@ -203,7 +203,7 @@ describe('ByteWriter / ByteReader', () => {
           } catch (error) {
             threw = error;
           }
-          expect(isLatticeError(threw, 'ERR_DECODE')).toBe(true);
+          expect(isLatticeError(threw, DecodeError.code)).toBe(true);
         }
       }),
       { numRuns: 300 },

@@ -5,6 +5,7 @@ import {
   assertNodeId,
   ClosedError,
   DecodeError,
+  HandlerError,
   Inbox,
   InvalidArgumentError,
   isLatticeError,
@@ -23,14 +24,14 @@ describe('typed errors', () => {
     const cause = new Error('root');
     const error = new DecodeError('bad bytes', { cause });
     expect(error.name).toBe('DecodeError');
-    expect(error.code).toBe('ERR_DECODE');
+    expect(error.code).toBe(DecodeError.code);
     expect(error.cause).toBe(cause);
     expect(isLatticeError(error)).toBe(true);
-    expect(isLatticeError(error, 'ERR_DECODE')).toBe(true);
-    expect(isLatticeError(error, 'ERR_CLOSED')).toBe(false);
+    expect(isLatticeError(error, DecodeError.code)).toBe(true);
+    expect(isLatticeError(error, ClosedError.code)).toBe(false);
     // A structurally identical error from a second copy of the package is still recognised.
-    const foreign = Object.assign(new Error('x'), { code: 'ERR_CLOSED', [Symbol.for('@lattice/error')]: true });
-    expect(isLatticeError(foreign, 'ERR_CLOSED')).toBe(true);
+    const foreign = Object.assign(new Error('x'), { code: ClosedError.code, [Symbol.for('@lattice/error')]: true });
+    expect(isLatticeError(foreign, ClosedError.code)).toBe(true);
     expect(isLatticeError(new Error('plain'))).toBe(false);
     expect(isLatticeError(null)).toBe(false);
   });
@@ -38,7 +39,7 @@ describe('typed errors', () => {
   it('subclasses keep their own details', () => {
     const error = new MessageTooLargeError(11, 10);
     expect(error).toBeInstanceOf(LatticeError);
-    expect([error.size, error.limit, error.code]).toEqual([11, 10, 'ERR_MESSAGE_TOO_LARGE']);
+    expect([error.size, error.limit, error.code]).toEqual([11, 10, MessageTooLargeError.code]);
     expect(new ClosedError('gone').name).toBe('ClosedError');
   });
 });
@@ -109,7 +110,7 @@ describe('ManualClock', () => {
     const controller = new AbortController();
     const aborted = sleep(clock, 1000, { signal: controller.signal });
     controller.abort();
-    await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(aborted).rejects.toMatchObject({ code: AbortError.code });
     await Promise.resolve();
     expect(clock.pendingTimers).toBe(0);
   });
@@ -199,6 +200,6 @@ describe('Inbox', () => {
     off();
     inbox.deliver(message('y'));
     expect(received).toBe(1);
-    expect(codes).toEqual(['ERR_HANDLER', 'ERR_HANDLER']);
+    expect(codes).toEqual([HandlerError.code, HandlerError.code]);
   });
 });

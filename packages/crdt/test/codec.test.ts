@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +6,7 @@ import {
   crdtFromJSON,
   crdtJsonCodec,
   crdtToJSON,
+  CrdtTypeMismatchError,
   decodeCrdt,
   encodeCrdt,
   GCounter,
@@ -13,6 +14,7 @@ import {
   ORMap,
   ORSet,
   PNCounter,
+  UnsupportedFormatVersionError,
 } from '../src/index.js';
 import { canonical, run, specs, steps } from './specs.js';
 
@@ -48,7 +50,7 @@ describe.each(specs)('encodings of $name', (spec) => {
           mergeEncoded(replica, corrupt);
         } catch (error) {
           expect(isLatticeError(error)).toBe(true);
-          expect(['ERR_DECODE', 'ERR_UNSUPPORTED_VERSION', 'ERR_CRDT_TYPE_MISMATCH']).toContain((error as { code: string }).code);
+          expect([DecodeError.code, UnsupportedFormatVersionError.code, CrdtTypeMismatchError.code]).toContain((error as { code: string }).code);
           expect(canonical(replica)).toBe(before);
         }
       }),
@@ -61,7 +63,7 @@ describe('encodings', () => {
   it('reject random garbage with DecodeError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-        expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+        expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: DecodeError.code }));
       }),
     );
     // Behind a valid header, random bodies either decode or fail with a typed error, never anything else.
@@ -78,9 +80,9 @@ describe('encodings', () => {
       }),
       { numRuns: 500 },
     );
-    expect(() => crdtFromJSON('{not json')).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+    expect(() => crdtFromJSON('{not json')).toThrow(expect.objectContaining({ code: DecodeError.code }));
     expect(() => crdtFromJSON({ format: 'lattice-crdt', version: 1, type: { name: 'or-set' }, state: { context: {}, store: 5 } })).toThrow(
-      expect.objectContaining({ code: 'ERR_DECODE' }),
+      expect.objectContaining({ code: DecodeError.code }),
     );
   });
 
@@ -89,21 +91,21 @@ describe('encodings', () => {
     counter.increment();
     const bytes = encodeCrdt(counter);
     bytes[2] = 2;
-    expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_VERSION', version: 2 }));
-    expect(() => crdtFromJSON({ ...crdtToJSON(counter), version: 7 })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_VERSION' }));
+    expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: UnsupportedFormatVersionError.code, version: 2 }));
+    expect(() => crdtFromJSON({ ...crdtToJSON(counter), version: 7 })).toThrow(expect.objectContaining({ code: UnsupportedFormatVersionError.code }));
   });
 
   it('reject a state of another type, and a store dot outside its context', () => {
     const counter = new PNCounter('a');
-    expect(() => decodeCrdt(encodeCrdt(counter), new GCounter())).toThrow(expect.objectContaining({ code: 'ERR_CRDT_TYPE_MISMATCH' }));
+    expect(() => decodeCrdt(encodeCrdt(counter), new GCounter())).toThrow(expect.objectContaining({ code: CrdtTypeMismatchError.code }));
     const nested = new ORMap('a', ORSet.kind);
     expect(() => crdtFromJSON(crdtToJSON(nested), new ORMap('a', ORMap.kindOf(ORSet.kind)))).toThrow(
-      expect.objectContaining({ code: 'ERR_CRDT_TYPE_MISMATCH' }),
+      expect.objectContaining({ code: CrdtTypeMismatchError.code }),
     );
     const set = new ORSet<string>('a');
     set.add('x');
     const json = crdtToJSON(set) as { state: { context: unknown } };
-    expect(() => crdtFromJSON({ ...json, state: { ...json.state, context: {} } })).toThrow(expect.objectContaining({ code: 'ERR_DECODE' }));
+    expect(() => crdtFromJSON({ ...json, state: { ...json.state, context: {} } })).toThrow(expect.objectContaining({ code: DecodeError.code }));
   });
 
   it('is compact: node ids are written once', () => {

@@ -1,9 +1,9 @@
-import { type LatticeError, seededRandom } from '@lattice/core';
+import { ClosedError, DecodeError, type LatticeError, seededRandom } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet } from '../src/index.js';
+import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet, UnsupportedFormatVersionError } from '../src/index.js';
 import { canonical, specs, syncCluster, type TypeSpec } from './specs.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
@@ -85,7 +85,7 @@ describe('CrdtSync', () => {
     const truncated = encodeSyncMessage('crdt', { type: 'deltas', entries: [{ origin: 'x', seq: 1, delta: new ORSet<string>('x').add('evil') }] });
     await sender.send('a', truncated.subarray(0, truncated.length - 2));
     await clock.advanceAsync(10);
-    expect(errors.map((error) => error.code)).toEqual(['ERR_DECODE', 'ERR_UNSUPPORTED_VERSION', 'ERR_DECODE']);
+    expect(errors.map((error) => error.code)).toEqual([DecodeError.code, UnsupportedFormatVersionError.code, DecodeError.code]);
     expect(sync.rejected).toBe(3);
     expect(canonical(sync.replica)).toBe(before);
     await sync.close();
@@ -119,7 +119,7 @@ describe('CrdtSync', () => {
     const sent = network.stats.sent;
     await clock.advanceAsync(5000);
     expect(network.stats.sent).toBe(sent);
-    expect(() => a.update((set) => set.add('y'))).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    expect(() => a.update((set) => set.add('y'))).toThrow(expect.objectContaining({ code: ClosedError.code }));
     await network.close();
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { GCounter, ORSet, type Outgoing, SyncProtocol } from '../src/index.js';
 import { canonical } from './specs.js';
@@ -88,7 +89,7 @@ describe('SyncProtocol', () => {
   });
 
   it('rejects a replica without a node id unless given an origin', () => {
-    expect(() => new SyncProtocol({ replica: new GCounter() })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => new SyncProtocol({ replica: new GCounter() })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
     expect(new SyncProtocol({ replica: new GCounter(), origin: 'x' }).origin).toBe('x');
   });
 });

@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,12 +8,13 @@ import {
   encodeTextUpdate,
   mergeTextUpdates,
   TextDocument,
-  type TextUpdate,
   textDocumentFromJSON,
   textDocumentToJSON,
+  type TextUpdate,
   textUpdateCodec,
   textUpdateFromJSON,
   textUpdateToJSON,
+  UnsupportedFormatVersionError,
 } from '../src/index.js';
 
 function expectCode(fn: () => unknown, code: string): void {
@@ -58,17 +59,17 @@ describe('TextDocument: local editing', () => {
   it('rejects bad positions and arguments with InvalidArgumentError, changing nothing', () => {
     const doc = new TextDocument({ agent: 'a' });
     doc.insert(0, 'abc');
-    expectCode(() => doc.insert(4, 'x'), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => doc.insert(-1, 'x'), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => doc.insert(1.5, 'x'), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => doc.delete(2, 2), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => new TextDocument({ agent: '' }), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2, left: null, right: null, content: 'x' }], deletes: [] }), 'ERR_INVALID_ARGUMENT');
-    expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2 ** 40, left: null, right: null, content: null }], deletes: [] }), 'ERR_INVALID_ARGUMENT');
+    expectCode(() => doc.insert(4, 'x'), InvalidArgumentError.code);
+    expectCode(() => doc.insert(-1, 'x'), InvalidArgumentError.code);
+    expectCode(() => doc.insert(1.5, 'x'), InvalidArgumentError.code);
+    expectCode(() => doc.delete(2, 2), InvalidArgumentError.code);
+    expectCode(() => new TextDocument({ agent: '' }), InvalidArgumentError.code);
+    expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2, left: null, right: null, content: 'x' }], deletes: [] }), InvalidArgumentError.code);
+    expectCode(() => doc.applyUpdate({ inserts: [{ agent: 'b', seq: 0, length: 2 ** 40, left: null, right: null, content: null }], deletes: [] }), InvalidArgumentError.code);
     expect(doc.toString()).toBe('abc');
     const hostile = textDocumentToJSON(doc);
     hostile.items.push([0, 3, 2 ** 40, -1, 0, -1, 0, 1]);
-    expectCode(() => textDocumentFromJSON(hostile, { agent: 'x' }), 'ERR_DECODE');
+    expectCode(() => textDocumentFromJSON(hostile, { agent: 'x' }), DecodeError.code);
   });
 
   it('returns small deltas: one insert run per edit, deletes as id ranges', () => {
@@ -223,18 +224,18 @@ describe('text encodings', () => {
     const update = encodeTextUpdate(doc.updateSince());
     const newer = state.slice();
     newer[3] = 2;
-    expectCode(() => decodeTextDocument(newer, { agent: 'x' }), 'ERR_UNSUPPORTED_VERSION');
+    expectCode(() => decodeTextDocument(newer, { agent: 'x' }), UnsupportedFormatVersionError.code);
     const newerUpdate = update.slice();
     newerUpdate[3] = 9;
-    expectCode(() => doc.applyUpdate(decodeTextUpdate(newerUpdate)), 'ERR_UNSUPPORTED_VERSION');
-    expectCode(() => textUpdateFromJSON({ ...textUpdateToJSON(doc.updateSince()), version: 2 }), 'ERR_UNSUPPORTED_VERSION');
-    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), version: 7 }, { agent: 'x' }), 'ERR_UNSUPPORTED_VERSION');
-    expectCode(() => decodeTextDocument(new Uint8Array([1, 2, 3]), { agent: 'x' }), 'ERR_DECODE');
-    expectCode(() => decodeTextDocument(update, { agent: 'x' }), 'ERR_DECODE');
-    expectCode(() => decodeTextUpdate(state), 'ERR_DECODE');
-    expectCode(() => decodeTextDocument(state.subarray(0, state.length - 3), { agent: 'x' }), 'ERR_DECODE');
-    expectCode(() => textUpdateFromJSON({ format: 'lattice-text-update', version: 1, inserts: [{ agent: 'a' }], deletes: [] }), 'ERR_DECODE');
-    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), content: 'x' }, { agent: 'x' }), 'ERR_DECODE');
+    expectCode(() => doc.applyUpdate(decodeTextUpdate(newerUpdate)), UnsupportedFormatVersionError.code);
+    expectCode(() => textUpdateFromJSON({ ...textUpdateToJSON(doc.updateSince()), version: 2 }), UnsupportedFormatVersionError.code);
+    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), version: 7 }, { agent: 'x' }), UnsupportedFormatVersionError.code);
+    expectCode(() => decodeTextDocument(new Uint8Array([1, 2, 3]), { agent: 'x' }), DecodeError.code);
+    expectCode(() => decodeTextDocument(update, { agent: 'x' }), DecodeError.code);
+    expectCode(() => decodeTextUpdate(state), DecodeError.code);
+    expectCode(() => decodeTextDocument(state.subarray(0, state.length - 3), { agent: 'x' }), DecodeError.code);
+    expectCode(() => textUpdateFromJSON({ format: 'lattice-text-update', version: 1, inserts: [{ agent: 'a' }], deletes: [] }), DecodeError.code);
+    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), content: 'x' }, { agent: 'x' }), DecodeError.code);
     expect(doc.toString()).toBe(before);
   });
 
@@ -249,7 +250,7 @@ describe('text encodings', () => {
           try {
             decode();
           } catch (err) {
-            if (!isLatticeError(err, 'ERR_DECODE') && !isLatticeError(err, 'ERR_UNSUPPORTED_VERSION')) throw err;
+            if (!isLatticeError(err, DecodeError.code) && !isLatticeError(err, UnsupportedFormatVersionError.code)) throw err;
           }
         }
       }),

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import {
   CausalCounter,
@@ -9,6 +10,7 @@ import {
   ORMap,
   ORSet,
   PNCounter,
+  ReadOnlyReplicaError,
   TwoPhaseSet,
 } from '../src/index.js';
 import { steppingClock } from './specs.js';
@@ -24,8 +26,8 @@ describe('counters', () => {
     b.join(delta).join(a.increment(3));
     b.increment();
     expect(b.value()).toBe(6);
-    expect(() => a.increment(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new GCounter().increment()).toThrow(expect.objectContaining({ code: 'ERR_READ_ONLY_REPLICA' }));
+    expect(() => a.increment(-1)).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => new GCounter().increment()).toThrow(expect.objectContaining({ code: ReadOnlyReplicaError.code }));
     const p = new PNCounter('p');
     const q = new PNCounter('q');
     q.join(p.increment(5)).join(p.decrement(7));
@@ -121,7 +123,7 @@ describe('sets', () => {
     expect(a.has('milk') && b.has('milk')).toBe(true);
     b.join(a.remove('milk'));
     expect(b.has('milk')).toBe(false);
-    expect(() => a.add(Number.NaN as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => a.add(Number.NaN as unknown as string)).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 
   it('ORSet leaves no tombstones: add/remove cycles keep the store empty and the context compact', () => {
@@ -166,7 +168,7 @@ describe('maps', () => {
     b.join(removal);
     expect(sorted(a.get('alice') ?? [])).toEqual(['pear']);
     expect(sorted(b.get('alice') ?? [])).toEqual(['pear']);
-    expect(() => a.update('alice', (items) => items)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => a.update('alice', (items) => items)).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 
   it('ORMap of ORMaps of counters: deep updates replicate as small deltas', () => {

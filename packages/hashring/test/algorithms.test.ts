@@ -1,7 +1,7 @@
-import { isLatticeError } from '@lattice/core';
+import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedLoadRing, HashRing, isPrime, JumpHash, jumpBucket, KetamaRing, MaglevHash, restore } from '../src/index.js';
+import { BoundedLoadRing, HashRing, isPrime, jumpBucket, JumpHash, KetamaRing, MaglevHash, restore, UnknownMemberError, UnsupportedOperationError } from '../src/index.js';
 import { ids, keys, peakToMean } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -52,9 +52,9 @@ describe('jump consistent hash', () => {
 
   it('removes only the last bucket and has no weights', () => {
     const j = new JumpHash({ members: ids(4) });
-    expect(codeOf(() => j.remove('node-1'))).toBe('ERR_UNSUPPORTED_OPERATION');
-    expect(codeOf(() => j.add({ id: 'x', weight: 2 }))).toBe('ERR_UNSUPPORTED_OPERATION');
-    expect(codeOf(() => j.reweight('node-0', 2))).toBe('ERR_UNSUPPORTED_OPERATION');
+    expect(codeOf(() => j.remove('node-1'))).toBe(UnsupportedOperationError.code);
+    expect(codeOf(() => j.add({ id: 'x', weight: 2 }))).toBe(UnsupportedOperationError.code);
+    expect(codeOf(() => j.reweight('node-0', 2))).toBe(UnsupportedOperationError.code);
     expect(j.remove('node-3').fraction).toBeCloseTo(1 / 4, 9);
     expect(j.add('node-3').fraction).toBeCloseTo(1 / 4, 9);
   });
@@ -62,8 +62,8 @@ describe('jump consistent hash', () => {
 
 describe('Maglev', () => {
   it('requires a prime table larger than the membership', () => {
-    expect(codeOf(() => new MaglevHash({ tableSize: 65536 }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(codeOf(() => new MaglevHash({ tableSize: 7, members: ids(7) }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => new MaglevHash({ tableSize: 65536 }))).toBe(InvalidArgumentError.code);
+    expect(codeOf(() => new MaglevHash({ tableSize: 7, members: ids(7) }))).toBe(InvalidArgumentError.code);
     expect(isPrime(65537)).toBe(true);
     expect(isPrime(65535)).toBe(false);
   });
@@ -161,7 +161,7 @@ describe('bounded loads', () => {
     expect(atHome).toBeLessThan(200);
     expect(ring.load(home)).toBeLessThanOrEqual(ring.capacity(home));
     for (const p of placed) ring.release(p);
-    expect(codeOf(() => ring.release(home))).toBe(home === ring.home('k') ? undefined : 'ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => ring.release(home))).toBe(home === ring.home('k') ? undefined : InvalidArgumentError.code);
   });
 
   it('drops the load of a removed node, keeps the others, and restores from a snapshot', () => {
@@ -170,8 +170,8 @@ describe('bounded loads', () => {
     const before = ring.load('node-1');
     ring.remove('node-0');
     expect(ring.load('node-1')).toBe(before);
-    expect(codeOf(() => ring.load('node-0'))).toBe('ERR_UNKNOWN_MEMBER');
-    expect(codeOf(() => new BoundedLoadRing({ epsilon: 0 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => ring.load('node-0'))).toBe(UnknownMemberError.code);
+    expect(codeOf(() => new BoundedLoadRing({ epsilon: 0 }))).toBe(InvalidArgumentError.code);
     const copy = restore(ring.serialize());
     expect(copy.algorithm).toBe('bounded-loads');
   });
@@ -208,14 +208,14 @@ describe('lookup cache', () => {
     const ketama = new KetamaRing({ members: ids(5), cacheSize: 10 });
     const ketamaPlain = new KetamaRing({ members: ids(5) });
     for (const k of sample) expect(ketama.lookup(k)).toBe(ketamaPlain.lookup(k));
-    expect(codeOf(() => new HashRing({ cacheSize: -1 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => new HashRing({ cacheSize: -1 }))).toBe(InvalidArgumentError.code);
   });
 });
 
 describe('limits', () => {
   it('rejects weights that would need too many points, leaving the ring as it was', () => {
     const ring = new HashRing({ members: ids(3) });
-    expect(codeOf(() => ring.add({ id: 'huge', weight: 1e9 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => ring.add({ id: 'huge', weight: 1e9 }))).toBe(InvalidArgumentError.code);
     expect(ring.has('huge')).toBe(false);
     expect(ring.lookupN('k', 3)).toHaveLength(3);
   });

@@ -1,4 +1,4 @@
-import { isLatticeError } from '@lattice/core';
+import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -169,7 +169,7 @@ describe('check: key-value store and partitions', () => {
       } catch (error) {
         caught = error;
       }
-      expect(isLatticeError(caught, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      expect(isLatticeError(caught, InvalidArgumentError.code)).toBe(true);
     }
   });
 });
@@ -275,7 +275,7 @@ describe('check: budgets and validation', () => {
       } catch (error) {
         caught = error;
       }
-      expect(isLatticeError(caught, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      expect(isLatticeError(caught, InvalidArgumentError.code)).toBe(true);
     }
     expect(() => check(registerModel, [], { timeoutMs: -1 })).toThrow(/timeoutMs/);
   });

@@ -1,12 +1,12 @@
 import { isLatticeError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
-import { type MalformedHistoryError, parseEdnKvHistory, parseEdnRegisterHistory, parseJepsenLog } from '../src/index.js';
+import { MalformedHistoryError, parseEdnKvHistory, parseEdnRegisterHistory, parseJepsenLog } from '../src/index.js';
 
 function caught(fn: () => unknown): MalformedHistoryError {
   try {
     fn();
   } catch (error) {
-    if (isLatticeError(error, 'ERR_MALFORMED_HISTORY')) return error as MalformedHistoryError;
+    if (isLatticeError(error, MalformedHistoryError.code)) return error as MalformedHistoryError;
     throw error;
   }
   throw new Error('expected a MalformedHistoryError');

@@ -1,8 +1,8 @@
-import { isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DistributedLimiter } from '../src/index.js';
+import { CostExceedsLimitError, DistributedLimiter, InvalidCostError } from '../src/index.js';
 
 const NODES = ['n0', 'n1', 'n2', 'n3', 'n4'];
 const LIMIT = 100;
@@ -118,12 +118,12 @@ describe('DistributedLimiter over MemoryNetwork (5 nodes, even load)', () => {
     await b.send('a', new Uint8Array([0xff, 0xfe]));
     await b.send('a', new TextEncoder().encode('{"v":1,"e":[["k",1,[["b",-1]],0]]}'));
     clock.advance(1);
-    expect(errors).toEqual(['ERR_DECODE', 'ERR_DECODE', 'ERR_DECODE']);
+    expect(errors).toEqual([DecodeError.code, DecodeError.code, DecodeError.code]);
     expect((await limiter.consume('k')).allowed).toBe(true);
     const zero = await limiter.consume('k', 0).catch((e: unknown) => e);
-    expect(isLatticeError(zero, 'ERR_INVALID_COST')).toBe(true);
+    expect(isLatticeError(zero, InvalidCostError.code)).toBe(true);
     const huge = await limiter.consume('k', 11).catch((e: unknown) => e);
-    expect(isLatticeError(huge, 'ERR_COST_EXCEEDS_LIMIT')).toBe(true);
+    expect(isLatticeError(huge, CostExceedsLimitError.code)).toBe(true);
     await limiter.close();
     await network.close();
   });

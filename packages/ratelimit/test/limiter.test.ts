@@ -1,13 +1,16 @@
-import { isLatticeError } from '@lattice/core';
+import { AbortError, InvalidArgumentError, isLatticeError, TimeoutError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   CompositeLimiter,
   ConcurrencyLimiter,
+  CostExceedsLimitError,
   FixedWindow,
   Gcra,
+  InvalidCostError,
   LeakyBucketQueue,
   MemoryStore,
+  QueueFullError,
   rateLimitHeaders,
   SlidingWindowLog,
   TokenBucket,
@@ -31,20 +34,20 @@ describe('costs', () => {
   it('zero, negative, fractional and non-numeric costs are typed errors', async () => {
     const limiter = new TokenBucket({ capacity: 5, refillRate: 1 });
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(await code(limiter.consume('k', bad))).toBe('ERR_INVALID_COST');
-      expect(await code(limiter.peek('k', bad))).toBe('ERR_INVALID_COST');
-      expect(await code(limiter.waitFor('k', bad))).toBe('ERR_INVALID_COST');
-      expect(await code(limiter.penalty('k', bad))).toBe('ERR_INVALID_COST');
-      expect(await code(limiter.reward('k', bad))).toBe('ERR_INVALID_COST');
+      expect(await code(limiter.consume('k', bad))).toBe(InvalidCostError.code);
+      expect(await code(limiter.peek('k', bad))).toBe(InvalidCostError.code);
+      expect(await code(limiter.waitFor('k', bad))).toBe(InvalidCostError.code);
+      expect(await code(limiter.penalty('k', bad))).toBe(InvalidCostError.code);
+      expect(await code(limiter.reward('k', bad))).toBe(InvalidCostError.code);
     }
-    expect(await code(limiter.block('k', 0))).toBe('ERR_INVALID_ARGUMENT');
-    expect(await code(limiter.consume(42 as unknown as string))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code(limiter.block('k', 0))).toBe(InvalidArgumentError.code);
+    expect(await code(limiter.consume(42 as unknown as string))).toBe(InvalidArgumentError.code);
   });
 
   it('a cost larger than the limit is refused up front with CostExceedsLimitError', async () => {
     const limiter = new FixedWindow({ limit: 3, windowMs: 1000 });
-    expect(await code(limiter.consume('k', 4))).toBe('ERR_COST_EXCEEDS_LIMIT');
-    expect(await code(limiter.waitFor('k', 4))).toBe('ERR_COST_EXCEEDS_LIMIT');
+    expect(await code(limiter.consume('k', 4))).toBe(CostExceedsLimitError.code);
+    expect(await code(limiter.waitFor('k', 4))).toBe(CostExceedsLimitError.code);
     expect((await limiter.consume('k', 3)).allowed).toBe(true);
     // penalties may exceed the limit
     expect((await limiter.penalty('k', 10)).remaining).toBe(0);
@@ -91,12 +94,12 @@ describe('waitFor', () => {
     const controller = new AbortController();
     const first = limiter.waitFor('k', 1, { signal: controller.signal });
     const second = limiter.waitFor('k');
-    expect(await code(limiter.waitFor('k'))).toBe('ERR_QUEUE_FULL');
+    expect(await code(limiter.waitFor('k'))).toBe(QueueFullError.code);
     controller.abort();
-    expect(await code(first)).toBe('ERR_ABORTED');
+    expect(await code(first)).toBe(AbortError.code);
     expect(await code(limiter.waitFor('other', 1, { timeoutMs: 5 }))).toBe('undefined');
     await limiter.consume('t');
-    expect(await code(limiter.waitFor('t', 1, { timeoutMs: 5_000 }))).toBe('ERR_TIMEOUT');
+    expect(await code(limiter.waitFor('t', 1, { timeoutMs: 5_000 }))).toBe(TimeoutError.code);
     await clock.advanceAsync(10_000);
     expect((await second).allowed).toBe(true);
   });

@@ -3,7 +3,7 @@
  * redis-server: both client libraries, one round trip per decision, NOSCRIPT recovery, TTLs,
  * hash tags, and every failure policy.
  */
-import { isLatticeError } from '@lattice/core';
+import { isLatticeError, TimeoutError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -18,6 +18,8 @@ import {
   RedisStore,
   SlidingWindowCounter,
   SlidingWindowLog,
+  StoreReplyError,
+  StoreUnavailableError,
   TokenBucket,
 } from '../src/index.js';
 import { connectIoredis, countingAdapter, redisUrl } from './redis-helpers.js';
@@ -127,9 +129,9 @@ describe('RedisStore on a real redis-server', () => {
     for (const reply of replies) {
       const adapter: RedisAdapter = { evalsha: () => Promise.resolve(reply), eval: () => Promise.resolve(reply) };
       const limiter = new FixedWindow({ store: new RedisStore({ adapter, prefix }), name: unique('bad'), limit: 5, windowMs: 1000 });
-      await expect(limiter.consume('a')).rejects.toMatchObject({ code: 'ERR_STORE_REPLY' });
+      await expect(limiter.consume('a')).rejects.toMatchObject({ code: StoreReplyError.code });
       const both = await Promise.allSettled([limiter.consume('a'), limiter.consume('b')]);
-      expect(both.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : r.status))).toEqual(['ERR_STORE_REPLY', 'ERR_STORE_REPLY']);
+      expect(both.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : r.status))).toEqual([StoreReplyError.code, StoreReplyError.code]);
     }
     // The compact reply's shapes: allowed; refused with retryAfter; with delay and ttl.
     const shapes: [unknown[], object][] = [
@@ -265,7 +267,7 @@ describe('RedisStore failure policies', () => {
   it("'throw' (default) rejects with StoreUnavailableError carrying the cause", async () => {
     const limiter = new FixedWindow({ store: new RedisStore({ adapter: broken }), limit: 5, windowMs: 1000 });
     const error = await limiter.consume('x').catch((e: unknown) => e);
-    expect(isLatticeError(error, 'ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect(isLatticeError(error, StoreUnavailableError.code)).toBe(true);
     expect(((error as Error).cause as Error).message).toBe('Connection is closed.');
   });
 
@@ -281,7 +283,7 @@ describe('RedisStore failure policies', () => {
       });
       const result = await limiter.consume('x');
       expect(result).toMatchObject({ allowed: false, retryAfter: 1000 });
-      expect(errors).toEqual(['ERR_STORE_UNAVAILABLE']);
+      expect(errors).toEqual([StoreUnavailableError.code]);
     } finally {
       dead.disconnect();
     }
@@ -292,7 +294,7 @@ describe('RedisStore failure policies', () => {
     const store = new RedisStore({ adapter: broken, failure: 'open', onError: (error, context) => errors.push([error.code, context.key]) });
     const limiter = new TokenBucket({ store, capacity: 3, refillRate: 1 });
     expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
-    expect(errors).toEqual([['ERR_STORE_UNAVAILABLE', 'k']]);
+    expect(errors).toEqual([[StoreUnavailableError.code, 'k']]);
     expect(store.stats.failures).toBe(1);
   });
 
@@ -306,7 +308,7 @@ describe('RedisStore failure policies', () => {
     expect(errors).toEqual([]);
     await clock.advanceAsync(1);
     expect(await pending).toMatchObject({ allowed: false, retryAfter: 2500, remaining: 0 });
-    expect(isLatticeError(errors[0], 'ERR_TIMEOUT')).toBe(true);
+    expect(isLatticeError(errors[0], TimeoutError.code)).toBe(true);
   });
 
   it('times out each command exactly timeoutMs after it was sent, whatever was answered or timed out before it', async () => {
@@ -320,7 +322,7 @@ describe('RedisStore failure policies', () => {
       eval: (_script, keys) =>
         keys[0]!.includes('slow') ? new Promise(() => undefined) : new Promise((resolve) => answers.push(() => resolve([Math.floor(clock.now()), 4, 1000]))),
     };
-    const store = new RedisStore({ adapter, failure: 'closed', closedRetryAfterMs: 7, timeoutMs: 100, timers: clock, clock, onError: (e, { key }) => errors.push(`${key}${e.code === 'ERR_STORE_UNAVAILABLE' ? '' : ` (${e.code})`}`) });
+    const store = new RedisStore({ adapter, failure: 'closed', closedRetryAfterMs: 7, timeoutMs: 100, timers: clock, clock, onError: (e, { key }) => errors.push(`${key}${e.code === StoreUnavailableError.code ? '' : ` (${e.code})`}`) });
     const limiter = new FixedWindow({ store, limit: 5, windowMs: 1000 });
     const fast = limiter.consume('fast-1'); // sent at 0, answered at 30
     await clock.advanceAsync(10);

@@ -1,7 +1,7 @@
 import { isLatticeError } from '@lattice/core';
 import { registerModel } from '@lattice/linearizability';
 import { describe, expect, it } from 'vitest';
-import { assertLinearizable, FAULT_KINDS, type FaultScheduleOptions, simulationSeeds } from '../src/index.js';
+import { assertLinearizable, FAULT_KINDS, type FaultScheduleOptions, NotLinearizableError, simulationSeeds } from '../src/index.js';
 import { type RegisterRunOptions, runRegister } from './support/register-run.js';
 
 // `SIM_SEED=1234 npx vitest run test/abd.test.ts` replays one seed (the failure message prints it).
@@ -59,7 +59,7 @@ describe('broken variants are caught', () => {
     const found = await firstFailingSeed(simulationSeeds({ count: 10, env: {} }), { abd: { readFrom: 'local' } });
     expect(found).toBeDefined();
     const { seed, error } = found!;
-    expect(isLatticeError(error, 'ERR_NOT_LINEARIZABLE')).toBe(true);
+    expect(isLatticeError(error, NotLinearizableError.code)).toBe(true);
     expect(error.message).toContain(`seed: ${seed}`);
     expect(error.message).toContain(`replay: SIM_SEED=${seed} npx vitest run test/abd.test.ts`);
     expect(error.message).toContain('could not be placed');
@@ -68,7 +68,7 @@ describe('broken variants are caught', () => {
   it('acknowledges without fsync: crashes lose acknowledged writes, caught within 20 seeds', async () => {
     const found = await firstFailingSeed(simulationSeeds({ count: 20, env: {} }), { abd: { persist: false }, faults: CRASH_HEAVY });
     expect(found).toBeDefined();
-    expect(isLatticeError(found!.error, 'ERR_NOT_LINEARIZABLE')).toBe(true);
+    expect(isLatticeError(found!.error, NotLinearizableError.code)).toBe(true);
   });
 
   it('tags writes with wall clocks: linearizable while clocks agree, caught within 5 seeds once they are skewed or jump', async () => {

@@ -1,4 +1,4 @@
-import { seededRandom } from '@lattice/core';
+import { InvalidArgumentError, seededRandom } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from '../src/index.js';
@@ -65,7 +65,7 @@ describe('SimDisk', () => {
 
   it('rejects bad keys and non-byte data with typed errors', () => {
     const disk = new SimDisk();
-    expect(() => disk.write('', bytes(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => disk.append('a', [1, 2] as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => disk.write('', bytes(1))).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => disk.append('a', [1, 2] as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 });

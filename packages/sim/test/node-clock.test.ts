@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { NodeClock } from '../src/index.js';
 
@@ -49,8 +50,8 @@ describe('NodeClock', () => {
   });
 
   it('rejects absurd drift and non-finite offsets with typed errors', () => {
-    expect(() => new NodeClock(() => 0, { driftPpm: 2_000_000 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new NodeClock(() => 0, { skewMs: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new NodeClock(() => 0).jumpWall(Number.POSITIVE_INFINITY)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => new NodeClock(() => 0, { driftPpm: 2_000_000 })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => new NodeClock(() => 0, { skewMs: Number.NaN })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => new NodeClock(() => 0).jumpWall(Number.POSITIVE_INFINITY)).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../src/event-log.js';
 import { formatEvent, SHIVIZ_REGEX, Simulation, type SimEvent, toShiViz, toSpaceTimeDiagram } from '../src/index.js';
@@ -118,7 +119,7 @@ describe('space-time diagram', () => {
     const html = toSpaceTimeDiagram(events, ['a'], { title: 'x & <y>' });
     expect(html).not.toContain('<script>');
     expect(html).toContain('x &#38; &#60;y&#62;');
-    expect(() => toSpaceTimeDiagram(events, ['a'], { from: 10, to: 5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => toSpaceTimeDiagram(events, ['a'], { from: 10, to: 5 })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 
   it('renders the ShiViz log of an empty run as just the header', () => {

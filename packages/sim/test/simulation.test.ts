@@ -1,7 +1,7 @@
 import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, OperationFailedError, Simulation, simulationSeeds } from '../src/index.js';
+import { FAULT_KINDS, OperationFailedError, Simulation, SimulationError, simulationSeeds } from '../src/index.js';
 import { heartbeatNode } from './support/heartbeat.js';
 import { runRegister } from './support/register-run.js';
 
@@ -180,7 +180,7 @@ describe('nodes', () => {
       },
     });
     const error = await sim.run({ duration: 100 }).catch((e: unknown) => e);
-    expect(isLatticeError(error, 'ERR_SIMULATION_FAILED')).toBe(true);
+    expect(isLatticeError(error, SimulationError.code)).toBe(true);
     expect((error as Error).message).toContain('handler bug');
     expect((error as Error).message).toContain('seed: 1234');
     expect((error as Error).message).toContain('SIM_SEED=1234 npx vitest run test/simulation.test.ts');

@@ -1,4 +1,4 @@
-import { type Endpoint, type Envelope, isLatticeError } from '@lattice/core';
+import { ClosedError, type Endpoint, type Envelope, InvalidArgumentError, isLatticeError, UnknownPeerError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -93,7 +93,7 @@ describe('MemoryNetwork delivery', () => {
         }
         return undefined;
       })();
-      expect(isLatticeError(error, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      expect(isLatticeError(error, InvalidArgumentError.code)).toBe(true);
     }
     expect(network.faults.dropRate).toBe(0);
   });
@@ -175,7 +175,7 @@ describe('MemoryNetwork nodes', () => {
     clock.advance(1);
     expect(network.stats.dropped).toBe(1);
     const error = await send('a', 'zz', 'x').catch((e: unknown) => e);
-    expect(isLatticeError(error, 'ERR_UNKNOWN_PEER')).toBe(true);
+    expect(isLatticeError(error, UnknownPeerError.code)).toBe(true);
     expect(network.nodes()).toEqual(['a']);
   });
 
@@ -197,6 +197,6 @@ describe('MemoryNetwork nodes', () => {
     const { network } = await cluster(['a']);
     await network.close();
     const error = await network.open('b').catch((e: unknown) => e);
-    expect(isLatticeError(error, 'ERR_CLOSED')).toBe(true);
+    expect(isLatticeError(error, ClosedError.code)).toBe(true);
   });
 });

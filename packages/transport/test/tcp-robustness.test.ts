@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
-import { type Envelope, isLatticeError, type LatticeError, seededRandom } from '@lattice/core';
+import { type Envelope, InvalidArgumentError, isLatticeError, type LatticeError, seededRandom } from '@lattice/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, FrameType, encodeFrame } from '../src/tcp/frame.js';
-import { type TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
+import { ConnectionError, FrameError, HandshakeError, SendQueueFullError, type TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
 import { testTls } from './tls-fixture.js';
 
 const secret = 'robustness-secret-0123456789';
@@ -82,7 +82,7 @@ describe('FrameDecoder', () => {
     expect(() => new FrameDecoder(10).push(Buffer.from([0, 0, 0, 1, 99]))).toThrow(/Unknown frame type/);
     const decoder = new FrameDecoder(10);
     decoder.push(Buffer.from([0, 0, 0, 5, 4, 1]));
-    expect(() => decoder.end()).toThrow(expect.objectContaining({ code: 'ERR_FRAME' }));
+    expect(() => decoder.end()).toThrow(expect.objectContaining({ code: FrameError.code }));
   });
 });
 
@@ -107,7 +107,7 @@ describe('TcpTransport under bad input', () => {
     }
     expect(await roundTrip(client, server, 'still serving')).toBe('still serving');
     expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((code) => ['ERR_FRAME', 'ERR_HANDSHAKE'].includes(code))).toBe(true);
+    expect(errors.every((code) => [FrameError.code, HandshakeError.code].includes(code))).toBe(true);
     expect(server.stats.connectionsRejected).toBeGreaterThan(0);
   });
 
@@ -117,18 +117,18 @@ describe('TcpTransport under bad input', () => {
     const client = await t.open('client');
     // Authenticate properly through the client, then inject an oversize frame from a forged raw socket is impossible
     // without the secret; instead check the pre-auth path and the post-auth limit through the decoder on the same server.
-    const error = nextError(server, 'ERR_FRAME');
+    const error = nextError(server, FrameError.code);
     const { socket, closed } = raw(server);
     socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 4]));
     await closed;
-    expect((await error).code).toBe('ERR_FRAME');
+    expect((await error).code).toBe(FrameError.code);
     expect(await roundTrip(client, server, 'ok')).toBe('ok');
   });
 
   it('reports a truncated frame when the stream ends mid-frame', async () => {
     const t = transport();
     const server = await t.open('server');
-    const error = nextError(server, 'ERR_FRAME');
+    const error = nextError(server, FrameError.code);
     const { socket } = raw(server);
     socket.end(Buffer.from([0, 0, 0, 50, FrameType.Hello, 1, 2, 3]));
     expect((await error).message).toMatch(/ended inside a frame/);
@@ -139,8 +139,8 @@ describe('TcpTransport under bad input', () => {
     const server = await good.open('server');
     const intruder = transport({ secret: 'not-the-cluster-secret!!', peers: { server: server.address! } });
     const mallory = await intruder.open('mallory');
-    const serverError = nextError(server, 'ERR_HANDSHAKE');
-    const clientError = nextError(mallory, 'ERR_HANDSHAKE');
+    const serverError = nextError(server, HandshakeError.code);
+    const clientError = nextError(mallory, HandshakeError.code);
     let delivered = 0;
     server.onMessage(() => delivered++);
     await mallory.send('server', new TextEncoder().encode('let me in'));
@@ -154,7 +154,7 @@ describe('TcpTransport under bad input', () => {
     const server = await t.open('server');
     const other = transport({ peers: { ghost: server.address! } });
     const client = await other.open('client');
-    const error = nextError(server, 'ERR_HANDSHAKE');
+    const error = nextError(server, HandshakeError.code);
     await client.send('ghost', new Uint8Array([1]));
     expect((await error).message).toMatch(/wanted node "ghost"/);
   });
@@ -162,7 +162,7 @@ describe('TcpTransport under bad input', () => {
   it('times out a connection that never completes the handshake', async () => {
     const t = transport({ handshakeTimeoutMs: 100 });
     const server = await t.open('server');
-    const error = nextError(server, 'ERR_HANDSHAKE');
+    const error = nextError(server, HandshakeError.code);
     const { closed } = raw(server);
     expect((await error).message).toMatch(/did not complete the handshake/);
     await closed;
@@ -178,7 +178,7 @@ describe('TcpTransport under bad input', () => {
     const clientError = nextError(client);
     await client.send('server', new Uint8Array([1]));
     expect(isLatticeError(await serverError)).toBe(true);
-    expect(['ERR_CONNECTION', 'ERR_HANDSHAKE']).toContain((await clientError).code);
+    expect([ConnectionError.code, HandshakeError.code]).toContain((await clientError).code);
   });
 });
 
@@ -189,7 +189,7 @@ describe('TcpTransport connections', () => {
     const port = server.address!.port;
     const client = await t.open('client');
     expect(await roundTrip(client, server, 'before')).toBe('before');
-    const connectionLost = nextError(client, 'ERR_CONNECTION');
+    const connectionLost = nextError(client, ConnectionError.code);
     await server.close();
     // Wait until the client has noticed: a message written to a connection that is dying is lost (at most once).
     await connectionLost;
@@ -223,9 +223,9 @@ describe('TcpTransport connections', () => {
     // Port 1 on loopback refuses connections: the peer stays unreachable and messages queue.
     const dropping = transport({ sendQueueLimit: 3, peers: { down: '127.0.0.1:1' }, reconnect: { initialDelayMs: 10_000 } });
     const a = await dropping.open('a');
-    const overflow = nextError(a, 'ERR_SEND_QUEUE_FULL');
+    const overflow = nextError(a, SendQueueFullError.code);
     for (let i = 0; i < 5; i++) await a.send('down', new Uint8Array([i]));
-    expect((await overflow).code).toBe('ERR_SEND_QUEUE_FULL');
+    expect((await overflow).code).toBe(SendQueueFullError.code);
     expect(a.stats.droppedOnOverflow).toBe(2);
 
     const rejecting = transport({ sendQueueLimit: 2, overflow: 'reject', peers: { down: '127.0.0.1:1' }, reconnect: { initialDelayMs: 10_000 } });
@@ -233,12 +233,12 @@ describe('TcpTransport connections', () => {
     await b.send('down', new Uint8Array([1]));
     await b.send('down', new Uint8Array([2]));
     const error = await b.send('down', new Uint8Array([3])).catch((e: unknown) => e);
-    expect(isLatticeError(error, 'ERR_SEND_QUEUE_FULL')).toBe(true);
+    expect(isLatticeError(error, SendQueueFullError.code)).toBe(true);
   });
 
   it('validates its options with typed errors', () => {
-    expect(() => new TcpTransport({ secret: 'short' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new TcpTransport({ secret, peers: { x: 'no-port' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new TcpTransport({ secret, reconnect: { jitter: 2 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => new TcpTransport({ secret: 'short' })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => new TcpTransport({ secret, peers: { x: 'no-port' } })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+    expect(() => new TcpTransport({ secret, reconnect: { jitter: 2 } })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 });

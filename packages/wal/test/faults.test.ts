@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isLatticeError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_SIZE, frameSize, SEGMENT_HEADER_SIZE } from '../src/format.js';
-import { openWal, type WalCorruptionError, type WalMissingSegmentError, type WriteAheadLog } from '../src/index.js';
+import { openWal, WalCorruptionError, WalLockedError, WalMissingSegmentError, type WriteAheadLog } from '../src/index.js';
 import { payloadFor, sameBytes, tempDir } from './helpers.js';
 
 const SEGMENT_SIZE = 8192;
@@ -150,7 +150,7 @@ describe('corruption before the tail', () => {
         await writeFile(path, original);
         await flipBit(name!, offsets[record]! + field, 5);
         const error = (await openError()) as WalCorruptionError;
-        expect(isLatticeError(error, 'ERR_WAL_CORRUPT')).toBe(true);
+        expect(isLatticeError(error, WalCorruptionError.code)).toBe(true);
         expect(error.segment).toBe(name);
         expect(error.offset).toBe(offsets[record]);
         expect(error.message).toContain(name);
@@ -165,7 +165,7 @@ describe('corruption before the tail', () => {
     expect(names.length).toBeGreaterThan(2);
     await flipBit(names[1]!, SEGMENT_HEADER_SIZE + FRAME_HEADER_SIZE);
     const error = (await openError()) as WalCorruptionError;
-    expect(error.code).toBe('ERR_WAL_CORRUPT');
+    expect(error.code).toBe(WalCorruptionError.code);
     expect(error.segment).toBe(names[1]);
     expect(error.offset).toBe(SEGMENT_HEADER_SIZE);
   });
@@ -175,7 +175,7 @@ describe('corruption before the tail', () => {
     const [name] = await segments();
     await flipBit(name!, 9);
     const error = (await openError()) as WalCorruptionError;
-    expect(error.code).toBe('ERR_WAL_CORRUPT');
+    expect(error.code).toBe(WalCorruptionError.code);
     expect([error.segment, error.offset]).toEqual([name, 0]);
   });
 
@@ -185,7 +185,7 @@ describe('corruption before the tail', () => {
     const path = join(dir, names[1]!);
     const original = await readFile(path);
     await flipBit(names[1]!, SEGMENT_HEADER_SIZE + 2);
-    expect(isLatticeError(await openError(), 'ERR_WAL_CORRUPT')).toBe(true);
+    expect(isLatticeError(await openError(), WalCorruptionError.code)).toBe(true);
     await writeFile(path, original);
     const wal = await openWal(dir, { segmentSize: SEGMENT_SIZE });
     expect(wal.lastIndex).toBe(150);
@@ -198,7 +198,7 @@ describe('corruption before the tail', () => {
     await wal.close();
     await flipBit('meta', 25);
     const error = (await openError()) as WalCorruptionError;
-    expect(error.code).toBe('ERR_WAL_CORRUPT');
+    expect(error.code).toBe(WalCorruptionError.code);
     expect(error.segment).toBe('meta');
   });
 
@@ -208,7 +208,7 @@ describe('corruption before the tail', () => {
     try {
       const [name] = await segments();
       await flipBit(name!, offsets[1]! + FRAME_HEADER_SIZE);
-      await expect(wal.read(2)).rejects.toMatchObject({ code: 'ERR_WAL_CORRUPT', segment: name, offset: offsets[1] });
+      await expect(wal.read(2)).rejects.toMatchObject({ code: WalCorruptionError.code, segment: name, offset: offsets[1] });
       expect(sameBytes(await wal.read(1), payloadFor(1, 300))).toBe(true);
     } finally {
       await wal.close();
@@ -224,7 +224,7 @@ describe('missing segments', () => {
     expect(names.length).toBeGreaterThan(2);
     await unlink(join(dir, names[1]!));
     const error = (await openError()) as WalMissingSegmentError;
-    expect(error.code).toBe('ERR_WAL_MISSING_SEGMENT');
+    expect(error.code).toBe(WalMissingSegmentError.code);
     expect(error.missingFrom).toBe(Number(names[1]!.slice(0, 20)));
     expect(error.missingTo).toBe(Number(names[2]!.slice(0, 20)) - 1);
     expect(error.nextSegment).toBe(names[2]);
@@ -235,7 +235,7 @@ describe('missing segments', () => {
     const names = await segments();
     await unlink(join(dir, names[0]!));
     const error = (await openError()) as WalMissingSegmentError;
-    expect(error.code).toBe('ERR_WAL_MISSING_SEGMENT');
+    expect(error.code).toBe(WalMissingSegmentError.code);
     expect(error.missingFrom).toBe(1);
   });
 
@@ -269,6 +269,6 @@ describe('leftovers and locks', () => {
     await wal.close();
     await writeFile(join(dir, 'LOCK'), `${process.pid}\n`);
     const error = await openError();
-    expect(isLatticeError(error, 'ERR_WAL_LOCKED')).toBe(true);
+    expect(isLatticeError(error, WalLockedError.code)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
+import { AbortError, InvalidArgumentError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openWal } from '../src/index.js';
+import { openWal, RecordTooLargeError } from '../src/index.js';
 import { payloadFor, sameBytes, tempDir } from './helpers.js';
 
 let dir: string;
@@ -15,13 +16,13 @@ afterEach(async () => {
 
 describe('openWal options and batching', () => {
   it('rejects invalid options with typed errors', async () => {
-    await expect(openWal(dir, { segmentSize: 1024 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(openWal(dir, { segmentSize: 4096, maxRecordSize: 4096 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(openWal(dir, { maxBatchBytes: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(openWal('')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(openWal(dir, { segmentSize: 1024 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(openWal(dir, { segmentSize: 4096, maxRecordSize: 4096 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(openWal(dir, { maxBatchBytes: 0 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(openWal('')).rejects.toMatchObject({ code: InvalidArgumentError.code });
     const controller = new AbortController();
     controller.abort();
-    await expect(openWal(dir, { signal: controller.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(openWal(dir, { signal: controller.signal })).rejects.toMatchObject({ code: AbortError.code });
   });
 
   it('accepts the largest record a segment can hold, in a segment of its own', async () => {
@@ -29,7 +30,7 @@ describe('openWal options and batching', () => {
     const largest = new Uint8Array(4096 - 48).fill(9);
     expect(await wal.append(new Uint8Array(10))).toBe(1);
     expect(await wal.append(largest)).toBe(2);
-    await expect(wal.append(new Uint8Array(4096 - 47))).rejects.toMatchObject({ code: 'ERR_RECORD_TOO_LARGE' });
+    await expect(wal.append(new Uint8Array(4096 - 47))).rejects.toMatchObject({ code: RecordTooLargeError.code });
     await wal.close();
     const again = await openWal(dir, { segmentSize: 4096 });
     expect(sameBytes(await again.read(2), largest)).toBe(true);
@@ -62,7 +63,7 @@ describe('openWal options and batching', () => {
     );
     controller.abort();
     await first;
-    expect(await aborted).toBe('ERR_ABORTED');
+    expect(await aborted).toBe(AbortError.code);
     expect(await wal.append(new Uint8Array([3]))).toBe(1);
     expect(await wal.read(1)).toEqual(new Uint8Array([3]));
     await wal.close();
@@ -80,7 +81,7 @@ describe('openWal options and batching', () => {
     const c = wal.append([payloadFor(6, 50), payloadFor(7, 50)]);
     controller.abort();
     await cut;
-    expect(await aborted).toBe('ERR_ABORTED');
+    expect(await aborted).toBe(AbortError.code);
     expect([await a, await b, await c]).toEqual([2, 3, [4, 5]]);
     await wal.close();
     const again = await openWal(dir, { segmentSize: 8192 });

@@ -1,10 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLatticeError } from '@lattice/core';
+import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crc32c } from '../src/crc32c.js';
 import { END_MARKER_SIZE, FRAME_HEADER_SIZE, frameSize, SEGMENT_HEADER_SIZE } from '../src/format.js';
-import { openWal, type WalCorruptionError, type WriteAheadLog } from '../src/index.js';
+import { openWal, WalCorruptionError, type WriteAheadLog } from '../src/index.js';
 import { payloadFor, sameBytes, tempDir } from './helpers.js';
 
 const SEGMENT_SIZE = 8192;
@@ -103,7 +103,7 @@ describe('segment recycling', () => {
     const reopened = await openWal(dir, { segmentSize: SEGMENT_SIZE, recycleSegments: 0 });
     expect(await files(/^recycled-/)).toHaveLength(0);
     await reopened.close();
-    await expect(openWal(dir, { recycleSegments: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(openWal(dir, { recycleSegments: -1 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
   });
 
   it('a final frame torn over stale bytes (every cut point) opens at the last complete record', async () => {
@@ -179,7 +179,7 @@ describe('segment recycling', () => {
         (wal) => wal.close().then(() => undefined),
         (e: unknown) => e,
       )) as WalCorruptionError;
-      expect(isLatticeError(error, 'ERR_WAL_CORRUPT')).toBe(true);
+      expect(isLatticeError(error, WalCorruptionError.code)).toBe(true);
       expect([error.segment, error.offset]).toEqual([last, offsets[record]]);
     }
   });
@@ -194,7 +194,7 @@ describe('segment recycling', () => {
       (wal) => wal.close().then(() => undefined),
       (e: unknown) => e,
     )) as WalCorruptionError;
-    expect(isLatticeError(error, 'ERR_WAL_CORRUPT')).toBe(true);
+    expect(isLatticeError(error, WalCorruptionError.code)).toBe(true);
     expect([error.segment, error.offset]).toEqual([last, offsets[4]]);
   });
 
@@ -216,6 +216,6 @@ describe('segment recycling', () => {
     await expectTags(v1, 1, [1, 2, 3]);
     await v1.close();
     await setVersion(3);
-    await expect(openWal(dir, { segmentSize: SEGMENT_SIZE })).rejects.toMatchObject({ code: 'ERR_WAL_CORRUPT', segment: name, offset: 0 });
+    await expect(openWal(dir, { segmentSize: SEGMENT_SIZE })).rejects.toMatchObject({ code: WalCorruptionError.code, segment: name, offset: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openWal } from '../src/index.js';
+import { openWal, WalFailedError } from '../src/index.js';
 import { payloadFor, sameBytes, tempDir } from './helpers.js';
 
 /** Which write handed to the thread fails (1-based; 0: none), and the descriptor that makes it fail. */
@@ -53,9 +53,9 @@ describe('a write that fails in the writer thread', () => {
     };
     await Promise.all(Array.from({ length: 16 }, writer));
     expect(errors.length).toBe(16); // every writer ran into the failure
-    expect(new Set(errors)).toEqual(new Set(['ERR_WAL_FAILED']));
-    await expect(wal.append(payloadFor(1, 100))).rejects.toMatchObject({ code: 'ERR_WAL_FAILED' });
-    await expect(wal.truncateSuffix(0)).rejects.toMatchObject({ code: 'ERR_WAL_FAILED' });
+    expect(new Set(errors)).toEqual(new Set([WalFailedError.code]));
+    await expect(wal.append(payloadFor(1, 100))).rejects.toMatchObject({ code: WalFailedError.code });
+    await expect(wal.truncateSuffix(0)).rejects.toMatchObject({ code: WalFailedError.code });
     const acknowledged = wal.lastIndex;
     expect(acked.size).toBe(acknowledged);
     await wal.close();

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWal } from '../src/index.js';
 import { WriterThread } from '../src/writer-thread.js';
@@ -76,6 +77,6 @@ describe('openWal with the writer thread', () => {
   });
 
   it('rejects an unknown writerThread setting', async () => {
-    await expect(openWal(dir, { writerThread: 'sometimes' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(openWal(dir, { writerThread: 'sometimes' as never })).rejects.toMatchObject({ code: InvalidArgumentError.code });
   });
 });

@@ -492,21 +492,42 @@ export class TextDocument {
   // ---------------------------------------------------------------------------------------
   // Snapshots (document order), used by the state codecs.
 
-  /** @internal The items in document order, column by column. */
+  /**
+   * @internal The items in document order, column by column, in a canonical form: replicas
+   * holding the same characters, tombstones and origins give equal snapshots (so equal
+   * encodings), however their item lists happen to be cut. The agent table lists only agents
+   * with characters, sorted by name, and fragments that continue each other with the same
+   * deletedness are joined (how items are split depends on each replica's edit history and leaf
+   * boundaries, not on the document).
+   */
   toSnapshot(): TextSnapshot {
-    const s: TextSnapshot = { agents: this.agents.map((a) => a.name), agent: [], seq: [], len: [], olAgent: [], olSeq: [], orAgent: [], orSeq: [], deleted: [], content: '' };
+    const order: number[] = [];
+    for (let a = 0; a < this.agents.length; a++) if (this.agents[a]!.version > 0) order.push(a);
+    order.sort((x, y) => (this.agents[x]!.name < this.agents[y]!.name ? -1 : 1));
+    const slot = new Int32Array(this.agents.length);
+    order.forEach((a, i) => {
+      slot[a] = i;
+    });
+    const s: TextSnapshot = { agents: order.map((a) => this.agents[a]!.name), agent: [], seq: [], len: [], olAgent: [], olSeq: [], orAgent: [], orSeq: [], deleted: [], content: '' };
     const parts: string[] = [];
+    let previous: Item | null = null;
     for (const leaf of this.leaves) {
       for (const it of leaf.items) {
-        s.agent.push(it.agent);
+        if (!it.deleted) parts.push(this.agents[it.agent]!.content(it.seq, it.len));
+        if (previous !== null && previous.deleted === it.deleted && continues(previous, it)) {
+          s.len[s.len.length - 1]! += it.len;
+          previous = it;
+          continue;
+        }
+        previous = it;
+        s.agent.push(slot[it.agent]!);
         s.seq.push(it.seq);
         s.len.push(it.len);
-        s.olAgent.push(it.olAgent);
+        s.olAgent.push(it.olAgent === NONE ? NONE : slot[it.olAgent]!);
         s.olSeq.push(it.olAgent === NONE ? 0 : it.olSeq);
-        s.orAgent.push(it.orAgent);
+        s.orAgent.push(it.orAgent === NONE ? NONE : slot[it.orAgent]!);
         s.orSeq.push(it.orAgent === NONE ? 0 : it.orSeq);
         s.deleted.push(it.deleted);
-        if (!it.deleted) parts.push(this.agents[it.agent]!.content(it.seq, it.len));
       }
     }
     s.content = parts.join('');
@@ -779,15 +800,19 @@ export class TextDocument {
     head.next = tail.next;
     const agent = this.agents[tail.agent]!;
     if (agent.last === tail) agent.last = head;
+    // Every index entry whose run start lies inside `tail` points at `tail` (the fragment
+    // holding it), and there can be several: an earlier absorb hands entries down to a fragment
+    // that starts before them. All of them move to `head`, which now holds those starts.
     const seqs = agent.runSeqs;
+    const end = tail.seq + tail.len;
     let lo = 0;
-    let hi = seqs.length - 1;
+    let hi = seqs.length;
     while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (seqs[mid]! <= tail.seq) lo = mid;
-      else hi = mid - 1;
+      const mid = (lo + hi) >> 1;
+      if (seqs[mid]! < tail.seq) lo = mid + 1;
+      else hi = mid;
     }
-    if (agent.runItems[lo] === tail) agent.runItems[lo] = head;
+    for (let k = lo; k < seqs.length && seqs[k]! < end; k++) agent.runItems[k] = head;
   }
 
   /** Records a freshly integrated run (the fragment with the agent's highest sequence numbers). */
