@@ -4,7 +4,9 @@
  * and randomness, abort options, and the typed-error convention. No runtime dependencies; runs
  * in Node, browsers and workers.
  *
- * Test helpers (`ManualClock`, the transport compliance suite) live at `@lattice/core/testing`.
+ * The storage seam (`FileSystem`) is implemented by `nodeFileSystem()` in `@lattice/wal` and by
+ * the simulator's `SimFileSystem` in `@lattice/sim`. Test doubles (`ManualClock`) live at
+ * `@lattice/core/testing`, the compliance suites (which need `vitest`) at `@lattice/core/compliance`.
  *
  * @example
  * ```ts
@@ -43,5 +45,16 @@ export {
 } from './errors.js';
 export { Inbox, type InboxOptions } from './inbox.js';
 export { assertNodeId, MAX_NODE_ID_LENGTH, type NodeId } from './node-id.js';
+export { type BaseEvents, Observable, type Unsubscribe } from './observable.js';
+export { emptyReady, type Outbound, type ProtocolCore, type Ready, type RecordSink } from './protocol/protocol-core.js';
+export {
+  ProtocolDriver,
+  type ProtocolDriverEvents,
+  type ProtocolDriverOptions,
+  type ProtocolDriverStats,
+} from './protocol/protocol-driver.js';
+export { NodeStoppedError, ProtocolViolationError } from './protocol/protocol-errors.js';
 export { type Random, seededRandom, systemRandom } from './random.js';
+export { FileExistsError, FileLockedError, FileNotFoundError, StorageFullError, StorageIoError } from './storage/errors.js';
+export { type FileHandle, type FileLock, type FileStat, type FileSystem, joinPath, type OpenFlags } from './storage/file-system.js';
 export type { Endpoint, Envelope, ErrorHandler, MessageHandler, OpenOptions, Transport } from './transport.js';
