@@ -1,4 +1,7 @@
-import { runTransportTests } from '@lattice/core/testing';
+import { runTransportTests } from '@lattice/core/compliance';
 import { MemoryNetwork } from '../src/index.js';
 
-runTransportTests('MemoryNetwork', async ({ maxMessageSize }) => ({ transport: new MemoryNetwork({ maxMessageSize }) }));
+runTransportTests('MemoryNetwork', {
+  setup: async ({ maxMessageSize }) => new MemoryNetwork({ maxMessageSize }),
+  teardown: async () => {},
+});

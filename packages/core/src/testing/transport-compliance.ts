@@ -2,22 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLatticeError } from '../errors.js';
 import type { Endpoint, Envelope, Transport } from '../transport.js';
 import { flushPromises } from './manual-clock.js';
+import type { TestSetup } from './test-setup.js';
 
 /** What {@link runTransportTests} passes to a transport's setup. */
 export interface TransportSetupOptions {
   /** The maximum message size the transport must be created with, in bytes. */
   maxMessageSize: number;
 }
-
-/** A transport under test, with whatever it needs to tear down. */
-export interface TransportHarness {
-  transport: Transport;
-  /** Releases anything the setup created besides the transport (servers, temp files). */
-  teardown?: () => Promise<void>;
-}
-
-/** Creates a fresh, fault-free transport for one compliance test. */
-export type TransportSetup = (options: TransportSetupOptions) => Promise<TransportHarness>;
 
 const MAX = 256 * 1024;
 
@@ -30,25 +21,27 @@ const MAX = 256 * 1024;
  *
  * @example
  * ```ts
- * import { runTransportTests } from '@lattice/core/testing';
- * runTransportTests('MemoryNetwork', async ({ maxMessageSize }) => ({
- *   transport: new MemoryNetwork({ maxMessageSize }),
- * }));
+ * import { runTransportTests } from '@lattice/core/compliance';
+ * runTransportTests('MemoryNetwork', {
+ *   setup: async ({ maxMessageSize }) => new MemoryNetwork({ maxMessageSize }),
+ *   teardown: async () => {},
+ * });
  * ```
  */
-export function runTransportTests(name: string, setup: TransportSetup): void {
+export function runTransportTests(name: string, common: TestSetup<Transport, TransportSetupOptions>): void {
   describe(`Transport compliance: ${name}`, () => {
-    let harness: TransportHarness;
     let transport: Transport;
 
     beforeEach(async () => {
-      harness = await setup({ maxMessageSize: MAX });
-      transport = harness.transport;
+      transport = await common.setup({ maxMessageSize: MAX });
     });
 
     afterEach(async () => {
-      await transport.close();
-      await harness.teardown?.();
+      try {
+        await transport.close();
+      } finally {
+        await common.teardown();
+      }
     });
 
     it('delivers a message with its sender, receiver and exact bytes', async () => {
