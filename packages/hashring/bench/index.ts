@@ -45,7 +45,7 @@ for (const n of [10, 1000]) {
   const ids = servers(n);
   const ring = new HashRing({ members: ids });
   const cachedRing = new HashRing({ members: ids, cacheSize: 5000 });
-  const ketama = new KetamaRing({ members: ids });
+  const ketama = new KetamaRing({ members: ids, pointCounts: 'hashring' });
   const peer = new HashRingPeer(ids);
   const other = new ConsistentHash();
   for (const id of ids) other.add(id);

@@ -33,14 +33,17 @@ export class UnknownMemberError extends LatticeError {
   }
 }
 
-/** Thrown when a weight is not a finite number greater than zero. */
+/**
+ * Thrown when a weight is not a finite number greater than zero, or not an integer where the
+ * algorithm needs one (ketama with a C client's point counts).
+ */
 export class InvalidWeightError extends LatticeError {
   static readonly code = 'ERR_INVALID_WEIGHT';
   override readonly name = 'InvalidWeightError';
   /** The rejected weight. */
   readonly weight: unknown;
-  constructor(node: string, weight: unknown, options?: LatticeErrorOptions) {
-    super(InvalidWeightError.code, `Weight of node "${node}" must be a finite number > 0, got ${String(weight)}`, options);
+  constructor(node: string, weight: unknown, options?: LatticeErrorOptions & { readonly requirement?: string }) {
+    super(InvalidWeightError.code, `Weight of node "${node}" must be ${options?.requirement ?? 'a finite number > 0'}, got ${String(weight)}`, options);
     this.weight = weight;
   }
 }

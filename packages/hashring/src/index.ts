@@ -1,7 +1,7 @@
 /**
  * Consistent hashing and partitioning, with no dependencies, for Node, browsers and workers:
  * a virtual-node ring with weights ({@link HashRing}), a ring that places keys exactly as
- * libketama and the `hashring` package do ({@link KetamaRing}), weighted rendezvous hashing
+ * libketama, libmemcached or the `hashring` package do ({@link KetamaRing}), weighted rendezvous hashing
  * ({@link RendezvousHash}), jump consistent hash ({@link JumpHash}), Maglev
  * ({@link MaglevHash}), consistent hashing with bounded loads ({@link BoundedLoadRing}) and
  * multi-probe consistent hashing ({@link MultiProbeHash}). All share the {@link Partitioner}
@@ -35,6 +35,7 @@ export { createHashFunction, HASH_NAMES, type HashFunction, type HashName, type 
 export { HashRing, type HashRingOptions, VirtualNodeRing } from './hash-ring.js';
 export { JumpHash, type JumpOptions, jumpBucket } from './jump.js';
 export { type KetamaMemberInput, type KetamaOptions, KetamaRing } from './ketama.js';
+export { KETAMA_POINT_COUNTS, type KetamaPointCounts, ketamaDigestCount } from './ketama-points.js';
 export { isPrime, MaglevHash, type MaglevOptions } from './maglev.js';
 export type { Member, MemberInput } from './member.js';
 export type { MovedRange, Movement, Transfer } from './movement.js';

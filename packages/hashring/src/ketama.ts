@@ -1,8 +1,9 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
 import { type HashRingOptions, MAX_POINTS_PER_MEMBER } from './hash-ring.js';
-import { DuplicateMemberError } from './errors.js';
+import { DuplicateMemberError, InvalidWeightError } from './errors.js';
 import { createHashFunction, KeyHasher } from './hash-function.js';
+import { KETAMA_POINT_COUNTS, type KetamaPointCounts, ketamaDigestCount } from './ketama-points.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
 import { Md5 } from './md5.js';
 import type { Movement } from './movement.js';
@@ -23,6 +24,23 @@ export interface KetamaOptions {
    * hash_ring, 3 points per digest).
    */
   readonly compatibility?: 'ketama' | 'hash_ring';
+  /**
+   * Which client's arithmetic gives each server its number of digests (see
+   * {@link KetamaPointCounts}): `'libketama'` (the default with `compatibility: 'ketama'`),
+   * `'libmemcached'` (together with `defaultPort: 11211`, libmemcached's and pylibmc's weighted
+   * ketama) or `'hashring'` (the `hashring` npm package; the default with
+   * `compatibility: 'hash_ring'`). The C clients take integer weights, so `'libketama'` and
+   * `'libmemcached'` refuse a fractional weight ({@link InvalidWeightError}).
+   *
+   * @example
+   * ```ts
+   * // The servers libmemcached (MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED) picks:
+   * new KetamaRing({ members: ['10.0.0.1:11211', '10.0.0.2:11211'], pointCounts: 'libmemcached', defaultPort: 11211 });
+   * // The servers `new HashRing(servers)` of the hashring npm package picks:
+   * new KetamaRing({ members: ['10.0.0.1:11211', '10.0.0.2:11211'], pointCounts: 'hashring' });
+   * ```
+   */
+  readonly pointCounts?: KetamaPointCounts;
   /** Points taken from each 16-byte digest, 1 to 4 (`hashring`'s `replicas`); overrides `compatibility`. */
   readonly pointsPerHash?: number;
   /** When a member id is `host:<defaultPort>`, hash only `host`, as libketama does for the default port. */
@@ -38,8 +56,10 @@ interface KetamaEntry {
 }
 
 /**
- * Ketama consistent hashing, placing keys exactly as libketama and the `hashring` npm package
- * do: each server gets `floor(weight / totalWeight × vnodes × servers)` MD5 digests of
+ * Ketama consistent hashing, placing keys exactly as libketama, libmemcached or the `hashring`
+ * npm package do (chosen by {@link KetamaOptions.pointCounts}; they differ only in the
+ * floating-point arithmetic of the point counts): each server gets
+ * `floor(weight / totalWeight × vnodes × servers)` MD5 digests of
  * `"<server>-<i>"`, each digest gives 4 points (little-endian words), and a key goes to the
  * first point at or after the first word of its MD5. Unlike the other algorithms, ketama's
  * point counts depend on the whole membership, so a change moves more keys than the
@@ -50,7 +70,7 @@ interface KetamaEntry {
  * ```ts
  * import { KetamaRing } from '@lattice/hashring';
  * const ring = new KetamaRing({ members: ['10.0.0.1:11211', '10.0.0.2:11211'] });
- * ring.lookup('foo'); // the server `new (require('hashring'))([...]).get('foo')` returns
+ * ring.lookup('foo'); // the server libketama's ketama_get_server() returns for "foo"
  * ```
  */
 export class KetamaRing extends ContinuumPartitioner {
@@ -59,6 +79,8 @@ export class KetamaRing extends ContinuumPartitioner {
   readonly vnodes: number;
   /** Points per MD5 digest. */
   readonly pointsPerHash: number;
+  /** Whose arithmetic gives the point counts. */
+  readonly pointCounts: KetamaPointCounts;
   /** The default port left out of point hashes, if any. */
   readonly defaultPort: number | undefined;
   private readonly order: KetamaEntry[] = [];
@@ -75,6 +97,11 @@ export class KetamaRing extends ContinuumPartitioner {
         : options.compatibility === 'hash_ring'
           ? 3
           : 4;
+    const pointCounts = options.pointCounts ?? (options.compatibility === 'hash_ring' ? 'hashring' : 'libketama');
+    if (!KETAMA_POINT_COUNTS.includes(pointCounts)) {
+      throw new InvalidArgumentError(`pointCounts must be one of ${KETAMA_POINT_COUNTS.join(', ')}, got ${String(pointCounts)}`);
+    }
+    this.pointCounts = pointCounts;
     this.defaultPort = options.defaultPort === undefined ? undefined : positiveInteger('defaultPort', options.defaultPort, 65535);
     for (const input of options.members ?? []) {
       const entry = this.entryOf(input);
@@ -88,8 +115,16 @@ export class KetamaRing extends ContinuumPartitioner {
 
   private entryOf(input: KetamaMemberInput): KetamaEntry {
     const base = toMember(input);
+    this.checkClientWeight(base.id, base.weight);
     const vnodes = typeof input === 'object' && 'vnodes' in input && input.vnodes !== undefined ? positiveInteger('vnodes', input.vnodes, 1 << 20) : undefined;
     return { member: vnodes === undefined ? base : { ...base, vnodes }, digests: new Int32Array(0) };
+  }
+
+  /** libketama's `unsigned long` and libmemcached's `uint32_t` weights: integers only. */
+  private checkClientWeight(id: NodeId, weight: number): void {
+    if (this.pointCounts !== 'hashring' && (!Number.isInteger(weight) || weight > 0xffff_ffff)) {
+      throw new InvalidWeightError(id, weight, { requirement: `an integer in [1, 4294967295] with pointCounts '${this.pointCounts}'` });
+    }
   }
 
   /** The string ketama hashes for point `i` of a member. */
@@ -109,9 +144,8 @@ export class KetamaRing extends ContinuumPartitioner {
     const points: Uint32Array[] = [];
     const pph = this.pointsPerHash;
     for (const e of this.order) {
-      // The exact floating-point expression of `hashring` (and libketama), so counts agree.
       const custom = e.member.vnodes;
-      const count = custom !== undefined && custom !== this.vnodes ? custom : Math.floor((e.member.weight / total) * this.vnodes * n);
+      const count = custom !== undefined && custom !== this.vnodes ? custom : ketamaDigestCount(this.pointCounts, e.member.weight, total, n, this.vnodes);
       if (count > MAX_POINTS_PER_MEMBER) throw new InvalidArgumentError(`member "${e.member.id}" would get ${count} point hashes; at most ${MAX_POINTS_PER_MEMBER}`);
       if (e.digests.length < count * 4) {
         const digests = new Int32Array(count * 4);
@@ -174,6 +208,7 @@ export class KetamaRing extends ContinuumPartitioner {
     const entry = this.byId.get(id);
     if (entry === undefined) this.unknown(id);
     checkWeight(id, weight);
+    this.checkClientWeight(id, weight);
     const previous = entry.member;
     entry.member = { ...entry.member, weight };
     return this.rebuildOr(() => {
@@ -182,7 +217,7 @@ export class KetamaRing extends ContinuumPartitioner {
   }
 
   protected params(): Record<string, number | string | boolean> {
-    const params: Record<string, number | string | boolean> = { vnodes: this.vnodes, pointsPerHash: this.pointsPerHash };
+    const params: Record<string, number | string | boolean> = { vnodes: this.vnodes, pointsPerHash: this.pointsPerHash, pointCounts: this.pointCounts };
     if (this.defaultPort !== undefined) params['defaultPort'] = this.defaultPort;
     return params;
   }

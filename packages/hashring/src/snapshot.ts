@@ -4,6 +4,7 @@ import { createHashFunction, HASH_NAMES, type HashFunction, type HashName } from
 import { HashRing } from './hash-ring.js';
 import { JumpHash } from './jump.js';
 import { KetamaRing } from './ketama.js';
+import type { KetamaPointCounts } from './ketama-points.js';
 import { MaglevHash } from './maglev.js';
 import type { Member } from './member.js';
 import { MultiProbeHash } from './multi-probe.js';
@@ -96,11 +97,14 @@ export function restore(input: string | Snapshot, options: RestoreOptions = {}):
         break;
       case 'ketama': {
         const defaultPort = params['defaultPort'];
+        const pointCounts = params['pointCounts'];
         partitioner = new KetamaRing({
           members,
           vnodes: numberParam(params, 'vnodes'),
           pointsPerHash: numberParam(params, 'pointsPerHash'),
           ...(typeof defaultPort === 'number' ? { defaultPort } : {}),
+          // Snapshots written before the option existed used the `hashring` arithmetic.
+          pointCounts: pointCounts === undefined ? 'hashring' : (pointCounts as KetamaPointCounts),
         });
         break;
       }

@@ -35,12 +35,12 @@ function expectSamePlacement(ours: KetamaRing, peer: HashRingPeer, keys: readonl
   }
 }
 
-describe('ketama placement equals the hashring package', () => {
+describe("pointCounts: 'hashring' places keys as the hashring package", () => {
   it('equal weights, many server lists and keys', () => {
     fc.assert(
       fc.property(serversArb, keysArb, (servers, keys) => {
         const peer = new HashRingPeer(servers);
-        const ours = new KetamaRing({ members: servers });
+        const ours = new KetamaRing({ members: servers, pointCounts: 'hashring' });
         expectSamePlacement(ours, peer, keys, servers.length);
       }),
       { numRuns: 100 },
@@ -59,7 +59,7 @@ describe('ketama placement equals the hashring package', () => {
             spec[s] = weights[i]!;
           });
           const peer = new HashRingPeer(spec);
-          const ours = new KetamaRing({ members: servers.map((id, i) => ({ id, weight: weights[i]! })) });
+          const ours = new KetamaRing({ members: servers.map((id, i) => ({ id, weight: weights[i]! })), pointCounts: 'hashring' });
           expectSamePlacement(ours, peer, keys, servers.length);
         },
       ),
@@ -87,6 +87,7 @@ describe('ketama placement equals the hashring package', () => {
           const ours = new KetamaRing({
             members: servers.map((id, i) => ({ id, vnodes: vnodes[i]! })),
             compatibility,
+            pointCounts: 'hashring',
             vnodes: vnodeCount,
             ...(defaultPort === undefined ? {} : { defaultPort }),
           });
@@ -101,7 +102,7 @@ describe('ketama placement equals the hashring package', () => {
     fc.assert(
       fc.property(serversArb, fc.array(fc.tuple(fc.boolean(), serverArb), { maxLength: 15 }), keysArb, (servers, ops, keys) => {
         const peer = new HashRingPeer(servers);
-        const ours = new KetamaRing({ members: servers });
+        const ours = new KetamaRing({ members: servers, pointCounts: 'hashring' });
         for (const [isAdd, server] of ops) {
           if (isAdd && !ours.has(server)) {
             ours.add(server);
@@ -123,20 +124,20 @@ describe('ketama placement equals the hashring package', () => {
     const collisions = [1622187688, 1741064620, 3152960057];
     for (const order of [servers, [...servers].reverse()]) {
       const peer = new HashRingPeer(order) as unknown as { ring: { server: string }[]; find(h: number): number };
-      const ours = new KetamaRing({ members: order });
+      const ours = new KetamaRing({ members: order, pointCounts: 'hashring' });
       for (const h of collisions) {
         for (const probe of [h - 1, h, h + 1]) expect(ours.ownerOfHash(probe)).toBe(peer.ring[peer.find(probe)]!.server);
       }
     }
-    const forward = new KetamaRing({ members: servers });
-    const backward = new KetamaRing({ members: [...servers].reverse() });
+    const forward = new KetamaRing({ members: servers, pointCounts: 'hashring' });
+    const backward = new KetamaRing({ members: [...servers].reverse(), pointCounts: 'hashring' });
     expect(forward.ownerOfHash(1622187688)).not.toBe(backward.ownerOfHash(1622187688));
   });
 
   it('agrees on 20,000 keys across a 200-server ring', () => {
     const servers = Array.from({ length: 200 }, (_, i) => `cache-${i}.example.net:11211`);
     const peer = new HashRingPeer(servers);
-    const ours = new KetamaRing({ members: servers });
+    const ours = new KetamaRing({ members: servers, pointCounts: 'hashring' });
     for (let i = 0; i < 20_000; i++) {
       const key = `key:${i}:${(i * 2654435761) >>> 0}`;
       expect(ours.lookup(key)).toBe(peerGet(peer, key));
@@ -146,7 +147,7 @@ describe('ketama placement equals the hashring package', () => {
 
   it('places keys named like Object.prototype members by their hash (hashring\'s cache does not)', () => {
     const servers = Array.from({ length: 20 }, (_, i) => `cache-${i}:11211`);
-    const ours = new KetamaRing({ members: servers });
+    const ours = new KetamaRing({ members: servers, pointCounts: 'hashring' });
     const peer = new HashRingPeer(servers);
     for (const key of ['valueOf', 'toString', 'constructor', 'hasOwnProperty', '__proto__']) {
       expect(ours.lookup(key)).toBe(peerGet(peer, key));
