@@ -6,7 +6,7 @@
  * error. The storage under Lattice's Raft log and 2PC decision log.
  *
  * `MemoryWal` implements the same {@link WriteAheadLog} contract in memory for tests, and
- * `@lattice/wal/testing` exports `runWalTests`, the compliance suite both pass.
+ * `@lattice/wal/compliance` exports `runWalTests`, the compliance suite both pass.
  *
  * @example
  * ```ts

@@ -12,7 +12,7 @@ export interface WalEntry {
  * A durable, append-only sequence of byte records with consecutive indexes, plus one small
  * metadata value (for Raft: the current term and vote). Implemented on disk by
  * {@link openWal} and in memory by {@link MemoryWal}; both pass the same compliance suite
- * (`runWalTests` from `@lattice/wal/testing`).
+ * (`runWalTests` from `@lattice/wal/compliance`).
  *
  * Indexes start at 1 in a new log. `firstIndex` is the first record still held and `lastIndex`
  * the last one; an empty log has `lastIndex === firstIndex - 1`. The next append gets

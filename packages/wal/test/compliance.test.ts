@@ -1,34 +1,36 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryWal, MemoryWalStorage, openWal } from '../src/index.js';
-import { runWalTests } from '../src/testing/index.js';
+import type { TestSetup } from '@lattice/core/compliance';
+import { runWalTests, type WalTestTarget } from '../src/testing/compliance.js';
+import { MemoryWal, MemoryWalStorage, openWal, type WalOptions } from '../src/index.js';
 
-runWalTests('MemoryWal', () => {
-  const storage = new MemoryWalStorage();
-  return { open: async (options) => new MemoryWal({ storage, ...options }) };
-});
-
-runWalTests('openWal (8 KiB segments)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'lattice-wal-compliance-'));
+/** A fresh temporary directory per test, removed after it. */
+function onDisk(options: WalOptions): TestSetup<WalTestTarget> {
+  let dir: string | undefined;
   return {
-    open: (options) => openWal(dir, { segmentSize: 8192, ...options }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    setup: async () => {
+      const created = await mkdtemp(join(tmpdir(), 'lattice-wal-compliance-'));
+      dir = created;
+      return { open: (open) => openWal(created, { ...options, ...open }) };
+    },
+    teardown: async () => {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      dir = undefined;
+    },
   };
+}
+
+runWalTests('MemoryWal', {
+  setup: async () => {
+    const storage = new MemoryWalStorage();
+    return { open: async (options) => new MemoryWal({ storage, ...options }) };
+  },
+  teardown: async () => {},
 });
 
-runWalTests('openWal (1 MiB segments)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'lattice-wal-compliance-'));
-  return {
-    open: (options) => openWal(dir, { segmentSize: 1024 * 1024, ...options }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-});
+runWalTests('openWal (8 KiB segments)', onDisk({ segmentSize: 8192 }));
 
-runWalTests('openWal (8 KiB segments, writer thread from the start)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'lattice-wal-compliance-'));
-  return {
-    open: (options) => openWal(dir, { segmentSize: 8192, writerThread: 'always', ...options }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-});
+runWalTests('openWal (1 MiB segments)', onDisk({ segmentSize: 1024 * 1024 }));
+
+runWalTests('openWal (8 KiB segments, writer thread from the start)', onDisk({ segmentSize: 8192, writerThread: 'always' }));

@@ -1,19 +1,21 @@
 /**
- * Test helpers for code built on `@lattice/wal`: {@link runWalTests}, the compliance suite
- * every `WriteAheadLog` implementation passes (the file-backed log and `MemoryWal` both run
- * it; Raft's storage can run it too). Needs `vitest` (an optional peer dependency).
+ * Test doubles for code built on `@lattice/wal`, importable without a test runner:
+ * {@link MemoryWal} (the `WriteAheadLog` contract in memory, with a {@link MemoryWalStorage}
+ * that outlives instances so a test can "reopen" it). The compliance suite, which needs
+ * `vitest`, is at `@lattice/wal/compliance`.
  *
  * @example
  * ```ts
- * import { MemoryWal, MemoryWalStorage } from '@lattice/wal';
- * import { runWalTests } from '@lattice/wal/testing';
+ * import { ManualClock } from '@lattice/core/testing';
+ * import { MemoryWal, MemoryWalStorage } from '@lattice/wal/testing';
  *
- * runWalTests('MemoryWal', () => {
- *   const storage = new MemoryWalStorage();
- *   return { open: async (options) => new MemoryWal({ storage, ...options }) };
- * });
+ * const storage = new MemoryWalStorage();
+ * const wal = new MemoryWal({ storage });
+ * const clock = new ManualClock();
+ * clock.setTimeout(() => void wal.append(new Uint8Array([1])), 10);
+ * clock.advance(10);
  * ```
  *
  * @packageDocumentation
  */
-export { runWalTests, type WalTestOpenOptions, type WalTestTarget } from './wal-compliance.js';
+export { MemoryWal, type MemoryWalOptions, MemoryWalStorage } from '../memory-wal.js';

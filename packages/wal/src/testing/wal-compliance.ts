@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TestSetup } from '@lattice/core/compliance';
 import type { WriteAheadLog } from '../wal.js';
 
 /** Options the compliance suite passes when it opens a log. */
@@ -7,12 +8,14 @@ export interface WalTestOpenOptions {
   maxRecordSize?: number;
 }
 
-/** One place a log lives for the length of one test; `open` may be called again after `close` to reopen it. */
+/**
+ * One place a log lives for the length of one test; `open` may be called again after `close`
+ * to reopen it. What the place holds (a temporary directory) is removed by the setup's
+ * `teardown`.
+ */
 export interface WalTestTarget {
   /** Opens (or, after the previous instance was closed, reopens) the log at this place. */
   open(options?: WalTestOpenOptions): Promise<WriteAheadLog>;
-  /** Removes whatever the place holds (a temp directory). */
-  cleanup?(): Promise<void>;
 }
 
 const encoder = new TextEncoder();
@@ -58,18 +61,19 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
  * import { openWal } from '@lattice/wal';
- * import { runWalTests } from '@lattice/wal/testing';
+ * import { runWalTests } from '@lattice/wal/compliance';
  *
- * runWalTests('openWal', async () => {
- *   const dir = await mkdtemp(join(tmpdir(), 'wal-'));
- *   return {
- *     open: (options) => openWal(dir, { segmentSize: 64 * 1024, ...options }),
- *     cleanup: () => rm(dir, { recursive: true, force: true }),
- *   };
+ * let dir = '';
+ * runWalTests('openWal', {
+ *   setup: async () => {
+ *     dir = await mkdtemp(join(tmpdir(), 'wal-'));
+ *     return { open: (options) => openWal(dir, { segmentSize: 64 * 1024, ...options }) };
+ *   },
+ *   teardown: () => rm(dir, { recursive: true, force: true }),
  * });
  * ```
  */
-export function runWalTests(name: string, createTarget: () => Promise<WalTestTarget> | WalTestTarget): void {
+export function runWalTests(name: string, common: TestSetup<WalTestTarget>): void {
   describe(`WriteAheadLog compliance: ${name}`, () => {
     let target: WalTestTarget;
     let open: WriteAheadLog[] = [];
@@ -85,13 +89,16 @@ export function runWalTests(name: string, createTarget: () => Promise<WalTestTar
     };
 
     beforeEach(async () => {
-      target = await createTarget();
+      target = await common.setup();
       open = [];
     });
 
     afterEach(async () => {
-      for (const wal of open) await wal.close();
-      await target.cleanup?.();
+      try {
+        for (const wal of open) await wal.close();
+      } finally {
+        await common.teardown();
+      }
     });
 
     it('starts empty at index 1 with no metadata', async () => {
