@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KetamaRing, ketamaDigestCount } from '../src/index.js';
+import { KetamaRing, ketamaDigestCount, restore } from '../src/index.js';
 
 /**
  * Differential tests of KetamaRing against real C implementations, built at test time from our
@@ -183,5 +183,20 @@ describe("pointCounts: 'libketama' (the default) places keys as libketama", () =
     // libmemcached holds at most 100 servers; below that its placement (port 11211 left out of
     // the hashed names, so the ring leaves it out too) is the reference.
     if (n <= LIBMEMCACHED_MAX_SERVERS) expectLibmemcachedPlacement(libketamaRing(servers, { defaultPort: 11211 }), servers, manyKeys);
+  });
+});
+
+describe('pointCounts in snapshots', () => {
+  it('survives serialize/restore, and a snapshot without it restores the previous (hashring) placement', () => {
+    const ids = equalServers(7).map(idOf);
+    for (const pointCounts of ['libketama', 'libmemcached', 'hashring'] as const) {
+      const ring = new KetamaRing({ members: ids, pointCounts });
+      const copy = restore(ring.serialize()) as KetamaRing;
+      expect(copy.pointCounts).toBe(pointCounts);
+      expect(copy.snapshot().fingerprint).toBe(ring.snapshot().fingerprint);
+    }
+    const old = JSON.parse(new KetamaRing({ members: ids, pointCounts: 'hashring' }).serialize()) as { params: Record<string, unknown> };
+    delete old.params['pointCounts'];
+    expect((restore(JSON.stringify(old)) as KetamaRing).pointCounts).toBe('hashring');
   });
 });
