@@ -1,0 +1,3 @@
+import { describeReadme } from '../src/vitest.js';
+
+describeReadme(import.meta.url);

@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  etcdHealthy,
+  httpGet,
+  natsInfo,
+  redisPing,
+  run,
+  serviceMissing,
+  servicesRequired,
+  ServiceUnavailableError,
+  startEtcdCluster,
+  startNatsCluster,
+  startService,
+} from '../src/index.js';
+import { findServiceBinary } from '../src/binaries.js';
+import { describeWithService, serviceSkipReason } from '../src/vitest.js';
+
+/** Resolves true when something accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('finding servers and deciding to skip', () => {
+  it('names what to install when a server is not on the machine', () => {
+    const reason = serviceMissing('redis', { PATH: '/nonexistent' });
+    // redis-server lives in /usr/bin on Debian, which is searched only through PATH.
+    if (existsSync('/usr/sbin/redis-server') || existsSync('/usr/local/sbin/redis-server')) return;
+    expect(reason).toBe('Redis is not installed (no redis-server found): install it with `sudo apt-get install redis-server` (macOS: `brew install redis`)');
+    expect(reason!.includes('\n')).toBe(false);
+  });
+
+  it('is a failure, not a skip, under CI or LATTICE_REQUIRE_SERVICES=1', () => {
+    const missing = { PATH: '/nonexistent' };
+    expect(servicesRequired({})).toBe(false);
+    expect(servicesRequired({ CI: 'true' })).toBe(true);
+    expect(servicesRequired({ CI: '1' })).toBe(true);
+    expect(servicesRequired({ CI: 'false' })).toBe(false);
+    expect(servicesRequired({ LATTICE_REQUIRE_SERVICES: '1' })).toBe(true);
+    expect(serviceSkipReason('nats', { ...missing, CI: 'true' })).toBeUndefined();
+    if (findServiceBinary('nats', 'nats-server', missing) === undefined) expect(serviceSkipReason('nats', missing)).toContain('apt-get install nats-server');
+  });
+
+  it('takes PostgreSQL from its versioned directory, off PATH', () => {
+    const initdb = findServiceBinary('postgres', 'initdb', { PATH: '/nonexistent' });
+    if (existsSync('/usr/lib/postgresql/15/bin/initdb')) expect(initdb).toBe('/usr/lib/postgresql/15/bin/initdb');
+  });
+
+  it('starting a service that is not installed throws ServiceUnavailableError with the install line', async () => {
+    const saved = process.env['PATH'];
+    process.env['PATH'] = '/nonexistent';
+    try {
+      if (findServiceBinary('redis') !== undefined) return; // installed in an sbin dir as well
+      const error = await startService('redis').catch((e: unknown) => e);
+      expect((error as ServiceUnavailableError).code).toBe(ServiceUnavailableError.code);
+      expect((error as Error).message).toContain('apt-get install redis-server');
+    } finally {
+      process.env['PATH'] = saved;
+    }
+  });
+});
+
+describeWithService('redis', 'startService("redis")', (redis) => {
+  it('answers PING on loopback, in a private dir', async () => {
+    const { port, dir, url } = redis();
+    expect(url).toBe(`redis://127.0.0.1:${port}`);
+    expect(await redisPing(port)).toBe(true);
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it('turns on the append-only file with appendfsync always when asked', async () => {
+    const durable = await startService('redis', { appendonly: true, appendfsync: 'always' });
+    try {
+      const { tcpExchange } = await import('../src/probes.js');
+      const answer = await tcpExchange(durable.port, 'CONFIG GET appendfsync\r\n', (r) => r.split('\r\n').length >= 5);
+      expect(answer).toContain('always');
+    } finally {
+      await durable.stop();
+    }
+    expect(existsSync(durable.dir)).toBe(false);
+    expect(await listening(durable.port)).toBe(false);
+  });
+});
+
+describeWithService('postgres', 'startService("postgres")', (postgres) => {
+  it('is ready for pg_isready on loopback, with fsync on and prepared transactions enabled', async () => {
+    const pg = postgres();
+    expect(pg.connectionString).toBe(`postgresql://postgres@127.0.0.1:${pg.port}/postgres`);
+    const isReady = findServiceBinary('postgres', 'pg_isready')!;
+    expect((await run(isReady, ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres'])).code).toBe(0);
+    const psql = findServiceBinary('postgres', 'psql');
+    if (psql !== undefined) {
+      const show = await run(psql, [pg.connectionString, '-At', '-c', 'SHOW max_prepared_transactions', '-c', 'SHOW fsync']);
+      expect(show.output.trim().split('\n')).toEqual(['64', 'on']);
+    }
+  });
+
+  it('stops and removes its data dir', async () => {
+    const own = await startService('postgres');
+    expect(existsSync(own.dir)).toBe(true);
+    await own.stop();
+    expect(existsSync(own.dir)).toBe(false);
+    expect(await listening(own.port)).toBe(false);
+  });
+});
+
+describeWithService('etcd', 'startService("etcd")', (etcd) => {
+  it('reports healthy on /health and serves the v3 API', async () => {
+    const member = etcd();
+    expect(await etcdHealthy(member.port)).toBe(true);
+    const version = JSON.parse((await httpGet(member.port, '/version')).body) as { etcdserver: string };
+    expect(version.etcdserver).toMatch(/^3\.4\./);
+  });
+
+  it('runs a 3-member cluster that keeps a leader when one member dies', async () => {
+    const cluster = await startEtcdCluster();
+    try {
+      expect(cluster.endpoints).toHaveLength(3);
+      for (const member of cluster.members) expect(await etcdHealthy(member.port)).toBe(true);
+      await cluster.members[0]!.kill();
+      // The two survivors still form a quorum.
+      let healthy = false;
+      for (let i = 0; i < 100 && !healthy; i++) healthy = await etcdHealthy(cluster.members[1]!.port).catch(() => false);
+      expect(healthy).toBe(true);
+    } finally {
+      await cluster.stop();
+    }
+    expect(existsSync(cluster.dir)).toBe(false);
+  });
+});
+
+describeWithService('nats', 'startService("nats")', (nats) => {
+  it('greets with its INFO line', async () => {
+    const server = nats();
+    const info = await natsInfo(server.port);
+    expect(info['port']).toBe(server.port);
+    expect(info['host']).toBe('127.0.0.1');
+  });
+
+  it('runs a 3-server cluster with a route between every pair', async () => {
+    const cluster = await startNatsCluster();
+    try {
+      expect(cluster.urls).toHaveLength(3);
+      for (const server of cluster.servers) {
+        const routes = JSON.parse((await httpGet(server.monitorPort, '/routez')).body) as { num_routes: number };
+        expect(routes.num_routes).toBe(2);
+      }
+      await cluster.servers[2]!.kill();
+      expect(await listening(cluster.servers[2]!.port)).toBe(false);
+      expect(typeof (await natsInfo(cluster.servers[0]!.port))['server_id']).toBe('string');
+    } finally {
+      await cluster.stop();
+    }
+    expect(existsSync(cluster.dir)).toBe(false);
+  });
+});
