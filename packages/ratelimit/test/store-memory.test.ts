@@ -1,13 +1,20 @@
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryStore } from '../src/index.js';
-import { runStoreCompliance } from './compliance.js';
+import { runStoreTests } from '../src/compliance/index.js';
 
-runStoreCompliance(
+let store: MemoryStore | undefined;
+runStoreTests(
   'MemoryStore',
-  async () => {
-    const clock = new ManualClock();
-    const store = new MemoryStore({ clock });
-    return { store, clock, close: () => store.close() };
+  {
+    setup: async () => {
+      const clock = new ManualClock();
+      store = new MemoryStore({ clock });
+      return { store, clock };
+    },
+    teardown: async () => {
+      await store?.close();
+      store = undefined;
+    },
   },
   { numRuns: Number(process.env['RATELIMIT_SOAK_RUNS'] ?? 150) },
 );

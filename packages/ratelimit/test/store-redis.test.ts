@@ -1,24 +1,28 @@
 import { ManualClock } from '@lattice/core/testing';
 import { RedisStore } from '../src/index.js';
-import { runStoreCompliance } from './compliance.js';
+import { runStoreTests } from '../src/compliance/index.js';
 import { clockedAdapter, connectIoredis } from './redis-helpers.js';
 
 // The same suite against Redis: the Lua port runs on a real redis-server, its time taken from a
 // ManualClock (the script's TIME lines swapped for an argument) so it can be compared exactly.
-runStoreCompliance(
+let close: (() => Promise<void>) | undefined;
+runStoreTests(
   'RedisStore (Lua on redis-server, ManualClock time)',
-  async () => {
-    const clock = new ManualClock();
-    const client = connectIoredis();
-    const store = new RedisStore({ adapter: clockedAdapter(client, clock), prefix: `t${Date.now().toString(36)}:` });
-    return {
-      store,
-      clock,
-      close: async () => {
+  {
+    setup: async () => {
+      const clock = new ManualClock();
+      const client = connectIoredis();
+      const store = new RedisStore({ adapter: clockedAdapter(client, clock), prefix: `t${Date.now().toString(36)}:` });
+      close = async () => {
         await store.close();
         client.disconnect();
-      },
-    };
+      };
+      return { store, clock };
+    },
+    teardown: async () => {
+      await close?.();
+      close = undefined;
+    },
   },
   { numRuns: Math.ceil(Number(process.env['RATELIMIT_SOAK_RUNS'] ?? 150) / 4) },
 );

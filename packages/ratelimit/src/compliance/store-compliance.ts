@@ -1,11 +1,7 @@
-/**
- * The behavioural suite every store passes (memory and Redis): exactness of every algorithm
- * against the reference models under random sequences (fast-check), the all-or-nothing
- * composite, blocks, penalties, rewards, resets, leases, and a clock that goes backwards.
- */
+import type { TestSetup } from '@lattice/core/compliance';
 import type { ManualClock } from '@lattice/core/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CompositeLimiter,
   ConcurrencyLimiter,
@@ -18,18 +14,23 @@ import {
   SlidingWindowLog,
   type Store,
   TokenBucket,
-} from '../src/index.js';
+} from '../index.js';
 import { fixedWindowModel, gcraModel, leakyBucketModel, type Model, slidingCounterModel, slidingLogModel, tokenBucketModel } from './models.js';
 
-export interface StoreHarness {
+/**
+ * What a store's setup gives {@link runStoreTests}: a fresh store whose time comes from
+ * `clock` (the suite compares decisions with reference models at exact instants). The setup's
+ * `teardown` closes the store and whatever it connected to.
+ */
+export interface StoreTestTarget {
   store: Store;
   clock: ManualClock;
-  close(): Promise<void>;
 }
 
-export interface ComplianceOptions {
-  /** fast-check runs per algorithm. */
-  numRuns: number;
+/** Options of {@link runStoreTests}. */
+export interface StoreTestOptions {
+  /** fast-check runs per algorithm (default 150). */
+  numRuns?: number;
 }
 
 type Op = { kind: 'advance'; ms: number } | { kind: 'consume'; cost: number } | { kind: 'peek'; cost: number } | { kind: 'penalty'; points: number } | { kind: 'reward'; points: number };
@@ -112,31 +113,45 @@ const CASES: Case[] = [
   },
 ];
 
-export function runStoreCompliance(label: string, setup: () => Promise<StoreHarness>, options: ComplianceOptions): void {
-  describe(`Store compliance: ${label}`, () => {
-    let harness: StoreHarness;
+/**
+ * The behavioural suite every rate-limit `Store` passes (the memory and Redis stores, and any
+ * third-party store), under vitest with fast-check: every algorithm agrees exactly with its
+ * textbook reference model on random consume/advance sequences (one at a time and issued
+ * together), the all-or-nothing composite, blocks, penalties, rewards, resets, leases, and a
+ * wall clock that jumps backwards. Keys are unique per run, so a shared server is fine.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from '@lattice/core/testing';
+ * import { MemoryStore } from '@lattice/ratelimit';
+ * import { runStoreTests } from '@lattice/ratelimit/compliance';
+ *
+ * let store: MemoryStore | undefined;
+ * runStoreTests('MemoryStore', {
+ *   setup: async () => {
+ *     const clock = new ManualClock();
+ *     store = new MemoryStore({ clock });
+ *     return { store, clock };
+ *   },
+ *   teardown: async () => store?.close(),
+ * });
+ * ```
+ */
+export function runStoreTests(name: string, common: TestSetup<StoreTestTarget>, options: StoreTestOptions = {}): void {
+  const numRuns = options.numRuns ?? 150;
+  describe(`Store compliance: ${name}`, () => {
     let store: Store;
     let clock: ManualClock;
     let serial = 0;
-    const unique = (what: string): string => `${what}-${Date.now().toString(36)}-${serial++}`;
+    // Keys differ between runs and processes sharing one server (the store may be remote).
+    const run = globalThis.crypto.randomUUID().slice(0, 8);
+    const unique = (what: string): string => `${what}-${run}-${serial++}`;
 
-    let setupError: unknown;
-
-    beforeAll(async () => {
-      try {
-        harness = await setup();
-        store = harness.store;
-        clock = harness.clock;
-      } catch (error) {
-        setupError = error;
-      }
+    beforeEach(async () => {
+      ({ store, clock } = await common.setup());
     });
-    // A store that cannot be set up (no redis-server) fails every test with the reason.
-    beforeEach(() => {
-      if (setupError !== undefined) throw setupError;
-    });
-    afterAll(async () => {
-      await harness?.close();
+    afterEach(async () => {
+      await common.teardown();
     });
 
     for (const testCase of CASES) {
@@ -172,7 +187,7 @@ export function runStoreCompliance(label: string, setup: () => Promise<StoreHarn
               }
             },
           ),
-          { numRuns: options.numRuns },
+          { numRuns },
         );
       });
     }
@@ -224,7 +239,7 @@ export function runStoreCompliance(label: string, setup: () => Promise<StoreHarn
               }
             },
           ),
-          { numRuns: options.numRuns },
+          { numRuns },
         );
       });
     }
