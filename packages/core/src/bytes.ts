@@ -258,7 +258,7 @@ function varintSize(value: number): number {
  * try {
  *   new ByteReader(new Uint8Array([0x80]), 'name list').uint();
  * } catch (error) {
- *   isLatticeError(error, 'ERR_DECODE'); // true: "Malformed name list: truncated varint at byte 1"
+ *   isLatticeError(error, DecodeError.code); // true: "Malformed name list: truncated varint at byte 1"
  * }
  * ```
  */

@@ -15,7 +15,7 @@ import type { Operation } from '@lattice/linearizability';
 import { type FaultOptions, MemoryNetwork, type NetworkStats } from '@lattice/transport';
 import { type DiagramOptions, toSpaceTimeDiagram } from './diagram.js';
 import { type Disk, DiskView, SimDisk, type SimDiskOptions } from './disk.js';
-import { SimulationError } from './errors.js';
+import { OperationFailedError, SimulationError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { formatEvent, type SimEvent, type SimEventKind } from './events.js';
 import { type FaultScheduleOptions, type FaultTarget, scheduleFaults } from './faults.js';
@@ -771,7 +771,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
               if (settled) return;
               settled = true;
               this.#queue.cancel(timer);
-              if (isLatticeError(error, 'ERR_OPERATION_FAILED')) {
+              if (isLatticeError(error, OperationFailedError.code)) {
                 entry.status = 'fail';
                 busy = false;
                 record('fail', processId, `${describe(input)}: ${(error as Error).message}`);

@@ -886,7 +886,7 @@ class FileWal implements WriteAheadLog {
   /** Errors of the caller (bad arguments) pass through; I/O errors fail the log for good. */
   #toFailure(error: unknown): unknown {
     if (isLatticeError(error) && !(error instanceof WalFailedError)) {
-      if (error.code === 'ERR_INDEX_OUT_OF_RANGE' || error.code === 'ERR_INVALID_ARGUMENT') return error;
+      if (error.code === IndexOutOfRangeError.code || error.code === InvalidArgumentError.code) return error;
     }
     if (this.#failure === undefined) {
       this.#failure = error instanceof WalFailedError ? error : new WalFailedError('A write to the log failed; reopen it to recover', { cause: error });

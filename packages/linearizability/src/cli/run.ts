@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { isLatticeError, LatticeError, type LatticeErrorOptions } from '@lattice/core';
 import { check } from '../check.js';
 import { parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
+import { MalformedHistoryError } from '../errors.js';
 import { parseJepsenLog } from '../jepsen-log.js';
 import { casRegisterModel } from '../models/cas-register.js';
 import { kvModel } from '../models/kv.js';
@@ -143,7 +144,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     try {
       loaded = load(modelName, format, text, file);
     } catch (error) {
-      if (error instanceof UsageError || isLatticeError(error, 'ERR_MALFORMED_HISTORY')) {
+      if (error instanceof UsageError || isLatticeError(error, MalformedHistoryError.code)) {
         io.stderr(`lattice-lincheck: ${(error as Error).message}`);
         verdicts.push('error');
         continue;
