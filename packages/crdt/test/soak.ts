@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { Crdt, } from '../src/index.js';
 import { canonical, specs, syncCluster } from './specs.js';
+import { checkHistory, histories } from './text-histories.js';
 
 const runs = Number(process.env['SOAK_RUNS'] ?? 60);
 const NODES = ['a', 'b', 'c', 'd', 'e'];
@@ -52,3 +53,18 @@ for (const spec of specs) {
   console.log(`${spec.name}: ${runs} scenarios converged (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 console.log(`soak: ${scenarios} scenarios, ${operations} operations, ${messages} messages sent, ${dropped} dropped; every replica converged to the join of all deltas`);
+
+// Text CRDT: random histories of 2-6 replicas, short ones in bulk and long ones that span several
+// index leaves. A failure prints fast-check's seed and path; SOAK_SEED replays a run.
+const textRuns = Number(process.env['SOAK_TEXT_RUNS'] ?? 10000);
+const seed = process.env['SOAK_SEED'] === undefined ? undefined : Number(process.env['SOAK_SEED']);
+for (const [maxSteps, count] of [
+  [60, textRuns],
+  [400, Math.ceil(textRuns / 10)],
+] as const) {
+  const started = Date.now();
+  fc.assert(fc.property(histories(maxSteps), checkHistory), { numRuns: count, ...(seed === undefined ? {} : { seed }) });
+  console.log(
+    `text: ${count} histories of up to ${maxSteps} steps on 2-6 replicas converged to the in-order replica's text and encoded state (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+}
