@@ -18,7 +18,7 @@ import { createClient } from 'redis';
 import { RateLimiter as LimiterTokenBucket } from 'limiter';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { FixedWindow, MemoryStore, RedisStore, TokenBucket } from '../src/index.js';
-import { startRedisServer } from '../test/redis-server.js';
+import { startRedis } from '@lattice/test-kit';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -147,7 +147,7 @@ function countCommands(client: Redis): { count: number } {
 }
 
 async function redis(): Promise<void> {
-  const server = process.env['REDIS_URL'] ? undefined : await startRedisServer();
+  const server = process.env['REDIS_URL'] ? undefined : await startRedis();
   const url = process.env['REDIS_URL'] || server!.url;
   const oursClient = new Redis(url);
   const peerClient = new Redis(url);

@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ManualClock } from '@lattice/core/testing';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
 import { type RedisAdapter, ioredisAdapter } from '../src/index.js';
 import { RATE_LIMIT_SCRIPT } from '../src/lua.js';
 
-/** The URL of the test redis-server, or an Error saying why there is none (the test then fails with it). */
-export function redisUrl(): string {
-  const error = inject('redisError');
-  if (error !== '') throw new Error(error);
-  return inject('redisUrl');
-}
-
-export function connectIoredis(): Redis {
-  return new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 1 });
+/** An ioredis client of the test's redis-server (`describeWithService('redis', …)` gives the URL). */
+export function connectIoredis(url: string): Redis {
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
 const TIME_LINES = `local clock = redis.call('TIME')

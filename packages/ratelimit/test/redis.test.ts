@@ -7,7 +7,8 @@ import { isLatticeError, TimeoutError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeWithService } from '@lattice/test-kit/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CompositeLimiter,
   FixedWindow,
@@ -22,7 +23,7 @@ import {
   StoreUnavailableError,
   TokenBucket,
 } from '../src/index.js';
-import { connectIoredis, countingAdapter, redisUrl } from './redis-helpers.js';
+import { connectIoredis, countingAdapter } from './redis-helpers.js';
 
 const prefix = `it${Date.now().toString(36)}:`;
 let serial = 0;
@@ -38,22 +39,15 @@ async function commandCalls(client: Redis, ...names: string[]): Promise<number> 
   return total;
 }
 
-describe('RedisStore on a real redis-server', () => {
+// A private redis-server for this suite; without one installed the suite is skipped with one line
+// saying what to install, and under CI it fails.
+describeWithService('redis', 'RedisStore on a real redis-server', (redis) => {
   let client: Redis;
   let admin: Redis;
-  let setupError: unknown;
 
   beforeAll(() => {
-    try {
-      client = connectIoredis();
-      admin = connectIoredis();
-    } catch (error) {
-      setupError = error;
-    }
-  });
-  // Without a redis-server every test here fails with the reason (never skipped silently).
-  beforeEach(() => {
-    if (setupError !== undefined) throw setupError;
+    client = connectIoredis(redis().url);
+    admin = connectIoredis(redis().url);
   });
   afterAll(() => {
     client?.disconnect();
@@ -227,7 +221,7 @@ describe('RedisStore on a real redis-server', () => {
   });
 
   it('works the same through node-redis (redis v5+) and ioredis', async () => {
-    const nodeClient = createClient({ url: redisUrl() });
+    const nodeClient = createClient({ url: redis().url });
     await nodeClient.connect();
     try {
       const name = unique('clients');
