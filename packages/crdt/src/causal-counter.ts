@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { CausalCrdt, type CausalKind, compareDots, type DotEntry, joinEntries } from './causal.js';
-import { checkNode, DotContext } from './dot-context.js';
+import { checkNode, checkState, DotContext } from './dot-context.js';
+import { CounterOverflowError } from './errors.js';
 import { expect } from './values.js';
 
 type Store = readonly DotEntry<number>[];
@@ -63,12 +64,13 @@ export class CausalCounter extends CausalCrdt<readonly DotEntry<number>[], numbe
    */
   constructor(node?: NodeId, state?: { store: readonly DotEntry<number>[]; context: DotContext }) {
     checkNode(node);
+    checkState(state, Array, 'CausalCounter');
     super(causalCounterKind, state?.store ?? [], state?.context ?? new DotContext(), node);
   }
 
   /** Adds `amount` (a safe integer, may be negative); returns the delta. */
   increment(amount = 1): CausalCounter {
-    if (!Number.isSafeInteger(amount)) throw new InvalidArgumentError(`amount must be a safe integer, got ${amount}`);
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) throw new InvalidArgumentError(`amount must be a safe integer, got ${String(amount)}`);
     const context = new DotContext();
     let base = 0;
     const others: DotEntry<number>[] = [];
@@ -78,6 +80,7 @@ export class CausalCounter extends CausalCrdt<readonly DotEntry<number>[], numbe
         context.add(entry.node, entry.counter);
       } else others.push(entry);
     }
+    if (!Number.isSafeInteger(base + amount)) throw new CounterOverflowError(`CausalCounter.increment: this node's contribution would leave the safe integers`);
     const dot = this.nextDot('CausalCounter.increment');
     context.add(dot.node, dot.counter);
     const entry = { node: dot.node, counter: dot.counter, value: base + amount };
@@ -88,6 +91,7 @@ export class CausalCounter extends CausalCrdt<readonly DotEntry<number>[], numbe
 
   /** Subtracts `amount`; returns the delta. */
   decrement(amount = 1): CausalCounter {
+    if (typeof amount !== 'number') throw new InvalidArgumentError(`amount must be a safe integer, got ${typeof amount}`);
     return this.increment(-amount);
   }
 

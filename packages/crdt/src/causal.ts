@@ -1,6 +1,6 @@
 import type { NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { type Dot, DotContext } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 
@@ -61,6 +61,7 @@ export abstract class CausalCrdt<S, V> implements Crdt<V> {
   abstract value(): V;
 
   join(other: this): this {
+    assertJoinable(this, other);
     this.store = this.kind.join(this.store, this.context, other.store, other.context);
     this.context.join(other.context);
     return this;

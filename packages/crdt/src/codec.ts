@@ -2,9 +2,9 @@ import { type Codec, DecodeError, isLatticeError } from '@lattice/core';
 import { joinWithTable, Reader, Writer } from './binary.js';
 import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
-import { type Crdt, type CrdtTypeDescriptor, describeType, sameType } from './crdt.js';
+import { assertCrdt, type Crdt, type CrdtTypeDescriptor, describeType, MAX_TYPE_NESTING, sameType } from './crdt.js';
 import { DotContext } from './dot-context.js';
-import { CrdtTypeMismatchError, UnsupportedFormatVersionError } from './errors.js';
+import { CrdtEncodeError, CrdtTypeMismatchError, UnsupportedFormatVersionError } from './errors.js';
 import { GCounter } from './g-counter.js';
 import { GSet } from './g-set.js';
 import { LWWMap } from './lww-map.js';
@@ -21,7 +21,7 @@ export const CRDT_FORMAT_VERSION = 1;
 
 const MAGIC_0 = 0x4c; // 'L'
 const MAGIC_1 = 0x43; // 'C'
-const MAX_NESTING = 32;
+const MAX_NESTING = MAX_TYPE_NESTING;
 
 const TAGS = {
   'g-counter': 1,
@@ -167,8 +167,13 @@ function guard<T>(decode: () => T): T {
  * ```
  */
 export function encodeCrdt(crdt: Crdt): Uint8Array {
+  assertCrdt(crdt, 'encodeCrdt argument');
   const body = new Writer();
-  crdt.writeState(body);
+  try {
+    crdt.writeState(body);
+  } catch (cause) {
+    throw new CrdtEncodeError(`Could not encode a ${describeType(crdt.type)} state`, { cause });
+  }
   const head = new Writer();
   head.byte(MAGIC_0);
   head.byte(MAGIC_1);
@@ -186,6 +191,7 @@ export function encodeCrdt(crdt: Crdt): Uint8Array {
  *   {@link CrdtTypeMismatchError} when the type differs from `expected`'s.
  */
 export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: C): C {
+  if (expected !== undefined) assertCrdt(expected, 'decodeCrdt expected');
   return guard(() => {
     if (!(bytes instanceof Uint8Array)) throw new DecodeError('CRDT encoding must be a Uint8Array');
     const r = new Reader(bytes);
@@ -217,6 +223,7 @@ export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: 
  * ```
  */
 export function crdtToJSON(crdt: Crdt): CrdtJson {
+  assertCrdt(crdt, 'crdtToJSON argument');
   return { format: 'lattice-crdt', version: CRDT_FORMAT_VERSION, type: crdt.type, state: crdt.stateToJSON() };
 }
 
@@ -226,6 +233,7 @@ export function crdtToJSON(crdt: Crdt): CrdtJson {
  * @throws `DecodeError`, {@link UnsupportedFormatVersionError} or {@link CrdtTypeMismatchError}, as {@link decodeCrdt}.
  */
 export function crdtFromJSON<C extends Crdt = Crdt>(json: unknown, expected?: C): C {
+  if (expected !== undefined) assertCrdt(expected, 'crdtFromJSON expected');
   return guard(() => {
     let value = json;
     if (typeof value === 'string') {
@@ -253,17 +261,20 @@ export function crdtFromJSON<C extends Crdt = Crdt>(json: unknown, expected?: C)
  * replica is untouched. Returns the replica.
  */
 export function mergeEncoded<C extends Crdt>(replica: C, bytes: Uint8Array): C {
+  assertCrdt(replica, 'mergeEncoded replica');
   const decoded = decodeCrdt(bytes, replica);
   return replica.join(decoded);
 }
 
 /** A `Codec` for states and deltas of `like`'s type in the binary format. */
 export function crdtCodec<C extends Crdt>(like: C): Codec<C> {
+  assertCrdt(like, 'crdtCodec like');
   return { encode: (value) => encodeCrdt(value), decode: (bytes) => decodeCrdt(bytes, like) };
 }
 
 /** A `Codec` for states and deltas of `like`'s type as UTF-8 JSON. */
 export function crdtJsonCodec<C extends Crdt>(like: C): Codec<C> {
+  assertCrdt(like, 'crdtJsonCodec like');
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return {

@@ -1,4 +1,6 @@
+import { InvalidArgumentError } from '@lattice/core';
 import type { Writer } from './binary.js';
+import { CrdtTypeMismatchError } from './errors.js';
 
 /** Names the CRDT type of a state; nested maps name their value type. */
 export type CrdtTypeDescriptor =
@@ -47,14 +49,99 @@ export interface Crdt<V = unknown> {
   stateToJSON(): unknown;
 }
 
+const TYPE_NAMES: ReadonlySet<string> = new Set([
+  'g-counter',
+  'pn-counter',
+  'lww-register',
+  'mv-register',
+  'g-set',
+  '2p-set',
+  'or-set',
+  'lww-map',
+  'or-map',
+  'causal-counter',
+]);
+
+/** The deepest nesting of OR-Maps in one type (the decoders refuse deeper types, so replicas cannot hold them). */
+export const MAX_TYPE_NESTING = 32;
+
+/** True if `value` is a well-formed descriptor no deeper than {@link MAX_TYPE_NESTING}; iterative, so a hostile chain cannot overflow the stack. @internal */
+export function isTypeDescriptor(value: unknown): value is CrdtTypeDescriptor {
+  let current = value;
+  for (let depth = 0; depth <= MAX_TYPE_NESTING; depth++) {
+    if (typeof current !== 'object' || current === null) return false;
+    const name = (current as { name?: unknown }).name;
+    if (typeof name !== 'string' || !TYPE_NAMES.has(name)) return false;
+    if (name !== 'or-map') return true;
+    current = (current as { value?: unknown }).value;
+  }
+  return false;
+}
+
+function checkDescriptor(value: unknown, what: string): asserts value is CrdtTypeDescriptor {
+  if (!isTypeDescriptor(value)) throw new InvalidArgumentError(`${what} must be a CRDT type descriptor (e.g. { name: 'or-set' }) at most ${MAX_TYPE_NESTING} maps deep`);
+}
+
 /** Human-readable name of a type descriptor, e.g. `or-map<or-set>`. */
 export function describeType(type: CrdtTypeDescriptor): string {
-  return type.name === 'or-map' ? `or-map<${describeType(type.value)}>` : type.name;
+  checkDescriptor(type, 'type');
+  let prefix = '';
+  let suffix = '';
+  let current: CrdtTypeDescriptor = type;
+  while (current.name === 'or-map') {
+    prefix += 'or-map<';
+    suffix += '>';
+    current = current.value;
+  }
+  return prefix + current.name + suffix;
 }
 
 /** True if two descriptors name the same type. */
 export function sameType(a: CrdtTypeDescriptor, b: CrdtTypeDescriptor): boolean {
-  if (a.name !== b.name) return false;
-  if (a.name === 'or-map' && b.name === 'or-map') return sameType(a.value, b.value);
-  return true;
+  checkDescriptor(a, 'first type');
+  checkDescriptor(b, 'second type');
+  let x: CrdtTypeDescriptor = a;
+  let y: CrdtTypeDescriptor = b;
+  while (x.name === y.name) {
+    if (x.name !== 'or-map' || y.name !== 'or-map') return true;
+    x = x.value;
+    y = y.value;
+  }
+  return false;
+}
+
+/** Names what a value is, for error messages: its CRDT type if it has one. @internal */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const type = (value as { type?: unknown }).type;
+  if (isTypeDescriptor(type)) return describeType(type);
+  return `an object that is not a CRDT state (${value.constructor?.name ?? 'no prototype'})`;
+}
+
+/** Throws an `InvalidArgumentError` unless `value` is a CRDT state of this package's shape. @internal */
+export function assertCrdt(value: unknown, what = 'state'): asserts value is Crdt {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as Crdt).join !== 'function' ||
+    typeof (value as Crdt).writeState !== 'function' ||
+    typeof (value as Crdt).clone !== 'function' ||
+    !isTypeDescriptor((value as Crdt).type)
+  ) {
+    throw new InvalidArgumentError(`${what} must be a CRDT state or delta, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * Throws a `CrdtTypeMismatchError` unless `other` is a state of `self`'s class and type, before
+ * a join touches anything. @internal
+ */
+export function assertJoinable(self: Crdt, other: unknown): void {
+  if (other instanceof (self.constructor as abstract new (...args: never[]) => unknown)) {
+    // Only the dot-based types share a class across types (an OR-Map of sets and one of counters).
+    const kind = (self as { kind?: unknown }).kind;
+    if (kind === undefined || (other as { kind?: unknown }).kind === kind || sameType(self.type, (other as Crdt).type)) return;
+  }
+  throw new CrdtTypeMismatchError(describeType(self.type), describeValue(other));
 }

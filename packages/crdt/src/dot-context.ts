@@ -1,4 +1,5 @@
-import { assertNodeId, type NodeId } from '@lattice/core';
+import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { CounterOverflowError } from './errors.js';
 import type { Reader, Writer } from './binary.js';
 import { expect } from './values.js';
 
@@ -33,17 +34,21 @@ export class DotContext {
 
   /** True if `(node, counter)` has been seen. */
   has(node: NodeId, counter: number): boolean {
+    if (typeof node !== 'string' || typeof counter !== 'number') throw new InvalidArgumentError('DotContext.has needs a node id and a counter');
     if (counter <= (this.#vector.get(node) ?? 0)) return true;
     return this.#cloud.get(node)?.has(counter) ?? false;
   }
 
   /** True if the dot has been seen. */
   hasDot(dot: Dot): boolean {
+    if (typeof dot !== 'object' || dot === null) throw new InvalidArgumentError('DotContext.hasDot needs a dot { node, counter }');
     return this.has(dot.node, dot.counter);
   }
 
   /** Records `(node, counter)` as seen, compacting contiguous runs into the vector. */
   add(node: NodeId, counter: number): void {
+    if (typeof node !== 'string' || node.length === 0) throw new InvalidArgumentError(`a dot node must be a non-empty string, got ${JSON.stringify(node) ?? typeof node}`);
+    checkCounter(counter);
     const max = this.#vector.get(node) ?? 0;
     if (counter <= max) return;
     if (counter === max + 1) {
@@ -59,6 +64,7 @@ export class DotContext {
 
   /** The largest counter of `node` seen, contiguous or not (0 if none). */
   max(node: NodeId): number {
+    if (typeof node !== 'string') throw new InvalidArgumentError('DotContext.max needs a node id');
     let max = this.#vector.get(node) ?? 0;
     const cloud = this.#cloud.get(node);
     if (cloud !== undefined) for (const counter of cloud) if (counter > max) max = counter;
@@ -67,18 +73,23 @@ export class DotContext {
 
   /** The counter below which every dot of `node` has been seen (the compact vector entry). */
   contiguous(node: NodeId): number {
+    if (typeof node !== 'string') throw new InvalidArgumentError('DotContext.contiguous needs a node id');
     return this.#vector.get(node) ?? 0;
   }
 
   /** Allocates and records the next dot of `node`. */
   next(node: NodeId): Dot {
-    const dot = { node, counter: this.max(node) + 1 };
+    assertNodeId(node);
+    const max = this.max(node);
+    if (max >= Number.MAX_SAFE_INTEGER) throw new CounterOverflowError(`node "${node}" has used every dot counter up to 2^53 - 1`);
+    const dot = { node, counter: max + 1 };
     this.add(dot.node, dot.counter);
     return dot;
   }
 
   /** Adds every dot of `other` (in place). */
   join(other: DotContext): this {
+    checkContext(other, 'DotContext.join');
     for (const [node, counter] of other.#vector) {
       if (counter > (this.#vector.get(node) ?? 0)) this.#vector.set(node, counter);
     }
@@ -107,6 +118,7 @@ export class DotContext {
 
   /** True if every dot of `other` is in this context. */
   includes(other: DotContext): boolean {
+    checkContext(other, 'DotContext.includes');
     for (const [node, counter] of other.#vector) {
       if (counter > (this.#vector.get(node) ?? 0)) {
         const cloud = this.#cloud.get(node);
@@ -124,6 +136,8 @@ export class DotContext {
    * The dots of this context that `other` lacks, or `undefined` if there are more than `limit`.
    */
   missingFrom(other: DotContext, limit = Number.POSITIVE_INFINITY): Dot[] | undefined {
+    checkContext(other, 'DotContext.missingFrom');
+    if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) throw new InvalidArgumentError(`limit must be a number >= 0, got ${String(limit)}`);
     const result: Dot[] = [];
     for (const [node, max] of this.#vector) {
       for (let counter = other.contiguous(node) + 1; counter <= max; counter++) {
@@ -224,10 +238,29 @@ export class DotContext {
       let previous = max;
       for (let j = 0; j < cloudSize; j++) {
         previous += r.counter();
+        if (previous > Number.MAX_SAFE_INTEGER) r.fail(`a cloud dot of "${node}" beyond 2^53 - 1`);
         context.add(node, previous);
       }
     }
     return context;
+  }
+}
+
+function checkCounter(counter: unknown): void {
+  if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1) throw new InvalidArgumentError(`a dot counter must be a positive safe integer, got ${String(counter)}`);
+}
+
+function checkContext(value: unknown, operation: string): void {
+  if (!(value instanceof DotContext)) throw new InvalidArgumentError(`${operation} needs a DotContext`);
+}
+
+/** Checks the state a causal replica's constructor wraps (an internal parameter, so only its shape). @internal */
+export function checkState(state: unknown, store: typeof Map | typeof Array, type: string): void {
+  if (state === undefined) return;
+  const fields = state as { store?: unknown; context?: unknown } | null;
+  const storeOk = store === Array ? Array.isArray(fields?.store) : fields?.store instanceof Map;
+  if (typeof state !== 'object' || state === null || !storeOk || !(fields?.context instanceof DotContext)) {
+    throw new InvalidArgumentError(`${type}: the state to wrap must be { store, context } as the package builds it`);
   }
 }
 

@@ -35,3 +35,49 @@ export class ReadOnlyReplicaError extends LatticeError {
     super(ReadOnlyReplicaError.code, `${operation} needs a replica created with a node id; decoded states and deltas are read-only`, options);
   }
 }
+
+/**
+ * Thrown when a register or map value nests arrays and objects deeper than `MAX_VALUE_DEPTH`,
+ * whether written locally or decoded from a peer (a decoded one is refused before it reaches a
+ * replica, so no replica ever holds a value it could not encode again).
+ */
+export class ValueTooDeepError extends LatticeError {
+  static readonly code = 'ERR_CRDT_VALUE_TOO_DEEP';
+  override readonly name = 'ValueTooDeepError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(ValueTooDeepError.code, message, options);
+  }
+}
+
+/**
+ * Thrown when a register or map value takes more than `MAX_VALUE_BYTES` of UTF-8 JSON, whether
+ * written locally or decoded from a peer.
+ */
+export class ValueTooLargeError extends LatticeError {
+  static readonly code = 'ERR_CRDT_VALUE_TOO_LARGE';
+  override readonly name = 'ValueTooLargeError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(ValueTooLargeError.code, message, options);
+  }
+}
+
+/** Thrown when an increment or a new dot would take a counter past `Number.MAX_SAFE_INTEGER` (the state is left as it was). */
+export class CounterOverflowError extends LatticeError {
+  static readonly code = 'ERR_CRDT_COUNTER_OVERFLOW';
+  override readonly name = 'CounterOverflowError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(CounterOverflowError.code, message, options);
+  }
+}
+
+/**
+ * Thrown (and reported by `CrdtSync`) when a state or delta cannot be encoded; `cause` is the
+ * underlying failure. States built through this package's mutators and decoders always encode.
+ */
+export class CrdtEncodeError extends LatticeError {
+  static readonly code = 'ERR_CRDT_ENCODE';
+  override readonly name = 'CrdtEncodeError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(CrdtEncodeError.code, message, options);
+  }
+}

@@ -1,8 +1,8 @@
 import { DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { checkNode } from './dot-context.js';
-import { ReadOnlyReplicaError } from './errors.js';
+import { CounterOverflowError, ReadOnlyReplicaError } from './errors.js';
 import { expect } from './values.js';
 
 /** Per-node totals: the state of a grow-only counter. */
@@ -61,7 +61,25 @@ export function sumTotals(totals: Totals): number {
 
 /** @internal */
 export function checkAmount(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new InvalidArgumentError(`amount must be a non-negative safe integer, got ${amount}`);
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) {
+    throw new InvalidArgumentError(`amount must be a non-negative safe integer, got ${String(amount)}`);
+  }
+}
+
+/** A node's new running total, refused before anything changes if it would leave the safe integers (the encoding could not write it). @internal */
+export function addToTotal(current: number, amount: number, operation: string): number {
+  const total = current + amount;
+  if (total > Number.MAX_SAFE_INTEGER) throw new CounterOverflowError(`${operation}: this node's total would exceed 2^53 - 1`);
+  return total;
+}
+
+/** @internal */
+export function checkTotals(totals: unknown, what: string): asserts totals is Totals {
+  if (!(totals instanceof Map)) throw new InvalidArgumentError(`${what} must be a Map of node ids to totals`);
+  for (const [node, total] of totals) {
+    if (typeof node !== 'string' || node.length === 0) throw new InvalidArgumentError(`${what}: node ids must be non-empty strings`);
+    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 1) throw new InvalidArgumentError(`${what}: totals must be positive safe integers, got ${String(total)}`);
+  }
 }
 
 /**
@@ -82,9 +100,13 @@ export class GCounter implements Crdt<number> {
   /** @internal */
   readonly totals: Totals;
 
-  /** @param node - this replica's node id (needed to mutate; omit for a read-only state). */
+  /**
+   * @param node - this replica's node id (needed to mutate; omit for a read-only state).
+   * @param totals - @internal the per-node totals to wrap.
+   */
   constructor(node?: NodeId, totals: Totals = new Map()) {
     checkNode(node);
+    checkTotals(totals, 'GCounter totals');
     this.node = node;
     this.totals = totals;
   }
@@ -97,7 +119,7 @@ export class GCounter implements Crdt<number> {
   increment(amount = 1): GCounter {
     checkAmount(amount);
     if (this.node === undefined) throw new ReadOnlyReplicaError('GCounter.increment');
-    const total = (this.totals.get(this.node) ?? 0) + amount;
+    const total = addToTotal(this.totals.get(this.node) ?? 0, amount, 'GCounter.increment');
     if (total > 0) this.totals.set(this.node, total);
     return new GCounter(undefined, new Map(total > 0 ? [[this.node, total]] : []));
   }
@@ -107,6 +129,7 @@ export class GCounter implements Crdt<number> {
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     joinTotals(this.totals, other.totals);
     return this;
   }

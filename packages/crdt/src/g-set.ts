@@ -1,6 +1,6 @@
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
-import { assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { assertIterable, assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
 
 /** @internal */
 export function writeKeys(w: Writer, keys: ReadonlySet<Key>): void {
@@ -37,6 +37,7 @@ export class GSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   readonly elements: Set<E>;
 
   constructor(elements: Iterable<E> = []) {
+    assertIterable(elements, 'GSet elements');
     this.elements = new Set();
     for (const element of elements) {
       assertKey(element, 'element');
@@ -56,6 +57,7 @@ export class GSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   has(element: E): boolean {
+    assertKey(element, 'element');
     return this.elements.has(element);
   }
 
@@ -68,6 +70,7 @@ export class GSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     for (const element of other.elements) this.elements.add(element);
     return this;
   }

@@ -32,9 +32,17 @@ export {
   encodeCrdt,
   mergeEncoded,
 } from './codec.js';
-export { type Crdt, type CrdtTypeDescriptor, describeType, sameType } from './crdt.js';
+export { type Crdt, type CrdtTypeDescriptor, describeType, MAX_TYPE_NESTING, sameType } from './crdt.js';
 export { type Dot, DotContext } from './dot-context.js';
-export { CrdtTypeMismatchError, ReadOnlyReplicaError, UnsupportedFormatVersionError } from './errors.js';
+export {
+  CounterOverflowError,
+  CrdtEncodeError,
+  CrdtTypeMismatchError,
+  ReadOnlyReplicaError,
+  UnsupportedFormatVersionError,
+  ValueTooDeepError,
+  ValueTooLargeError,
+} from './errors.js';
 export { GCounter, type Totals } from './g-counter.js';
 export { GSet } from './g-set.js';
 export { LWWMap } from './lww-map.js';
@@ -44,8 +52,8 @@ export { type AnyCausalCrdt, ORMap, type StoreOf, type ValueOf } from './or-map.
 export { ORSet } from './or-set.js';
 export { PNCounter } from './pn-counter.js';
 export { CrdtSync, type CrdtSyncOptions } from './sync/crdt-sync.js';
-export { decodeSyncMessage, encodeSyncMessage, SYNC_FORMAT_VERSION } from './sync/messages.js';
+export { decodeSyncMessage, encodeSyncMessage, readSyncTopic, SYNC_FORMAT_VERSION } from './sync/messages.js';
 export { type DeltaEntry, type HandleResult, type Outgoing, type SyncMessage, SyncProtocol, type SyncProtocolOptions } from './sync/protocol.js';
 export { TwoPhaseSet } from './two-phase-set.js';
-export type { JsonValue, Key } from './values.js';
+export { type JsonValue, type Key, MAX_VALUE_BYTES, MAX_VALUE_DEPTH } from './values.js';
 export * from './text/index.js';

@@ -1,7 +1,7 @@
 import type { HybridLogicalClock } from '@lattice/clocks';
-import { DecodeError, type NodeId } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import {
@@ -15,7 +15,7 @@ import {
   wins,
   writeTimestamp,
 } from './lww-register.js';
-import { assertJsonValue, assertKey, compareKeys, expect, type JsonValue, type Key, readJsonValue, readKey, writeJsonValue, writeKey } from './values.js';
+import { assertKey, compareKeys, expect, type JsonValue, type Key, readJsonValue, readKey, toStoredValue, writeJsonValue, writeKey } from './values.js';
 
 /**
  * Last-writer-wins map: every key is an LWW register; deletions are timestamped tombstones, so
@@ -38,9 +38,14 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   readonly #hlc: HybridLogicalClock | undefined;
   readonly #options: LwwOptions;
 
-  /** @param node - this replica's node id (needed to write; omit for a read-only state). */
+  /**
+   * @param node - this replica's node id (needed to write; omit for a read-only state).
+   * @param options - the clock of the writes.
+   * @param entries - @internal the writes to wrap.
+   */
   constructor(node?: NodeId, options: LwwOptions = {}, entries: Map<K, Stamped<V>> = new Map()) {
     checkNode(node);
+    if (!(entries instanceof Map)) throw new InvalidArgumentError('LWWMap: the writes to wrap must be a Map as the package builds it');
     this.node = node;
     this.#options = options;
     this.#hlc = lwwClock(node, options);
@@ -54,8 +59,7 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   /** Writes `value` at `key`; returns the delta. */
   set(key: K, value: V): LWWMap<K, V> {
     assertKey(key);
-    assertJsonValue(value);
-    return this.#write(key, structuredClone(value), 'LWWMap.set');
+    return this.#write(key, toStoredValue(value), 'LWWMap.set');
   }
 
   /** Deletes `key` (a timestamped tombstone); returns the delta. */
@@ -74,10 +78,12 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   }
 
   get(key: K): V | undefined {
+    assertKey(key);
     return this.entries.get(key)?.value;
   }
 
   has(key: K): boolean {
+    assertKey(key);
     return this.entries.get(key)?.value !== undefined;
   }
 
@@ -95,6 +101,7 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     for (const [key, entry] of other.entries) {
       // The HLC observes a key's winning timestamp lazily, at the next local write of that key.
       if (wins(this.entries.get(key), entry)) this.entries.set(key, entry);

@@ -1,10 +1,10 @@
 import { type HlcTimestamp, HybridLogicalClock, compareHlc } from '@lattice/clocks';
 import { type Clock, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
-import { assertJsonValue, expect, type JsonValue, readJsonValue, writeJsonValue } from './values.js';
+import { expect, type JsonValue, readJsonValue, toStoredValue, writeJsonValue } from './values.js';
 
 /** Options of the last-writer-wins types. */
 export interface LwwOptions {
@@ -22,6 +22,11 @@ export interface Stamped<T> {
 
 /** @internal Creates the HLC of an LWW replica. */
 export function lwwClock(node: NodeId | undefined, options: LwwOptions): HybridLogicalClock | undefined {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('the options of an LWW type must be an object ({ clock } or { hlc })');
+  if (options.hlc !== undefined && !(options.hlc instanceof HybridLogicalClock)) throw new InvalidArgumentError('options.hlc must be a HybridLogicalClock');
+  if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
+    throw new InvalidArgumentError('options.clock must be a Clock (with now())');
+  }
   if (options.hlc !== undefined) {
     if (node !== undefined && options.hlc.node !== node) {
       throw new InvalidArgumentError(`the HLC's node "${options.hlc.node}" differs from the replica's node "${node}"`);
@@ -52,6 +57,24 @@ export function observe(hlc: HybridLogicalClock | undefined, timestamp: HlcTimes
     hlc.update(timestamp);
   } catch {
     // A remote clock far ahead is refused by the HLC (ClockOffsetError); the join itself must stay total.
+  }
+}
+
+/** Checks the shape of a stamped write handed to a constructor (an internal parameter). @internal */
+export function checkStamped(entry: unknown, tombstoneAllowed: boolean, type: string): void {
+  const fields = entry as { timestamp?: { wallTime?: unknown; logical?: unknown; node?: unknown }; value?: unknown } | null;
+  const timestamp = fields?.timestamp;
+  if (
+    typeof entry !== 'object' ||
+    entry === null ||
+    typeof timestamp !== 'object' ||
+    timestamp === null ||
+    !Number.isSafeInteger(timestamp.wallTime) ||
+    !Number.isSafeInteger(timestamp.logical) ||
+    typeof timestamp.node !== 'string' ||
+    (!tombstoneAllowed && fields?.value === undefined)
+  ) {
+    throw new InvalidArgumentError(`${type}: a stamped write must be { value, timestamp } as the package builds it`);
   }
 }
 
@@ -105,9 +128,14 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   readonly #hlc: HybridLogicalClock | undefined;
   readonly #options: LwwOptions;
 
-  /** @param node - this replica's node id (needed to write; omit for a read-only state). */
+  /**
+   * @param node - this replica's node id (needed to write; omit for a read-only state).
+   * @param options - the clock of the writes.
+   * @param entry - @internal the write to wrap.
+   */
   constructor(node?: NodeId, options: LwwOptions = {}, entry?: Stamped<T>) {
     checkNode(node);
+    if (entry !== undefined) checkStamped(entry, false, 'LWWRegister');
     this.node = node;
     this.#options = options;
     this.#hlc = lwwClock(node, options);
@@ -120,10 +148,10 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
 
   /** Writes `value` with a fresh HLC timestamp; returns the delta. */
   set(value: T): LWWRegister<T> {
-    assertJsonValue(value);
+    const stored = toStoredValue(value);
     if (this.node === undefined || this.#hlc === undefined) throw new ReadOnlyReplicaError('LWWRegister.set');
     if (this.entry !== undefined) observe(this.#hlc, this.entry.timestamp);
-    this.entry = { value: structuredClone(value), timestamp: this.#hlc.now() };
+    this.entry = { value: stored, timestamp: this.#hlc.now() };
     return new LWWRegister<T>(undefined, {}, this.entry);
   }
 
@@ -137,6 +165,7 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     // The HLC observes the winning timestamp lazily, at the next local write (see set()).
     if (other.entry !== undefined && wins(this.entry, other.entry)) this.entry = other.entry;
     return this;

@@ -1,7 +1,7 @@
 import type { NodeId } from '@lattice/core';
 import { CausalCrdt, type CausalKind, compareDots, type DotEntry, joinEntries } from './causal.js';
-import { checkNode, DotContext } from './dot-context.js';
-import { assertJsonValue, expect, type JsonValue, readJsonValue, writeJsonValue } from './values.js';
+import { checkNode, checkState, DotContext } from './dot-context.js';
+import { expect, type JsonValue, readJsonValue, toStoredValue, writeJsonValue } from './values.js';
 
 type Store = readonly DotEntry<JsonValue>[];
 
@@ -68,17 +68,18 @@ export class MVRegister<T extends JsonValue = JsonValue> extends CausalCrdt<read
    */
   constructor(node?: NodeId, state?: { store: readonly DotEntry<T>[]; context: DotContext }) {
     checkNode(node);
+    checkState(state, Array, 'MVRegister');
     super(mvRegisterKind as unknown as CausalKind<readonly DotEntry<T>[], unknown>, state?.store ?? [], state?.context ?? new DotContext(), node);
   }
 
   /** Writes `value`, replacing every value observed here; returns the delta. */
   set(value: T): MVRegister<T> {
-    assertJsonValue(value);
+    const stored = toStoredValue(value);
     const context = new DotContext();
     for (const old of this.store) context.add(old.node, old.counter);
     const dot = this.nextDot('MVRegister.set');
     context.add(dot.node, dot.counter);
-    const entry: DotEntry<T> = { node: dot.node, counter: dot.counter, value: structuredClone(value) };
+    const entry: DotEntry<T> = { node: dot.node, counter: dot.counter, value: stored };
     this.store = [entry];
     return this.delta([entry], context);
   }

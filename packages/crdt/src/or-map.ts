@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { CausalCrdt, type CausalKind, confinedDelta } from './causal.js';
-import { sameType } from './crdt.js';
-import { checkNode, DotContext } from './dot-context.js';
+import { isTypeDescriptor, MAX_TYPE_NESTING, sameType } from './crdt.js';
+import { checkNode, checkState, DotContext } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import { assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
 
@@ -18,7 +18,13 @@ const kindCache = new WeakMap<CausalKind<unknown, unknown>, CausalKind<Map<Key, 
 
 /** @internal Builds (or reuses) the dot-store kind of OR-Maps whose values are of kind `inner`. */
 export function mapKind<S, C>(inner: CausalKind<S, C>): CausalKind<Map<Key, S>, ORMap<Key, C & AnyCausalCrdt>> {
+  if (typeof inner !== 'object' || inner === null || typeof inner.join !== 'function' || typeof inner.read !== 'function') {
+    throw new InvalidArgumentError('an OR-Map needs the kind of its values, e.g. ORSet.kind');
+  }
   const cached = kindCache.get(inner as CausalKind<unknown, unknown>);
+  if (cached === undefined && !isTypeDescriptor({ name: 'or-map', value: inner.type })) {
+    throw new InvalidArgumentError(`OR-Maps nest at most ${MAX_TYPE_NESTING} deep (the decoders refuse deeper types)`);
+  }
   if (cached !== undefined) return cached as unknown as CausalKind<Map<Key, S>, ORMap<Key, C & AnyCausalCrdt>>;
   const kind: CausalKind<Map<Key, S>, ORMap<Key, C & AnyCausalCrdt>> = {
     type: { name: 'or-map', value: inner.type },
@@ -127,6 +133,7 @@ export class ORMap<K extends Key, C extends AnyCausalCrdt> extends CausalCrdt<Ma
       throw new InvalidArgumentError('ORMap needs the kind of its values, e.g. new ORMap(node, ORSet.kind)');
     }
     checkNode(node);
+    checkState(state, Map, 'ORMap');
     super(mapKind(valueKind) as unknown as CausalKind<Map<K, StoreOf<C>>, unknown>, state?.store ?? new Map(), state?.context ?? new DotContext(), node);
     this.valueKind = valueKind;
   }
@@ -137,6 +144,7 @@ export class ORMap<K extends Key, C extends AnyCausalCrdt> extends CausalCrdt<Ma
    */
   update(key: K, mutate: (value: C) => C): ORMap<K, C> {
     assertKey(key);
+    if (typeof mutate !== 'function') throw new InvalidArgumentError('ORMap.update needs a function that applies a mutator to the value and returns its delta');
     if (this.node === undefined) throw new ReadOnlyReplicaError('ORMap.update');
     const view = this.valueKind.wrap(this.store.get(key) ?? this.valueKind.empty(), this.context, this.node);
     const delta = mutate(view);
@@ -152,6 +160,7 @@ export class ORMap<K extends Key, C extends AnyCausalCrdt> extends CausalCrdt<Ma
 
   /** Removes `key` as observed here (concurrent updates elsewhere win); returns the delta. */
   remove(key: K): ORMap<K, C> {
+    assertKey(key);
     const context = new DotContext();
     const value = this.store.get(key);
     if (value !== undefined) this.valueKind.dots(value, (dot) => context.add(dot.node, dot.counter));
@@ -161,12 +170,14 @@ export class ORMap<K extends Key, C extends AnyCausalCrdt> extends CausalCrdt<Ma
 
   /** The value at `key`, or undefined. */
   get(key: K): ValueOf<C> | undefined {
+    assertKey(key);
     const store = this.store.get(key);
     if (store === undefined) return undefined;
     return this.valueKind.wrap(store, this.context, undefined).value() as ValueOf<C>;
   }
 
   has(key: K): boolean {
+    assertKey(key);
     return this.store.has(key);
   }
 

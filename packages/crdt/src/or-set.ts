@@ -1,7 +1,7 @@
 import { DecodeError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
 import { CausalCrdt, type CausalKind, compareDots, confinedDelta, joinEntries } from './causal.js';
-import { checkNode, type Dot, DotContext } from './dot-context.js';
+import { checkNode, checkState, type Dot, DotContext } from './dot-context.js';
 import { assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
 
 type Store = Map<Key, readonly Dot[]>;
@@ -134,6 +134,7 @@ export class ORSet<E extends Key = Key> extends CausalCrdt<Map<E, readonly Dot[]
    */
   constructor(node?: NodeId, state?: { store: Map<E, readonly Dot[]>; context: DotContext }) {
     checkNode(node);
+    checkState(state, Map, 'ORSet');
     super(orSetKind as unknown as CausalKind<Map<E, readonly Dot[]>, unknown>, state?.store ?? new Map(), state?.context ?? new DotContext(), node);
   }
 
@@ -150,6 +151,7 @@ export class ORSet<E extends Key = Key> extends CausalCrdt<Map<E, readonly Dot[]
 
   /** Removes `element` as observed here (concurrent adds elsewhere win); returns the delta. */
   remove(element: E): ORSet<E> {
+    assertKey(element, 'element');
     const context = new DotContext();
     for (const old of this.store.get(element) ?? []) context.add(old.node, old.counter);
     this.store.delete(element);
@@ -165,6 +167,7 @@ export class ORSet<E extends Key = Key> extends CausalCrdt<Map<E, readonly Dot[]
   }
 
   has(element: E): boolean {
+    assertKey(element, 'element');
     return this.store.has(element);
   }
 

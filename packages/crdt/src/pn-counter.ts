@@ -1,9 +1,9 @@
 import type { NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
-import { checkAmount, joinTotals, readTotals, sumTotals, type Totals, totalsFromJSON, totalsToJSON, writeTotals } from './g-counter.js';
+import { addToTotal, checkAmount, checkTotals, joinTotals, readTotals, sumTotals, type Totals, totalsFromJSON, totalsToJSON, writeTotals } from './g-counter.js';
 import { expect } from './values.js';
 
 /**
@@ -25,9 +25,15 @@ export class PNCounter implements Crdt<number> {
   /** @internal */
   readonly decrements: Totals;
 
-  /** @param node - this replica's node id (needed to mutate; omit for a read-only state). */
+  /**
+   * @param node - this replica's node id (needed to mutate; omit for a read-only state).
+   * @param increments - @internal the per-node increments to wrap.
+   * @param decrements - @internal the per-node decrements to wrap.
+   */
   constructor(node?: NodeId, increments: Totals = new Map(), decrements: Totals = new Map()) {
     checkNode(node);
+    checkTotals(increments, 'PNCounter increments');
+    checkTotals(decrements, 'PNCounter decrements');
     this.node = node;
     this.increments = increments;
     this.decrements = decrements;
@@ -39,20 +45,20 @@ export class PNCounter implements Crdt<number> {
 
   /** Adds `amount` (a safe integer; negative amounts decrement); returns the delta. */
   increment(amount = 1): PNCounter {
-    if (amount < 0) return this.decrement(-amount);
+    if (typeof amount === 'number' && amount < 0) return this.decrement(-amount);
     return this.#bump(this.increments, amount, 'PNCounter.increment', true);
   }
 
   /** Subtracts `amount`; returns the delta. */
   decrement(amount = 1): PNCounter {
-    if (amount < 0) return this.increment(-amount);
+    if (typeof amount === 'number' && amount < 0) return this.increment(-amount);
     return this.#bump(this.decrements, amount, 'PNCounter.decrement', false);
   }
 
   #bump(totals: Totals, amount: number, operation: string, positive: boolean): PNCounter {
     checkAmount(amount);
     if (this.node === undefined) throw new ReadOnlyReplicaError(operation);
-    const total = (totals.get(this.node) ?? 0) + amount;
+    const total = addToTotal(totals.get(this.node) ?? 0, amount, operation);
     if (total > 0) totals.set(this.node, total);
     const delta: Totals = new Map(total > 0 ? [[this.node, total]] : []);
     return positive ? new PNCounter(undefined, delta) : new PNCounter(undefined, new Map(), delta);
@@ -63,6 +69,7 @@ export class PNCounter implements Crdt<number> {
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     joinTotals(this.increments, other.increments);
     joinTotals(this.decrements, other.decrements);
     return this;

@@ -1,7 +1,7 @@
 import type { Reader, Writer } from './binary.js';
-import type { Crdt, CrdtTypeDescriptor } from './crdt.js';
+import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
 import { keysFromJSON, readKeys, writeKeys } from './g-set.js';
-import { assertKey, compareKeys, expect, type Key } from './values.js';
+import { assertIterable, assertKey, compareKeys, expect, type Key } from './values.js';
 
 /**
  * Two-phase set: a grow-only set of additions and one of removals (tombstones). Once removed,
@@ -23,6 +23,8 @@ export class TwoPhaseSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   readonly removed: Set<E>;
 
   constructor(added: Iterable<E> = [], removed: Iterable<E> = []) {
+    assertIterable(added, 'TwoPhaseSet added');
+    assertIterable(removed, 'TwoPhaseSet removed');
     this.added = new Set(added);
     this.removed = new Set(removed);
     for (const element of this.added) assertKey(element, 'element');
@@ -42,12 +44,14 @@ export class TwoPhaseSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
 
   /** Removes `element` for good; returns the delta (empty if the element is not present here). */
   remove(element: E): TwoPhaseSet<E> {
+    assertKey(element, 'element');
     if (!this.has(element)) return new TwoPhaseSet();
     this.removed.add(element);
     return new TwoPhaseSet([], [element]);
   }
 
   has(element: E): boolean {
+    assertKey(element, 'element');
     return this.added.has(element) && !this.removed.has(element);
   }
 
@@ -58,6 +62,7 @@ export class TwoPhaseSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
+    assertJoinable(this, other);
     for (const element of other.added) this.added.add(element);
     for (const element of other.removed) this.removed.add(element);
     return this;

@@ -11,9 +11,10 @@ import {
   type TimerHandle,
   type Timers,
 } from '@lattice/core';
-import type { Crdt } from '../crdt.js';
-import { decodeSyncMessage, encodeSyncMessage } from './messages.js';
-import { type Outgoing, SyncProtocol } from './protocol.js';
+import { assertCrdt, assertJoinable, type Crdt } from '../crdt.js';
+import { CrdtEncodeError } from '../errors.js';
+import { decodeSyncMessage, encodeSyncMessage, readSyncTopic } from './messages.js';
+import { type Outgoing, type SyncMessage, SyncProtocol } from './protocol.js';
 
 /** Options of {@link CrdtSync}. */
 export interface CrdtSyncOptions<C extends Crdt> {
@@ -66,15 +67,33 @@ export class CrdtSync<C extends Crdt> {
   readonly #removeHandler: () => void;
   #timer: TimerHandle | undefined;
   #closed = false;
+  /** Counts changes of the replica, so an unencodable state is reported once per change, not once per round. */
+  #changes = 0;
+  #unencodableStateAt = -1;
+  #unencodableDigestAt = -1;
   /** Messages that could not be decoded (reported through `onError`). */
   rejected = 0;
 
   constructor(options: CrdtSyncOptions<C>) {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('CrdtSync needs options with an endpoint and a replica');
+    const endpoint = options.endpoint as Partial<Endpoint> | null | undefined;
+    if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.onMessage !== 'function' || typeof endpoint.send !== 'function') {
+      throw new InvalidArgumentError('CrdtSync options.endpoint must be an Endpoint (from a Transport’s open())');
+    }
+    assertCrdt(options.replica, 'CrdtSync options.replica');
+    const timers = options.timers as Partial<Timers> | null | undefined;
+    if (timers !== undefined && (typeof timers !== 'object' || timers === null || typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function')) {
+      throw new InvalidArgumentError('CrdtSync options.timers must be Timers (setTimeout and clearTimeout)');
+    }
+    if (options.topic !== undefined && typeof options.topic !== 'string') throw new InvalidArgumentError(`CrdtSync options.topic must be a string, got ${typeof options.topic}`);
+    if (options.peers !== undefined && (typeof options.peers !== 'object' || options.peers === null || typeof options.peers[Symbol.iterator] !== 'function')) {
+      throw new InvalidArgumentError('CrdtSync options.peers must be an iterable of node ids');
+    }
     this.#endpoint = options.endpoint;
     this.#timers = options.timers ?? systemTimers;
     this.#intervalMs = options.intervalMs ?? 1000;
-    if (!(this.#intervalMs > 0) || !Number.isFinite(this.#intervalMs)) {
-      throw new InvalidArgumentError(`intervalMs must be a finite number > 0, got ${this.#intervalMs}`);
+    if (typeof this.#intervalMs !== 'number' || !(this.#intervalMs > 0) || !Number.isFinite(this.#intervalMs)) {
+      throw new InvalidArgumentError(`intervalMs must be a finite number > 0, got ${String(this.#intervalMs)}`);
     }
     this.#topic = options.topic ?? 'crdt';
     this.#protocol = new SyncProtocol({
@@ -105,6 +124,7 @@ export class CrdtSync<C extends Crdt> {
   /** Applies a mutator to the replica and replicates its delta; returns the delta. */
   update(mutate: (replica: C) => C): C {
     if (this.#closed) throw new ClosedError('CrdtSync is closed');
+    if (typeof mutate !== 'function') throw new InvalidArgumentError('CrdtSync.update needs a function that applies a mutator and returns its delta');
     const delta = mutate(this.#protocol.replica);
     this.commit(delta);
     return delta;
@@ -113,6 +133,8 @@ export class CrdtSync<C extends Crdt> {
   /** Replicates a delta a mutator already applied to the replica. */
   commit(delta: C): void {
     if (this.#closed) throw new ClosedError('CrdtSync is closed');
+    assertJoinable(this.#protocol.replica, delta);
+    this.#changes++;
     this.#send(this.#protocol.commit(delta));
   }
 
@@ -123,6 +145,7 @@ export class CrdtSync<C extends Crdt> {
   }
 
   addPeer(peer: NodeId): void {
+    if (this.#closed) throw new ClosedError('CrdtSync is closed');
     this.#protocol.addPeer(peer);
   }
 
@@ -132,12 +155,14 @@ export class CrdtSync<C extends Crdt> {
 
   /** Called after remote changes were joined into the replica; returns a remover. */
   onChange(listener: (replica: C) => void): () => void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('CrdtSync.onChange needs a function');
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
   }
 
   /** Called with typed errors (undecodable messages, failed sends); returns a remover. */
   onError(listener: ErrorHandler): () => void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('CrdtSync.onError needs a function');
     this.#errorListeners.add(listener);
     return () => this.#errorListeners.delete(listener);
   }
@@ -168,16 +193,23 @@ export class CrdtSync<C extends Crdt> {
     if (this.#closed) return;
     let decoded: ReturnType<typeof decodeSyncMessage<C>>;
     try {
+      // Other topics on this endpoint may replicate other CRDT types: their bodies are not ours to decode.
+      if (readSyncTopic(payload) !== this.#topic) return;
       decoded = decodeSyncMessage(payload, this.#protocol.replica);
     } catch (error) {
-      this.rejected++;
-      this.#report(isLatticeError(error) ? error : new HandlerError('Undecodable sync message', { cause: error }));
+      this.#reject(error);
       return;
     }
-    if (decoded.topic !== this.#topic) return;
-    const { outgoing, changed } = this.#protocol.handle(from, decoded.message);
-    this.#send(outgoing);
-    if (changed) {
+    let result: ReturnType<SyncProtocol<C>['handle']>;
+    try {
+      result = this.#protocol.handle(from, decoded.message);
+    } catch (error) {
+      this.#reject(error);
+      return;
+    }
+    this.#send(result.outgoing);
+    if (result.changed) {
+      this.#changes++;
       for (const listener of this.#changeListeners) {
         try {
           listener(this.#protocol.replica);
@@ -188,18 +220,56 @@ export class CrdtSync<C extends Crdt> {
     }
   }
 
+  #reject(error: unknown): void {
+    this.rejected++;
+    this.#report(isLatticeError(error) ? error : new HandlerError('Undecodable sync message', { cause: error }));
+  }
+
   #send(outgoing: Outgoing<C>[]): void {
     for (const { to, message } of outgoing) {
-      let payload: Uint8Array;
-      try {
-        payload = encodeSyncMessage(this.#topic, message);
-      } catch (cause) {
-        this.#report(new HandlerError('Could not encode a sync message', { cause }));
-        continue;
-      }
+      const payload = this.#encode(message);
+      if (payload === undefined) continue;
       this.#endpoint.send(to, payload).catch((error: unknown) => {
         this.#report(isLatticeError(error) ? error : new HandlerError(`Sending to "${to}" failed`, { cause: error }));
       });
+    }
+  }
+
+  /**
+   * Encodes a message, or reports why it cannot be and returns undefined. Each failure is reported
+   * once: a delta that cannot be encoded is dropped from the log (peers lacking it get the full
+   * state instead), and an unencodable state or digest is not retried until the replica changes,
+   * so anti-entropy rounds never repeat the same failure.
+   */
+  #encode(message: SyncMessage<C>): Uint8Array | undefined {
+    if (message.type === 'state' && this.#unencodableStateAt === this.#changes) return undefined;
+    if (message.type === 'digest' && this.#unencodableDigestAt === this.#changes) return undefined;
+    try {
+      return encodeSyncMessage(this.#topic, message);
+    } catch (error) {
+      if (message.type === 'state') this.#unencodableStateAt = this.#changes;
+      if (message.type === 'digest') this.#unencodableDigestAt = this.#changes;
+      if (message.type !== 'deltas') {
+        this.#report(new CrdtEncodeError(`Could not encode a sync ${message.type} message; not retried until the replica changes`, { cause: error }));
+        return undefined;
+      }
+    }
+    const sendable = message.entries.filter(({ origin, seq, delta }) => {
+      try {
+        encodeSyncMessage(this.#topic, { type: 'deltas', entries: [{ origin, seq, delta }] });
+        return true;
+      } catch (cause) {
+        this.#protocol.forget(origin, seq);
+        this.#report(new CrdtEncodeError(`Could not encode delta ${seq} of "${origin}"; dropped from the log (peers lacking it get the full state)`, { cause }));
+        return false;
+      }
+    });
+    if (sendable.length === 0) return undefined;
+    try {
+      return encodeSyncMessage(this.#topic, { type: 'deltas', entries: sendable });
+    } catch (cause) {
+      this.#report(new CrdtEncodeError('Could not encode a sync deltas message', { cause }));
+      return undefined;
     }
   }
 

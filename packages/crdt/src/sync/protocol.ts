@@ -1,5 +1,5 @@
 import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
-import type { Crdt } from '../crdt.js';
+import { assertCrdt, assertJoinable, type Crdt } from '../crdt.js';
 import { DotContext } from '../dot-context.js';
 
 /** One logged delta: the `seq`-th delta committed at `origin`. */
@@ -86,6 +86,11 @@ export class SyncProtocol<C extends Crdt> {
   readonly #maxDeltasPerMessage: number;
 
   constructor(options: SyncProtocolOptions<C>) {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('SyncProtocol needs options with a replica');
+    assertCrdt(options.replica, 'SyncProtocol options.replica');
+    if (options.peers !== undefined && (typeof options.peers !== 'object' || options.peers === null || typeof options.peers[Symbol.iterator] !== 'function')) {
+      throw new InvalidArgumentError('SyncProtocol options.peers must be an iterable of node ids');
+    }
     const origin = options.origin ?? (options.replica as { node?: NodeId }).node;
     if (origin === undefined) throw new InvalidArgumentError('SyncProtocol needs an origin (or a replica created with a node id)');
     assertNodeId(origin, 'origin');
@@ -107,7 +112,19 @@ export class SyncProtocol<C extends Crdt> {
   }
 
   removePeer(peer: NodeId): void {
+    assertNodeId(peer, 'peer');
     this.#peers.delete(peer);
+  }
+
+  /**
+   * Drops one logged delta, e.g. one that cannot be encoded: a peer that lacks it is then sent
+   * the full state instead. The replica keeps what the delta joined.
+   */
+  forget(origin: NodeId, seq: number): void {
+    assertNodeId(origin, 'origin');
+    checkSeq(seq);
+    const deltas = this.#log.get(origin);
+    if (deltas?.delete(seq) && deltas.size === 0) this.#log.delete(origin);
   }
 
   /** Number of deltas held in the log. */
@@ -120,6 +137,7 @@ export class SyncProtocol<C extends Crdt> {
    * every peer (sending them is an optimisation: digests repair whatever is lost).
    */
   commit(delta: C): Outgoing<C>[] {
+    assertJoinable(this.replica, delta);
     const seq = this.have.next(this.origin).counter;
     this.#remember(this.origin, seq, delta);
     const entries = [{ origin: this.origin, seq, delta }];
@@ -133,11 +151,15 @@ export class SyncProtocol<C extends Crdt> {
 
   /** A digest for one peer. */
   digestFor(to: NodeId, reply = false): Outgoing<C> {
+    assertNodeId(to, 'peer');
+    if (typeof reply !== 'boolean') throw new InvalidArgumentError(`reply must be a boolean, got ${typeof reply}`);
     return { to, message: { type: 'digest', have: this.have.clone(), reply } };
   }
 
   /** Handles one message from `from`; returns the messages to send back. */
   handle(from: NodeId, message: SyncMessage<C>): HandleResult<C> {
+    assertNodeId(from, 'from');
+    this.#check(message);
     if (from !== this.origin && !this.#peers.has(from)) this.addPeer(from);
     switch (message.type) {
       case 'digest': {
@@ -162,6 +184,32 @@ export class SyncProtocol<C extends Crdt> {
         this.have.join(message.have);
         return { outgoing: [], changed: true };
       }
+    }
+  }
+
+  /** Checks a whole message before any of it is applied, so a bad entry cannot half-apply. */
+  #check(message: SyncMessage<C>): void {
+    if (typeof message !== 'object' || message === null) throw new InvalidArgumentError('a sync message must be an object');
+    switch (message.type) {
+      case 'digest':
+        if (!(message.have instanceof DotContext)) throw new InvalidArgumentError('a digest needs a DotContext `have`');
+        return;
+      case 'deltas':
+        if (!Array.isArray(message.entries)) throw new InvalidArgumentError('a deltas message needs an array of entries');
+        for (const entry of message.entries as unknown[]) {
+          if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError('a delta entry must be an object');
+          const { origin, seq, delta } = entry as DeltaEntry<C>;
+          assertNodeId(origin, 'delta origin');
+          checkSeq(seq);
+          assertJoinable(this.replica, delta);
+        }
+        return;
+      case 'state':
+        if (!(message.have instanceof DotContext)) throw new InvalidArgumentError('a state message needs a DotContext `have`');
+        assertJoinable(this.replica, message.state);
+        return;
+      default:
+        throw new InvalidArgumentError(`unknown sync message type ${String((message as { type?: unknown }).type)}`);
     }
   }
 
@@ -204,7 +252,11 @@ export class SyncProtocol<C extends Crdt> {
   }
 }
 
+function checkSeq(seq: unknown): void {
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new InvalidArgumentError(`seq must be a positive safe integer, got ${String(seq)}`);
+}
+
 function positive(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${String(value)}`);
   return value;
 }
