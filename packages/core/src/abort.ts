@@ -1,4 +1,4 @@
-import { AbortError } from './errors.js';
+import { AbortError, InvalidArgumentError } from './errors.js';
 
 /** Options of every asynchronous Lattice API that can be cancelled. */
 export interface AbortOptions {
@@ -17,6 +17,9 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
+  if (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function') {
+    throw new InvalidArgumentError(`signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+  }
   if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));

@@ -1,3 +1,4 @@
+import { isBytes } from './arguments.js';
 import { DecodeError, InvalidArgumentError } from './errors.js';
 
 // Stateless (no streaming), so one of each serves every writer and reader.
@@ -141,6 +142,7 @@ export class ByteWriter {
 
   /** Appends a float64, 8 bytes little-endian (any number, including NaN and ±Infinity). */
   f64(value: number): void {
+    if (typeof value !== 'number') throw new InvalidArgumentError(`f64 must be a number, got ${describe(value)}`);
     this.#reserve(8);
     this.#view ??= new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
     this.#view.setFloat64(this.#length, value, true);
@@ -149,6 +151,8 @@ export class ByteWriter {
 
   /** Appends `value` as is, without a length: the reader must know it (see {@link ByteReader.raw}). */
   raw(value: Uint8Array): void {
+    // A string or an array has a length too and would be written as zeros: refuse it.
+    if (!(value instanceof Uint8Array) && !isBytes(value)) throw new InvalidArgumentError(`bytes must be a Uint8Array, got ${describe(value)}`);
     const length = value.length;
     this.#reserve(length);
     if (length < 16) {
@@ -163,6 +167,7 @@ export class ByteWriter {
 
   /** Appends the length of `value` as a `uint`, then `value`. */
   bytes(value: Uint8Array): void {
+    if (!(value instanceof Uint8Array) && !isBytes(value)) throw new InvalidArgumentError(`bytes must be a Uint8Array, got ${describe(value)}`);
     this.uint(value.length);
     this.raw(value);
   }
@@ -172,6 +177,7 @@ export class ByteWriter {
    * written directly, other text through `TextEncoder.encodeInto`, without an intermediate copy.
    */
   string(value: string): void {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`string must be a string, got ${describe(value)}`);
     const length = value.length;
     if (length < SHORT_STRING) {
       // At most 3 bytes per UTF-16 unit: ≤ 126 bytes, a one-byte length prefix.
@@ -273,6 +279,7 @@ export class ByteReader {
    * @param what - names the input in error messages, e.g. `'vector clock'`.
    */
   constructor(bytes: Uint8Array, what = 'value') {
+    if (typeof what !== 'string') throw new InvalidArgumentError(`what must be a string, got ${describe(what)}`);
     this.#what = what;
     if (!(bytes instanceof Uint8Array)) throw new DecodeError(`Malformed ${what}: expected a Uint8Array, got ${describe(bytes)}`);
     this.#bytes = bytes;

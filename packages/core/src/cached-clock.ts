@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { assertOptionalObject } from './arguments.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Options of {@link CachedClock}. */
@@ -110,6 +111,7 @@ export class CachedClock implements Clock {
   #monoFloor = Number.NEGATIVE_INFINITY;
 
   constructor(options: CachedClockOptions = {}) {
+    assertOptionalObject(options, 'CachedClock options');
     const resolutionMs = options.resolutionMs ?? 1;
     if (typeof resolutionMs !== 'number' || !(resolutionMs > 0 && resolutionMs <= 60_000)) {
       throw new InvalidArgumentError(`resolutionMs must be a number in (0, 60000], got ${String(resolutionMs)}`);

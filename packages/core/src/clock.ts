@@ -1,4 +1,5 @@
 import { raceAbort, type AbortOptions, throwIfAborted } from './abort.js';
+import { assertAbortOptions } from './arguments.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -52,7 +53,11 @@ export const systemScheduler: Scheduler = Object.freeze({ ...systemClock, ...sys
  * signal aborts first (the timer is then cleared).
  */
 export function sleep(timers: Timers, delayMs: number, options?: AbortOptions): Promise<void> {
-  if (!(delayMs >= 0)) throw new InvalidArgumentError(`delayMs must be a number >= 0, got ${delayMs}`);
+  if (typeof timers !== 'object' || timers === null || typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
+    throw new InvalidArgumentError('timers must have setTimeout and clearTimeout functions');
+  }
+  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new InvalidArgumentError(`delayMs must be a number >= 0, got ${String(delayMs)}`);
+  assertAbortOptions(options);
   throwIfAborted(options?.signal);
   let handle: TimerHandle;
   const done = new Promise<void>((resolve) => {

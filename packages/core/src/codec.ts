@@ -1,4 +1,5 @@
-import { DecodeError } from './errors.js';
+import { assertFunction, assertOptionalObject, isBytes } from './arguments.js';
+import { DecodeError, InvalidArgumentError } from './errors.js';
 
 /** Turns values into bytes and back. `decode` throws a `DecodeError` on bytes it cannot read. */
 export interface Codec<T> {
@@ -22,12 +23,26 @@ export interface JsonCodecOptions<T> {
  * ```
  */
 export function jsonCodec<T>(options: JsonCodecOptions<T> = {}): Codec<T> {
+  assertOptionalObject(options, 'jsonCodec options');
+  const { validate } = options;
+  if (validate !== undefined) assertFunction(validate, 'jsonCodec options.validate');
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const { validate } = options;
   return {
-    encode: (value) => encoder.encode(JSON.stringify(value)),
+    encode(value) {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (cause) {
+        // A BigInt or a cycle: JSON cannot hold it.
+        throw new InvalidArgumentError('Value cannot be encoded as JSON', { cause });
+      }
+      // undefined, a function or a symbol: JSON.stringify returns undefined, which would be sent as the text "undefined".
+      if (text === undefined) throw new InvalidArgumentError(`Value cannot be encoded as JSON: ${typeof value}`);
+      return encoder.encode(text);
+    },
     decode(bytes) {
+      if (!isBytes(bytes)) throw new DecodeError(`Invalid JSON message: expected a Uint8Array, got ${typeof bytes}`);
       let value: unknown;
       try {
         value = JSON.parse(decoder.decode(bytes));

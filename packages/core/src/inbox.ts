@@ -1,3 +1,4 @@
+import { assertFunction, assertInteger, assertOptionalObject } from './arguments.js';
 import { HandlerError, type LatticeError } from './errors.js';
 import type { Envelope, ErrorHandler, MessageHandler } from './transport.js';
 
@@ -22,7 +23,10 @@ export class Inbox implements AsyncIterable<Envelope> {
   dropped = 0;
 
   constructor(options: InboxOptions = {}) {
-    this.#bufferLimit = options.iteratorBufferLimit ?? 65_536;
+    assertOptionalObject(options, 'Inbox options');
+    const limit = options.iteratorBufferLimit ?? 65_536;
+    assertInteger(limit, 'iteratorBufferLimit', 0);
+    this.#bufferLimit = limit;
   }
 
   get closed(): boolean {
@@ -50,12 +54,14 @@ export class Inbox implements AsyncIterable<Envelope> {
   }
 
   onMessage(handler: MessageHandler): () => void {
+    assertFunction(handler, 'message handler');
     const wrapped: MessageHandler = (message) => handler(message);
     this.#handlers.add(wrapped);
     return () => this.#handlers.delete(wrapped);
   }
 
   onError(handler: ErrorHandler): () => void {
+    assertFunction(handler, 'error handler');
     const wrapped: ErrorHandler = (error) => handler(error);
     this.#errorHandlers.add(wrapped);
     return () => this.#errorHandlers.delete(wrapped);

@@ -24,6 +24,22 @@
  * @packageDocumentation
  */
 export { type AbortOptions, raceAbort, throwIfAborted } from './abort.js';
+export {
+  assertAbortOptions,
+  assertBytes,
+  assertDelay,
+  assertFunction,
+  assertInteger,
+  assertNumber,
+  assertObject,
+  assertOptionalClock,
+  assertOptionalObject,
+  assertOptionalRandom,
+  assertOptionalTimers,
+  describeValue,
+  isBytes,
+  MAX_TIMER_DELAY_MS,
+} from './arguments.js';
 export { ByteReader, ByteWriter } from './bytes.js';
 export { CachedClock, type CachedClockOptions, cachedSystemClock } from './cached-clock.js';
 export { type Clock, type Scheduler, sleep, systemClock, systemScheduler, systemTimers, type TimerHandle, type Timers } from './clock.js';

@@ -1,3 +1,4 @@
+import { assertFunction } from './arguments.js';
 import { HandlerError, type LatticeError } from './errors.js';
 
 /** The events every observable object has: `error`, with the typed error it reports instead of throwing. */
@@ -30,6 +31,7 @@ export class Observable<Events extends BaseEvents> {
 
   /** Calls `listener` with every `event` emitted from now on; returns its remover. */
   on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): Unsubscribe {
+    assertFunction(listener, `listener of "${String(event)}"`);
     let set = this.#listeners.get(event);
     if (set === undefined) {
       set = new Set();

@@ -1,3 +1,4 @@
+import { assertFunction, assertOptionalClock, assertOptionalTimers } from '../arguments.js';
 import { type Clock, systemClock, systemTimers, type TimerHandle, type Timers } from '../clock.js';
 import type { Codec } from '../codec.js';
 import { ClosedError, HandlerError, InvalidArgumentError, isLatticeError, type LatticeError } from '../errors.js';
@@ -112,6 +113,13 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
       throw new InvalidArgumentError('options.codec must be a Codec (encode, decode)');
     }
+    if (options.storage !== undefined && typeof options.storage?.persist !== 'function') {
+      throw new InvalidArgumentError('options.storage must be a RecordSink (persist)');
+    }
+    if (options.apply !== undefined) assertFunction(options.apply, 'options.apply');
+    if (options.accepts !== undefined) assertFunction(options.accepts, 'options.accepts');
+    assertOptionalClock(options.clock, 'options.clock');
+    assertOptionalTimers(options.timers, 'options.timers');
     this.#core = core;
     this.#endpoint = endpoint;
     this.#codec = codec;
