@@ -71,6 +71,13 @@ export {
 } from './protocol/protocol-driver.js';
 export { NodeStoppedError, ProtocolViolationError } from './protocol/protocol-errors.js';
 export { type Random, seededRandom, systemRandom } from './random.js';
-export { FileExistsError, FileLockedError, FileNotFoundError, StorageFullError, StorageIoError } from './storage/errors.js';
+export {
+  FileExistsError,
+  FileLockedError,
+  type FileLockedErrorOptions,
+  FileNotFoundError,
+  StorageFullError,
+  StorageIoError,
+} from './storage/errors.js';
 export { type FileHandle, type FileLock, type FileStat, type FileSystem, joinPath, type OpenFlags } from './storage/file-system.js';
 export type { Endpoint, Envelope, ErrorHandler, MessageHandler, OpenOptions, Transport } from './transport.js';

@@ -1,8 +1,19 @@
-import { constants as fsConstants, promises as fsp } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { AbortError, type AbortOptions, ClosedError, InvalidArgumentError, isLatticeError, throwIfAborted } from '@lattice/core';
+import {
+  AbortError,
+  type AbortOptions,
+  ClosedError,
+  type FileHandle,
+  type FileLock,
+  FileLockedError,
+  FileNotFoundError,
+  type FileSystem,
+  InvalidArgumentError,
+  isLatticeError,
+  joinPath,
+  throwIfAborted,
+} from '@lattice/core';
 import { crc32c } from './crc32c.js';
-import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalMissingSegmentError } from './errors.js';
+import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalLockedError, WalMissingSegmentError } from './errors.js';
 import {
   checkFrame,
   decodeMeta,
@@ -12,6 +23,7 @@ import {
   encodeSegmentHeader,
   FRAME_HEADER_SIZE,
   frameSize,
+  LOCK_FILE,
   META_FILE,
   type MetaState,
   parseSegmentName,
@@ -22,8 +34,7 @@ import {
   TEMP_SUFFIX,
 } from './format.js';
 import { FramePool, type Slab } from './frame-pool.js';
-import * as io from './fs-io.js';
-import { acquireLock } from './lock.js';
+import { isNodeFileSystem, NodeFileHandle, nodeFileSystem } from './node-file-system.js';
 import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
 import { WriterThread } from './writer-thread.js';
@@ -63,6 +74,14 @@ export interface WalOptions {
    * times, `'always'` at open, `'never'` leaves every write to libuv's thread pool.
    */
   writerThread?: 'auto' | 'always' | 'never';
+  /**
+   * Where the log's files live: any implementation of the storage seam of `@lattice/core`
+   * (`SimFileSystem` from `@lattice/sim` runs the same recovery code on a disk that crashes).
+   * Default {@link nodeFileSystem}. The writer thread writes only to the Node file system:
+   * with any other, every write goes through the `FileSystem`, and `writerThread: 'always'`
+   * is refused.
+   */
+  fs?: FileSystem;
 }
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -83,18 +102,16 @@ const MAX_WRITEV_CHUNKS = 1024;
 /** Size of the slabs appends are framed into (see FramePool). */
 const SLAB_SIZE = 1024 * 1024;
 /**
- * Segment files are opened with O_DSYNC where the platform has it: each write then returns only
- * once its data is durable, exactly like write + fdatasync, in one threadpool round trip
- * instead of two. Elsewhere, every write is followed by an fdatasync.
+ * Segment files are opened with `dataSync`: each write returns only once its data is durable
+ * (O_DSYNC on the Node file system, one threadpool round trip instead of write + fdatasync).
  */
-const O_DSYNC: number = fsConstants.O_DSYNC ?? 0;
-const SEGMENT_FLAGS = fsConstants.O_RDWR | O_DSYNC;
+const SEGMENT_FLAGS = { write: true, dataSync: true } as const;
 
 /** One segment file: the records `base .. base + offsets.length - 1`. */
 interface Segment {
   readonly base: number;
   readonly name: string;
-  fd: number;
+  file: FileHandle;
   /** Byte offset of each record's frame. */
   offsets: number[];
   /** Offset just after the last frame. */
@@ -215,36 +232,33 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
   if (writerThread !== 'auto' && writerThread !== 'always' && writerThread !== 'never') {
     throw new InvalidArgumentError(`writerThread must be 'auto', 'always' or 'never', got ${String(writerThread)}`);
   }
+  const fs = options.fs ?? nodeFileSystem();
+  if (typeof fs !== 'object' || fs === null || typeof fs.open !== 'function') {
+    throw new InvalidArgumentError('fs must be a FileSystem (the storage seam of @lattice/core)');
+  }
+  const onNode = isNodeFileSystem(fs);
+  if (writerThread === 'always' && !onNode) {
+    throw new InvalidArgumentError("writerThread 'always' needs the Node file system: the writer thread writes to descriptors of the local disk");
+  }
   throwIfAborted(options.signal);
-  const path = resolve(dir);
-  const created = await fsp.mkdir(path, { recursive: true });
-  if (created !== undefined) await fsyncDirectory(dirname(path));
-  const release = await acquireLock(path);
-  let dirFd: number;
+  await fs.mkdir(dir);
+  let lock: FileLock;
   try {
-    dirFd = await io.open(path, fsConstants.O_RDONLY);
+    lock = await fs.lock(joinPath(dir, LOCK_FILE));
   } catch (error) {
-    await release();
+    if (isLatticeError(error, FileLockedError.code)) throw new WalLockedError(dir, (error as FileLockedError).holder, { cause: error });
     throw error;
   }
-  const wal = new FileWal(path, dirFd, release, { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread });
+  const settings: Settings = { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread: onNode ? writerThread : 'never' };
+  const wal = new FileWal(fs, dir, lock, settings);
   try {
     await wal.recover();
   } catch (error) {
-    // close() releases whatever recovery opened, the directory's descriptor and the lock.
+    // close() releases whatever recovery opened and the lock.
     await wal.close().catch(() => undefined);
     throw error;
   }
   return wal;
-}
-
-async function fsyncDirectory(path: string): Promise<void> {
-  const fd = await io.open(path, fsConstants.O_RDONLY);
-  try {
-    await io.fsync(fd);
-  } finally {
-    await io.close(fd);
-  }
 }
 
 interface Settings {
@@ -257,14 +271,14 @@ interface Settings {
 
 /** A file ready to become the next segment: zero-filled (SPARE_NAME) or recycled. */
 interface Spare {
-  readonly fd: number;
+  readonly file: FileHandle;
   readonly name: string;
 }
 
 class FileWal implements WriteAheadLog {
+  readonly #fs: FileSystem;
   readonly #dir: string;
-  readonly #dirFd: number;
-  readonly #release: () => Promise<void>;
+  readonly #lock: FileLock;
   readonly #settings: Settings;
   readonly #gate = new ReadWriteGate();
 
@@ -302,10 +316,10 @@ class FileWal implements WriteAheadLog {
   /** Set when appends were just acknowledged (see #drain). */
   #justCommitted = false;
 
-  constructor(dir: string, dirFd: number, release: () => Promise<void>, settings: Settings) {
+  constructor(fs: FileSystem, dir: string, lock: FileLock, settings: Settings) {
+    this.#fs = fs;
     this.#dir = dir;
-    this.#dirFd = dirFd;
-    this.#release = release;
+    this.#lock = lock;
     this.#settings = settings;
     if (settings.writerThread === 'always') this.#thread = new WriterThread();
   }
@@ -322,20 +336,20 @@ class FileWal implements WriteAheadLog {
 
   /** Reads the directory, checks every segment and cuts a torn tail. Called once by openWal. */
   async recover(): Promise<void> {
-    const names = await fsp.readdir(this.#dir);
+    const names = await this.#fs.list(this.#dir);
     for (const name of names) {
-      if (name.endsWith(TEMP_SUFFIX)) await fsp.unlink(join(this.#dir, name));
+      if (name.endsWith(TEMP_SUFFIX)) await this.#fs.remove(this.#path(name));
       const recycled = RECYCLED_NAME.exec(name);
       if (recycled !== null) {
         this.#recycleSeq = Math.max(this.#recycleSeq, Number(recycled[1]) + 1);
         // Kept for reuse if it is a whole segment of the current size; otherwise deleted.
-        const { size } = await fsp.stat(join(this.#dir, name));
+        const { size } = await this.#fs.stat(this.#path(name));
         if (size === this.#settings.segmentSize && this.#recycled.length < this.#settings.recycleSegments) this.#recycled.push(name);
-        else await fsp.unlink(join(this.#dir, name));
+        else await this.#fs.remove(this.#path(name));
       }
     }
-    const metaBytes = await fsp.readFile(join(this.#dir, META_FILE)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
+    const metaBytes = await this.#fs.readFile(this.#path(META_FILE)).catch((error: unknown) => {
+      if (isLatticeError(error, FileNotFoundError.code)) return undefined;
       throw error;
     });
     let hasMeta = false;
@@ -392,12 +406,11 @@ class FileWal implements WriteAheadLog {
 
   /** Opens and verifies one segment; in the last segment a torn tail is cut off (zeroed). */
   async #loadSegment(name: string, base: number, isLast: boolean): Promise<Segment> {
-    const path = join(this.#dir, name);
-    const fd = await io.open(path, SEGMENT_FLAGS);
+    const file = await this.#fs.open(this.#path(name), SEGMENT_FLAGS);
     try {
-      const size = await io.fileSize(fd);
+      const size = await file.size();
       const bytes = new Uint8Array(size);
-      const got = await io.readFully(fd, bytes, 0, size, 0);
+      const got = await file.read(bytes, 0, size, 0);
       const data = bytes.subarray(0, got);
       const header = decodeSegmentHeader(data);
       if (!header.ok) throw new WalCorruptionError(name, 0, header.reason);
@@ -441,14 +454,13 @@ class FileWal implements WriteAheadLog {
         if (lastNonZero >= offset) {
           const zeros = new Uint8Array(Math.min(ZERO_CHUNK, lastNonZero + 1 - offset));
           for (let at = offset; at <= lastNonZero; at += zeros.length) {
-            await io.writeAll(fd, zeros, 0, Math.min(zeros.length, lastNonZero + 1 - at), at);
+            await file.write(zeros.subarray(0, Math.min(zeros.length, lastNonZero + 1 - at)), at);
           }
-          await io.fdatasync(fd);
         }
       }
-      return { base, name, fd, offsets, end: offset, capacity };
+      return { base, name, file, offsets, end: offset, capacity };
     } catch (error) {
-      await io.close(fd).catch(() => undefined);
+      await file.close().catch(() => undefined);
       throw error;
     }
   }
@@ -471,19 +483,19 @@ class FileWal implements WriteAheadLog {
   }
 
   async #openRecycled(name: string): Promise<Spare> {
-    return { fd: await io.open(join(this.#dir, name), fsConstants.O_RDWR), name };
+    return { file: await this.#fs.open(this.#path(name), { write: true }), name };
   }
 
   async #zeroFilledSpare(): Promise<Spare> {
-    const fd = await io.open(join(this.#dir, SPARE_NAME), fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+    const file = await this.#fs.open(this.#path(SPARE_NAME), { create: true, truncate: true });
     try {
       const size = this.#settings.segmentSize;
       const zeros = new Uint8Array(Math.min(ZERO_CHUNK, size));
-      for (let at = 0; at < size; at += zeros.length) await io.writeAll(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-      await io.fdatasync(fd);
-      return { fd, name: SPARE_NAME };
+      for (let at = 0; at < size; at += zeros.length) await file.write(zeros.subarray(0, Math.min(zeros.length, size - at)), at);
+      await file.datasync();
+      return { file, name: SPARE_NAME };
     } catch (error) {
-      await io.close(fd).catch(() => undefined);
+      await file.close().catch(() => undefined);
       throw error;
     }
   }
@@ -503,34 +515,38 @@ class FileWal implements WriteAheadLog {
     const head = new Uint8Array(SEGMENT_HEADER_SIZE + END_MARKER_SIZE);
     head.set(encodeSegmentHeader(base, this.#settings.segmentSize), 0);
     try {
-      await io.writeAll(spare.fd, head, 0, head.length, 0);
-      await io.fdatasync(spare.fd);
-      await fsp.rename(join(this.#dir, spare.name), join(this.#dir, name));
+      await spare.file.write(head, 0);
+      await spare.file.datasync();
+      await this.#fs.rename(this.#path(spare.name), this.#path(name));
     } catch (error) {
-      await io.close(spare.fd).catch(() => undefined);
+      await spare.file.close().catch(() => undefined);
       throw error;
     }
-    await io.fsync(this.#dirFd);
-    const segmentFd = await this.#reopenSegment(spare.fd, name);
-    return { base, name, fd: segmentFd, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
+    await this.#fs.syncDirectory(this.#dir);
+    const file = await this.#reopenSegment(spare.file, name);
+    return { base, name, file, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
   }
 
-  /** Swaps the descriptor a prepared file was written through for one with SEGMENT_FLAGS. */
-  async #reopenSegment(preparedFd: number, name: string): Promise<number> {
+  /** Swaps the handle a prepared file was written through for one with SEGMENT_FLAGS. */
+  async #reopenSegment(prepared: FileHandle, name: string): Promise<FileHandle> {
     try {
-      return await io.open(join(this.#dir, name), SEGMENT_FLAGS);
+      return await this.#fs.open(this.#path(name), SEGMENT_FLAGS);
     } finally {
-      await io.close(preparedFd);
+      await prepared.close();
     }
+  }
+
+  #path(name: string): string {
+    return joinPath(this.#dir, name);
   }
 
   async #unlinkDurably(name: string): Promise<void> {
-    await fsp.unlink(join(this.#dir, name));
-    await io.fsync(this.#dirFd);
+    await this.#fs.remove(this.#path(name));
+    await this.#fs.syncDirectory(this.#dir);
   }
 
   async #dropSegment(segment: Segment): Promise<void> {
-    await io.close(segment.fd);
+    await segment.file.close();
     await this.#unlinkDurably(segment.name);
   }
 
@@ -540,30 +556,30 @@ class FileWal implements WriteAheadLog {
    * segments are recycled, never ones cut off by truncateSuffix, whose indexes come back.
    */
   async #retireSegment(segment: Segment): Promise<void> {
-    const size = await io.fileSize(segment.fd);
-    await io.close(segment.fd);
+    const size = await segment.file.size();
+    await segment.file.close();
     if (size !== this.#settings.segmentSize || this.#recycled.length >= this.#settings.recycleSegments) {
       await this.#unlinkDurably(segment.name);
       return;
     }
     const name = `recycled-${this.#recycleSeq++}.free`;
-    await fsp.rename(join(this.#dir, segment.name), join(this.#dir, name));
-    await io.fsync(this.#dirFd);
+    await this.#fs.rename(this.#path(segment.name), this.#path(name));
+    await this.#fs.syncDirectory(this.#dir);
     this.#recycled.push(name);
   }
 
   async #writeMeta(state: MetaState): Promise<void> {
     const bytes = encodeMeta(state);
-    const temp = join(this.#dir, `${META_FILE}${TEMP_SUFFIX}`);
-    const fd = await io.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+    const temp = this.#path(`${META_FILE}${TEMP_SUFFIX}`);
+    const file = await this.#fs.open(temp, { create: true, truncate: true });
     try {
-      await io.writeAll(fd, bytes, 0, bytes.length, 0);
-      await io.fdatasync(fd);
+      await file.write(bytes, 0);
+      await file.datasync();
     } finally {
-      await io.close(fd);
+      await file.close();
     }
-    await fsp.rename(temp, join(this.#dir, META_FILE));
-    await io.fsync(this.#dirFd);
+    await this.#fs.rename(temp, this.#path(META_FILE));
+    await this.#fs.syncDirectory(this.#dir);
     this.#meta = state;
   }
 
@@ -821,6 +837,8 @@ class FileWal implements WriteAheadLog {
     const pieces = chunks.take();
     // More pieces than one writev takes (many separately framed large appends): serially.
     if (pieces.length > MAX_WRITEV_CHUNKS) return false;
+    const file = segment.file;
+    if (!(file instanceof NodeFileHandle)) return false;
     this.#inflightWrites++;
     this.#inflightRecords += records;
     this.#postedEnd = position;
@@ -847,7 +865,7 @@ class FileWal implements WriteAheadLog {
       this.#completionWaiters = [];
       for (const resolve of wake) resolve();
     };
-    thread.write(segment.fd, pieces, start, O_DSYNC === 0).then(
+    thread.write(file.fd, pieces, start, file.syncAfterWrite).then(
       () => done(undefined),
       (error: unknown) => done(error ?? new Error('write failed')),
     );
@@ -917,8 +935,7 @@ class FileWal implements WriteAheadLog {
         // The end marker goes out with the frames (the file past them may hold stale frames).
         const marked = position + END_MARKER_SIZE <= segment.capacity;
         if (marked) chunks.add(this.#marker, 0, END_MARKER_SIZE);
-        await this.#writeChunks(segment.fd, chunks.take(), position - start + (marked ? END_MARKER_SIZE : 0), start);
-        if (O_DSYNC === 0) await io.fdatasync(segment.fd);
+        await this.#writeChunks(segment.file, chunks.take(), position - start + (marked ? END_MARKER_SIZE : 0), start);
         for (const offset of offsets) segment.offsets.push(offset);
         segment.end = position;
         this.#last += offsets.length;
@@ -976,14 +993,13 @@ class FileWal implements WriteAheadLog {
   }
 
   /** Writes `chunks` (`length` bytes in all) back to back at `position`: one write either way. */
-  async #writeChunks(fd: number, chunks: readonly Uint8Array[], length: number, position: number): Promise<void> {
+  async #writeChunks(file: FileHandle, chunks: readonly Uint8Array[], length: number, position: number): Promise<void> {
     if (chunks.length === 1) {
-      const chunk = chunks[0]!;
-      await io.writeAll(fd, chunk, 0, chunk.length, position);
+      await file.write(chunks[0]!, position);
       return;
     }
     if (chunks.length <= MAX_WRITEV_CHUNKS) {
-      await io.writevAll(fd, chunks, position);
+      await file.write(chunks, position);
       return;
     }
     if (this.#buffer.length < length) {
@@ -997,7 +1013,7 @@ class FileWal implements WriteAheadLog {
       buffer.set(chunk, at);
       at += chunk.length;
     }
-    await io.writeAll(fd, buffer, 0, length, position);
+    await file.write(buffer.subarray(0, length), position);
     // A batch of huge appends may have grown the buffer far past the batch limit: do not keep that.
     if (buffer.length > 2 * this.#settings.maxBatchBytes) this.#buffer = new Uint8Array(64 * 1024);
   }
@@ -1029,7 +1045,7 @@ class FileWal implements WriteAheadLog {
       while (endSlot < lastSlot && segment.offsets[endSlot + 1]! - begin < READ_CHUNK) endSlot++;
       const finish = endSlot + 1 < segment.offsets.length ? segment.offsets[endSlot + 1]! : segment.end;
       const bytes = new Uint8Array(finish - begin);
-      const got = await io.readFully(segment.fd, bytes, 0, bytes.length, begin);
+      const got = await segment.file.read(bytes, 0, bytes.length, begin);
       const view = new DataView(bytes.buffer);
       const entries: WalEntry[] = [];
       for (let s = slot; s <= endSlot; s++) {
@@ -1096,26 +1112,26 @@ class FileWal implements WriteAheadLog {
         // Rewrite the segment with only the records kept: copy them into the prepared file
         // and rename it over the old one, so a crash leaves either the old or the new file.
         const keepEnd = segment.offsets[keep]!;
-        const { fd, name } = await this.#takeSpare();
+        const { file, name } = await this.#takeSpare();
         try {
           // The records kept and an end marker (the spare may be a recycled file).
           const bytes = new Uint8Array(Math.min(keepEnd + END_MARKER_SIZE, this.#settings.segmentSize));
-          await io.readFully(segment.fd, bytes, 0, keepEnd, 0);
+          await segment.file.read(bytes, 0, keepEnd, 0);
           bytes.set(encodeSegmentHeader(segment.base, this.#settings.segmentSize), 0);
-          await io.writeAll(fd, bytes, 0, bytes.length, 0);
-          await io.fdatasync(fd);
-          await fsp.rename(join(this.#dir, name), join(this.#dir, segment.name));
-          await io.fsync(this.#dirFd);
+          await file.write(bytes, 0);
+          await file.datasync();
+          await this.#fs.rename(this.#path(name), this.#path(segment.name));
+          await this.#fs.syncDirectory(this.#dir);
         } catch (error) {
-          await io.close(fd).catch(() => undefined);
+          await file.close().catch(() => undefined);
           throw error;
         }
-        const old = segment.fd;
-        segment.fd = await this.#reopenSegment(fd, segment.name);
+        const old = segment.file;
+        segment.file = await this.#reopenSegment(file, segment.name);
         segment.offsets.length = keep;
         segment.end = keepEnd;
         segment.capacity = this.#settings.segmentSize;
-        await io.close(old);
+        await old.close();
       }
       this.#last = index;
     }, options);
@@ -1174,14 +1190,13 @@ class FileWal implements WriteAheadLog {
       this.#spare = undefined;
       if (spare !== undefined) {
         const prepared = await spare.catch(() => undefined);
-        if (prepared !== undefined) await io.close(prepared.fd).catch(() => undefined);
+        if (prepared !== undefined) await prepared.file.close().catch(() => undefined);
         // A recycled file stays for the next open; a zero-filled one goes.
-        if (prepared === undefined || prepared.name === SPARE_NAME) await fsp.unlink(join(this.#dir, SPARE_NAME)).catch(() => undefined);
+        if (prepared === undefined || prepared.name === SPARE_NAME) await this.#fs.remove(this.#path(SPARE_NAME)).catch(() => undefined);
       }
-      for (const segment of this.#segments) await io.close(segment.fd).catch(() => undefined);
-      await io.close(this.#dirFd).catch(() => undefined);
+      for (const segment of this.#segments) await segment.file.close().catch(() => undefined);
     });
-    await this.#release();
+    await this.#lock.release();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { StorageIoError } from '@lattice/core';
 
 /** Thin promise wrappers over the callback `fs` API: one threadpool hop each, no FileHandle bookkeeping. */
 
@@ -28,7 +29,7 @@ function writeOnce(fd: number, buffer: Uint8Array, offset: number, length: numbe
 export async function writeAll(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
   while (length > 0) {
     const written = await writeOnce(fd, buffer, offset, length, position);
-    if (written <= 0) throw new Error(`write returned ${written}`);
+    if (written <= 0) throw new StorageIoError(`write returned ${written}`);
     offset += written;
     length -= written;
     position += written;
@@ -69,7 +70,7 @@ export async function writevAll(fd: number, chunks: readonly Uint8Array[], posit
     const written = await new Promise<number>((resolve, reject) =>
       fs.writev(fd, remaining, position, (err, bytesWritten) => (err ? reject(err) : resolve(bytesWritten))),
     );
-    if (written <= 0) throw new Error(`writev returned ${written}`);
+    if (written <= 0) throw new StorageIoError(`writev returned ${written}`);
     position += written;
     length -= written;
     if (length === 0) return;

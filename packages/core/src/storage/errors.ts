@@ -18,15 +18,21 @@ export class FileExistsError extends LatticeError {
   }
 }
 
-/**
- * Thrown when `FileSystem.lock` finds the lock held, by another live process or by this one.
- * The message names the holder where the file system knows it.
- */
+/** Options of {@link FileLockedError}. */
+export interface FileLockedErrorOptions extends LatticeErrorOptions {
+  /** Process id of the holder, where the file system knows it. */
+  holder?: number | undefined;
+}
+
+/** Thrown when `FileSystem.lock` finds the lock held, by another live process or by this one. */
 export class FileLockedError extends LatticeError {
   static readonly code = 'ERR_FILE_LOCKED';
   override readonly name = 'FileLockedError';
-  constructor(message: string, options?: LatticeErrorOptions) {
+  /** Process id of the holder, when known. */
+  readonly holder: number | undefined;
+  constructor(message: string, options?: FileLockedErrorOptions) {
     super(FileLockedError.code, message, options);
+    this.holder = options?.holder;
   }
 }
 
