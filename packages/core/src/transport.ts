@@ -1,6 +1,7 @@
 import type { AbortOptions } from './abort.js';
 import type { LatticeError } from './errors.js';
 import type { NodeId } from './node-id.js';
+import './disposable.js';
 
 /** One message as received. */
 export interface Envelope {

@@ -1,0 +1,448 @@
+#!/usr/bin/env node
+// The consumer check (CONVENTIONS.md): what a user gets from npm, tested the way a user uses it.
+// Packs every publishable package, installs the tarballs into a scratch project in the system's
+// temp dir (outside the repository, so nothing resolves through the workspace), then
+//  1. typechecks one file per public entry (every `exports` subpath but ./package.json), without
+//     skipLibCheck, with the newest TypeScript 5.x and the oldest supported one, under
+//     moduleResolution node16 (an ESM .mts and a CJS .cts importer) and bundler:
+//       - "dom" profile: lib ES2022 + DOM and no @types/node, for entries that run anywhere;
+//       - "node" profile: lib ES2022 + @types/node, for every entry;
+//       - "esnext" profile (newest TypeScript only): lib ESNext + DOM, where TypeScript's own
+//         disposable declarations merge with ours, and `await using` must accept our objects;
+//  2. runs a small program per entry as ESM (.mjs, import) and as CommonJS (.cjs, require),
+//     checks what it prints, and that both module systems export the same names.
+// Needs a build first (`npm run build`). Exits non-zero on any failure, after a summary.
+//   node scripts/consumer-check.mjs [--keep] [package-dir ...]
+// (--keep leaves the scratch project for a look; package dirs, e.g. `clocks core`, narrow the
+// check to those packages while working on them; CI checks all.)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The oldest TypeScript the published declarations support; README.md states it. */
+const MINIMUM_TYPESCRIPT = '5.0.4';
+/** The newest 5.x line (typedoc and tsup here accept 5.x only; 6+ is not yet checked). */
+const LATEST_TYPESCRIPT = '^5.9.3';
+/** For the node profile: the @types/node line of the oldest Node the packages support. */
+const NODE_TYPES = '^20.19.0';
+
+/**
+ * Entries that need Node because they import `node:` modules. Every other entry must typecheck
+ * in a browser project, except test suites that load vitest (found in the build, below): vitest
+ * needs @types/node itself, and refuses require(), so those are checked with Node's types and run
+ * as ESM only.
+ */
+const NODE_ONLY = new Set(['@lattice/transport/tcp', '@lattice/wal', '@lattice/wal/testing']);
+
+/**
+ * What each entry's program does and prints. `m` is the entry's namespace, imported in ESM and
+ * required in CJS; the code runs inside an async function. Modelled on the README examples
+ * (those that start servers or write into the working directory are cut down to a call).
+ */
+const PROGRAMS = {
+  '@lattice/core': {
+    code: `const codec = m.jsonCodec();
+const bytes = codec.encode({ seq: 1 });
+print(bytes instanceof Uint8Array, codec.decode(bytes).seq);
+const error = new m.UnknownPeerError('b');
+print(m.isLatticeError(error, m.UnknownPeerError.code), error.name);`,
+    expect: 'true 1\ntrue UnknownPeerError',
+  },
+  '@lattice/core/compliance': {
+    code: `print(typeof m.runTransportTests, typeof m.runStorageTests);`,
+    expect: 'function function',
+  },
+  '@lattice/core/testing': {
+    code: `const clock = new m.ManualClock();
+clock.setTimeout(() => print('fired at', clock.monotonic()), 100);
+clock.advance(100);`,
+    expect: 'fired at 100',
+  },
+  '@lattice/transport': {
+    code: `const network = new m.MemoryNetwork();
+const a = await network.open('a');
+const b = await network.open('b');
+const received = new Promise((resolve) => b.onMessage((message) => resolve(message)));
+// The system timers are unref'd (they never hold a process open), so without this a script
+// whose only pending work is the delivery would exit before it.
+const keepAlive = setTimeout(() => {}, 10_000);
+await a.send('b', new TextEncoder().encode('hello'));
+const message = await received;
+clearTimeout(keepAlive);
+print(message.from, new TextDecoder().decode(message.payload));
+await network.close();`,
+    expect: 'a hello',
+  },
+  '@lattice/transport/tcp': {
+    code: `const transport = new m.TcpTransport({ secret: 'a cluster secret of 16+ bytes', listen: { host: '127.0.0.1', port: 0 } });
+const alpha = await transport.open('alpha');
+print(alpha.id, alpha.closed);
+await transport.close();
+print(alpha.closed);`,
+    expect: 'alpha false\ntrue',
+  },
+  '@lattice/clocks': {
+    code: `const a = new m.LamportClock('a');
+const b = new m.LamportClock('b');
+const sent = a.send();
+const received = b.receive(sent);
+print(received.time, m.compareLamport(sent, received));`,
+    expect: '2 -1',
+  },
+  '@lattice/crdt': {
+    code: `const views = new m.GCounter('a');
+print(new m.GCounter('b').join(views.increment(3)).value());
+const set = new m.ORSet('a');
+set.add('milk');
+print([...set.value()].join(','));`,
+    expect: '3\nmilk',
+  },
+  '@lattice/ratelimit': {
+    code: `const limiter = new m.TokenBucket({ capacity: 2, refillRate: 1, intervalMs: 1000 });
+const results = [];
+for (let i = 0; i < 3; i++) results.push((await limiter.consume('client')).allowed);
+print(results.join(' '));`,
+    expect: 'true true false',
+  },
+  '@lattice/hashring': {
+    code: `const ring = new m.HashRing({ members: [{ id: 'node-a' }, { id: 'node-b' }, { id: 'node-c' }] });
+const owner = ring.lookup('user:1042');
+print(['node-a', 'node-b', 'node-c'].includes(owner), m.restore(ring.serialize()).lookup('user:1042') === owner);`,
+    expect: 'true true',
+  },
+  '@lattice/wal': {
+    code: `const { mkdtempSync, rmSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+const dir = mkdtempSync(join(tmpdir(), 'lattice-consumer-wal-'));
+try {
+  const wal = await m.openWal(dir);
+  print(await wal.append(new TextEncoder().encode('put x=1')));
+  await wal.close();
+  const reopened = await m.openWal(dir);
+  for await (const { index, data } of reopened.entries()) print(index, new TextDecoder().decode(data));
+  await reopened.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}`,
+    expect: '1\n1 put x=1',
+  },
+  '@lattice/wal/testing': {
+    code: `print(Object.values(m).some((value) => typeof value === 'function'));`,
+    expect: 'true',
+  },
+  '@lattice/linearizability': {
+    code: `const history = [
+  { process: 0, call: 0, return: 4, input: { op: 'put', key: 'x', value: 'a' }, output: undefined },
+  { process: 1, call: 1, return: 6, input: { op: 'append', key: 'x', value: 'b' }, output: undefined },
+  { process: 2, call: 7, return: 8, input: { op: 'get', key: 'x' }, output: 'b' },
+];
+print(m.check(m.kvModel, history, { timeoutMs: 10_000 }).verdict);`,
+    expect: 'not linearizable',
+  },
+  '@lattice/sim': {
+    code: `const seeds = [...m.simulationSeeds({ count: 2 })];
+print(seeds.length);
+const sim = new m.Simulation({ seed: seeds[0], nodes: ['n1', 'n2'], node: () => ({}) });
+const result = await sim.run({ duration: 1_000 });
+print(typeof result);`,
+    expect: '2\nobject',
+  },
+};
+
+const keep = process.argv.includes('--keep');
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const root = resolve(new URL('..', import.meta.url).pathname);
+const started = performance.now();
+const failures = [];
+const counts = { typecheck: 0, run: 0 };
+
+function fail(what, detail) {
+  failures.push(what);
+  console.log(`FAIL ${what}\n${detail.trimEnd().replace(/^/gm, '     ')}`);
+}
+
+function npm(args, cwd) {
+  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+function seconds(since) {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+// --- what is published -------------------------------------------------------------------------
+const packages = [];
+for (const name of readdirSync(join(root, 'packages')).sort()) {
+  const file = join(root, 'packages', name, 'package.json');
+  if (!existsSync(file)) continue;
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  if (pkg.private || (only.length > 0 && !only.includes(name))) continue;
+  if (!existsSync(join(root, 'packages', name, 'dist'))) {
+    console.error(`packages/${name}/dist is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
+  packages.push({ ...pkg, dir: name });
+}
+const entries = [];
+const loadsVitest = new Set();
+for (const pkg of packages) {
+  for (const [sub, conditions] of Object.entries(pkg.exports)) {
+    if (sub === './package.json') continue;
+    const entry = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+    entries.push(entry);
+    if (importsVitest(join(root, 'packages', pkg.dir, conditions.import.default))) loadsVitest.add(entry);
+  }
+}
+const nodeOnly = (entry) => NODE_ONLY.has(entry) || loadsVitest.has(entry);
+
+/** Whether a built module, or a chunk it imports, imports vitest. */
+function importsVitest(file, seen = new Set()) {
+  if (seen.has(file) || !existsSync(file)) return false;
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  if (/from\s*['"]vitest['"]|import\s*['"]vitest['"]/.test(source)) return true;
+  const chunks = [...source.matchAll(/(?:from|import)\s*['"](\.\.?\/[^'"]+)['"]/g)].map((m) => join(file, '..', m[1]));
+  return chunks.some((chunk) => importsVitest(chunk, seen));
+}
+// An entry nobody wrote a program for yet is still imported and compared in both systems.
+const importOnly = { code: 'print(Object.keys(m).length > 0);', expect: 'true' };
+for (const entry of entries) {
+  if (!PROGRAMS[entry]) console.log(`note: no program for ${entry} in scripts/consumer-check.mjs: import only`);
+}
+
+// --- pack and install --------------------------------------------------------------------------
+const scratch = mkdtempSync(join(tmpdir(), 'lattice-consumer-'));
+const tarballs = join(scratch, 'tarballs');
+mkdirSync(tarballs);
+let phase = performance.now();
+const packed = JSON.parse(
+  npm(['pack', '--json', '--pack-destination', tarballs, ...packages.flatMap((pkg) => ['-w', pkg.name])], root),
+);
+console.log(`packed ${packed.length} packages (${seconds(phase)})`);
+
+const peer = (name) => packages.map((pkg) => pkg.peerDependencies?.[name]).find(Boolean);
+const project = join(scratch, 'project');
+mkdirSync(project);
+const dependencies = Object.fromEntries(packed.map((tarball) => [tarball.name, `file:${join(tarballs, tarball.filename)}`]));
+writeFileSync(
+  join(project, 'package.json'),
+  JSON.stringify({
+    name: 'lattice-consumer',
+    private: true,
+    dependencies: {
+      ...dependencies,
+      // The optional peer of the compliance suites (`@lattice/core/testing`), at the version the
+      // repository tests with.
+      vitest: JSON.parse(readFileSync(join(root, 'node_modules/vitest/package.json'), 'utf8')).version ?? peer('vitest'),
+      'typescript-latest': `npm:typescript@${LATEST_TYPESCRIPT}`,
+      'typescript-minimum': `npm:typescript@${MINIMUM_TYPESCRIPT}`,
+    },
+  }),
+);
+// @types/node lives apart from the project, so that the dom profile cannot see it even through a
+// `/// <reference types="node" />` or an `import 'node:…'` slipped into a declaration.
+const nodeTypes = join(scratch, 'node-types');
+mkdirSync(nodeTypes);
+writeFileSync(
+  join(nodeTypes, 'package.json'),
+  JSON.stringify({ name: 'node-types', private: true, dependencies: { '@types/node': NODE_TYPES } }),
+);
+phase = performance.now();
+const installFlags = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--no-package-lock'];
+try {
+  npm(installFlags, project);
+  npm(installFlags, nodeTypes);
+} catch (error) {
+  fail('npm install in the scratch project', `${error.stdout ?? ''}${error.stderr ?? error.message}`);
+  finish();
+}
+const requireInProject = createRequire(join(project, 'package.json'));
+const versions = ['typescript-latest', 'typescript-minimum'].map((name) => ({
+  name,
+  ts: requireInProject(name),
+}));
+console.log(
+  `installed the tarballs, vitest, TypeScript ${versions.map((v) => v.ts.version).join(' and ')} in ${project} (${seconds(phase)})`,
+);
+
+// --- typecheck ---------------------------------------------------------------------------------
+const modes = [
+  { name: 'node16 esm', extension: 'mts', module: 'Node16', moduleResolution: 'Node16' },
+  { name: 'node16 cjs', extension: 'cts', module: 'Node16', moduleResolution: 'Node16' },
+  { name: 'bundler', extension: 'ts', module: 'ESNext', moduleResolution: 'Bundler' },
+];
+const profiles = [
+  { name: 'dom', lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [], entries: entries.filter((e) => !nodeOnly(e)) },
+  {
+    name: 'node',
+    lib: ['lib.es2022.d.ts'],
+    types: ['node'],
+    typeRoots: [join(nodeTypes, 'node_modules/@types')],
+    entries,
+  },
+  {
+    name: 'esnext',
+    lib: ['lib.esnext.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    entries: entries.filter((e) => !nodeOnly(e)),
+    latestOnly: true,
+  },
+];
+const checks = join(project, 'checks');
+mkdirSync(checks);
+const slug = (entry) => entry.replace('@lattice/', '').replace(/\//g, '-');
+// Under lib ESNext, `await using` must take our long-lived objects as they are.
+const disposeUsage = `import { MemoryNetwork } from '@lattice/transport';
+export async function disposes(): Promise<boolean> {
+  const network = new MemoryNetwork();
+  let endpoint;
+  {
+    await using opened = await network.open('a');
+    endpoint = opened;
+  }
+  await network.close();
+  return endpoint.closed;
+}
+`;
+
+phase = performance.now();
+for (const { name: versionName, ts } of versions) {
+  for (const profile of profiles) {
+    if (profile.latestOnly && versionName !== 'typescript-latest') continue;
+    for (const mode of modes) {
+      const options = {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        // TypeScript's own lib files are not what is under test (and are the slowest to check).
+        skipDefaultLibCheck: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind[mode.module],
+        moduleResolution: ts.ModuleResolutionKind[mode.moduleResolution],
+        lib: profile.lib,
+        types: profile.types,
+        ...(profile.typeRoots ? { typeRoots: profile.typeRoots } : {}),
+      };
+      // Source files parse once per group and are shared by its programs.
+      const cache = new Map();
+      const host = ts.createCompilerHost(options, true);
+      const readSource = host.getSourceFile.bind(host);
+      host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+        const key = `${fileName}|${typeof languageVersion === 'object' ? `${languageVersion.languageVersion}/${languageVersion.impliedNodeFormat}` : languageVersion}`;
+        if (!cache.has(key)) cache.set(key, readSource(fileName, languageVersion, onError, shouldCreate));
+        return cache.get(key);
+      };
+      const roots = profile.entries.map((entry) => {
+        const file = join(checks, `${slug(entry)}.${profile.name}.${mode.name.replace(' ', '-')}.${ts.version}.${mode.extension}`);
+        writeFileSync(
+          file,
+          `import * as entry from '${entry}';\nexport const names: string[] = Object.keys(entry);\n`,
+        );
+        return { what: entry, file };
+      });
+      if (profile.name === 'esnext' && mode.extension !== 'cts') {
+        const file = join(checks, `await-using.${mode.name.replace(' ', '-')}.${ts.version}.${mode.extension}`);
+        writeFileSync(file, disposeUsage);
+        roots.push({ what: '`await using` of an endpoint', file });
+      }
+      const where = `TypeScript ${ts.version}, ${mode.name}, ${profile.name}`;
+      const report = (what, diagnostics) => {
+        if (diagnostics.length === 0) return;
+        fail(
+          `typecheck ${what} (${where})`,
+          ts.formatDiagnostics(diagnostics, {
+            getCanonicalFileName: (f) => f,
+            getCurrentDirectory: () => project,
+            getNewLine: () => '\n',
+          }),
+        );
+      };
+      // All entries together, every file checked, as `tsc` without skipLibCheck would: this also
+      // checks the third-party declarations they pull in, and how ours merge with them.
+      const whole = ts.createProgram(
+        roots.map((root) => root.file),
+        options,
+        host,
+      );
+      counts.typecheck++;
+      report('all entries together', ts.getPreEmitDiagnostics(whole));
+      // Each entry alone, so that none leans on a declaration only another entry brings in. Only
+      // our own files are checked here (the whole program above checked the rest once).
+      for (const { what, file } of roots) {
+        const program = ts.createProgram([file], options, host);
+        counts.typecheck++;
+        const ours = program
+          .getSourceFiles()
+          .filter((source) => source.fileName === file || source.fileName.includes('/node_modules/@lattice/'));
+        report(what, [
+          ...program.getOptionsDiagnostics(),
+          ...program.getGlobalDiagnostics(),
+          ...ours.flatMap((source) => [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]),
+        ]);
+      }
+    }
+  }
+}
+console.log(`typechecked ${counts.typecheck} programs (${seconds(phase)})`);
+
+// --- run in ESM and CJS ------------------------------------------------------------------------
+phase = performance.now();
+const runs = join(project, 'runs');
+mkdirSync(runs);
+const exportedNames = {};
+for (const entry of entries) {
+  const program = PROGRAMS[entry] ?? importOnly;
+  for (const [system, extension, load] of [
+    ['esm', 'mjs', `import * as m from '${entry}';`],
+    ['cjs', 'cjs', `const m = require('${entry}');`],
+  ]) {
+    if (system === 'cjs' && loadsVitest.has(entry)) {
+      console.log(`skip run ${entry} (cjs): it loads vitest, which refuses require()`);
+      continue;
+    }
+    const file = join(runs, `${slug(entry)}.${extension}`);
+    writeFileSync(
+      file,
+      `${load}
+const print = (...values) => console.log(...values);
+async function main() {
+${program.code}
+}
+main().then(
+  () => console.error(JSON.stringify(Object.keys(m).filter((name) => name !== 'default' && name !== 'module.exports').sort())),
+  (error) => { console.error(error); process.exitCode = 1; },
+);
+`,
+    );
+    const result = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+    counts.run++;
+    const what = `run ${entry} (${system})`;
+    const stdout = result.stdout.trim();
+    if (result.status !== 0 || stdout !== program.expect) {
+      fail(what, `exit ${result.status ?? result.signal}\nexpected:\n${program.expect}\nprinted:\n${stdout}\n${result.stderr}`);
+      continue;
+    }
+    const names = result.stderr.trim().split('\n').at(-1);
+    exportedNames[entry] ??= {};
+    exportedNames[entry][system] = names;
+  }
+  const { esm, cjs } = exportedNames[entry] ?? {};
+  if (esm && cjs && esm !== cjs) fail(`exports of ${entry}`, `ESM exports ${esm}\nCJS exports ${cjs}`);
+}
+console.log(`ran ${counts.run} programs (${seconds(phase)})`);
+finish();
+
+function finish() {
+  if (!keep) rmSync(scratch, { recursive: true, force: true });
+  else console.log(`scratch project kept at ${project}`);
+  console.log(
+    `consumer check: ${entries.length} entries of ${packages.length} packages, ${counts.typecheck} typechecks, ${counts.run} runs, ${failures.length} failed (${seconds(started)})`,
+  );
+  if (failures.length > 0) {
+    console.log(`failed:\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
