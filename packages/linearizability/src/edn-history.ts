@@ -1,5 +1,6 @@
 import { EdnKeyword, EdnMap, EdnSyntaxError, type EdnValue, ednText, readEdnElements } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
+import { processIdProblem } from './process-id.js';
 import type { ParseOptions } from './jepsen-log.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
 import type { KvInput, KvOutput } from './models/kv.js';
@@ -12,10 +13,20 @@ interface RawEvent {
   type: 'invoke' | 'ok' | 'fail' | 'info';
   f: string;
   map: EdnMap;
+  /** `:time`, when the event has one. */
+  time: number | undefined;
 }
 
 function keywordName(value: EdnValue | undefined): string | undefined {
   return value instanceof EdnKeyword ? value.name : undefined;
+}
+
+/** An event's `:time` (only displayed, so a bigint beyond 2^53 ns, 104 days, may round). */
+function timeOf(value: EdnValue | undefined, source: string, line: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new MalformedHistoryError(source, line, `:time must be a number, got ${ednText(value)}`);
 }
 
 /** Reads the events of an EDN history, skipping nemesis (non-client) events. */
@@ -33,15 +44,18 @@ function readEvents(text: string, source: string): RawEvent[] {
     const process = value.get(':process');
     if (process instanceof EdnKeyword) continue; // :nemesis and friends are not clients
     if (typeof process !== 'number' && typeof process !== 'string') {
-      throw new MalformedHistoryError(source, line, `missing or bad :process (${process === undefined ? 'absent' : ednText(process)})`);
+      const problem = typeof process === 'bigint' ? `: ${processIdProblem(process)}` : '';
+      throw new MalformedHistoryError(source, line, `missing or bad :process (${process === undefined ? 'absent' : ednText(process)})${problem}`);
     }
+    const problem = processIdProblem(process);
+    if (problem !== undefined) throw new MalformedHistoryError(source, line, `bad :process ${ednText(process)}: ${problem}`);
     const type = keywordName(value.get(':type'));
     if (type !== 'invoke' && type !== 'ok' && type !== 'fail' && type !== 'info') {
       throw new MalformedHistoryError(source, line, `:type must be :invoke, :ok, :fail or :info, got ${ednText(value.get(':type') ?? null)}`);
     }
     const f = keywordName(value.get(':f'));
     if (f === undefined) throw new MalformedHistoryError(source, line, `missing or bad :f (${ednText(value.get(':f') ?? null)})`);
-    events.push({ line, process, type, f, map: value });
+    events.push({ line, process, type, f, map: value, time: timeOf(value.get(':time'), source, line) });
   }
   return events;
 }
@@ -68,6 +82,7 @@ function pairEvents<I, O>(
         throw new MalformedHistoryError(source, event.line, `process ${event.process} invoked :${event.f} while its :${previous.event.f} from line ${previous.event.line} is still open`);
       }
       const op: Operation<I, O> = { process: event.process, call: t, return: undefined, input: makeInput(event), output: undefined };
+      if (event.time !== undefined) op.invokedAt = event.time;
       open.set(key, { op, event });
       history.push(op);
       continue;
@@ -85,6 +100,7 @@ function pairEvents<I, O>(
     }
     pending.op.return = t;
     pending.op.output = makeOutput(event, pending.op.input);
+    if (event.time !== undefined) pending.op.completedAt = event.time;
   }
   return dropped.size === 0 ? history : history.filter((op) => !dropped.has(op));
 }
@@ -102,7 +118,8 @@ function registerValue(value: EdnValue | undefined, source: string, line: number
  *
  * Jepsen semantics: `:ok` completed; `:fail` did not take effect (the operation is dropped);
  * `:info` and operations left open have an unknown outcome. Events of non-client processes
- * (`:process :nemesis`) are skipped. Times are event positions.
+ * (`:process :nemesis`) are skipped. `call` and `return` are event positions; an event's
+ * `:time` is kept as `invokedAt` / `completedAt`, which reports show.
  *
  * @example
  * ```ts

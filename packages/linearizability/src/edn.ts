@@ -73,9 +73,17 @@ function isWhitespace(ch: string): boolean {
   return ch === ' ' || ch === ',' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\f';
 }
 
+/**
+ * Deepest nesting of collections, discards and tags the reader accepts. Jepsen histories nest a
+ * few levels; the limit keeps a hostile or corrupt file from exhausting the call stack (which
+ * happens near 3,000 levels) and turns it into a syntax error instead.
+ */
+export const MAX_EDN_DEPTH = 1000;
+
 class Reader {
   pos = 0;
   line = 1;
+  private depth = 0;
   constructor(readonly text: string) {}
 
   skipSpace(): void {
@@ -98,6 +106,14 @@ class Reader {
   }
 
   read(): EdnValue {
+    // No try/finally: after a throw the reader is abandoned, so the count need not unwind.
+    if (++this.depth > MAX_EDN_DEPTH) throw new EdnSyntaxError(this.line, `nesting deeper than ${MAX_EDN_DEPTH} levels`);
+    const value = this.readValue();
+    this.depth--;
+    return value;
+  }
+
+  private readValue(): EdnValue {
     this.skipSpace();
     const text = this.text;
     if (this.pos >= text.length) throw new EdnSyntaxError(this.line, 'unexpected end of input');
@@ -218,7 +234,12 @@ class Reader {
       const n = Number(digits);
       return Number.isSafeInteger(n) ? n : BigInt(digits);
     }
-    if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?M?$/.test(token)) return Number(token.endsWith('M') ? token.slice(0, -1) : token);
+    if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?M?$/.test(token)) {
+      const n = Number(token.endsWith('M') ? token.slice(0, -1) : token);
+      // EDN writes infinities as ##Inf; a literal beyond the double range is corrupt, not infinite.
+      if (!Number.isFinite(n)) throw new EdnSyntaxError(this.line, `number out of range '${token}'`);
+      return n;
+    }
     if (/^[+-]?\d/.test(token)) throw new EdnSyntaxError(this.line, `malformed number '${token}'`);
     return new EdnSymbol(token);
   }

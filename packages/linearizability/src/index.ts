@@ -9,7 +9,8 @@
  *   your own against {@link Model}.
  * - On a violation, a {@link Counterexample} and {@link renderReport}: a self-contained HTML
  *   page drawing the history per process with the failing point marked.
- * - Parsers for Jepsen logs and Jepsen EDN histories. The CLI `lattice-lincheck` (Node) wraps
+ * - Parsers for Jepsen logs, Jepsen EDN histories and the library's own JSON format
+ *   ({@link parseJsonHistory}). The CLI `lattice-lincheck` (Node) wraps
  *   all of it.
  *
  * Runs anywhere (no Node APIs outside the CLI).
@@ -34,6 +35,7 @@ export { MalformedHistoryError } from './errors.js';
 export { fromNondeterministic, type NondeterministicModel } from './nondeterministic.js';
 export { parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
 export { type ParseOptions, parseJepsenLog } from './jepsen-log.js';
+export { type JsonHistoryModel, type JsonHistoryOptions, parseJsonHistory } from './json-history.js';
 export { type ReportOptions, renderReport } from './report.js';
 export {
   type CasRegisterInput,

@@ -1,5 +1,6 @@
 import { EdnKeyword, EdnSyntaxError, type EdnValue, readEdn } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
+import { processIdProblem } from './process-id.js';
 import type { RegisterValue } from './models/register.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
 import type { Operation } from './types.js';
@@ -71,6 +72,8 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     const [, processText, type, f, valueText = ''] = fields!;
     if (!/^\d+$/.test(processText!)) failAt(source, lineNo, `bad process id ${JSON.stringify(processText)}`);
     const process = Number(processText);
+    const problem = processIdProblem(process);
+    if (problem !== undefined) failAt(source, lineNo, `bad process id ${processText}: ${problem}`);
     if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') failAt(source, lineNo, `unknown event type ${type}`);
     if (f !== ':read' && f !== ':write' && f !== ':cas') failAt(source, lineNo, `unknown operation ${f} (expected :read, :write or :cas)`);
     let value: EdnValue = null;

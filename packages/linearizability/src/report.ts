@@ -1,4 +1,4 @@
-import { canonicalKey } from './state-key.js';
+import { describeOperation as describe, describeSpan } from './describe-operation.js';
 import type { CheckResult, Counterexample, Model, Operation } from './types.js';
 
 /** Options of {@link renderReport}. */
@@ -38,12 +38,6 @@ interface Marks {
   failedAt?: number;
 }
 
-function describe<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>): string {
-  const output = op.return === undefined ? undefined : op.output;
-  if (model.describeOperation) return model.describeOperation(op.input, output);
-  return `${canonicalKey(op.input)} -> ${output === undefined ? '?' : canonicalKey(output)}`;
-}
-
 /** Chooses which operations of a partition to draw: all, or a window around the failing point. */
 function windowOf<I, O>(history: readonly Operation<I, O>[], indices: number[], max: number, failedAt: number | undefined): number[] {
   if (indices.length <= max) return indices;
@@ -60,7 +54,51 @@ function windowOf<I, O>(history: readonly Operation<I, O>[], indices: number[], 
   return chosen.sort((a, b) => a - b);
 }
 
-/** Draws operations as bars per process; x is the rank of each call/return time. */
+/** Labels longer than this are shortened on the bar; the bar's tooltip (`<title>`) has the whole text. */
+const MAX_LABEL_CHARS = 160;
+/** Width of one character of the 11px monospace label font, and the bar's padding. */
+const CHAR_WIDTH = 6.7;
+const LABEL_PADDING = 10;
+
+function shortLabel(label: string): string {
+  return label.length > MAX_LABEL_CHARS ? `${label.slice(0, MAX_LABEL_CHARS - 1)}…` : label;
+}
+
+function labelWidth(label: string): number {
+  return shortLabel(label).length * CHAR_WIDTH + LABEL_PADDING;
+}
+
+interface Bar {
+  /** First and last column the bar spans. */
+  first: number;
+  last: number;
+  /** An open bar runs to the end of its last column; a closed one to 90% of it. */
+  open: boolean;
+  /** Width its label needs. */
+  need: number;
+}
+
+/**
+ * Column widths such that every bar fits its label: bars are settled shortest span first, and
+ * a bar that is too narrow widens its last column. Widening only ever lengthens bars, so bars
+ * settled earlier stay wide enough.
+ */
+function columnWidths(bars: Bar[], columns: number): number[] {
+  const widths = new Array<number>(columns).fill(36);
+  bars.sort((a, b) => a.last - a.first - (b.last - b.first));
+  for (const bar of bars) {
+    let have = 0;
+    for (let k = bar.first; k <= bar.last; k++) have += widths[k]!;
+    have -= widths[bar.first]! * 0.1 + (bar.open ? 0 : widths[bar.last]! * 0.1);
+    if (have >= bar.need) continue;
+    // Widening the last column by d lengthens the bar by d (open) or 0.9 d (closed), or, when the bar is one column wide, by 0.8 d.
+    const gain = bar.first === bar.last ? (bar.open ? 0.9 : 0.8) : bar.open ? 1 : 0.9;
+    widths[bar.last]! += (bar.need - have) / gain;
+  }
+  return widths;
+}
+
+/** Draws operations as bars per process, one column per distinct call/return time. */
 function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], shown: number[], marks: Marks): string {
   const times = new Set<number>();
   for (const i of shown) {
@@ -76,14 +114,42 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
     return Number.isNaN(na) || Number.isNaN(nb) ? a.localeCompare(b) : na - nb;
   });
   const row = new Map(processes.map((p, k) => [p, k]));
-  const colWidth = 36;
   const left = 90;
   const rowHeight = 30;
   const top = 24;
-  const endX = left + (sorted.length + 1) * colWidth;
+  const labels = new Map<number, string>();
+  for (const i of shown) {
+    const order = marks.order.get(i);
+    labels.set(i, `${order === undefined ? '' : `${order + 1}. `}${describe(model, history[i]!)}`);
+  }
+  // Columns (one per distinct time, plus one where open operations end) widen until every
+  // bar holds its whole label.
+  const widths = columnWidths(
+    shown.map((i) => {
+      const op = history[i]!;
+      const first = rank.get(op.call)!;
+      const last = op.return === undefined ? sorted.length : rank.get(op.return)!;
+      return { first, last, open: op.return === undefined, need: labelWidth(labels.get(i)!) };
+    }),
+    sorted.length + 1,
+  );
+  const starts: number[] = [];
+  let acc = left;
+  for (const w of widths) {
+    starts.push(acc);
+    acc += w;
+  }
+  const endX = acc;
   const width = endX + 40;
   const height = top + processes.length * rowHeight + 10;
-  const x = (t: number): number => left + (rank.get(t)! + 0.5) * colWidth;
+  const barStart = (t: number): number => {
+    const k = rank.get(t)!;
+    return starts[k]! + widths[k]! * 0.1;
+  };
+  const barEnd = (t: number): number => {
+    const k = rank.get(t)!;
+    return starts[k]! + widths[k]! * 0.9;
+  };
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="history timeline">`);
   parts.push(
@@ -97,8 +163,8 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
   for (const i of shown) {
     const op = history[i]!;
     const y = top + row.get(String(op.process))! * rowHeight + 5;
-    const x1 = x(op.call) - colWidth * 0.4;
-    const x2 = op.return === undefined ? endX : x(op.return) + colWidth * 0.4;
+    const x1 = barStart(op.call);
+    const x2 = op.return === undefined ? endX : barEnd(op.return);
     const text = describe(model, op);
     let fill = '#b0bec5';
     let stroke = '#78909c';
@@ -115,23 +181,18 @@ function timeline<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I,
       stroke = '#8e0000';
     }
     const order = marks.order.get(i);
-    const tip = `#${i} process ${op.process}: ${text}\ncall ${op.call}, return ${op.return ?? 'unknown'}${order === undefined ? '' : `\nlinearized ${order + 1}${order === 0 ? 'st' : order === 1 ? 'nd' : order === 2 ? 'rd' : 'th'}`}${marks.unplaced.has(i) ? '\ncould not be placed' : ''}`;
+    const tip = `#${i} process ${op.process}: ${text}\n${describeSpan(op as Operation<unknown, unknown>)}${order === undefined ? '' : `\nlinearized ${order + 1}${order === 0 ? 'st' : order === 1 ? 'nd' : order === 2 ? 'rd' : 'th'}`}${marks.unplaced.has(i) ? '\ncould not be placed' : ''}`;
     parts.push(`<g><title>${escapeHtml(tip)}</title>`);
     parts.push(
       `<rect x="${x1.toFixed(1)}" y="${y}" width="${Math.max(4, x2 - x1).toFixed(1)}" height="${rowHeight - 10}" rx="3" fill="${op.return === undefined ? 'url(#unknown)' : fill}" stroke="${stroke}" stroke-width="${i === marks.failedAt ? 2 : 1}"${op.return === undefined ? ' stroke-dasharray="4 3"' : ''}/>`,
     );
-    const label = `${order === undefined ? '' : `${order + 1}. `}${text}`;
-    const room = Math.floor((x2 - x1 - 6) / 6.7);
-    if (room >= 3) {
-      const clipped = label.length > room ? `${label.slice(0, room - 1)}…` : label;
-      parts.push(`<text x="${(x1 + 4).toFixed(1)}" y="${y + 14}" fill="#1d2330">${escapeHtml(clipped)}</text>`);
-    }
+    parts.push(`<text x="${(x1 + 4).toFixed(1)}" y="${y + 14}" fill="#1d2330">${escapeHtml(shortLabel(labels.get(i)!))}</text>`);
     parts.push('</g>');
   }
   if (marks.failedAt !== undefined) {
     const op = history[marks.failedAt]!;
     const t = op.return ?? op.call;
-    const fx = x(t) + colWidth * 0.4;
+    const fx = barEnd(t);
     parts.push(`<line x1="${fx}" y1="4" x2="${fx}" y2="${height - 4}" stroke="#c62828" stroke-width="2" stroke-dasharray="6 4"/>`);
     parts.push(`<text x="${fx + 4}" y="14" fill="#c62828" font-weight="bold">failing point</text>`);
   }
@@ -157,12 +218,12 @@ function counterexampleSection<S, I, O>(
   const rows = cx.unplaced
     .map((i) => {
       const op = history[i]!;
-      return `<tr><td>#${i}</td><td>process ${escapeHtml(String(op.process))}</td><td><code>${escapeHtml(describe(model, op))}</code></td><td>call ${op.call}, return ${op.return ?? 'unknown'}</td></tr>`;
+      return `<tr><td>#${i}</td><td>process ${escapeHtml(String(op.process))}</td><td><code>${escapeHtml(describe(model, op))}</code></td><td>${escapeHtml(describeSpan(op as Operation<unknown, unknown>))}</td></tr>`;
     })
     .join('');
   return `<h2>Partition ${cx.partition + 1} of ${result.partitions.length}: not linearizable</h2>
 <p>The longest linearizable prefix has <b>${cx.prefix.length}</b> of ${part.operations.length} operations and leaves the state <code>${escapeHtml(cx.state)}</code>.
-No order of the pending operations continues it: <b>#${cx.failedAt}</b> (process ${escapeHtml(String(failed.process))}, <code>${escapeHtml(describe(model, failed))}</code>, call ${failed.call}, return ${failed.return ?? 'unknown'}) cannot be placed next.</p>
+No order of the pending operations continues it: <b>#${cx.failedAt}</b> (process ${escapeHtml(String(failed.process))}, <code>${escapeHtml(describe(model, failed))}</code>, ${escapeHtml(describeSpan(failed as Operation<unknown, unknown>))}) cannot be placed next.</p>
 <table><tr><th colspan="4">Operations that could not be placed</th></tr>${rows}</table>
 ${shown.length < part.operations.length ? `<p class="note">Showing ${shown.length} of ${part.operations.length} operations, around the failing point.</p>` : ''}
 ${timeline(model, history, shown, marks)}`;

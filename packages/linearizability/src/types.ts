@@ -22,6 +22,13 @@ export interface Operation<I, O> {
   input: I;
   /** What was answered; `undefined` = the answer is unknown (it constrains nothing). */
   output: O | undefined;
+  /**
+   * The history's own clock reading at the invocation (EDN `:time`, nanoseconds in Jepsen), when
+   * it has one. Only shown in reports and messages: the checker orders by `call` and `return`.
+   */
+  invokedAt?: number;
+  /** The history's own clock reading at the completion, when it has one (see {@link invokedAt}). */
+  completedAt?: number;
 }
 
 /** The result of applying one input to a state. */

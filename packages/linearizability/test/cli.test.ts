@@ -39,7 +39,7 @@ describe('lattice-lincheck', () => {
     await writeFile(b, badLog);
     const reports = join(dir, 'reports');
     const { code, out } = await run(['--model', 'register', '--format', 'jepsen-log', '--report', reports, a, b]);
-    expect(out).toEqual([`${a}\tlinearizable`, `${b}\tnot linearizable`]);
+    expect(out).toEqual([`${a}\tlinearizable`, `${b}\tnot linearizable`, `${b}\tfailing operation #1: process 1, read -> nil (call 3, return 4)`]);
     expect(code).toBe(1);
     expect(await readdir(reports)).toEqual(['bad.log.html']);
     expect(await readFile(join(reports, 'bad.log.html'), 'utf8')).toContain('failing point');
@@ -105,9 +105,66 @@ describe('lattice-lincheck', () => {
     );
     for (const flags of [[], ['--no-partition'], ['--exhaustive']]) {
       const { code, out } = await run(['--model', 'kv', '--format', 'edn', ...flags, a]);
-      expect(out).toEqual([`${a}\tnot linearizable`]);
+      expect(out[0]).toBe(`${a}\tnot linearizable`);
+      expect(out[1]).toMatch(new RegExp(`^${a}\tfailing operation #[12]: process [12], get`));
       expect(code).toBe(1);
     }
+  });
+
+  it('prints the failing operation on stdout without --report, in the history\'s own :time', async () => {
+    const a = join(dir, 'timed.edn');
+    await writeFile(
+      a,
+      [
+        '{:process 0, :type :invoke, :f :write, :value 1, :time 1500}',
+        '{:process 0, :type :ok, :f :write, :value 1, :time 2750}',
+        '{:process 1, :type :invoke, :f :read, :value nil, :time 3100}',
+        '{:process 1, :type :ok, :f :read, :value nil, :time 4200}',
+      ].join('\n'),
+    );
+    const { code, out, err } = await run(['--model', 'register', '--format', 'edn', a]);
+    expect(code).toBe(1);
+    expect(out).toEqual([`${a}\tnot linearizable`, `${a}\tfailing operation #1: process 1, read -> nil (time 3100 to 4200)`]);
+    expect(err).toEqual([]);
+  });
+
+  it('checks the library\'s JSON format (--format json) with each model', async () => {
+    const ok = join(dir, 'ok.json');
+    const bad = join(dir, 'bad.json');
+    const history = [
+      { process: 0, call: 0, return: 1, input: { op: 'write', value: 1 } },
+      { process: 1, call: 2, return: 3, input: { op: 'read' }, output: 1 },
+    ];
+    await writeFile(ok, JSON.stringify(history));
+    await writeFile(bad, JSON.stringify([...history, { process: 'c', call: 4, return: 5, input: { op: 'read' }, output: null }], null, 1));
+    for (const model of ['register', 'cas-register']) {
+      const { code, out } = await run(['--model', model, '--format', 'json', ok, bad]);
+      expect(out).toEqual([`${ok}\tlinearizable`, `${bad}\tnot linearizable`, `${bad}\tfailing operation #2: process c, read -> nil (call 4, return 5)`]);
+      expect(code).toBe(1);
+    }
+    const kv = join(dir, 'kv.json');
+    await writeFile(
+      kv,
+      JSON.stringify([
+        { process: 0, call: 0, return: 1, input: { op: 'put', key: 'x', value: 'a' } },
+        { process: 1, call: 2, return: 3, input: { op: 'get', key: 'x' }, output: 'a' },
+      ]),
+    );
+    expect(await run(['--model', 'kv', '--format', 'json', kv])).toEqual({ code: 0, out: [`${kv}\tlinearizable`], err: [] });
+  });
+
+  it('exits 2 on a malformed JSON history, naming the file, line and operation', async () => {
+    const a = join(dir, 'malformed.json');
+    await writeFile(a, '[\n{"process":0,"call":0,"return":1,"input":{"op":"read"}},\n{"process":1.5,"call":2,"input":{"op":"read"}}\n]');
+    const { code, out, err } = await run(['--model', 'register', '--format', 'json', a]);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err[0]).toBe(`lattice-lincheck: ${a}:3: operation 1: bad process 1.5: process id 1.5 is not an integer`);
+    const cas = join(dir, 'cas.json');
+    await writeFile(cas, '[{"process":0,"call":0,"input":{"op":"cas","from":1,"to":2}}]');
+    const refused = await run(['--model', 'register', '--format', 'json', cas]);
+    expect(refused.code).toBe(2);
+    expect(refused.err[0]).toMatch(/input\.op must be "read" or "write" for the register model/);
   });
 
   describe.skipIf(corpusMissing('porcupine histories for the CLI'))('on the porcupine corpus', () => {
@@ -115,7 +172,8 @@ describe('lattice-lincheck', () => {
       const ok = testdataPath('porcupine', 'kv', 'c10-ok.txt')!;
       const bad = testdataPath('porcupine', 'kv', 'c10-bad.txt')!;
       const { code, out } = await run(['--model', 'kv', '--format', 'edn', ok, bad]);
-      expect(out).toEqual([`${ok}\tlinearizable`, `${bad}\tnot linearizable`]);
+      expect(out.slice(0, 2)).toEqual([`${ok}\tlinearizable`, `${bad}\tnot linearizable`]);
+      expect(out[2]).toMatch(new RegExp(`^${bad}\tfailing operation #\\d+: process \\d+, `));
       expect(code).toBe(1);
     });
   });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { check, type KvInput, type KvOutput, kvModel, type Operation, type RegisterInput, type RegisterOutput, registerModel, renderReport } from '../src/index.js';
+import {
+  casRegisterModel,
+  check,
+  type KvInput,
+  type KvOutput,
+  kvModel,
+  type Operation,
+  parseEdnRegisterHistory,
+  type RegisterInput,
+  type RegisterOutput,
+  registerModel,
+  renderReport,
+} from '../src/index.js';
 
 const history: Operation<RegisterInput, RegisterOutput>[] = [
   { process: 0, call: 0, return: 10, input: { op: 'write', value: 1 }, output: undefined },
@@ -47,5 +59,35 @@ describe('renderReport', () => {
     expect(html).toContain('Showing 50 of 501 operations');
     expect(html.match(/<g><title>/g)).toHaveLength(50);
     expect(html).toContain('#500 process 0');
+  });
+
+  it('shows the history\'s own times (EDN :time) instead of positions', () => {
+    const timed = parseEdnRegisterHistory(`{:process 0, :type :invoke, :f :write, :value 1, :time 1500}
+{:process 0, :type :ok, :f :write, :value 1, :time 2750}
+{:process 1, :type :invoke, :f :read, :value nil, :time 3100}
+{:process 1, :type :ok, :f :read, :value nil, :time 4200}`);
+    const html = renderReport(check(casRegisterModel, timed), timed, casRegisterModel);
+    expect(html).toContain('#1 process 1: read -&#62; nil\ntime 3100 to 4200');
+    expect(html).toContain('<td>time 3100 to 4200</td>');
+    expect(html).toContain('read -&#62; nil</code>, time 3100 to 4200) cannot be placed next');
+    expect(html).not.toMatch(/call \d+, return/);
+  });
+
+  it('draws every operation label whole, however long, in a bar wide enough for it', () => {
+    const long = 'v'.repeat(120);
+    const ops: Operation<KvInput, KvOutput>[] = [
+      { process: 0, call: 0, return: 1, input: { op: 'put', key: 'k', value: long }, output: undefined },
+      { process: 1, call: 2, return: 3, input: { op: 'get', key: 'k' }, output: `${long}!` },
+      { process: 2, call: 2, return: undefined, input: { op: 'append', key: 'k', value: `${long}?` }, output: undefined },
+    ];
+    const html = renderReport(check(kvModel, ops), ops, kvModel);
+    expect(html).not.toContain('…');
+    const bars = [...html.matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)"[^>]*\/><text x="[\d.]+" y="\d+" fill="#1d2330">([^<]*)<\/text>/g)];
+    expect(bars).toHaveLength(3);
+    for (const [, , width, label] of bars) {
+      const text = label!.replace(/&#\d+;/g, '_');
+      expect(text.length).toBeGreaterThan(120);
+      expect(Number(width)).toBeGreaterThanOrEqual(text.length * 6.7);
+    }
   });
 });

@@ -6,6 +6,8 @@ import { check } from '../check.js';
 import { parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
 import { MalformedHistoryError } from '../errors.js';
 import { parseJepsenLog } from '../jepsen-log.js';
+import { parseJsonHistory } from '../json-history.js';
+import { describeOperation, describeSpan } from '../describe-operation.js';
 import { casRegisterModel } from '../models/cas-register.js';
 import { kvModel } from '../models/kv.js';
 import { registerModel } from '../models/register.js';
@@ -18,14 +20,16 @@ export interface CliIo {
   stderr(line: string): void;
 }
 
-export const USAGE = `Usage: lattice-lincheck --model <register|cas-register|kv> --format <jepsen-log|edn> [options] FILE...
+export const USAGE = `Usage: lattice-lincheck --model <register|cas-register|kv> --format <jepsen-log|edn|json> [options] FILE...
 
 Checks each history FILE for linearizability and prints one line per file:
-FILE, a tab, then "linearizable", "not linearizable" or "unknown".
+FILE, a tab, then "linearizable", "not linearizable" or "unknown". A history that is not
+linearizable is followed by a line naming the operation that could not be placed.
 
 Options:
   --model M         register, cas-register or kv
-  --format F        jepsen-log (Jepsen etcd logs; register models) or edn (Jepsen EDN histories)
+  --format F        jepsen-log (Jepsen etcd logs; register models), edn (Jepsen EDN histories)
+                    or json (the library's own format: a JSON array of operations)
   --timeout MS      give up on a file after MS milliseconds (its verdict is then "unknown")
   --report DIR      write an HTML report for every file that is not linearizable into DIR
   --no-partition    check kv histories as a whole instead of per key
@@ -42,7 +46,16 @@ interface Parsed {
   history: Operation<unknown, unknown>[];
 }
 
-function load(modelName: string, format: string, text: string, source: string): Parsed {
+type ModelName = 'register' | 'cas-register' | 'kv';
+
+const MODELS: Readonly<Record<ModelName, AnyModel>> = {
+  register: registerModel as AnyModel,
+  'cas-register': casRegisterModel as AnyModel,
+  kv: kvModel as AnyModel,
+};
+
+function load(modelName: ModelName, format: string, text: string, source: string): Parsed {
+  if (format === 'json') return { model: MODELS[modelName], history: parseJsonHistory(text, { source, model: modelName }) };
   if (format === 'jepsen-log') {
     const history = parseJepsenLog(text, { source });
     if (modelName === 'register') {
@@ -120,7 +133,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 2;
   };
   if (modelName !== 'register' && modelName !== 'cas-register' && modelName !== 'kv') return usage(`--model must be register, cas-register or kv (got ${modelName ?? 'nothing'})`);
-  if (format !== 'jepsen-log' && format !== 'edn') return usage(`--format must be jepsen-log or edn (got ${format ?? 'nothing'})`);
+  if (format !== 'jepsen-log' && format !== 'edn' && format !== 'json') return usage(`--format must be jepsen-log, edn or json (got ${format ?? 'nothing'})`);
   if (format === 'jepsen-log' && modelName === 'kv') return usage('--format jepsen-log holds register histories; use --format edn for kv');
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
@@ -157,6 +170,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       exhaustive: values.exhaustive === true,
     });
     io.stdout(`${file}\t${result.verdict}`);
+    const failure = result.counterexamples[0];
+    if (failure !== undefined) {
+      const op = loaded.history[failure.failedAt]!;
+      io.stdout(`${file}\tfailing operation #${failure.failedAt}: process ${op.process}, ${describeOperation(loaded.model, op)} (${describeSpan(op)})`);
+    }
     verdicts.push(result.verdict);
     if (result.verdict === 'not linearizable' && values.report !== undefined) {
       await mkdir(values.report, { recursive: true });

@@ -1,0 +1,170 @@
+import { MalformedHistoryError } from './errors.js';
+import type { ParseOptions } from './jepsen-log.js';
+import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
+import type { KvInput, KvOutput } from './models/kv.js';
+import type { RegisterValue } from './models/register.js';
+import { processIdProblem } from './process-id.js';
+import type { Operation } from './types.js';
+
+/** The built-in models whose inputs {@link parseJsonHistory} can check. */
+export type JsonHistoryModel = 'register' | 'cas-register' | 'kv';
+
+/** Options of {@link parseJsonHistory}. */
+export interface JsonHistoryOptions extends ParseOptions {
+  /**
+   * Check every input and output against this built-in model's types (so a wrong shape is a
+   * {@link MalformedHistoryError} naming the operation, not a failure inside the checker).
+   * Without it, inputs and outputs are taken as they are.
+   */
+  model?: JsonHistoryModel;
+}
+
+/** The 1-based line of character `position`. */
+function lineAt(text: string, position: number): number {
+  let line = 1;
+  for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** The 1-based line where element `index` of the top-level JSON array starts (error path only). */
+function lineOfElement(text: string, index: number): number {
+  let depth = 0;
+  let inString = false;
+  let seen = -1;
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (expectElement && ch !== ' ' && ch !== '\n' && ch !== '\r' && ch !== '\t') {
+      expectElement = false;
+      if (++seen === index) return lineAt(text, i);
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') {
+      depth++;
+      if (depth === 1) expectElement = true;
+    } else if (ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 1) expectElement = true;
+  }
+  return 1;
+}
+
+/** Reports what is wrong with the operation being read; never returns. */
+type Fail = (message: string) => never;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON has one number type: integers at or above 2^53 may already have been rounded by JSON.parse. */
+function numberProblem(value: number): string | undefined {
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return `${value} is beyond 2^53 - 1 and may have lost precision (write it as a string)`;
+  return undefined;
+}
+
+function registerValue(value: unknown, where: string, fail: Fail): RegisterValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    const problem = numberProblem(value);
+    if (problem !== undefined) fail(`${where}: ${problem}`);
+    return value;
+  }
+  fail(`${where} must be null, a number, a string or a boolean, got ${JSON.stringify(value)}`);
+}
+
+function checkInput(model: JsonHistoryModel, input: unknown, output: unknown, fail: Fail): void {
+  if (!isRecord(input)) fail(`input must be an object, got ${JSON.stringify(input)}`);
+  const op = input['op'];
+  if (model === 'kv') {
+    if (op !== 'get' && op !== 'put' && op !== 'append') fail(`input.op must be "get", "put" or "append" for the kv model, got ${JSON.stringify(op)}`);
+    if (typeof input['key'] !== 'string') fail(`input.key must be a string, got ${JSON.stringify(input['key'])}`);
+    if (op !== 'get' && typeof input['value'] !== 'string') fail(`input.value of a ${op} must be a string, got ${JSON.stringify(input['value'])}`);
+    if (op === 'get' && output !== undefined && typeof output !== 'string') fail(`output of a get must be a string, got ${JSON.stringify(output)}`);
+    return;
+  }
+  if (op === 'read') {
+    if (output !== undefined) registerValue(output, 'output of a read', fail);
+  } else if (op === 'write') registerValue(input['value'], 'input.value', fail);
+  else if (op === 'cas' && model === 'cas-register') {
+    registerValue(input['from'], 'input.from', fail);
+    registerValue(input['to'], 'input.to', fail);
+    if (output !== undefined && typeof output !== 'boolean') fail(`output of a cas must be true or false, got ${JSON.stringify(output)}`);
+  } else {
+    const ops = model === 'register' ? '"read" or "write"' : '"read", "write" or "cas"';
+    fail(`input.op must be ${ops} for the ${model} model, got ${JSON.stringify(op)}`);
+  }
+}
+
+function time(value: unknown, field: string, optional: boolean, fail: Fail): number | undefined {
+  if (value === undefined || (optional && value === null)) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${field} must be a finite number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Parses the library's own JSON history format: an array of {@link Operation}s, exactly what
+ * `JSON.stringify(history)` writes. `return` absent or `null` means the outcome is unknown;
+ * `output` absent means the answer is unknown (`null` is a value: the register's "absent").
+ * Process ids must be strings or non-negative safe integers; times finite numbers; with
+ * `options.model`, inputs and outputs must have that model's types. Anything else is a
+ * {@link MalformedHistoryError} naming the line and the operation.
+ *
+ * @example
+ * ```ts
+ * import { check, parseJsonHistory, registerModel } from '@lattice/linearizability';
+ *
+ * const history = parseJsonHistory(
+ *   '[{"process":0,"call":0,"return":1,"input":{"op":"write","value":1}},' +
+ *     '{"process":1,"call":2,"return":3,"input":{"op":"read"},"output":1}]',
+ *   { model: 'register' },
+ * );
+ * check(registerModel, history).verdict; // 'linearizable'
+ * ```
+ */
+export function parseJsonHistory(text: string, options: JsonHistoryOptions & { model: 'kv' }): Operation<KvInput, KvOutput>[];
+export function parseJsonHistory(text: string, options: JsonHistoryOptions & { model: 'register' | 'cas-register' }): Operation<CasRegisterInput, CasRegisterOutput>[];
+export function parseJsonHistory(text: string, options?: JsonHistoryOptions): Operation<unknown, unknown>[];
+export function parseJsonHistory(text: string, options: JsonHistoryOptions = {}): Operation<unknown, unknown>[] {
+  if (typeof text !== 'string') throw new MalformedHistoryError(options.source ?? '<input>', 1, `a JSON history must be text, got ${typeof text}`);
+  const source = options.source ?? '<input>';
+  const model = options.model;
+  if (model !== undefined && model !== 'register' && model !== 'cas-register' && model !== 'kv') {
+    throw new MalformedHistoryError(source, 1, `unknown model ${JSON.stringify(model)} (expected register, cas-register or kv)`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message);
+    throw new MalformedHistoryError(source, position === null ? 1 : lineAt(text, Number(position[1])), `malformed JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!Array.isArray(parsed)) throw new MalformedHistoryError(source, 1, 'a JSON history must be an array of operations');
+  const history: Operation<unknown, unknown>[] = [];
+  for (let i = 0; i < parsed.length; i++) {
+    const raw: unknown = parsed[i];
+    const fail: Fail = (message) => {
+      throw new MalformedHistoryError(source, lineOfElement(text, i), `operation ${i}: ${message}`);
+    };
+    if (!isRecord(raw)) fail(`expected an operation object, got ${JSON.stringify(raw)?.slice(0, 60)}`);
+    const problem = processIdProblem(raw['process']);
+    if (problem !== undefined) fail(`bad process ${JSON.stringify(raw['process'])}: ${problem}`);
+    const call = time(raw['call'], 'call', false, fail);
+    if (call === undefined) fail('call is missing');
+    const ret = time(raw['return'], 'return', true, fail);
+    if (ret !== undefined && ret < call) fail(`return ${ret} is before call ${call}`);
+    if (!('input' in raw)) fail('input is missing');
+    const output = raw['output'];
+    if (model !== undefined) checkInput(model, raw['input'], output, fail);
+    const op: Operation<unknown, unknown> = { process: raw['process'] as string | number, call, return: ret, input: raw['input'], output };
+    const invokedAt = time(raw['invokedAt'], 'invokedAt', true, fail);
+    const completedAt = time(raw['completedAt'], 'completedAt', true, fail);
+    if (invokedAt !== undefined) op.invokedAt = invokedAt;
+    if (completedAt !== undefined) op.completedAt = completedAt;
+    history.push(op);
+  }
+  return history;
+}
