@@ -147,6 +147,9 @@ export class DottedVersionVectorSet<V> {
    * keeps each sibling that both hold or that the other side has not seen, and joins contexts.
    */
   sync(other: DottedVersionVectorSet<V>): this {
+    if (typeof other !== 'object' || other === null || !(#siblings in other)) {
+      throw new InvalidArgumentError('other must be a DottedVersionVectorSet of this package');
+    }
     const mine = this.#siblings;
     const theirs = other.#siblings;
     const theirContext = other.#context;

@@ -1,6 +1,12 @@
 import {
   type AbortOptions,
+  assertAbortOptions,
+  assertInteger,
   assertNodeId,
+  assertNumber,
+  assertObject,
+  assertOptionalClock,
+  assertOptionalTimers,
   type Clock,
   InvalidArgumentError,
   type NodeId,
@@ -79,6 +85,9 @@ export interface HybridLogicalClockOptions {
  * ```
  */
 export function compareHlc(a: HlcTimestamp, b: HlcTimestamp): -1 | 0 | 1 {
+  // A comparator runs in sorts, so the arguments are not checked up front: only a missing one
+  // is refused (as a typed error, where reading its fields would throw a TypeError).
+  if (a == null || b == null) throw new InvalidArgumentError(`compareHlc needs two HLC timestamps, got ${String(a)} and ${String(b)}`);
   if (a.wallTime !== b.wallTime) return a.wallTime < b.wallTime ? -1 : 1;
   if (a.logical !== b.logical) return a.logical < b.logical ? -1 : 1;
   if (a.node === b.node) return 0;
@@ -173,9 +182,17 @@ export class HybridLogicalClock {
   #logical = 0;
 
   constructor(options: HybridLogicalClockOptions) {
-    assertNodeId(options.node);
+    assertObject(options, 'HybridLogicalClock options');
+    assertNodeId(options.node, 'options.node');
     const maxOffsetMs = options.maxOffsetMs ?? 60_000;
-    if (!(maxOffsetMs >= 0)) throw new InvalidArgumentError(`maxOffsetMs must be >= 0, got ${maxOffsetMs}`);
+    assertNumber(maxOffsetMs, 'maxOffsetMs', 0);
+    assertOptionalClock(options.clock, 'options.clock');
+    assertOptionalTimers(options.timers, 'options.timers');
+    const { persistence } = options;
+    if (persistence !== undefined && (typeof persistence?.load !== 'function' || typeof persistence.save !== 'function')) {
+      throw new InvalidArgumentError('options.persistence must be an HlcPersistence (load and save functions)');
+    }
+    if (options.persistWindowMs !== undefined) assertInteger(options.persistWindowMs, 'persistWindowMs', 1);
     const maxLogical = options.maxLogical ?? HLC_MAX_LOGICAL;
     if (!Number.isInteger(maxLogical) || maxLogical < 1 || maxLogical > HLC_MAX_LOGICAL) {
       throw new InvalidArgumentError(`maxLogical must be an integer in [1, 65535], got ${maxLogical}`);
@@ -237,6 +254,7 @@ export class HybridLogicalClock {
    * throwing. Rejects with an `AbortError` if `options.signal` aborts first.
    */
   async nowAsync(options?: AbortOptions): Promise<HlcTimestamp> {
+    assertAbortOptions(options);
     for (;;) {
       try {
         return this.now();

@@ -19,6 +19,7 @@ export interface LamportTimestamp {
  * ```
  */
 export function compareLamport(a: LamportTimestamp, b: LamportTimestamp): -1 | 0 | 1 {
+  if (a == null || b == null) throw new InvalidArgumentError(`compareLamport needs two Lamport timestamps, got ${String(a)} and ${String(b)}`);
   if (a.time !== b.time) return a.time < b.time ? -1 : 1;
   if (a.node === b.node) return 0;
   return a.node < b.node ? -1 : 1;

@@ -1,4 +1,4 @@
-import { assertNodeId, ByteReader, ByteWriter, DecodeError, type NodeId } from '@lattice/core';
+import { assertInteger, assertNodeId, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import { readVectorClock, VectorClock, type VectorClockJson, writeVectorClock } from './vector-clock.js';
 import { readNodeId } from './node-id.js';
 
@@ -38,6 +38,9 @@ export class MatrixClock {
     assertNodeId(node);
     this.node = node;
     this.#rows.set(node, new VectorClock());
+    if (typeof members !== 'object' || members === null || typeof (members as Partial<Iterable<NodeId>>)[Symbol.iterator] !== 'function') {
+      throw new InvalidArgumentError('members must be an iterable of node ids');
+    }
     for (const member of members) this.addMember(member);
   }
 
@@ -55,6 +58,7 @@ export class MatrixClock {
 
   /** Forgets a departed member's row, so it no longer holds the stable point back. */
   removeMember(node: NodeId): this {
+    assertNodeId(node);
     if (node !== this.node) this.#rows.delete(node);
     return this;
   }
@@ -66,6 +70,7 @@ export class MatrixClock {
 
   /** What this node knows of `node`'s vector clock (a copy; empty if unknown). */
   row(node: NodeId): VectorClock {
+    assertNodeId(node);
     return this.#rows.get(node)?.clone() ?? new VectorClock();
   }
 
@@ -124,6 +129,8 @@ export class MatrixClock {
 
   /** True when every member is known to have seen event `counter` of `node`. */
   isStable(node: NodeId, counter: number): boolean {
+    assertNodeId(node);
+    assertInteger(counter, 'counter', 0);
     for (const row of this.#rows.values()) if (row.get(node) < counter) return false;
     return true;
   }

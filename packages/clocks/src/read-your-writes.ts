@@ -1,6 +1,9 @@
 import {
   type AbortOptions,
   AbortError,
+  assertAbortOptions,
+  assertOptionalObject,
+  assertOptionalTimers,
   ClosedError,
   DecodeError,
   InvalidArgumentError,
@@ -115,6 +118,8 @@ export class AppliedWatermark {
   #closed = false;
 
   constructor(options: { timers?: Timers; applied?: HlcTimestamp } = {}) {
+    assertOptionalObject(options, 'AppliedWatermark options');
+    assertOptionalTimers(options.timers, 'options.timers');
     this.#timers = options.timers ?? systemTimers;
     if (options.applied !== undefined) {
       assertHlcTimestamp(options.applied, 'applied');
@@ -161,6 +166,7 @@ export class AppliedWatermark {
   waitFor(token: string | HlcTimestamp, options: WaitForOptions = {}): Promise<HlcTimestamp | undefined> {
     let required: HlcTimestamp | undefined;
     try {
+      assertAbortOptions(options);
       required = toRequired(token);
       if (this.#closed) throw new ClosedError('AppliedWatermark is closed');
       if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
@@ -168,7 +174,7 @@ export class AppliedWatermark {
       return Promise.reject(error);
     }
     const timeoutMs = options.timeoutMs ?? 1_000;
-    if (!(timeoutMs >= 0)) return Promise.reject(new InvalidArgumentError(`timeoutMs must be >= 0, got ${timeoutMs}`));
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(new InvalidArgumentError(`timeoutMs must be >= 0, got ${timeoutMs}`));
     const status = this.check(required ?? '');
     if (status.caughtUp) return Promise.resolve(status.applied);
     const needed = required!;

@@ -1,4 +1,4 @@
-import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertFunction, assertNodeId, assertOptionalObject, InvalidArgumentError, type NodeId } from '@lattice/core';
 import { VectorClock, type VectorClockJson } from './vector-clock.js';
 
 /**
@@ -48,6 +48,8 @@ export class ShivizLog {
   #events = 0;
 
   constructor(options: ShivizLogOptions = {}) {
+    assertOptionalObject(options, 'ShivizLog options');
+    if (options.write !== undefined) assertFunction(options.write, 'options.write');
     this.#write = options.write;
     this.#keep = options.keep ?? true;
     this.#emit(`${SHIVIZ_REGEX}\n\n`);
@@ -118,6 +120,7 @@ export class ShivizProcess {
 
   /** Logs a local event. Returns the event's clock (a copy). */
   event(text: string): VectorClock {
+    assertText(text);
     this.#clock.increment(this.host);
     this.#record(this.#clock, text);
     return this.#clock.clone();
@@ -125,6 +128,7 @@ export class ShivizProcess {
 
   /** Logs a send event and returns the clock to put in the message (plain JSON). */
   send(text: string): VectorClockJson {
+    assertText(text);
     this.#clock.increment(this.host);
     this.#record(this.#clock, text);
     return this.#clock.toJSON();
@@ -137,6 +141,7 @@ export class ShivizProcess {
    * @throws `DecodeError` if `remote` is not a valid vector clock (nothing is logged then).
    */
   receive(remote: VectorClock | VectorClockJson | string, text: string): VectorClock {
+    assertText(text);
     const clock = remote instanceof VectorClock ? remote : VectorClock.fromJSON(remote);
     this.#clock.merge(clock).increment(this.host);
     this.#record(this.#clock, text);
@@ -204,4 +209,8 @@ export function checkShivizLog(text: string): string[] {
     own.set(host, clock.get(host));
   }
   return problems;
+}
+
+function assertText(text: unknown): asserts text is string {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`event text must be a string, got ${typeof text}`);
 }

@@ -1,4 +1,4 @@
-import { assertNodeId, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, assertObject, assertOptionalObject, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import { readNodeId } from './node-id.js';
 
 /** How two vector clocks (or the events they stamp) relate. Exactly one holds. */
@@ -84,6 +84,9 @@ export class VectorClock {
 
   /** Builds a clock from a JSON object or [node, counter] pairs; entries of 0 are dropped. */
   static from(entries: Readonly<Record<NodeId, number>> | Iterable<readonly [NodeId, number]>): VectorClock {
+    if (typeof entries !== 'object' || entries === null) {
+      throw new InvalidArgumentError(`vector clock entries must be an object or an iterable of [node, counter] pairs, got ${String(entries)}`);
+    }
     const pairs: [NodeId, number][] = [];
     const source: Iterable<readonly [NodeId, number]> =
       Symbol.iterator in entries ? (entries as Iterable<readonly [NodeId, number]>) : Object.entries(entries);
@@ -102,6 +105,16 @@ export class VectorClock {
     );
   }
 
+  /**
+   * Throws `InvalidArgumentError` unless `value` is a clock of this copy of the package (its
+   * private state is what the operations read; a plain object would fail with a `TypeError`).
+   */
+  static #assert(value: unknown, what: string): asserts value is VectorClock {
+    if (typeof value !== 'object' || value === null || !(#ids in value)) {
+      throw new InvalidArgumentError(`${what} must be a VectorClock (or VersionVector) of this package, got ${value === null ? 'null' : typeof value}`);
+    }
+  }
+
   static #of(ids: readonly NodeId[], counts: number[]): VectorClock {
     const clock = new VectorClock();
     clock.#ids = ids;
@@ -111,6 +124,7 @@ export class VectorClock {
 
   /** A new clock that is the join (entry-wise maximum) of `a` and `b`. */
   static join(a: VectorClock, b: VectorClock): VectorClock {
+    VectorClock.#assert(a, 'a');
     return a.clone().merge(b);
   }
 
@@ -122,7 +136,10 @@ export class VectorClock {
   /** The counter of `node` (0 if absent). */
   get(node: NodeId): number {
     const index = this.#find(node);
-    return index >= 0 ? this.#counts[index]! : 0;
+    if (index >= 0) return this.#counts[index]!;
+    // Checked only on a miss, so a hit costs nothing: a node id that is not a string is a mistake, not an absent node.
+    if (typeof node !== 'string') assertNodeId(node);
+    return 0;
   }
 
   /** The node ids with a non-zero entry, in sorted order. */
@@ -188,6 +205,7 @@ export class VectorClock {
 
   /** Joins `other` into this clock (entry-wise maximum): what a receive does before its tick. Returns this clock. */
   merge(other: VectorClock): this {
+    VectorClock.#assert(other, 'other');
     const ids = this.#ids;
     const otherIds = other.#ids;
     const counts = this.#counts;
@@ -245,6 +263,7 @@ export class VectorClock {
    * never conflated.
    */
   compare(other: VectorClock): CausalOrder {
+    VectorClock.#assert(other, 'other');
     const ids = this.#ids;
     const otherIds = other.#ids;
     const counts = this.#counts;
@@ -324,6 +343,7 @@ export class VectorClock {
    * {@link VectorClockPrunePolicy} first.
    */
   prune(policy: VectorClockPrunePolicy): NodeId[] {
+    assertObject(policy, 'prune policy');
     const protect = new Set(policy.protect ?? []);
     const remove = new Set<NodeId>();
     for (const node of policy.departed ?? []) remove.add(node);
@@ -399,6 +419,7 @@ export class VectorClock {
    *   negative, non-integer or above 2^53 - 1, or more than `maxEntries` entries.
    */
   static fromJSON(value: unknown, options?: VectorClockDecodeOptions): VectorClock {
+    assertOptionalObject(options, 'options');
     let parsed = value;
     if (typeof value === 'string') {
       try {
@@ -473,6 +494,7 @@ export class VectorClock {
    *   byte, unsorted or duplicate entries, zero or oversized counters, or too many entries.
    */
   static decode(bytes: Uint8Array, options?: VectorClockDecodeOptions): VectorClock {
+    assertOptionalObject(options, 'options');
     const reader = new ByteReader(bytes, 'vector clock');
     const version = reader.byte();
     if (version !== FORMAT_VERSION) reader.fail(`unknown format ${version}`);
