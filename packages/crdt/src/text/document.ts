@@ -1,16 +1,12 @@
-import { assertNodeId, DecodeError, InvalidArgumentError } from '@lattice/core';
+import { assertNodeId, DecodeError, InvalidArgumentError, type Random, systemRandom } from '@lattice/core';
 import { codePointLength, unitOffset } from './code-points.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';
+import { checkTextUpdate, checkTextVersion, describe, isCount, MAX_AGENT_CHARS } from './validation.js';
 
 /** Most items a leaf holds before it splits in two. */
 const LEAF_MAX = 64;
 /** How full leaves are when a document is built from a snapshot. */
 const LEAF_FILL = 48;
-/**
- * Most characters one agent can insert into a document: its text is kept in one string, and
- * this bound also stops a hostile update from making a replica allocate without limit.
- */
-const MAX_AGENT_CHARS = 2 ** 28;
 /** Leaves walked from the cursor before a position lookup uses the Fenwick tree instead. */
 const NEAR_LEAVES = 8;
 /** Agent index meaning "no origin" (document start for left, document end for right). */
@@ -165,13 +161,44 @@ export interface TextSnapshot<N extends ArrayLike<number> = number[], D extends 
   pending?: TextUpdate;
 }
 
-/** Options of {@link TextDocument}. */
+/** Options of {@link TextDocument} (and of the state decoders). */
 export interface TextDocumentOptions {
   /**
    * This replica's agent id (a `NodeId`). Every replica that edits concurrently needs its own:
-   * two live replicas with the same agent id break convergence.
+   * two live replicas with the same agent id break convergence. Default: a fresh random id
+   * (`text-` and 16 base-36 digits from `random`), which is safe to edit under; pass the node id
+   * instead where ids should be stable or readable.
    */
-  agent: string;
+  agent?: string | undefined;
+  /** Where the default agent id comes from (default `systemRandom`); ignored when `agent` is set. */
+  random?: Random | undefined;
+}
+
+/** A random agent id: 16 base-36 digits (≈ 83 bits) make a collision among replicas negligible. */
+function randomAgent(random: Random): string {
+  let id = 'text-';
+  for (let i = 0; i < 16; i++) id += random.int(36).toString(36);
+  return id;
+}
+
+/** The agent id `options` ask for, checking them. */
+function agentOf(options: unknown): string {
+  if (options === undefined) return randomAgent(systemRandom);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`options must be an object like { agent: 'alice' } (or absent), got ${describe(options)}`);
+  }
+  const { agent, random } = options as TextDocumentOptions;
+  if (agent !== undefined) {
+    assertNodeId(agent, 'agent');
+    return agent;
+  }
+  if (random === undefined) return randomAgent(systemRandom);
+  if (typeof random !== 'object' || random === null || typeof random.int !== 'function') {
+    throw new InvalidArgumentError(`random must be a Random (an object with an int() function), got ${describe(random)}`);
+  }
+  const id = randomAgent(random);
+  assertNodeId(id, 'agent drawn from random');
+  return id;
 }
 
 const NO_INSERTS: readonly TextInsert[] = Object.freeze([]);
@@ -220,10 +247,10 @@ export class TextDocument {
   private foundItem = 0;
   private foundOffset = 0;
 
-  constructor(options: TextDocumentOptions) {
-    assertNodeId(options.agent, 'agent');
-    this.agent = options.agent;
-    this.me = this.agentId(options.agent);
+  /** Throws `InvalidArgumentError` on malformed options (a bad agent id, a non-object). */
+  constructor(options?: TextDocumentOptions) {
+    this.agent = agentOf(options);
+    this.me = this.agentId(this.agent);
   }
 
   /** Number of visible code points. */
@@ -266,7 +293,7 @@ export class TextDocument {
    */
   insert(position: number, text: string): TextUpdate {
     this.checkPosition(position, this.visibleLength, 'position');
-    if (typeof text !== 'string') throw new InvalidArgumentError(`text must be a string, got ${typeof text}`);
+    if (typeof text !== 'string') throw new InvalidArgumentError(`text must be a string, got ${describe(text)}`);
     const len = codePointLength(text);
     if (len === 0) return EMPTY_UPDATE;
     const me = this.me;
@@ -325,6 +352,10 @@ export class TextDocument {
     }
     agent.appendContent(text, len);
     agent.version += len;
+    // Operations under this replica's own agent id that were parked waiting for these sequence
+    // numbers (only a second live replica with the same id sends those) apply now, as they will
+    // when this state is encoded and loaded, so the replica and its copies stay equal.
+    if (agent.waiting.length > 0) this.drain(this.released(agent, []));
     return { inserts: [update], deletes: NO_DELETES };
   }
 
@@ -354,6 +385,10 @@ export class TextDocument {
 
   /** Deletes `deleteCount` code points at `position`, then inserts `text` there; returns one delta. */
   replace(position: number, deleteCount: number, text: string): TextUpdate {
+    // Check everything first: a bad `text` must not leave the deletion done.
+    this.checkPosition(position, this.visibleLength, 'position');
+    this.checkPosition(deleteCount, this.visibleLength - position, 'deleteCount');
+    if (typeof text !== 'string') throw new InvalidArgumentError(`text must be a string, got ${describe(text)}`);
     const removed = this.delete(position, deleteCount);
     const added = this.insert(position, text);
     if (removed.deletes.length === 0) return added;
@@ -373,6 +408,7 @@ export class TextDocument {
 
   /** Joins `other`'s state into this replica (`other` is not changed). */
   merge(other: TextDocument): void {
+    if (!(other instanceof TextDocument)) throw new InvalidArgumentError(`merge needs a TextDocument, got ${describe(other)}`);
     if (other === this) return;
     const { runs, deletes } = other.missing(this.version());
     // Same process, trusted source: map agent indexes instead of going through names.
@@ -383,10 +419,7 @@ export class TextDocument {
       this.tryOp({ kind: 0, agent: map[r.agent]!, seq: r.seq, len: r.len, olAgent: at(r.olAgent), olSeq: r.olSeq, orAgent: at(r.orAgent), orSeq: r.orSeq, content: r.content }, queue);
     }
     for (const d of deletes) this.tryOp({ kind: 1, agent: map[d.agent]!, seq: d.seq, len: d.len }, queue);
-    while (queue.length > 0) {
-      this.pendingOps--;
-      this.tryOp(queue.pop()!, queue);
-    }
+    this.drain(queue);
     // Operations still waiting inside `other` are part of what it received: pass them on.
     if (other.pendingOps > 0) this.applyUpdate(other.pendingUpdate());
   }
@@ -396,7 +429,7 @@ export class TextDocument {
    * (deleted ones as tombstones, without content) and the whole delete set.
    */
   updateSince(version: TextVersion = {}): TextUpdate {
-    const { runs, deletes } = this.missing(version);
+    const { runs, deletes } = this.missing(checkTextVersion(version));
     const inserts = runs.map(
       (r): TextInsert => ({
         agent: this.agents[r.agent]!.name,
@@ -483,6 +516,11 @@ export class TextDocument {
     const ops = this.validate(update);
     const queue: PendingOp[] = [];
     for (const op of ops) this.tryOp(op, queue);
+    this.drain(queue);
+  }
+
+  /** Applies `queue` and every parked operation that becomes ready on the way. */
+  private drain(queue: PendingOp[]): void {
     while (queue.length > 0) {
       this.pendingOps--;
       this.tryOp(queue.pop()!, queue);
@@ -539,7 +577,7 @@ export class TextDocument {
    * @internal Builds a replica from a snapshot, validating it; throws `DecodeError` on an
    * inconsistent one.
    */
-  static fromSnapshot(s: TextSnapshot<ArrayLike<number>, ArrayLike<number | boolean>>, options: TextDocumentOptions): TextDocument {
+  static fromSnapshot(s: TextSnapshot<ArrayLike<number>, ArrayLike<number | boolean>>, options?: TextDocumentOptions): TextDocument {
     const doc = new TextDocument(options);
     const n = s.agent.length;
     const fail = (why: string): never => {
@@ -648,7 +686,7 @@ export class TextDocument {
 
   private checkPosition(value: number, max: number, what: string): void {
     if (!Number.isInteger(value) || value < 0 || value > max) {
-      throw new InvalidArgumentError(`${what} must be an integer in 0…${max}, got ${value}`);
+      throw new InvalidArgumentError(`${what} must be an integer in 0…${max}, got ${describe(value)}`);
     }
   }
 
@@ -1002,8 +1040,14 @@ export class TextDocument {
       };
     }
     this.integrate(ready);
+    this.released(agent, queue);
+  }
+
+  /** Moves `agent`'s parked operations that its version now satisfies onto `queue`. */
+  private released(agent: Agent, queue: PendingOp[]): PendingOp[] {
     const waiting = agent.waiting;
     while (waiting.length > 0 && waiting[waiting.length - 1]!.need < agent.version) queue.push(waiting.pop()!.op);
+    return queue;
   }
 
   /** Parks `op` until `agent`'s version exceeds `need`. */
@@ -1045,65 +1089,32 @@ export class TextDocument {
 
   /** Checks an update's shape and converts it to internal operations (registering agents). */
   private validate(update: TextUpdate): PendingOp[] {
-    if (typeof update !== 'object' || update === null || !Array.isArray(update.inserts) || !Array.isArray(update.deletes)) {
-      throw new InvalidArgumentError('update must be { inserts: [], deletes: [] }');
+    const checked = checkTextUpdate(update);
+    // Every check passed: only now register the agents (nothing changes on a bad update).
+    for (const ins of checked.inserts) {
+      this.agentId(ins.agent);
+      if (ins.left !== null) this.agentId(ins.left[0]);
+      if (ins.right !== null) this.agentId(ins.right[0]);
     }
-    const checkName = (name: unknown): string => {
-      assertNodeId(name, 'agent');
-      return name;
-    };
-    const checkId = (id: unknown): [string, number] | null => {
-      if (id === null) return null;
-      if (!Array.isArray(id) || id.length !== 2 || !isCount(id[1])) throw new InvalidArgumentError(`invalid character id ${JSON.stringify(id)}`);
-      return [checkName(id[0]), id[1] as number];
-    };
-    const names = new Set<string>();
-    const checked: { agent: string; seq: number; len: number; left: [string, number] | null; right: [string, number] | null; content: string | null; del: boolean }[] = [];
-    for (const ins of update.inserts as unknown[]) {
-      const i = ins as Partial<TextInsert>;
-      if (typeof i !== 'object' || i === null) throw new InvalidArgumentError('insert must be an object');
-      const agent = checkName(i.agent);
-      if (!isCount(i.seq) || !isCount(i.length) || i.length === 0) throw new InvalidArgumentError('insert needs integer seq >= 0 and length >= 1');
-      if (i.seq + i.length > MAX_AGENT_CHARS) throw new InvalidArgumentError(`insert beyond the ${MAX_AGENT_CHARS} characters one agent can have`);
-      const left = checkId(i.left ?? null);
-      const right = checkId(i.right ?? null);
-      const content = i.content ?? null;
-      if (content !== null && (typeof content !== 'string' || codePointLength(content) !== i.length)) {
-        throw new InvalidArgumentError('insert content must be a string of `length` code points, or null');
-      }
-      for (const origin of [left, right]) {
-        if (origin !== null && origin[0] === agent && origin[1] >= i.seq) throw new InvalidArgumentError('insert origin must precede the run');
-      }
-      names.add(agent);
-      if (left) names.add(left[0]);
-      if (right) names.add(right[0]);
-      checked.push({ agent, seq: i.seq, len: i.length, left, right, content, del: false });
-    }
-    for (const del of update.deletes as unknown[]) {
-      const d = del as Partial<TextDelete>;
-      if (typeof d !== 'object' || d === null) throw new InvalidArgumentError('delete must be an object');
-      const agent = checkName(d.agent);
-      if (!isCount(d.seq) || !isCount(d.length) || d.length === 0) throw new InvalidArgumentError('delete needs integer seq >= 0 and length >= 1');
-      names.add(agent);
-      checked.push({ agent, seq: d.seq, len: d.length, left: null, right: null, content: null, del: true });
-    }
-    for (const name of names) this.agentId(name);
-    return checked.map((c): PendingOp => {
-      const agent = this.agentIndex.get(c.agent)!;
-      if (c.del) return { kind: 1, agent, seq: c.seq, len: c.len };
-      return {
+    for (const del of checked.deletes) this.agentId(del.agent);
+    const ops: PendingOp[] = [];
+    for (const i of checked.inserts) {
+      ops.push({
         kind: 0,
-        agent,
-        seq: c.seq,
-        len: c.len,
-        olAgent: c.left === null ? NONE : this.agentIndex.get(c.left[0])!,
-        olSeq: c.left === null ? 0 : c.left[1],
-        orAgent: c.right === null ? NONE : this.agentIndex.get(c.right[0])!,
-        orSeq: c.right === null ? 0 : c.right[1],
-        content: c.content,
-      };
-    });
+        agent: this.agentIndex.get(i.agent)!,
+        seq: i.seq,
+        len: i.length,
+        olAgent: i.left === null ? NONE : this.agentIndex.get(i.left[0])!,
+        olSeq: i.left === null ? 0 : i.left[1],
+        orAgent: i.right === null ? NONE : this.agentIndex.get(i.right[0])!,
+        orSeq: i.right === null ? 0 : i.right[1],
+        content: i.content,
+      });
+    }
+    for (const d of checked.deletes) ops.push({ kind: 1, agent: this.agentIndex.get(d.agent)!, seq: d.seq, len: d.length });
+    return ops;
   }
+
 
   /** Replaces this (empty) replica's items with `items` in document order and indexes them. */
   private buildFrom(items: Item[], sortedByAgent?: Item[][]): void {
@@ -1322,10 +1333,6 @@ function pushDelete(deletes: TextDelete[], agent: string, seq: number, length: n
   if (previous !== undefined && previous.agent === agent && previous.seq + previous.length === seq) {
     deletes[deletes.length - 1] = { agent, seq: previous.seq, length: previous.length + length };
   } else deletes.push({ agent, seq, length });
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isIndex(value: number, count: number): boolean {

@@ -1,8 +1,9 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { UnsupportedFormatVersionError } from '../errors.js';
 import { codePointLength } from './code-points.js';
 import { type TextDocumentOptions, TextDocument, type TextSnapshot } from './document.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate } from './types.js';
+import { checkTextUpdate, describe } from './validation.js';
 
 /** The binary and JSON format version this build writes and the newest it reads. */
 export const TEXT_FORMAT_VERSION = 1;
@@ -12,6 +13,20 @@ const KIND_STATE = 1;
 const KIND_UPDATE = 2;
 const NONE = -1;
 
+function checkDocument(doc: unknown): TextDocument {
+  if (!(doc instanceof TextDocument)) throw new InvalidArgumentError(`expected a TextDocument, got ${describe(doc)}`);
+  return doc;
+}
+
+/** A decoded update that is not a valid {@link TextUpdate} (a bad agent id, an impossible origin) is malformed input. */
+function checkDecoded(update: TextUpdate, what: string): TextUpdate {
+  try {
+    return checkTextUpdate(update);
+  } catch (cause) {
+    if (!isLatticeError(cause, InvalidArgumentError.code)) throw cause;
+    throw new DecodeError(`Invalid ${what}: ${(cause as Error).message}`, { cause });
+  }
+}
 
 /** JSON form of a {@link TextUpdate}. */
 export interface TextUpdateJSON {
@@ -48,7 +63,7 @@ export interface TextDocumentJSON {
  * ```
  */
 export function encodeTextDocument(doc: TextDocument): Uint8Array {
-  const s = doc.toSnapshot();
+  const s = checkDocument(doc).toSnapshot();
   const w = new ByteWriter(1024 + s.content.length * 2);
   header(w, KIND_STATE);
   w.uint(s.agents.length);
@@ -124,15 +139,18 @@ export function encodeTextDocument(doc: TextDocument): Uint8Array {
 }
 
 /**
- * Decodes {@link encodeTextDocument} bytes into a new replica editing as `options.agent`.
- * Throws `DecodeError` on malformed input and `UnsupportedFormatVersionError` on a newer format.
+ * Decodes {@link encodeTextDocument} bytes into a new replica editing as `options.agent` (without
+ * one, under a fresh random agent id, as `new TextDocument()` does). Throws `DecodeError` on
+ * malformed input, `UnsupportedFormatVersionError` on a newer format and `InvalidArgumentError`
+ * on bad options.
  *
  * @example
  * ```ts
  * const doc = decodeTextDocument(await readFile('notes.ltx'), { agent: myNodeId });
+ * console.log(decodeTextDocument(bytes).toString()); // just reading
  * ```
  */
-export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptions): TextDocument {
+export function decodeTextDocument(bytes: Uint8Array, options?: TextDocumentOptions): TextDocument {
   const r = new ByteReader(bytes, 'text document');
   readHeader(r, KIND_STATE);
   const agentCount = bounded(r, bytes.length, 'agent count');
@@ -235,7 +253,7 @@ export function decodeTextDocument(bytes: Uint8Array, options: TextDocumentOptio
  * ```
  */
 export function textDocumentToJSON(doc: TextDocument): TextDocumentJSON {
-  const s = doc.toSnapshot();
+  const s = checkDocument(doc).toSnapshot();
   const items: TextDocumentJSON['items'] = [];
   for (let i = 0; i < s.agent.length; i++) {
     items.push([s.agent[i]!, s.seq[i]!, s.len[i]!, s.olAgent[i]!, s.olSeq[i]!, s.orAgent[i]!, s.orSeq[i]!, s.deleted[i] ? 1 : 0]);
@@ -246,15 +264,17 @@ export function textDocumentToJSON(doc: TextDocument): TextDocumentJSON {
 }
 
 /**
- * Builds a replica from {@link textDocumentToJSON} output (parsed JSON). Throws `DecodeError` on a
- * malformed value and `UnsupportedFormatVersionError` on a newer format version.
+ * Builds a replica from {@link textDocumentToJSON} output (parsed JSON), editing as
+ * `options.agent` (default: a fresh random agent id). Throws `DecodeError` on a malformed value,
+ * `UnsupportedFormatVersionError` on a newer format version and `InvalidArgumentError` on bad
+ * options.
  *
  * @example
  * ```ts
  * const doc = textDocumentFromJSON(JSON.parse(saved), { agent: 'reader' });
  * ```
  */
-export function textDocumentFromJSON(json: unknown, options: TextDocumentOptions): TextDocument {
+export function textDocumentFromJSON(json: unknown, options?: TextDocumentOptions): TextDocument {
   const j = checkEnvelope(json, 'lattice-text-state') as Partial<TextDocumentJSON>;
   if (!Array.isArray(j.agents) || !j.agents.every((a) => typeof a === 'string')) throw new DecodeError('Invalid text state JSON: agents');
   if (!Array.isArray(j.items) || typeof j.content !== 'string') throw new DecodeError('Invalid text state JSON: items/content');
@@ -277,7 +297,8 @@ export function textDocumentFromJSON(json: unknown, options: TextDocumentOptions
 }
 
 /**
- * Encodes an update (delta) in the compact binary format.
+ * Encodes an update (delta) in the compact binary format. Throws `InvalidArgumentError` when
+ * `update` is not a well-formed {@link TextUpdate}.
  *
  * @example
  * ```ts
@@ -286,6 +307,7 @@ export function textDocumentFromJSON(json: unknown, options: TextDocumentOptions
  * ```
  */
 export function encodeTextUpdate(update: TextUpdate): Uint8Array {
+  update = checkTextUpdate(update);
   const w = new ByteWriter();
   header(w, KIND_UPDATE);
   const names = new Map<string, number>();
@@ -386,7 +408,7 @@ export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
   const deletes: TextDelete[] = [];
   for (let i = 0; i < deleteCount; i++) deletes.push({ agent: name(), seq: r.uint(), length: r.uint() + 1 });
   if (!r.done) r.fail('trailing bytes');
-  return { inserts, deletes };
+  return checkDecoded({ inserts, deletes }, 'text update');
 }
 
 /**
@@ -398,6 +420,7 @@ export function decodeTextUpdate(bytes: Uint8Array): TextUpdate {
  * ```
  */
 export function textUpdateToJSON(update: TextUpdate): TextUpdateJSON {
+  update = checkTextUpdate(update);
   return {
     format: 'lattice-text-update',
     version: TEXT_FORMAT_VERSION,
@@ -437,7 +460,7 @@ export function textUpdateFromJSON(json: unknown): TextUpdate {
     if (typeof d !== 'object' || d === null || typeof d.agent !== 'string' || !isCount(d.seq) || !isCount(d.length) || d.length === 0) return bad('delete');
     return { agent: d.agent, seq: d.seq, length: d.length };
   });
-  return { inserts, deletes };
+  return checkDecoded({ inserts, deletes }, 'text update JSON');
 }
 
 /**
@@ -454,7 +477,8 @@ export const textUpdateCodec: Codec<TextUpdate> = Object.freeze({ encode: encode
 /**
  * Joins updates into one that has the same effect as applying all of them (in any order):
  * inserts are de-duplicated per agent and sequence number, deletes are unioned. Like states,
- * the join is commutative, associative and idempotent (up to how runs are cut).
+ * the join is commutative, associative and idempotent (up to how runs are cut). Throws
+ * `InvalidArgumentError` when an argument is not a well-formed {@link TextUpdate}.
  *
  * @example
  * ```ts
@@ -470,6 +494,7 @@ export function mergeTextUpdates(...updates: TextUpdate[]): TextUpdate {
     if (list === undefined) deleted.set(agent, (list = []));
     list.push([seq, seq + length]);
   };
+  updates = updates.map((update, i) => checkTextUpdate(update, `updates[${i}]`));
   for (const update of updates) {
     for (const ins of update.inserts) {
       let list = byAgent.get(ins.agent);
