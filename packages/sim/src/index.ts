@@ -30,6 +30,7 @@
 export { assertLinearizable, type CheckedRun } from './check.js';
 export { type DiagramOptions, toSpaceTimeDiagram } from './diagram.js';
 export { type CrashLoss, type Disk, SimDisk, type SimDiskOptions } from './disk.js';
+export { type SimCrashReport, SimFileSystem, type SimFileSystemOptions, type SimReadFaults } from './sim-file-system.js';
 export { NotLinearizableError, OperationFailedError, SimulationError } from './errors.js';
 export { formatEvent, type SimEvent, type SimEventKind } from './events.js';
 export { EventQueue, type ScheduledEvent } from './event-queue.js';
