@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertOptionalObject, describe } from '../arguments.js';
 
 /** Faults a {@link MemoryNetwork} injects into every message; each can be changed at run time. */
 export interface FaultOptions {
@@ -27,14 +28,24 @@ export const NO_FAULTS: ResolvedFaults = Object.freeze({ dropRate: 0, duplicateR
 
 /** Validates `update` and merges it over `current`. */
 export function mergeFaults(current: ResolvedFaults, update: FaultOptions): ResolvedFaults {
-  const next = { ...current, ...update, latency: { ...(update.latency ?? current.latency) } };
+  assertOptionalObject(update, 'faults');
+  assertOptionalObject(update.latency, 'faults.latency');
+  // Only the known fields are copied: a misspelt or foreign key must not ride along into `faults`.
+  const next: ResolvedFaults = {
+    dropRate: update.dropRate === undefined ? current.dropRate : update.dropRate,
+    duplicateRate: update.duplicateRate === undefined ? current.duplicateRate : update.duplicateRate,
+    reorderRate: update.reorderRate === undefined ? current.reorderRate : update.reorderRate,
+    latency: update.latency === undefined ? { ...current.latency } : { min: update.latency.min, max: update.latency.max },
+  };
   for (const key of ['dropRate', 'duplicateRate', 'reorderRate'] as const) {
-    const value = next[key];
-    if (!(value >= 0 && value <= 1)) throw new InvalidArgumentError(`${key} must be a probability in [0, 1], got ${value}`);
+    const value: unknown = next[key];
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new InvalidArgumentError(`${key} must be a probability in [0, 1], got ${describe(value)}`);
+    }
   }
-  const { min, max } = next.latency;
-  if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
-    throw new InvalidArgumentError(`latency must satisfy 0 <= min <= max (finite), got {min: ${min}, max: ${max}}`);
+  const { min, max }: { min: unknown; max: unknown } = next.latency;
+  if (typeof min !== 'number' || typeof max !== 'number' || !(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
+    throw new InvalidArgumentError(`latency must satisfy 0 <= min <= max (finite numbers), got {min: ${describe(min)}, max: ${describe(max)}}`);
   }
   return next;
 }
@@ -50,9 +61,13 @@ export class LinkState {
 
   /** Splits the listed nodes into named groups; nodes in different groups cannot talk. Unlisted nodes are unaffected. */
   partition(groups: Record<string, readonly NodeId[]>): void {
+    if (groups === undefined) throw new InvalidArgumentError('partition needs the groups, e.g. { left: ["a"], right: ["b"] }');
+    assertOptionalObject(groups, 'partition groups');
     const groupOf = new Map<NodeId, string>();
     for (const [name, members] of Object.entries(groups)) {
-      for (const id of members) {
+      if (!Array.isArray(members)) throw new InvalidArgumentError(`partition group "${name}" must be an array of node ids, got ${describe(members)}`);
+      for (const id of members as unknown[]) {
+        assertNodeId(id, `a member of partition group "${name}"`);
         const existing = groupOf.get(id);
         if (existing !== undefined && existing !== name) {
           throw new InvalidArgumentError(`Node "${id}" is in two partition groups ("${existing}" and "${name}")`);
@@ -64,14 +79,17 @@ export class LinkState {
   }
 
   cut(from: NodeId, to: NodeId): void {
+    assertLink(from, to);
     this.#cuts.add(linkKey(from, to));
   }
 
   restore(from: NodeId, to: NodeId): void {
+    assertLink(from, to);
     this.#cuts.delete(linkKey(from, to));
   }
 
   isolate(id: NodeId): void {
+    assertNodeId(id);
     this.#isolated.add(id);
   }
 
@@ -91,6 +109,12 @@ export class LinkState {
     const b = this.#groupOf.get(to);
     return a === undefined || b === undefined || a === b;
   }
+}
+
+/** Throws `InvalidArgumentError` unless both ends of a link are node ids. */
+export function assertLink(from: unknown, to: unknown): void {
+  assertNodeId(from, 'from');
+  assertNodeId(to, 'to');
 }
 
 function linkKey(from: NodeId, to: NodeId): string {

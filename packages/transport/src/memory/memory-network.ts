@@ -7,6 +7,7 @@ import {
   type Envelope,
   type ErrorHandler,
   Inbox,
+  InvalidArgumentError,
   type MessageHandler,
   MessageTooLargeError,
   type NodeId,
@@ -19,7 +20,8 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { type FaultOptions, LinkState, mergeFaults, NO_FAULTS, type ResolvedFaults } from './faults.js';
+import { assertAbortOptions, assertInteger, assertOptionalObject, assertOptionalRandom, assertOptionalTimers, assertPayload } from '../arguments.js';
+import { assertLink, type FaultOptions, LinkState, mergeFaults, NO_FAULTS, type ResolvedFaults } from './faults.js';
 
 /** Options of {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -92,10 +94,15 @@ export class MemoryNetwork implements Transport {
   readonly #stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 
   constructor(options: MemoryNetworkOptions = {}) {
+    assertOptionalObject(options, 'MemoryNetwork options');
+    assertOptionalTimers(options.timers);
+    assertOptionalRandom(options.random);
+    if (options.seed !== undefined) assertInteger(options.seed, 'seed', Number.MIN_SAFE_INTEGER);
+    if (options.maxMessageSize !== undefined) assertInteger(options.maxMessageSize, 'maxMessageSize', 1);
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? seededRandom(options.seed ?? 1);
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.#faults = mergeFaults(NO_FAULTS, options.faults ?? {});
+    this.#faults = mergeFaults(NO_FAULTS, options.faults === undefined ? {} : options.faults);
   }
 
   /** A snapshot of the counters. */
@@ -114,6 +121,7 @@ export class MemoryNetwork implements Transport {
   }
 
   async open(id: NodeId, options?: OpenOptions): Promise<Endpoint> {
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     assertNodeId(id);
     if (this.#closed) throw new ClosedError('MemoryNetwork is closed');
@@ -131,6 +139,7 @@ export class MemoryNetwork implements Transport {
 
   /** Changes fault settings from now on (fields not given keep their value). */
   configure(faults: FaultOptions): void {
+    if (faults === undefined) throw new InvalidArgumentError('configure needs the fault settings to change, e.g. { dropRate: 0.1 }');
     this.#faults = mergeFaults(this.#faults, faults);
   }
 
@@ -161,6 +170,7 @@ export class MemoryNetwork implements Transport {
 
   /** True when a message from `from` to `to` would pass the partitions and cuts now. */
   reachable(from: NodeId, to: NodeId): boolean {
+    assertLink(from, to);
     return this.#links.allows(from, to);
   }
 
@@ -235,6 +245,9 @@ class MemoryEndpoint implements Endpoint {
   }
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
+    assertNodeId(to, 'destination node id');
+    assertPayload(payload);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);
     if (payload.byteLength > this.maxMessageSize) throw new MessageTooLargeError(payload.byteLength, this.maxMessageSize);

@@ -32,13 +32,23 @@ export function encodeFrame(type: FrameType, body: Uint8Array): Buffer {
   return frame;
 }
 
+/** One frame as decoded; `body` may be a view into the chunk it arrived in. */
+export interface Frame {
+  type: FrameType;
+  body: Buffer;
+}
+
 /**
  * Reassembles frames from a byte stream, chunk by chunk, without copying a chunk more than
  * once. Throws `FrameError` on an oversize length or an unknown type; {@link FrameDecoder.end}
  * throws if the stream stopped mid-frame.
+ *
+ * The body limit can be raised between two frames ({@link FrameDecoder.maxBody}) while bytes
+ * of the next frame are already buffered: a peer may send its HELLO and the start of its first
+ * message in one packet, and those bytes must survive the switch from handshake limits.
  */
 export class FrameDecoder {
-  readonly #maxBody: number;
+  #maxBody: number;
   #chunks: Buffer[] = [];
   #buffered = 0;
 
@@ -47,23 +57,42 @@ export class FrameDecoder {
     this.#maxBody = maxBody;
   }
 
+  /** Largest body accepted from the next frame on. */
+  get maxBody(): number {
+    return this.#maxBody;
+  }
+
+  set maxBody(value: number) {
+    this.#maxBody = value;
+  }
+
   /** Feeds a chunk; returns the complete frames it finished. */
-  push(chunk: Buffer): { type: FrameType; body: Buffer }[] {
+  push(chunk: Buffer): Frame[] {
+    this.append(chunk);
+    const frames: Frame[] = [];
+    for (let frame = this.next(); frame !== undefined; frame = this.next()) frames.push(frame);
+    return frames;
+  }
+
+  /** Buffers a chunk without decoding it; take frames with {@link FrameDecoder.next}. */
+  append(chunk: Buffer): void {
+    if (chunk.byteLength === 0) return;
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
-    const frames: { type: FrameType; body: Buffer }[] = [];
-    while (this.#buffered >= 4) {
-      const length = this.#peekLength();
-      if (length === 0 || length - 1 > this.#maxBody) {
-        throw new FrameError(`Frame length ${length} is outside 1..${this.#maxBody + 1}`);
-      }
-      if (this.#buffered < 4 + length) break;
-      const frame = this.#take(4 + length);
-      const type = frame[4]!;
-      if (type < FrameType.Challenge || type > FrameType.Data) throw new FrameError(`Unknown frame type ${type}`);
-      frames.push({ type: type as FrameType, body: frame.subarray(HEADER) });
+  }
+
+  /** The next complete frame, checked against the limit in force now; `undefined` until one is complete. */
+  next(): Frame | undefined {
+    if (this.#buffered < 4) return undefined;
+    const length = this.#peekLength();
+    if (length === 0 || length - 1 > this.#maxBody) {
+      throw new FrameError(`Frame length ${length} is outside 1..${this.#maxBody + 1}`);
     }
-    return frames;
+    if (this.#buffered < 4 + length) return undefined;
+    const frame = this.#take(4 + length);
+    const type = frame[4]!;
+    if (type < FrameType.Challenge || type > FrameType.Data) throw new FrameError(`Unknown frame type ${type}`);
+    return { type: type as FrameType, body: frame.subarray(HEADER) };
   }
 
   /** Bytes received but not yet part of a complete frame. */

@@ -1,4 +1,6 @@
+import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, type Random, systemRandom, systemTimers, type Timers } from '@lattice/core';
+import { assertDelay, assertInteger, assertOptionalObject, assertOptionalRandom, assertOptionalTimers, describe, isBytes } from '../arguments.js';
 
 /** Where a node listens. */
 export interface TcpAddress {
@@ -69,44 +71,101 @@ export interface ResolvedTcpOptions {
 
 const MAX_FRAME_PAYLOAD = 0xffff_fff0;
 
+/** Validates every option (a wrong one is refused here, not later from a socket or timer callback) and fills in defaults. */
 export function resolveOptions(options: TcpTransportOptions): ResolvedTcpOptions {
+  if (options === undefined) throw new InvalidArgumentError('TcpTransport needs options with at least the cluster secret');
+  assertOptionalObject(options, 'TcpTransport options');
   const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
-  if (!(secret instanceof Uint8Array) || secret.byteLength < 16) {
-    throw new InvalidArgumentError('secret must be a string or bytes of at least 16 bytes');
+  if (!isBytes(secret) || secret.byteLength < 16) {
+    throw new InvalidArgumentError(`secret must be a string or bytes of at least 16 bytes, got ${isBytes(secret) ? `${secret.byteLength} bytes` : describe(secret)}`);
   }
   const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024;
-  if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize < 1 || maxMessageSize > MAX_FRAME_PAYLOAD) {
-    throw new InvalidArgumentError(`maxMessageSize must be an integer in 1..${MAX_FRAME_PAYLOAD}, got ${maxMessageSize}`);
-  }
+  assertInteger(maxMessageSize, 'maxMessageSize', 1, MAX_FRAME_PAYLOAD);
   const sendQueueLimit = options.sendQueueLimit ?? 4096;
-  if (!Number.isSafeInteger(sendQueueLimit) || sendQueueLimit < 1) {
-    throw new InvalidArgumentError(`sendQueueLimit must be a positive integer, got ${sendQueueLimit}`);
+  assertInteger(sendQueueLimit, 'sendQueueLimit', 1);
+  const overflow = options.overflow ?? 'drop-oldest';
+  if (overflow !== 'drop-oldest' && overflow !== 'reject') {
+    throw new InvalidArgumentError(`overflow must be "drop-oldest" or "reject", got ${describe(overflow)}`);
   }
+  assertOptionalObject(options.reconnect, 'reconnect');
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 50;
-  const reconnect = { initialDelayMs, maxDelayMs: Math.max(5_000, initialDelayMs), jitter: 0.5, ...options.reconnect };
-  if (!(reconnect.initialDelayMs > 0 && reconnect.maxDelayMs >= reconnect.initialDelayMs && reconnect.jitter >= 0 && reconnect.jitter <= 1)) {
-    throw new InvalidArgumentError('reconnect needs 0 < initialDelayMs <= maxDelayMs and jitter in [0, 1]');
+  assertDelay(initialDelayMs, 'reconnect.initialDelayMs', 1);
+  const maxDelayMs = options.reconnect?.maxDelayMs ?? Math.max(5_000, initialDelayMs);
+  assertDelay(maxDelayMs, 'reconnect.maxDelayMs', initialDelayMs);
+  const jitter = options.reconnect?.jitter ?? 0.5;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new InvalidArgumentError(`reconnect.jitter must be a number in [0, 1], got ${describe(jitter)}`);
   }
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
+  assertDelay(handshakeTimeoutMs, 'handshakeTimeoutMs', 1);
+  const closeGraceMs = options.closeGraceMs ?? 1_000;
+  assertDelay(closeGraceMs, 'closeGraceMs', 0);
+  assertOptionalTimers(options.timers);
+  assertOptionalRandom(options.random);
+  assertOptionalObject(options.peers, 'peers');
   return {
     secret,
     maxMessageSize,
-    tls: options.tls,
+    tls: resolveTls(options.tls),
     sendQueueLimit,
-    overflow: options.overflow ?? 'drop-oldest',
-    reconnect,
-    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
-    closeGraceMs: options.closeGraceMs ?? 1_000,
+    overflow,
+    reconnect: { initialDelayMs, maxDelayMs, jitter },
+    handshakeTimeoutMs,
+    closeGraceMs,
     timers: options.timers ?? systemTimers,
     random: options.random ?? systemRandom,
-    listen: { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 },
+    listen: resolveListen({ host: '127.0.0.1', port: 0 }, options.listen, 'listen'),
   };
 }
 
-/** Parses `"host:port"` (IPv6 as `[::1]:port`) into an address. */
+/** Merges `override` over `base` and checks the result is an address a server can listen on (port 0: any free port). */
+export function resolveListen(base: TcpAddress, override: Partial<TcpAddress> | undefined, what: string): TcpAddress {
+  assertOptionalObject(override, what);
+  const address = { host: override?.host ?? base.host, port: override?.port ?? base.port };
+  assertHost(address.host, `${what}.host`);
+  assertInteger(address.port, `${what}.port`, 0, 65_535);
+  return address;
+}
+
+function assertHost(host: unknown, what: string): asserts host is string {
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty host name or IP address, got ${describe(host)}`);
+}
+
+function isPem(value: unknown): value is string | Buffer {
+  return typeof value === 'string' || isBytes(value);
+}
+
+function resolveTls(tls: TcpTlsOptions | undefined): TcpTlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  assertOptionalObject(tls, 'tls');
+  for (const key of ['key', 'cert'] as const) {
+    if (!isPem(tls[key])) throw new InvalidArgumentError(`tls.${key} must be PEM text (a string or Buffer), got ${describe(tls[key])}`);
+  }
+  const cas: unknown[] = Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+  if (cas.length === 0 || !cas.every(isPem)) {
+    throw new InvalidArgumentError(`tls.ca must be PEM text (a string or Buffer) or a non-empty array of them, got ${describe(tls.ca)}`);
+  }
+  if (tls.servername !== undefined) assertHost(tls.servername, 'tls.servername');
+  try {
+    // Parses the key and certificates now, so bad PEM is refused here instead of on the first connection.
+    createSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
+  } catch (cause) {
+    throw new InvalidArgumentError(`tls key, cert or ca could not be loaded: ${(cause as Error).message}`, { cause });
+  }
+  return tls;
+}
+
+/** Parses `"host:port"` (IPv6 as `[::1]:port`) or checks `{host, port}`: the address a peer is reached at. */
 export function parseAddress(value: string | TcpAddress): TcpAddress {
-  if (typeof value !== 'string') return value;
+  if (typeof value !== 'string') {
+    assertOptionalObject(value, 'Peer address');
+    if (value === undefined) throw new InvalidArgumentError('Peer address must be "host:port" or {host, port}, got undefined');
+    assertHost(value.host, 'Peer address host');
+    assertInteger(value.port, 'Peer address port', 1, 65_535);
+    return { host: value.host, port: value.port };
+  }
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value);
   const port = match ? Number(match[2]) : Number.NaN;
-  if (!match || port > 65_535) throw new InvalidArgumentError(`Peer address must be "host:port", got ${JSON.stringify(value)}`);
+  if (!match || port < 1 || port > 65_535) throw new InvalidArgumentError(`Peer address must be "host:port" with a port in 1..65535, got ${JSON.stringify(value)}`);
   return { host: match[1]!, port };
 }

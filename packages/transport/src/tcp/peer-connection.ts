@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Random, TimerHandle, Timers } from '@lattice/core';
 import { ConnectionError, type FrameError, HandshakeError, SendQueueFullError } from './errors.js';
@@ -104,7 +104,7 @@ export class PeerConnection {
     const socket =
       tls === undefined
         ? netConnect({ host: address.host, port: address.port, noDelay: true })
-        : tlsConnect({ host: address.host, port: address.port, ...tls, servername: tls.servername ?? address.host });
+        : tlsConnect({ host: address.host, port: address.port, ...tls, ...serverName(tls.servername, address.host) });
     socket.setNoDelay(true);
     this.#socket = socket;
     const decoder = new FrameDecoder(MAX_HANDSHAKE_BODY);
@@ -228,6 +228,15 @@ export class PeerConnection {
     this.#retry = undefined;
     this.#handshakeTimer = undefined;
   }
+}
+
+/**
+ * SNI carries host names only (RFC 6066): for an IP address none is sent, and Node checks the
+ * certificate against the IP itself.
+ */
+function serverName(configured: string | undefined, host: string): { servername?: string } {
+  const name = configured ?? (isIP(host) === 0 ? host : undefined);
+  return name === undefined ? {} : { servername: name };
 }
 
 function sameAddress(a: TcpAddress, b: TcpAddress | undefined): boolean {

@@ -1,5 +1,3 @@
-import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import {
   type AbortOptions,
   assertNodeId,
@@ -9,7 +7,6 @@ import {
   type Envelope,
   type ErrorHandler,
   Inbox,
-  type LatticeError,
   type MessageHandler,
   MessageTooLargeError,
   type NodeId,
@@ -18,10 +15,9 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { type FrameError, HandshakeError } from './errors.js';
-import { encodeFrame, FrameDecoder, FrameType } from './frame.js';
-import { decodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce, proofMatches, welcomeProof } from './handshake.js';
-import { parseAddress, type ResolvedTcpOptions, resolveOptions, type TcpAddress, type TcpTransportOptions } from './options.js';
+import { assertAbortOptions, assertPayload } from '../arguments.js';
+import { type InboundStats, TcpListener } from './listener.js';
+import { parseAddress, type ResolvedTcpOptions, resolveListen, resolveOptions, type TcpAddress, type TcpTransportOptions } from './options.js';
 import { PeerConnection, type PeerConnectionHost } from './peer-connection.js';
 
 /** Options of {@link TcpTransport.open}. */
@@ -77,20 +73,23 @@ export class TcpTransport implements Transport {
 
   /** Removes a node from the address book; later sends to it reject with `UnknownPeerError`. */
   removePeer(id: NodeId): void {
+    assertNodeId(id);
     this.#directory.delete(id);
   }
 
   /** The address a node is reached at, if known. */
   addressOf(id: NodeId): TcpAddress | undefined {
+    assertNodeId(id);
     return this.#directory.get(id);
   }
 
   async open(id: NodeId, options: TcpOpenOptions = {}): Promise<TcpEndpoint> {
+    assertAbortOptions(options, 'open options');
     throwIfAborted(options.signal);
     assertNodeId(id);
+    const listen = resolveListen(this.#options.listen, options.listen, 'open options.listen');
     if (this.#closed) throw new ClosedError('TcpTransport is closed');
     if (this.#endpoints.has(id)) throw new DuplicateNodeError(id);
-    const listen = { ...this.#options.listen, ...options.listen };
     const endpoint = new TcpEndpoint(id, this.#options, (peer) => this.#directory.get(peer), () => {
       if (this.#endpoints.get(id) === endpoint) this.#endpoints.delete(id);
     });
@@ -113,13 +112,7 @@ export class TcpTransport implements Transport {
 }
 
 /** Counters of one {@link TcpEndpoint}. */
-export interface TcpEndpointStats {
-  /** Messages received and handed to the inbox. */
-  received: number;
-  /** Inbound connections accepted (authenticated or not). */
-  connectionsAccepted: number;
-  /** Inbound connections closed for bad input or a failed handshake. */
-  connectionsRejected: number;
+export interface TcpEndpointStats extends InboundStats {
   /** Messages dropped by a full send queue. */
   droppedOnOverflow: number;
 }
@@ -133,11 +126,9 @@ export class TcpEndpoint implements Endpoint {
   readonly #onClosed: () => void;
   readonly #inbox = new Inbox();
   readonly #peers = new Map<NodeId, PeerConnection>();
-  readonly #inbound = new Set<Socket>();
-  #server: Server | undefined;
+  readonly #listener: TcpListener;
   #address: TcpAddress | undefined;
   #closing: Promise<void> | undefined;
-  readonly #stats = { received: 0, connectionsAccepted: 0, connectionsRejected: 0 };
   readonly #host: PeerConnectionHost;
 
   constructor(id: NodeId, options: ResolvedTcpOptions, resolve: (peer: NodeId) => TcpAddress | undefined, onClosed: () => void) {
@@ -154,6 +145,12 @@ export class TcpEndpoint implements Endpoint {
       resolve: (peer) => this.#resolve(peer),
       report: (error) => this.#inbox.reportError(error),
     };
+    this.#listener = new TcpListener({
+      id,
+      options,
+      deliver: (message) => this.#inbox.deliver(message),
+      report: (error) => this.#inbox.reportError(error),
+    });
   }
 
   /** Where this endpoint listens (after `open` resolved). */
@@ -169,39 +166,19 @@ export class TcpEndpoint implements Endpoint {
   get stats(): TcpEndpointStats {
     let dropped = 0;
     for (const peer of this.#peers.values()) dropped += peer.dropped;
-    return { ...this.#stats, droppedOnOverflow: dropped };
+    return { ...this.#listener.stats, droppedOnOverflow: dropped };
   }
 
   /** @internal Starts the server; resolves with the bound address. */
-  listen(address: TcpAddress): Promise<TcpAddress> {
-    const { tls } = this.#options;
-    const server =
-      tls === undefined
-        ? createNetServer((socket) => this.#accept(socket))
-        : createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, (socket) => this.#accept(socket));
-    // A client that fails TLS verification never reaches #accept; report it like any bad peer.
-    server.on('tlsClientError', (cause: Error) => {
-      this.#stats.connectionsRejected++;
-      this.#inbox.reportError(new HandshakeError(`TLS handshake with a client failed: ${cause.message}`, { cause }));
-    });
-    this.#server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => {
-        server.off('error', reject);
-        server.on('error', (cause) => this.#inbox.reportError(new HandshakeError(`Server error: ${cause.message}`, { cause })));
-        const bound = server.address();
-        if (bound === null || typeof bound === 'string') {
-          reject(new ClosedError('Server has no TCP address'));
-          return;
-        }
-        this.#address = { host: address.host, port: bound.port };
-        resolve(this.#address);
-      });
-    });
+  async listen(address: TcpAddress): Promise<TcpAddress> {
+    this.#address = await this.#listener.listen(address);
+    return this.#address;
   }
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
+    assertNodeId(to, 'destination node id');
+    assertPayload(payload);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);
     if (payload.byteLength > this.maxMessageSize) throw new MessageTooLargeError(payload.byteLength, this.maxMessageSize);
@@ -230,13 +207,12 @@ export class TcpEndpoint implements Endpoint {
   async #shutdown(): Promise<void> {
     this.#inbox.close();
     this.#onClosed();
-    const server = this.#server;
-    const serverClosed = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.#inbound) socket.destroy();
-    this.#inbound.clear();
+    // Inbound sockets are destroyed whatever their stage (TLS, challenge/response or serving):
+    // close() must not wait on clients that never finish a handshake.
+    const listenerClosed = this.#listener.close();
     await Promise.all([...this.#peers.values()].map((peer) => peer.close(this.#options.closeGraceMs)));
     this.#peers.clear();
-    await serverClosed;
+    await listenerClosed;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Envelope> {
@@ -245,90 +221,5 @@ export class TcpEndpoint implements Endpoint {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Serves one inbound connection: challenge, verify HELLO, then receive DATA frames. */
-  #accept(socket: Socket): void {
-    if (this.closed) {
-      socket.destroy();
-      return;
-    }
-    this.#stats.connectionsAccepted++;
-    this.#inbound.add(socket);
-    socket.setNoDelay(true);
-    const serverNonce = newNonce();
-    let peer: NodeId | undefined;
-    let decoder = new FrameDecoder(MAX_HANDSHAKE_BODY);
-    let rejected = false;
-    const reject = (error: LatticeError): void => {
-      if (rejected) return;
-      rejected = true;
-      this.#stats.connectionsRejected++;
-      this.#inbox.reportError(error);
-      socket.destroy();
-    };
-    const timer = this.#options.timers.setTimeout(() => {
-      if (peer === undefined) reject(new HandshakeError(`An inbound connection did not complete the handshake within ${this.#options.handshakeTimeoutMs} ms`));
-    }, this.#options.handshakeTimeoutMs);
-
-    socket.on('data', (chunk: Buffer) => {
-      if (rejected) return;
-      let frames: ReturnType<FrameDecoder['push']>;
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        reject(error as FrameError);
-        return;
-      }
-      for (const frame of frames) {
-        if (peer !== undefined && frame.type === FrameType.Data) {
-          this.#stats.received++;
-          // A small view into a large socket chunk would keep the whole chunk alive: copy those.
-          const body = frame.body;
-          const payload = body.byteLength < 4096 && body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
-          this.#inbox.deliver({ from: peer, to: this.id, payload });
-          continue;
-        }
-        if (peer !== undefined || frame.type !== FrameType.Hello) {
-          reject(new HandshakeError(`Unexpected frame type ${frame.type} ${peer === undefined ? 'before' : 'after'} the handshake`));
-          return;
-        }
-        let hello: ReturnType<typeof decodeHello>;
-        try {
-          hello = decodeHello(frame.body);
-          assertNodeId(hello.from, 'HELLO sender');
-        } catch (error) {
-          reject(error instanceof HandshakeError ? error : new HandshakeError('Invalid HELLO', { cause: error }));
-          return;
-        }
-        if (hello.to !== this.id) {
-          reject(new HandshakeError(`Peer "${hello.from}" wanted node "${hello.to}" but reached "${this.id}"`));
-          return;
-        }
-        if (!proofMatches(helloProof(this.#options.secret, serverNonce, hello.from, hello.to), hello.proof)) {
-          reject(new HandshakeError(`Peer claiming to be "${hello.from}" does not hold the cluster secret`));
-          return;
-        }
-        peer = hello.from;
-        this.#options.timers.clearTimeout(timer);
-        decoder = new FrameDecoder(this.maxMessageSize);
-        socket.write(encodeFrame(FrameType.Welcome, welcomeProof(this.#options.secret, hello.clientNonce, this.id, hello.from)));
-      }
-    });
-    socket.on('end', () => {
-      try {
-        decoder.end();
-      } catch (error) {
-        reject(error as FrameError);
-      }
-    });
-    socket.on('error', () => {
-      // 'close' follows; a reset connection is the peer's business, not an error of ours.
-    });
-    socket.on('close', () => {
-      this.#options.timers.clearTimeout(timer);
-      this.#inbound.delete(socket);
-    });
-    socket.write(encodeFrame(FrameType.Challenge, serverNonce));
   }
 }
