@@ -61,7 +61,7 @@ export abstract class CausalCrdt<S, V> implements Crdt<V> {
   abstract value(): V;
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, CausalCrdt);
     this.store = this.kind.join(this.store, this.context, other.store, other.context);
     this.context.join(other.context);
     return this;

@@ -134,14 +134,22 @@ export function assertCrdt(value: unknown, what = 'state'): asserts value is Crd
 }
 
 /**
- * Throws a `CrdtTypeMismatchError` unless `other` is a state of `self`'s class and type, before
- * a join touches anything. @internal
+ * Throws a `CrdtTypeMismatchError` unless `other` is a state of `self`'s type (an instance of
+ * `base`, the class defining the join, so subclasses still join the deltas base mutators return),
+ * before a join touches anything. @internal
  */
-export function assertJoinable(self: Crdt, other: unknown): void {
-  if (other instanceof (self.constructor as abstract new (...args: never[]) => unknown)) {
+export function assertJoinable(self: Crdt, other: unknown, base: abstract new (...args: never[]) => Crdt): void {
+  if (other instanceof base) {
     // Only the dot-based types share a class across types (an OR-Map of sets and one of counters).
     const kind = (self as { kind?: unknown }).kind;
     if (kind === undefined || (other as { kind?: unknown }).kind === kind || sameType(self.type, (other as Crdt).type)) return;
   }
   throw new CrdtTypeMismatchError(describeType(self.type), describeValue(other));
+}
+
+/** Throws a `CrdtTypeMismatchError` unless `other` is a state or delta of `like`'s CRDT type (what the sync protocol logs and sends). @internal */
+export function assertSameType(like: Crdt, other: unknown): void {
+  const type = typeof other === 'object' && other !== null ? (other as { type?: unknown }).type : undefined;
+  if (typeof (other as Crdt | undefined)?.writeState === 'function' && isTypeDescriptor(type) && sameType(like.type, type)) return;
+  throw new CrdtTypeMismatchError(describeType(like.type), describeValue(other));
 }

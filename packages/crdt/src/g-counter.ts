@@ -129,7 +129,7 @@ export class GCounter implements Crdt<number> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, GCounter);
     joinTotals(this.totals, other.totals);
     return this;
   }

@@ -70,7 +70,7 @@ export class GSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, GSet);
     for (const element of other.elements) this.elements.add(element);
     return this;
   }

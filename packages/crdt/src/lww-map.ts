@@ -101,7 +101,7 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, LWWMap);
     for (const [key, entry] of other.entries) {
       // The HLC observes a key's winning timestamp lazily, at the next local write of that key.
       if (wins(this.entries.get(key), entry)) this.entries.set(key, entry);

@@ -165,7 +165,7 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, LWWRegister);
     // The HLC observes the winning timestamp lazily, at the next local write (see set()).
     if (other.entry !== undefined && wins(this.entry, other.entry)) this.entry = other.entry;
     return this;

@@ -69,7 +69,7 @@ export class PNCounter implements Crdt<number> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, PNCounter);
     joinTotals(this.increments, other.increments);
     joinTotals(this.decrements, other.decrements);
     return this;

@@ -62,7 +62,7 @@ export class TwoPhaseSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other);
+    assertJoinable(this, other, TwoPhaseSet);
     for (const element of other.added) this.added.add(element);
     for (const element of other.removed) this.removed.add(element);
     return this;

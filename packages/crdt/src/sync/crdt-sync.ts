@@ -11,7 +11,7 @@ import {
   type TimerHandle,
   type Timers,
 } from '@lattice/core';
-import { assertCrdt, assertJoinable, type Crdt } from '../crdt.js';
+import { assertCrdt, assertSameType, type Crdt } from '../crdt.js';
 import { CrdtEncodeError } from '../errors.js';
 import { decodeSyncMessage, encodeSyncMessage, readSyncTopic } from './messages.js';
 import { type Outgoing, type SyncMessage, SyncProtocol } from './protocol.js';
@@ -133,7 +133,7 @@ export class CrdtSync<C extends Crdt> {
   /** Replicates a delta a mutator already applied to the replica. */
   commit(delta: C): void {
     if (this.#closed) throw new ClosedError('CrdtSync is closed');
-    assertJoinable(this.#protocol.replica, delta);
+    assertSameType(this.#protocol.replica, delta);
     this.#changes++;
     this.#send(this.#protocol.commit(delta));
   }

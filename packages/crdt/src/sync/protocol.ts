@@ -1,5 +1,5 @@
 import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
-import { assertCrdt, assertJoinable, type Crdt } from '../crdt.js';
+import { assertCrdt, assertSameType, type Crdt } from '../crdt.js';
 import { DotContext } from '../dot-context.js';
 
 /** One logged delta: the `seq`-th delta committed at `origin`. */
@@ -137,7 +137,7 @@ export class SyncProtocol<C extends Crdt> {
    * every peer (sending them is an optimisation: digests repair whatever is lost).
    */
   commit(delta: C): Outgoing<C>[] {
-    assertJoinable(this.replica, delta);
+    assertSameType(this.replica, delta);
     const seq = this.have.next(this.origin).counter;
     this.#remember(this.origin, seq, delta);
     const entries = [{ origin: this.origin, seq, delta }];
@@ -201,12 +201,12 @@ export class SyncProtocol<C extends Crdt> {
           const { origin, seq, delta } = entry as DeltaEntry<C>;
           assertNodeId(origin, 'delta origin');
           checkSeq(seq);
-          assertJoinable(this.replica, delta);
+          assertSameType(this.replica, delta);
         }
         return;
       case 'state':
         if (!(message.have instanceof DotContext)) throw new InvalidArgumentError('a state message needs a DotContext `have`');
-        assertJoinable(this.replica, message.state);
+        assertSameType(this.replica, message.state);
         return;
       default:
         throw new InvalidArgumentError(`unknown sync message type ${String((message as { type?: unknown }).type)}`);
