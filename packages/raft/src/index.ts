@@ -1,0 +1,39 @@
+/**
+ * Raft consensus for Lattice: {@link RaftCore} is a pure replicated-log state machine with the
+ * features of etcd's raft (pre-vote, check-quorum, leadership transfer, pipelined and
+ * flow-controlled replication, chunked snapshots, joint consensus and learners, ReadIndex and
+ * lease reads, proposal forwarding). It does no I/O: `ProtocolDriver` from `@lattice/core`
+ * binds it to a transport, durable storage and timers.
+ *
+ * @example
+ * ```ts
+ * import { RaftCore } from '@lattice/raft';
+ * const core = new RaftCore({ id: 'a', voters: ['a'] });
+ * core.campaign();                 // a single voter elects itself
+ * core.propose(new TextEncoder().encode('set x 1'));
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { applyConfChange, decodeConfChange, encodeConfChange } from './conf-change.js';
+export { ConfChangeError, NotLeaderError, ProposalDroppedError } from './errors.js';
+export type { ProgressState } from './progress.js';
+export { confOf, isJoint, isVoter } from './quorum.js';
+export { replayRaftRecords } from './stored-state.js';
+export { type FollowerStatus, RaftCore, type RaftCoreOptions, type RaftStatus, type RaftStoredState } from './raft-core.js';
+export type {
+  ConfChange,
+  ConfChangeStep,
+  ConfState,
+  Entry,
+  EntryType,
+  HardState,
+  RaftEffect,
+  RaftMessage,
+  RaftMessageType,
+  RaftRecord,
+  ReadState,
+  Role,
+  Snapshot,
+  SnapshotMeta,
+} from './types.js';
