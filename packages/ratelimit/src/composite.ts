@@ -1,4 +1,4 @@
-import { InvalidArgumentError, sleep, systemClock, systemTimers } from '@lattice/core';
+import { assertOptionalClock, assertOptionalObject, assertOptionalTimers, InvalidArgumentError, sleep, systemClock, systemTimers } from '@lattice/core';
 import { type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { InvalidCostError } from './errors.js';
 import { checkCost, checkKey, type LimiterOptions, positiveInt, type RateLimiter, type RateLimitResult, settle, toResult } from './limiter.js';
@@ -36,7 +36,16 @@ export class CompositeLimiter {
   readonly #timers;
 
   constructor(limiters: readonly RateLimiter[], options: Pick<LimiterOptions, 'clock' | 'timers' | 'maxQueue'> = {}) {
+    if (!Array.isArray(limiters)) throw new InvalidArgumentError('CompositeLimiter needs an array of limiters');
     if (limiters.length === 0) throw new InvalidArgumentError('CompositeLimiter needs at least one limiter');
+    for (const limiter of limiters) {
+      if (typeof limiter?.spec !== 'object' || typeof limiter.store?.apply !== 'function' || typeof limiter.limit !== 'number') {
+        throw new InvalidArgumentError('Every member of a CompositeLimiter must be a rate limiter (TokenBucket, FixedWindow, …)');
+      }
+    }
+    assertOptionalObject(options, 'CompositeLimiter options');
+    assertOptionalClock(options.clock, 'options.clock');
+    assertOptionalTimers(options.timers, 'options.timers');
     const store = limiters[0]!.store;
     const names = new Set<string>();
     for (const limiter of limiters) {

@@ -1,6 +1,6 @@
-import { type Clock, type Random, systemClock, systemRandom, systemTimers } from '@lattice/core';
+import { assertAbortOptions, assertFunction, assertOptionalRandom, type Clock, type Random, systemClock, systemRandom, systemTimers } from '@lattice/core';
 import { AlgorithmId, type LimitSpec, StoreAction } from './algorithms.js';
-import { checkCost, checkKey, type LimiterOptions, positiveInt, type RateLimitResult, settle, toResult } from './limiter.js';
+import { checkCost, checkKey, checkLimiterOptions, type LimiterOptions, positiveInt, type RateLimitResult, settle, toResult } from './limiter.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
 import { KeyedWaitQueue, type WaitOptions } from './wait-queue.js';
@@ -53,6 +53,8 @@ export class ConcurrencyLimiter {
   readonly #queue: KeyedWaitQueue;
 
   constructor(options: ConcurrencyLimiterOptions) {
+    checkLimiterOptions(options, 'ConcurrencyLimiter');
+    assertOptionalRandom(options.random, 'options.random');
     const limit = positiveInt(options.limit, 'limit');
     const leaseMs = positiveInt(options.leaseMs, 'leaseMs');
     this.spec = Object.freeze({ name: options.name ?? 'concurrency', algorithm: AlgorithmId.Concurrency, p1: limit, p2: leaseMs, p3: 0 });
@@ -87,6 +89,7 @@ export class ConcurrencyLimiter {
    * local releases, otherwise when the earliest lease expires), then returns the lease.
    */
   async acquire(key: string, options: WaitOptions & { cost?: number } = {}): Promise<Lease> {
+    assertAbortOptions(options);
     const cost = options.cost ?? 1;
     checkKey(key);
     checkCost(cost, this.limit);
@@ -103,6 +106,7 @@ export class ConcurrencyLimiter {
 
   /** Runs `task` holding a permit, releasing it afterwards (also when `task` throws). */
   async run<T>(key: string, task: () => T | Promise<T>, options: WaitOptions & { cost?: number } = {}): Promise<T> {
+    assertFunction(task, 'task');
     const lease = await this.acquire(key, options);
     try {
       return await task();

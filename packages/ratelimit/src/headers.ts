@@ -1,3 +1,4 @@
+import { assertObject, assertOptionalObject } from '@lattice/core';
 import type { RateLimitPolicy, RateLimitResult } from './limiter.js';
 
 /** Options of {@link rateLimitHeaders}. */
@@ -22,6 +23,9 @@ export interface HeaderOptions {
  * ```
  */
 export function rateLimitHeaders(result: RateLimitResult, policy: RateLimitPolicy, options: HeaderOptions = {}): Record<string, string> {
+  assertObject(result, 'result');
+  assertObject(policy, 'policy');
+  assertOptionalObject(options, 'options');
   const headers: Record<string, string> = {};
   const name = policyName(policy.name);
   const resetSeconds = Math.ceil(result.resetAfter / 1000);

@@ -1,8 +1,8 @@
-import { type Clock, InvalidArgumentError, sleep, systemClock, systemTimers, type Timers } from '@lattice/core';
+import { assertObject, assertOptionalClock, assertOptionalTimers, type Clock, InvalidArgumentError, sleep, systemClock, systemTimers, type Timers } from '@lattice/core';
 import { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { CostExceedsLimitError, InvalidCostError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
-import { isMappingStore, isSyncStore, type MappingStore, type Store, type SyncStore } from './store.js';
+import { checkStore, isMappingStore, isSyncStore, type MappingStore, type Store, type SyncStore } from './store.js';
 import { KeyedWaitQueue, type WaitOptions } from './wait-queue.js';
 
 /** The outcome of a decision. */
@@ -51,6 +51,19 @@ export interface LimiterOptions {
 export function positiveInt(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${String(value)}`);
   return value;
+}
+
+/**
+ * @internal Checks the options every limiter takes (not the algorithm's own numbers), so a
+ * mistake is refused at construction instead of failing at the first decision.
+ */
+export function checkLimiterOptions(options: unknown, what: string): asserts options is LimiterOptions {
+  assertObject(options, `${what} options`);
+  const { store, name, clock, timers } = options as LimiterOptions;
+  if (store !== undefined) checkStore(store, 'options.store');
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw new InvalidArgumentError(`options.name must be a non-empty string, got ${String(name)}`);
+  assertOptionalClock(clock, 'options.clock');
+  assertOptionalTimers(timers, 'options.timers');
 }
 
 /** @internal */
@@ -309,6 +322,7 @@ export interface TokenBucketOptions extends LimiterOptions, RateOptions {
 export class TokenBucket extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: TokenBucketOptions) {
+    checkLimiterOptions(options, 'TokenBucket');
     const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.refillRate, 'refillRate', options.intervalMs);
     super({ name: options.name ?? 'token-bucket', algorithm: AlgorithmId.TokenBucket, p1, p2, p3 }, options);
     this.policy = { name: this.name, quota: p1, windowMs };
@@ -337,6 +351,7 @@ export interface LeakyBucketOptions extends LimiterOptions, RateOptions {
 export class LeakyBucket extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: LeakyBucketOptions) {
+    checkLimiterOptions(options, 'LeakyBucket');
     const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.leakRate, 'leakRate', options.intervalMs);
     super({ name: options.name ?? 'leaky-bucket', algorithm: AlgorithmId.LeakyBucket, p1, p2, p3 }, options);
     this.policy = { name: this.name, quota: p1, windowMs };
@@ -366,6 +381,7 @@ export interface LeakyBucketQueueOptions extends LimiterOptions, RateOptions {
 export class LeakyBucketQueue extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: LeakyBucketQueueOptions) {
+    checkLimiterOptions(options, 'LeakyBucketQueue');
     const { p1, p2, p3, windowMs } = bucketParams(options.capacity, options.drainRate, 'drainRate', options.intervalMs);
     super({ name: options.name ?? 'leaky-bucket-queue', algorithm: AlgorithmId.LeakyBucketQueue, p1, p2, p3 }, options);
     this.policy = { name: this.name, quota: p1, windowMs };
@@ -393,6 +409,7 @@ export interface WindowOptions extends LimiterOptions {
 export class FixedWindow extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: WindowOptions) {
+    checkLimiterOptions(options, 'FixedWindow');
     const limit = positiveInt(options.limit, 'limit');
     const windowMs = positiveInt(options.windowMs, 'windowMs');
     super({ name: options.name ?? 'fixed-window', algorithm: AlgorithmId.FixedWindow, p1: limit, p2: windowMs, p3: 0 }, options);
@@ -413,6 +430,7 @@ export class FixedWindow extends RateLimiter {
 export class SlidingWindowLog extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: WindowOptions) {
+    checkLimiterOptions(options, 'SlidingWindowLog');
     const limit = positiveInt(options.limit, 'limit');
     const windowMs = positiveInt(options.windowMs, 'windowMs');
     checkScaled(limit, 1);
@@ -435,6 +453,7 @@ export class SlidingWindowLog extends RateLimiter {
 export class SlidingWindowCounter extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: WindowOptions) {
+    checkLimiterOptions(options, 'SlidingWindowCounter');
     const limit = positiveInt(options.limit, 'limit');
     const windowMs = positiveInt(options.windowMs, 'windowMs');
     checkScaled(limit, windowMs);
@@ -466,6 +485,7 @@ export interface GcraOptions extends LimiterOptions, RateOptions {
 export class Gcra extends RateLimiter {
   readonly policy: RateLimitPolicy;
   constructor(options: GcraOptions) {
+    checkLimiterOptions(options, 'Gcra');
     const rate = positiveInt(options.limit, 'limit');
     const burst = positiveInt(options.burst ?? rate, 'burst');
     const interval = positiveInt(options.intervalMs ?? 1000, 'intervalMs');

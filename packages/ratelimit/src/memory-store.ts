@@ -1,4 +1,4 @@
-import { type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
+import { assertOptionalClock, assertOptionalObject, type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
 import { AlgorithmId, evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
 import type { RateLimitResult } from './limiter.js';
 import type { SyncStore } from './store.js';
@@ -68,6 +68,8 @@ export class MemoryStore implements SyncStore {
   #lastNamespace: Namespace | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
+    assertOptionalObject(options, 'MemoryStore options');
+    assertOptionalClock(options.clock, 'options.clock');
     this.#clock = options.clock ?? systemClock;
     const maxKeys = options.maxKeys ?? 1_000_000;
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) throw new InvalidArgumentError(`maxKeys must be a positive integer, got ${maxKeys}`);

@@ -1,11 +1,11 @@
-import { type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
+import { assertFunction, assertInteger, assertNumber, assertObject, assertOptionalClock, assertOptionalTimers, type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
 import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
 import { sha1Hex } from './sha1.js';
 import { buildLeanScript, buildRateLimitScript, decodeLeanReply, hasLeanScript, isLeanAction } from './lua.js';
 import { MemoryStore } from './memory-store.js';
 import { type RedisAdapter, redisAdapter } from './redis-adapter.js';
-import type { Store } from './store.js';
+import { checkStore, type Store } from './store.js';
 
 /**
  * What a {@link RedisStore} does when Redis fails or exceeds `timeoutMs`:
@@ -169,25 +169,36 @@ export class RedisStore implements Store {
   readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
 
   constructor(options: RedisStoreOptions) {
+    assertObject(options, 'RedisStore options');
     if ((options.adapter === undefined) === (options.client === undefined)) throw new InvalidArgumentError('RedisStore needs exactly one of client and adapter');
-    this.#adapter = options.adapter ?? redisAdapter(options.client);
+    const { adapter } = options;
+    if (adapter !== undefined && (typeof adapter?.evalsha !== 'function' || typeof adapter.eval !== 'function')) {
+      throw new InvalidArgumentError('options.adapter must be a RedisAdapter (evalsha and eval functions)');
+    }
+    this.#adapter = adapter ?? redisAdapter(options.client);
     this.#prefix = options.prefix ?? 'rl:';
+    if (typeof this.#prefix !== 'string') throw new InvalidArgumentError(`prefix must be a string, got ${typeof this.#prefix}`);
     if (/[{}]/.test(this.#prefix)) throw new InvalidArgumentError(`prefix must not contain braces (they are the hash tag), got "${this.#prefix}"`);
     this.#timeoutMs = options.timeoutMs ?? 1000;
-    if (!(this.#timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be >= 0, got ${this.#timeoutMs}`);
+    assertNumber(this.#timeoutMs, 'timeoutMs', 0);
     this.#policy = options.failure ?? 'throw';
     if (!['throw', 'open', 'closed', 'insurance'].includes(this.#policy)) throw new InvalidArgumentError(`Unknown failure policy "${this.#policy}"`);
+    if (options.onError !== undefined) assertFunction(options.onError, 'options.onError');
     this.#onError = options.onError;
     if (this.#policy !== 'throw' && this.#onError === undefined) {
       throw new InvalidArgumentError(`failure: '${this.#policy}' needs an onError hook, so Redis errors are never silent`);
     }
+    assertOptionalClock(options.clock, 'options.clock');
+    assertOptionalTimers(options.timers, 'options.timers');
+    if (options.insurance !== undefined) checkStore(options.insurance, 'options.insurance');
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
     this.#insurance = this.#policy === 'insurance' ? (options.insurance ?? new MemoryStore({ clock: this.#clock })) : undefined;
     this.#closedRetryAfterMs = options.closedRetryAfterMs ?? 1000;
+    assertNumber(this.#closedRetryAfterMs, 'closedRetryAfterMs', 0, Number.MAX_SAFE_INTEGER);
     this.#batch = options.batch ?? true;
     this.#maxBatch = options.maxBatch ?? 16;
-    if (!Number.isSafeInteger(this.#maxBatch) || this.#maxBatch < 1) throw new InvalidArgumentError(`maxBatch must be a positive integer, got ${this.#maxBatch}`);
+    assertInteger(this.#maxBatch, 'maxBatch', 1);
     this.#cluster = options.cluster ?? (options.client as { isCluster?: unknown } | undefined)?.isCluster === true;
     this.#timeoutMessage = `Redis did not answer within ${this.#timeoutMs} ms`;
   }

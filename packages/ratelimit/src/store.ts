@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 import type { LimitSpec, StoreAction } from './algorithms.js';
 
 /**
@@ -53,4 +54,11 @@ export function isMappingStore(store: Store): store is MappingStore {
 /** True when `store` decides synchronously. */
 export function isSyncStore(store: Store): store is SyncStore {
   return typeof (store as Partial<SyncStore>).applySync === 'function';
+}
+
+/** @internal Throws `InvalidArgumentError` unless `store` has the shape of a {@link Store}. */
+export function checkStore(store: unknown, what: string): asserts store is Store {
+  if (typeof store !== 'object' || store === null || typeof (store as Partial<Store>).apply !== 'function') {
+    throw new InvalidArgumentError(`${what} must be a Store (MemoryStore, RedisStore or one with an apply function)`);
+  }
 }

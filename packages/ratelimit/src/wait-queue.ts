@@ -1,4 +1,4 @@
-import { AbortError, type Clock, TimeoutError, type Timers, type TimerHandle } from '@lattice/core';
+import { AbortError, assertAbortOptions, type Clock, InvalidArgumentError, TimeoutError, type Timers, type TimerHandle } from '@lattice/core';
 import { QueueFullError } from './errors.js';
 
 /** One try of a waiter: done with a value, or not yet (try again after `retryAfter` ms). */
@@ -46,6 +46,15 @@ export class KeyedWaitQueue {
   }
 
   wait<T>(key: string, attempt: () => Promise<Attempt<T>>, options: WaitOptions = {}, undo?: (value: T) => void): Promise<T> {
+    try {
+      assertAbortOptions(options);
+      const { timeoutMs } = options;
+      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+        throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     let queue = this.#queues.get(key) as Waiter<T>[] | undefined;

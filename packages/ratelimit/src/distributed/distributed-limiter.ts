@@ -1,5 +1,11 @@
 import {
+  assertFunction,
+  assertNodeId,
+  assertObject,
+  assertOptionalClock,
+  assertOptionalTimers,
   type Clock,
+  ClosedError,
   DecodeError,
   type Endpoint,
   InvalidArgumentError,
@@ -89,6 +95,18 @@ export class DistributedLimiter {
   readonly #stats = { messagesSent: 0, messagesReceived: 0, decodeErrors: 0, sendErrors: 0 };
 
   constructor(options: DistributedLimiterOptions) {
+    assertObject(options, 'DistributedLimiter options');
+    const { endpoint } = options;
+    if (typeof endpoint?.send !== 'function' || typeof endpoint.onMessage !== 'function') {
+      throw new InvalidArgumentError('options.endpoint must be an Endpoint (an open transport endpoint)');
+    }
+    assertNodeId(endpoint.id, 'options.endpoint.id');
+    if (!Array.isArray(options.nodes)) throw new InvalidArgumentError('options.nodes must be an array of node ids');
+    for (const node of options.nodes) assertNodeId(node, 'a node of options.nodes');
+    assertOptionalClock(options.clock, 'options.clock');
+    assertOptionalTimers(options.timers, 'options.timers');
+    if (options.onError !== undefined) assertFunction(options.onError, 'options.onError');
+    if (options.name !== undefined && typeof options.name !== 'string') throw new InvalidArgumentError('options.name must be a string');
     this.#endpoint = options.endpoint;
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
@@ -136,6 +154,7 @@ export class DistributedLimiter {
 
   /** Like `consume`, synchronously, with the reason for a refusal. */
   decide(key: string, cost = 1, commit = true): GossipDecision {
+    if (this.#closed) throw new ClosedError('DistributedLimiter is closed');
     checkKey(key);
     const decision = this.state.decide(key, cost, Math.floor(this.#clock.now()), this.#clock.monotonic(), commit);
     return decision;

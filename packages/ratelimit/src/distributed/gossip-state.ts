@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, assertObject, InvalidArgumentError, type NodeId } from '@lattice/core';
 import { CostExceedsLimitError, InvalidCostError } from '../errors.js';
 
 /** One key's counters in a gossip message: window index, the sender's vector, and what the sender knows the recipient has seen of the sender's own count. */
@@ -82,6 +82,11 @@ export class GossipCounterState {
   readonly #size: number;
 
   constructor(options: GossipStateOptions, startMonotonic: number) {
+    assertObject(options, 'GossipCounterState options');
+    assertNodeId(options.id, 'options.id');
+    if (!Array.isArray(options.nodes)) throw new InvalidArgumentError('options.nodes must be an array of node ids');
+    for (const node of options.nodes) assertNodeId(node, 'a node of options.nodes');
+    if (!Number.isFinite(startMonotonic)) throw new InvalidArgumentError(`startMonotonic must be a finite number, got ${String(startMonotonic)}`);
     const nodes = new Set(options.nodes);
     nodes.add(options.id);
     this.id = options.id;
