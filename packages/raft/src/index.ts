@@ -15,6 +15,15 @@
  *
  * @packageDocumentation
  */
+export {
+  decodeRaftMessage,
+  decodeRaftRecord,
+  encodeRaftMessage,
+  encodeRaftRecord,
+  RAFT_FORMAT_VERSION,
+  raftMessageCodec,
+  raftRecordCodec,
+} from './codec.js';
 export { applyConfChange, decodeConfChange, encodeConfChange } from './conf-change.js';
 export { ConfChangeError, NotLeaderError, ProposalDroppedError } from './errors.js';
 export type { ProgressState } from './progress.js';

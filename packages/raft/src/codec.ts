@@ -1,0 +1,251 @@
+import { ByteReader, ByteWriter, type Codec, DecodeError } from '@lattice/core';
+import type { ConfState, Entry, HardState, RaftMessage, RaftMessageType, RaftRecord, Snapshot, SnapshotMeta } from './types.js';
+
+/** Format version of messages and records; a reader refuses newer ones with a `DecodeError`. */
+export const RAFT_FORMAT_VERSION = 1;
+
+// One table of message kinds: the wire tag is the position (append-only: never reorder).
+const MESSAGE_TYPES: readonly RaftMessageType[] = [
+  'vote',
+  'preVote',
+  'voteResp',
+  'preVoteResp',
+  'append',
+  'appendResp',
+  'heartbeat',
+  'heartbeatResp',
+  'snapshot',
+  'timeoutNow',
+  'propose',
+  'readIndex',
+  'readIndexResp',
+];
+const MESSAGE_TAG = new Map(MESSAGE_TYPES.map((type, tag) => [type, tag]));
+const RECORD_TYPES: readonly RaftRecord['type'][] = ['entries', 'hardState', 'snapshot'];
+
+function writeEntries(w: ByteWriter, entries: readonly Entry[]): void {
+  w.uint(entries.length);
+  for (const entry of entries) {
+    w.uint(entry.term);
+    w.uint(entry.index);
+    w.byte(entry.type === 'config' ? 1 : 0);
+    w.bytes(entry.data);
+  }
+}
+
+function readEntries(r: ByteReader): Entry[] {
+  const count = r.uint();
+  // Each entry takes at least 4 bytes: a count beyond that is a lie, not an allocation.
+  if (count > r.remaining / 4) r.fail(`${count} entries claimed in ${r.remaining} bytes`);
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i++) {
+    const term = r.uint();
+    const index = r.uint();
+    const kind = r.byte();
+    if (kind > 1) r.fail(`unknown entry type ${kind}`);
+    entries.push({ term, index, type: kind === 1 ? 'config' : 'normal', data: r.bytes() });
+  }
+  return entries;
+}
+
+function writeNodes(w: ByteWriter, nodes: readonly string[]): void {
+  w.uint(nodes.length);
+  for (const node of nodes) w.string(node);
+}
+
+function readNodes(r: ByteReader): string[] {
+  const count = r.uint();
+  if (count > r.remaining) r.fail(`${count} node ids claimed in ${r.remaining} bytes`);
+  const nodes: string[] = [];
+  for (let i = 0; i < count; i++) nodes.push(r.string());
+  return nodes;
+}
+
+function writeMeta(w: ByteWriter, meta: SnapshotMeta): void {
+  w.uint(meta.index);
+  w.uint(meta.term);
+  writeNodes(w, meta.conf.voters);
+  writeNodes(w, meta.conf.learners);
+  writeNodes(w, meta.conf.outgoing);
+  writeNodes(w, meta.conf.learnersNext);
+  w.byte(meta.conf.autoLeave ? 1 : 0);
+}
+
+function readMeta(r: ByteReader): SnapshotMeta {
+  const index = r.uint();
+  const term = r.uint();
+  const conf: ConfState = {
+    voters: readNodes(r),
+    learners: readNodes(r),
+    outgoing: readNodes(r),
+    learnersNext: readNodes(r),
+    autoLeave: r.byte() === 1,
+  };
+  return { index, term, conf };
+}
+
+function writeHeader(w: ByteWriter, tag: number): void {
+  w.byte(RAFT_FORMAT_VERSION);
+  w.byte(tag);
+}
+
+function readHeader(r: ByteReader): number {
+  const version = r.byte();
+  if (version === 0 || version > RAFT_FORMAT_VERSION) {
+    throw new DecodeError(`Raft format version ${version} is not supported (this library reads version ${RAFT_FORMAT_VERSION})`);
+  }
+  return r.byte();
+}
+
+/** Encodes one Raft message. */
+export function encodeRaftMessage(m: RaftMessage): Uint8Array {
+  const w = new ByteWriter(m.type === 'append' ? 64 + m.entries.length * 16 : 32);
+  writeHeader(w, MESSAGE_TAG.get(m.type)!);
+  w.uint(m.term);
+  switch (m.type) {
+    case 'vote':
+    case 'preVote':
+      w.uint(m.lastIndex);
+      w.uint(m.lastTerm);
+      w.byte(m.transfer ? 1 : 0);
+      break;
+    case 'voteResp':
+    case 'preVoteResp':
+      w.byte(m.reject ? 1 : 0);
+      break;
+    case 'append':
+      w.uint(m.prevIndex);
+      w.uint(m.prevTerm);
+      w.uint(m.commit);
+      writeEntries(w, m.entries);
+      break;
+    case 'appendResp':
+      w.uint(m.index);
+      w.byte(m.reject ? 1 : 0);
+      w.uint(m.hintIndex);
+      w.uint(m.hintTerm);
+      break;
+    case 'heartbeat':
+      w.uint(m.commit);
+      w.bytes(m.context);
+      break;
+    case 'heartbeatResp':
+    case 'readIndex':
+      w.bytes(m.context);
+      break;
+    case 'snapshot':
+      writeMeta(w, m.meta);
+      w.uint(m.offset);
+      w.uint(m.size);
+      w.bytes(m.chunk);
+      break;
+    case 'timeoutNow':
+      break;
+    case 'propose':
+      writeEntries(w, m.entries);
+      break;
+    case 'readIndexResp':
+      w.uint(m.index);
+      w.bytes(m.context);
+      break;
+  }
+  return w.finish();
+}
+
+function flag(r: ByteReader): boolean {
+  const value = r.byte();
+  if (value > 1) r.fail(`flag byte ${value}`);
+  return value === 1;
+}
+
+/** Decodes one Raft message; throws `DecodeError` on anything malformed, truncated or of a newer version. */
+export function decodeRaftMessage(bytes: Uint8Array): RaftMessage {
+  const r = new ByteReader(bytes, 'Raft message');
+  const tag = readHeader(r);
+  const type = MESSAGE_TYPES[tag];
+  if (type === undefined) return r.fail(`unknown message type ${tag}`);
+  const term = r.uint();
+  let m: RaftMessage;
+  switch (type) {
+    case 'vote':
+    case 'preVote':
+      m = { type, term, lastIndex: r.uint(), lastTerm: r.uint(), transfer: flag(r) };
+      break;
+    case 'voteResp':
+    case 'preVoteResp':
+      m = { type, term, reject: flag(r) };
+      break;
+    case 'append':
+      m = { type, term, prevIndex: r.uint(), prevTerm: r.uint(), commit: r.uint(), entries: readEntries(r) };
+      break;
+    case 'appendResp':
+      m = { type, term, index: r.uint(), reject: flag(r), hintIndex: r.uint(), hintTerm: r.uint() };
+      break;
+    case 'heartbeat':
+      m = { type, term, commit: r.uint(), context: r.bytes() };
+      break;
+    case 'heartbeatResp':
+    case 'readIndex':
+      m = { type, term, context: r.bytes() };
+      break;
+    case 'snapshot':
+      m = { type, term, meta: readMeta(r), offset: r.uint(), size: r.uint(), chunk: r.bytes() };
+      break;
+    case 'timeoutNow':
+      m = { type, term };
+      break;
+    case 'propose':
+      m = { type, term, entries: readEntries(r) };
+      break;
+    case 'readIndexResp':
+      m = { type, term, index: r.uint(), context: r.bytes() };
+      break;
+  }
+  r.end();
+  return m;
+}
+
+/** The `Codec` of Raft messages, for `ProtocolDriver`. */
+export function raftMessageCodec(): Codec<RaftMessage> {
+  return { encode: encodeRaftMessage, decode: decodeRaftMessage };
+}
+
+function writeHardState(w: ByteWriter, hard: HardState): void {
+  w.uint(hard.term);
+  w.string(hard.vote);
+  w.uint(hard.commit);
+}
+
+/** Encodes one durable record (a WAL record of a Raft node). */
+export function encodeRaftRecord(record: RaftRecord): Uint8Array {
+  const w = new ByteWriter(record.type === 'entries' ? 32 + record.entries.length * 16 : 32);
+  writeHeader(w, RECORD_TYPES.indexOf(record.type));
+  if (record.type === 'entries') writeEntries(w, record.entries);
+  else if (record.type === 'hardState') writeHardState(w, record.hardState);
+  else {
+    writeMeta(w, record.snapshot.meta);
+    w.bytes(record.snapshot.data);
+  }
+  return w.finish();
+}
+
+/** Decodes one durable record; throws `DecodeError` on anything malformed. */
+export function decodeRaftRecord(bytes: Uint8Array): RaftRecord {
+  const r = new ByteReader(bytes, 'Raft record');
+  const tag = readHeader(r);
+  let record: RaftRecord;
+  if (tag === 0) record = { type: 'entries', entries: readEntries(r) };
+  else if (tag === 1) record = { type: 'hardState', hardState: { term: r.uint(), vote: r.string(), commit: r.uint() } };
+  else if (tag === 2) {
+    const meta = readMeta(r);
+    const snapshot: Snapshot = { meta, data: r.bytes() };
+    record = { type: 'snapshot', snapshot };
+  } else return r.fail(`unknown record type ${tag}`);
+  r.end();
+  return record;
+}
+
+/** The `Codec` of durable records. */
+export function raftRecordCodec(): Codec<RaftRecord> {
+  return { encode: encodeRaftRecord, decode: decodeRaftRecord };
+}
