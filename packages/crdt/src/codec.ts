@@ -1,4 +1,4 @@
-import { type Codec, DecodeError, isLatticeError } from '@lattice/core';
+import { type Codec, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { joinWithTable, Reader, Writer } from './binary.js';
 import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
@@ -14,7 +14,7 @@ import { mapKind } from './or-map.js';
 import { checkDotsCovered, ORSet } from './or-set.js';
 import { PNCounter } from './pn-counter.js';
 import { TwoPhaseSet } from './two-phase-set.js';
-import { expect } from './values.js';
+import { describeArgument, expect } from './values.js';
 
 /** The format version this build writes and the newest it reads. */
 export const CRDT_FORMAT_VERSION = 1;
@@ -188,12 +188,15 @@ export function encodeCrdt(crdt: Crdt): Uint8Array {
  *
  * @throws `DecodeError` (code `ERR_DECODE`) on malformed input,
  *   {@link UnsupportedFormatVersionError} on a newer format version,
- *   {@link CrdtTypeMismatchError} when the type differs from `expected`'s.
+ *   {@link CrdtTypeMismatchError} when the type differs from `expected`'s,
+ *   `ValueTooDeepError` or `ValueTooLargeError` on a register or map value beyond
+ *   the limits local writes have (`MAX_VALUE_DEPTH`, `MAX_VALUE_BYTES`), and
+ *   `InvalidArgumentError` when `bytes` is not a `Uint8Array` or `expected` not a CRDT state.
  */
 export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: C): C {
   if (expected !== undefined) assertCrdt(expected, 'decodeCrdt expected');
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`a CRDT encoding must be a Uint8Array, got ${describeArgument(bytes)}`);
   return guard(() => {
-    if (!(bytes instanceof Uint8Array)) throw new DecodeError('CRDT encoding must be a Uint8Array');
     const r = new Reader(bytes);
     if (bytes.length < 3 || r.byte() !== MAGIC_0 || r.byte() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT encoding (bad magic)');
     const version = r.uint();
@@ -280,6 +283,7 @@ export function crdtJsonCodec<C extends Crdt>(like: C): Codec<C> {
   return {
     encode: (value) => encoder.encode(JSON.stringify(crdtToJSON(value))),
     decode(bytes) {
+      if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`a CRDT encoding must be a Uint8Array, got ${describeArgument(bytes)}`);
       let text: string;
       try {
         text = decoder.decode(bytes);
