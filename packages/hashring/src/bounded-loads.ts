@@ -4,6 +4,7 @@ import { EmptyRingError, UnknownMemberError } from './errors.js';
 import type { HashFunction, HashName, Key } from './hash-function.js';
 import { VirtualNodeRing } from './hash-ring.js';
 import type { MemberInput } from './member.js';
+import { optionsObject } from './shared.js';
 
 /** Options of {@link BoundedLoadRing}. */
 export interface BoundedLoadOptions {
@@ -53,7 +54,7 @@ export class BoundedLoadRing extends VirtualNodeRing {
 
   constructor(options: BoundedLoadOptions = {}) {
     super(options, 160);
-    const epsilon = options.epsilon ?? 0.25;
+    const epsilon = optionsObject('options', options).epsilon ?? 0.25;
     if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
       throw new InvalidArgumentError(`epsilon must be a finite number > 0, got ${String(epsilon)}`);
     }

@@ -4,7 +4,7 @@ import { type Key, type KeyHasher, xxh32 } from './hash-function.js';
 import type { Member, MemberInput } from './member.js';
 import { type MovedRange, type Movement, MovementBuilder } from './movement.js';
 import type { Algorithm, LookupNOptions, Partitioner, Snapshot } from './partitioner.js';
-import { checkReplicaCount, fingerprintOf, serializeSnapshot, snapshotMembers, TWO_32, zoneIndex } from './shared.js';
+import { checkReplicaCount, distinctZonesOf, fingerprintOf, serializeSnapshot, snapshotMembers, TWO_32, zoneIndex } from './shared.js';
 
 /** Most members a continuum holds: member ranks are packed into 21 bits while sorting. */
 export const MAX_RING_MEMBERS = 0x20_0000;
@@ -33,6 +33,9 @@ export class Continuum {
   readonly shift: number;
 
   constructor(members: readonly Member[], pointsOf: readonly Uint32Array[]) {
+    if (!Array.isArray(members) || !Array.isArray(pointsOf)) throw new InvalidArgumentError('a Continuum takes an array of members and an array of their points');
+    if (pointsOf.length !== members.length) throw new InvalidArgumentError(`a Continuum needs one points array per member: ${members.length} members, ${pointsOf.length} arrays`);
+    if (!pointsOf.every((p) => p instanceof Uint32Array)) throw new InvalidArgumentError("a Continuum's points must be Uint32Arrays");
     if (members.length > MAX_RING_MEMBERS) throw new InvalidArgumentError(`a ring holds at most ${MAX_RING_MEMBERS} members`);
     this.members = members;
     this.ids = members.map((m) => m.id);
@@ -277,7 +280,7 @@ export abstract class ContinuumPartitioner implements Partitioner {
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     const c = this.continuum;
     if (c.points.length === 0) throw new EmptyRingError();
-    const distinctZones = options?.distinctZones === true;
+    const distinctZones = distinctZonesOf(options);
     checkReplicaCount(n, c.members, distinctZones);
     const start = c.find(this.hasher.hash(key));
     return this.walk(start, n, distinctZones);

@@ -116,8 +116,15 @@ export class KeyHasher {
   private readonly fast: ((text: string) => number) | undefined;
 
   constructor(fn: HashFunction) {
-    this.fn = fn;
-    this.fast = typeof fn.hashString === 'function' ? fn.hashString.bind(fn) : undefined;
+    if (fn === undefined) throw new InvalidArgumentError('KeyHasher needs a hash function');
+    this.fn = resolveHash(fn, 'xxh32');
+    this.fast = typeof this.fn.hashString === 'function' ? this.fn.hashString.bind(this.fn) : undefined;
+  }
+
+  /** A custom function's answer must be an unsigned 32-bit integer; anything else would place keys by garbage. */
+  private checked(h: number): number {
+    if (h >>> 0 !== h) throw new InvalidArgumentError(`hash function "${this.fn.name}" returned ${String(h)}, not an unsigned 32-bit integer`);
+    return h;
   }
 
   /** Unsigned 32-bit hash of a key. */
@@ -128,11 +135,17 @@ export class KeyHasher {
         if (h >= 0) return h;
       }
       const length = this.scratch.encode(key);
-      return this.fn.hash(this.scratch.bytes, length);
+      return this.checked(this.fn.hash(this.scratch.bytes, length));
     }
-    if (key instanceof Uint8Array) return this.fn.hash(key, key.length);
+    if (key instanceof Uint8Array) return this.checked(this.fn.hash(key, key.length));
     throw new InvalidArgumentError(`key must be a string or a Uint8Array, got ${typeof key}`);
   }
+}
+
+/** A 32-bit seed: an integer in [0, 2^32). */
+function seed32(seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new InvalidArgumentError(`seed must be an integer in [0, 2^32), got ${String(seed)}`);
+  return seed;
 }
 
 function toBytes(input: string | Uint8Array): Uint8Array {
@@ -151,7 +164,7 @@ function toBytes(input: string | Uint8Array): Uint8Array {
  */
 export function xxh32(input: string | Uint8Array, seed = 0): number {
   const bytes = toBytes(input);
-  return xxh32Bytes(bytes, bytes.length, seed >>> 0);
+  return xxh32Bytes(bytes, bytes.length, seed32(seed));
 }
 
 /**
@@ -165,7 +178,8 @@ export function xxh32(input: string | Uint8Array, seed = 0): number {
 export function xxh64(input: string | Uint8Array, seed = 0n): bigint {
   const bytes = toBytes(input);
   const x = new Xxh64();
-  const s = BigInt.asUintN(64, seed);
+  if (typeof seed !== 'bigint' || seed < 0n || seed >= 1n << 64n) throw new InvalidArgumentError(`seed must be a bigint in [0, 2^64), got ${typeof seed === 'bigint' ? `${seed}n` : typeof seed}`);
+  const s = seed;
   x.digest(bytes, bytes.length, Number(s >> 32n) | 0, Number(s & 0xffffffffn) | 0);
   return (BigInt(x.hi >>> 0) << 32n) | BigInt(x.lo >>> 0);
 }
@@ -180,7 +194,7 @@ export function xxh64(input: string | Uint8Array, seed = 0n): bigint {
  */
 export function murmur3(input: string | Uint8Array, seed = 0): number {
   const bytes = toBytes(input);
-  return murmur3Bytes(bytes, bytes.length, seed >>> 0);
+  return murmur3Bytes(bytes, bytes.length, seed32(seed));
 }
 
 /**

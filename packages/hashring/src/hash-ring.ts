@@ -4,7 +4,7 @@ import { DuplicateMemberError } from './errors.js';
 import { type HashFunction, type HashName, KeyHasher, resolveHash } from './hash-function.js';
 import { checkWeight, compareIds, type Member, type MemberInput, toMember } from './member.js';
 import type { Movement } from './movement.js';
-import { positiveInteger, sortedIndex } from './shared.js';
+import { memberArray, optionsObject, positiveInteger, sortedIndex } from './shared.js';
 import { Utf8Scratch } from './utf8.js';
 
 /** Most points one member may own (vnodes × weight). */
@@ -50,10 +50,11 @@ export abstract class VirtualNodeRing extends ContinuumPartitioner {
   private ids: NodeId[] = [];
   private readonly entries = new Map<NodeId, { member: Member; points: Uint32Array }>();
 
-  protected constructor(options: HashRingOptions, defaultVnodes: number) {
+  protected constructor(input: HashRingOptions | undefined, defaultVnodes: number) {
+    const options: HashRingOptions = optionsObject('options', input);
     super(new KeyHasher(resolveHash(options.hash, 'xxh32')));
     this.vnodes = positiveInteger('vnodes', options.vnodes ?? defaultVnodes, 1 << 20);
-    const members = (options.members ?? []).map(toMember);
+    const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
       if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
@@ -143,6 +144,6 @@ export class HashRing extends VirtualNodeRing {
 
   constructor(options: HashRingOptions = {}) {
     super(options, 160);
-    this.useCache(options.cacheSize);
+    this.useCache(optionsObject('options', options).cacheSize);
   }
 }

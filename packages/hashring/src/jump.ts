@@ -1,11 +1,11 @@
-import type { NodeId } from '@lattice/core';
+import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { DuplicateMemberError, EmptyRingError, UnknownMemberError, UnsupportedOperationError } from './errors.js';
 import { type HashFunction, type HashName, type Key, KeyHasher, resolveHash, xxh32 } from './hash-function.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
 import { type Movement, MovementBuilder, noMovement } from './movement.js';
 import { fmix32 } from './murmur3.js';
 import type { LookupNOptions, Partitioner, Snapshot } from './partitioner.js';
-import { checkReplicaCount, fingerprintOf, serializeSnapshot, snapshotMembers, zoneIndex } from './shared.js';
+import { checkReplicaCount, distinctZonesOf, fingerprintOf, memberArray, optionsObject, serializeSnapshot, snapshotMembers, zoneIndex } from './shared.js';
 
 /** Options of {@link JumpHash}. */
 export interface JumpOptions {
@@ -36,6 +36,8 @@ function mulHigh(a: number, b: number): number {
  * ```
  */
 export function jumpBucket(hi: number, lo: number, buckets: number): number {
+  if (((hi | 0) !== hi && hi >>> 0 !== hi) || ((lo | 0) !== lo && lo >>> 0 !== lo)) throw new InvalidArgumentError(`jumpBucket takes the key as two 32-bit integers (hi, lo), got ${String(hi)}, ${String(lo)}`);
+  if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 0x8000_0000) throw new InvalidArgumentError(`buckets must be an integer in [1, 2^31], got ${String(buckets)}`);
   let b = -1;
   let j = 0;
   let kh = hi | 0;
@@ -73,9 +75,10 @@ export class JumpHash implements Partitioner {
   private ids: NodeId[] = [];
   private zones: Int32Array = new Int32Array(0);
 
-  constructor(options: JumpOptions = {}) {
+  constructor(input: JumpOptions = {}) {
+    const options: JumpOptions = optionsObject('options', input);
     this.hasher = new KeyHasher(resolveHash(options.hash, 'xxh32'));
-    for (const input of options.members ?? []) {
+    for (const input of memberArray(options.members)) {
       const m = this.check(input);
       if (this.list.some((x) => x.id === m.id)) throw new DuplicateMemberError(m.id);
       this.list.push(m);
@@ -124,7 +127,7 @@ export class JumpHash implements Partitioner {
   /** Replicas are the buckets after the key's own, in order (skipping repeated zones). */
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     const first = this.bucket(key);
-    const distinctZones = options?.distinctZones === true;
+    const distinctZones = distinctZonesOf(options);
     checkReplicaCount(n, this.list, distinctZones);
     const out: NodeId[] = [];
     const used = new Set<number>();

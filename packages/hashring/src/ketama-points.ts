@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@lattice/core';
+
 /**
  * How a ketama server's share of MD5 digests is computed. The clients agree on the formula,
  * `floor(weight / totalWeight × 40 × servers)`, but not on the arithmetic, and the last digit of
@@ -31,6 +33,10 @@ const LIBMEMCACHED_NUDGE = fround(1e-10);
  * `fround` equals C's single-precision multiply.
  */
 export function ketamaDigestCount(mode: KetamaPointCounts, weight: number, total: number, servers: number, vnodes: number): number {
+  if (!KETAMA_POINT_COUNTS.includes(mode)) throw new InvalidArgumentError(`mode must be one of ${KETAMA_POINT_COUNTS.join(', ')}, got ${String(mode)}`);
+  for (const [name, value] of [['weight', weight], ['total', total], ['servers', servers], ['vnodes', vnodes]] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got ${String(value)}`);
+  }
   if (mode === 'hashring') return Math.floor((weight / total) * vnodes * servers);
   const pct = fround(fround(weight) / fround(total));
   if (mode === 'libketama') {

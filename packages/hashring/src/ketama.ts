@@ -7,7 +7,7 @@ import { KETAMA_POINT_COUNTS, type KetamaPointCounts, ketamaDigestCount } from '
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
 import { Md5 } from './md5.js';
 import type { Movement } from './movement.js';
-import { positiveInteger } from './shared.js';
+import { memberArray, optionsObject, positiveInteger } from './shared.js';
 import { Utf8Scratch } from './utf8.js';
 
 /** A ketama member: a {@link MemberInput}, optionally with a fixed number of point hashes. */
@@ -88,7 +88,8 @@ export class KetamaRing extends ContinuumPartitioner {
   private readonly md5 = new Md5();
   private readonly scratch = new Utf8Scratch();
 
-  constructor(options: KetamaOptions = {}) {
+  constructor(input: KetamaOptions = {}) {
+    const options: KetamaOptions = optionsObject('options', input);
     super(new KeyHasher(createHashFunction('md5')));
     this.vnodes = positiveInteger('vnodes', options.vnodes ?? 40, 1 << 20);
     this.pointsPerHash =
@@ -97,13 +98,16 @@ export class KetamaRing extends ContinuumPartitioner {
         : options.compatibility === 'hash_ring'
           ? 3
           : 4;
+    if (options.compatibility !== undefined && options.compatibility !== 'ketama' && options.compatibility !== 'hash_ring') {
+      throw new InvalidArgumentError(`compatibility must be 'ketama' or 'hash_ring', got ${String(options.compatibility)}`);
+    }
     const pointCounts = options.pointCounts ?? (options.compatibility === 'hash_ring' ? 'hashring' : 'libketama');
     if (!KETAMA_POINT_COUNTS.includes(pointCounts)) {
       throw new InvalidArgumentError(`pointCounts must be one of ${KETAMA_POINT_COUNTS.join(', ')}, got ${String(pointCounts)}`);
     }
     this.pointCounts = pointCounts;
     this.defaultPort = options.defaultPort === undefined ? undefined : positiveInteger('defaultPort', options.defaultPort, 65535);
-    for (const input of options.members ?? []) {
+    for (const input of memberArray(options.members)) {
       const entry = this.entryOf(input);
       if (this.byId.has(entry.member.id)) throw new DuplicateMemberError(entry.member.id);
       this.order.push(entry);

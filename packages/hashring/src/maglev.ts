@@ -5,7 +5,7 @@ import { checkWeight, compareIds, type Member, type MemberInput, toMember } from
 import { type Movement, MovementBuilder } from './movement.js';
 import type { LookupNOptions, Partitioner, Snapshot } from './partitioner.js';
 import { nodeSeeds } from './rendezvous.js';
-import { checkReplicaCount, fingerprintOf, positiveInteger, serializeSnapshot, snapshotMembers, sortedIndex, zoneIndex } from './shared.js';
+import { checkReplicaCount, distinctZonesOf, fingerprintOf, memberArray, optionsObject, positiveInteger, serializeSnapshot, snapshotMembers, sortedIndex, zoneIndex } from './shared.js';
 import { Utf8Scratch } from './utf8.js';
 
 /** Options of {@link MaglevHash}. */
@@ -27,6 +27,7 @@ export interface MaglevOptions {
  * ```
  */
 export function isPrime(n: number): boolean {
+  if (typeof n !== 'number' || Number.isNaN(n)) throw new InvalidArgumentError(`isPrime takes a number, got ${typeof n === 'number' ? 'NaN' : typeof n}`);
   if (!Number.isSafeInteger(n) || n < 2) return false;
   if (n % 2 === 0) return n === 2;
   for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
@@ -59,12 +60,13 @@ export class MaglevHash implements Partitioner {
   private zones: Int32Array = new Int32Array(0);
   private table: Int32Array;
 
-  constructor(options: MaglevOptions = {}) {
+  constructor(input: MaglevOptions = {}) {
+    const options: MaglevOptions = optionsObject('options', input);
     this.hasher = new KeyHasher(resolveHash(options.hash, 'xxh32'));
     const size = positiveInteger('tableSize', options.tableSize ?? 65537, 0x4000_0000);
     if (!isPrime(size)) throw new InvalidArgumentError(`tableSize must be a prime, got ${size}`);
     this.tableSize = size;
-    const members = (options.members ?? []).map(toMember);
+    const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
       if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
@@ -144,7 +146,7 @@ export class MaglevHash implements Partitioner {
   /** Replicas: the distinct owners of the following table slots. */
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     if (this.list.length === 0) throw new EmptyRingError();
-    const distinctZones = options?.distinctZones === true;
+    const distinctZones = distinctZonesOf(options);
     checkReplicaCount(n, this.list, distinctZones);
     const size = this.tableSize;
     const out: NodeId[] = [];

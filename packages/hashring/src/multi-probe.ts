@@ -7,7 +7,7 @@ import type { MemberInput } from './member.js';
 import { type Movement, MovementBuilder } from './movement.js';
 import { fmix32 } from './murmur3.js';
 import type { LookupNOptions } from './partitioner.js';
-import { checkReplicaCount, positiveInteger, TWO_32 } from './shared.js';
+import { checkReplicaCount, distinctZonesOf, optionsObject, positiveInteger, TWO_32 } from './shared.js';
 
 /** Options of {@link MultiProbeHash}. */
 export interface MultiProbeOptions {
@@ -44,7 +44,7 @@ export class MultiProbeHash extends VirtualNodeRing {
 
   constructor(options: MultiProbeOptions = {}) {
     super(options, 1);
-    this.probes = positiveInteger('probes', options.probes ?? 21, 1024);
+    this.probes = positiveInteger('probes', optionsObject('options', options).probes ?? 21, 1024);
   }
 
   /** Index of the point that wins for key hash `h0`. */
@@ -83,7 +83,7 @@ export class MultiProbeHash extends VirtualNodeRing {
   override lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     const c = this.continuum;
     if (c.points.length === 0) throw new EmptyRingError();
-    const distinctZones = options?.distinctZones === true;
+    const distinctZones = distinctZonesOf(options);
     checkReplicaCount(n, c.members, distinctZones);
     return this.walk(this.winner(c, this.hasher.hash(key)), n, distinctZones);
   }

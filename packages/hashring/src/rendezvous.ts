@@ -5,7 +5,7 @@ import { checkWeight, compareIds, type Member, type MemberInput, toMember } from
 import { type Movement, MovementBuilder } from './movement.js';
 import { fmix32 } from './murmur3.js';
 import type { LookupNOptions, Partitioner, Snapshot } from './partitioner.js';
-import { checkReplicaCount, fingerprintOf, serializeSnapshot, snapshotMembers, sortedIndex, TWO_32, zoneIndex } from './shared.js';
+import { checkReplicaCount, distinctZonesOf, fingerprintOf, memberArray, optionsObject, serializeSnapshot, snapshotMembers, sortedIndex, TWO_32, zoneIndex } from './shared.js';
 import { Utf8Scratch } from './utf8.js';
 
 /** Options of {@link RendezvousHash}. */
@@ -56,9 +56,10 @@ export class RendezvousHash implements Partitioner {
   private zones: Int32Array = new Int32Array(0);
   private uniform = true;
 
-  constructor(options: RendezvousOptions = {}) {
+  constructor(input: RendezvousOptions = {}) {
+    const options: RendezvousOptions = optionsObject('options', input);
     this.hasher = new KeyHasher(resolveHash(options.hash, 'xxh32'));
-    const members = (options.members ?? []).map(toMember);
+    const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
       if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
@@ -133,7 +134,7 @@ export class RendezvousHash implements Partitioner {
 
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[] {
     if (this.list.length === 0) throw new EmptyRingError();
-    const distinctZones = options?.distinctZones === true;
+    const distinctZones = distinctZonesOf(options);
     checkReplicaCount(n, this.list, distinctZones);
     const h = this.hasher.hash(key);
     const count = this.list.length;

@@ -98,3 +98,26 @@ export function sortedIndex(ids: readonly NodeId[], id: NodeId): number {
   }
   return lo;
 }
+
+/** An options argument: undefined (the defaults) or a plain object. */
+export function optionsObject<T extends object>(name: string, options: T | undefined): T | Record<string, never> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`${name} must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
+
+/** The `members` option: undefined (none) or an array. */
+export function memberArray<T>(members: readonly T[] | undefined): readonly T[] {
+  if (members === undefined) return [];
+  if (!Array.isArray(members)) throw new InvalidArgumentError(`members must be an array of node ids or { id, weight?, zone? }, got ${typeof members}`);
+  return members;
+}
+
+/** The `distinctZones` flag of `lookupN`'s options. */
+export function distinctZonesOf(options: { readonly distinctZones?: boolean } | undefined): boolean {
+  const { distinctZones } = optionsObject('lookupN options', options);
+  if (distinctZones !== undefined && typeof distinctZones !== 'boolean') throw new InvalidArgumentError(`distinctZones must be a boolean, got ${typeof distinctZones}`);
+  return distinctZones === true;
+}

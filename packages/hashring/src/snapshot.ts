@@ -1,4 +1,4 @@
-import { DecodeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError } from '@lattice/core';
 import { BoundedLoadRing } from './bounded-loads.js';
 import { createHashFunction, HASH_NAMES, type HashFunction, type HashName } from './hash-function.js';
 import { HashRing } from './hash-ring.js';
@@ -10,6 +10,7 @@ import type { Member } from './member.js';
 import { MultiProbeHash } from './multi-probe.js';
 import type { Algorithm, Partitioner, Snapshot } from './partitioner.js';
 import { RendezvousHash } from './rendezvous.js';
+import { optionsObject } from './shared.js';
 
 /** Options of {@link restore}. */
 export interface RestoreOptions {
@@ -49,6 +50,10 @@ function numberParam(params: Record<string, unknown>, name: string): number {
  * ```
  */
 export function restore(input: string | Snapshot, options: RestoreOptions = {}): Partitioner {
+  const { hashes } = optionsObject('restore options', options);
+  if (hashes !== undefined && (!Array.isArray(hashes) || !hashes.every((h) => typeof h === 'object' && h !== null && typeof h.name === 'string'))) {
+    throw new InvalidArgumentError('options.hashes must be an array of hash functions { name, hash(bytes, length) }');
+  }
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -64,7 +69,7 @@ export function restore(input: string | Snapshot, options: RestoreOptions = {}):
   if (typeof algorithm !== 'string' || !ALGORITHMS.includes(algorithm as Algorithm)) fail(`unknown algorithm ${JSON.stringify(algorithm)}`);
   const hashName = value['hash'];
   if (typeof hashName !== 'string') fail('hash must be a string');
-  const custom = options.hashes?.find((h) => h.name === hashName);
+  const custom = hashes?.find((h) => h.name === hashName);
   let hash: HashFunction;
   if (custom !== undefined) hash = custom;
   else if ((HASH_NAMES as readonly string[]).includes(hashName)) hash = createHashFunction(hashName as HashName);
