@@ -237,6 +237,11 @@ export class SimFileSystem implements FileSystem {
     this.#crashAt = this.#operations + operations;
   }
 
+  /** Cancels a crash scheduled with {@link crashAfter} that has not happened yet. */
+  cancelCrash(): void {
+    this.#crashAt = undefined;
+  }
+
   /**
    * Power loss: unsynced bytes and directory entries are dropped (with `tornWrites`, a prefix
    * of each file's last unsynced write may land), every handle and lock dies, and the disk is
@@ -249,6 +254,16 @@ export class SimFileSystem implements FileSystem {
   /** Brings the disk up after a crash, holding what survived. No-op if it is up. */
   restart(): void {
     this.#up = true;
+  }
+
+  /**
+   * This disk as one process incarnation sees it: the same files, but once the disk crashes
+   * every call through the view rejects with `ClosedError`, even after {@link restart}. Give
+   * each incarnation of the code under test its own view, so that the dead process's calls
+   * still in flight can never reach its successor's files.
+   */
+  view(): FileSystem {
+    return new SimFileSystemView(this, this.#generation, this.#internals);
   }
 
   #crash(interrupted: { node: FileNode; path: string; write: UnsyncedWrite } | undefined): SimCrashReport {
@@ -488,6 +503,52 @@ export class SimFileSystem implements FileSystem {
         if (generation === this.#generation) this.#locks.delete(key);
       },
     };
+  }
+}
+
+/** See {@link SimFileSystem.view}. */
+class SimFileSystemView implements FileSystem {
+  readonly #disk: SimFileSystem;
+  readonly #generation: number;
+  readonly #internals: DiskInternals;
+
+  constructor(disk: SimFileSystem, generation: number, internals: DiskInternals) {
+    this.#disk = disk;
+    this.#generation = generation;
+    this.#internals = internals;
+  }
+
+  #live(what: string): SimFileSystem {
+    this.#internals.check(this.#generation, what);
+    return this.#disk;
+  }
+
+  async open(path: string, flags?: OpenFlags): Promise<FileHandle> {
+    return this.#live(`open ${path}`).open(path, flags);
+  }
+  async readFile(path: string): Promise<Uint8Array> {
+    return this.#live(`read ${path}`).readFile(path);
+  }
+  async rename(from: string, to: string): Promise<void> {
+    return this.#live(`rename ${from}`).rename(from, to);
+  }
+  async remove(path: string): Promise<void> {
+    return this.#live(`remove ${path}`).remove(path);
+  }
+  async list(path: string): Promise<string[]> {
+    return this.#live(`list ${path}`).list(path);
+  }
+  async mkdir(path: string): Promise<boolean> {
+    return this.#live(`mkdir ${path}`).mkdir(path);
+  }
+  async stat(path: string): Promise<FileStat> {
+    return this.#live(`stat ${path}`).stat(path);
+  }
+  async syncDirectory(path: string): Promise<void> {
+    return this.#live(`sync directory ${path}`).syncDirectory(path);
+  }
+  async lock(path: string): Promise<FileLock> {
+    return this.#live(`lock ${path}`).lock(path);
   }
 }
 

@@ -189,3 +189,20 @@ describe('SimFileSystem crashes', () => {
     expect(() => disk.setReadFaults({ corrupt: 2 })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 });
+
+describe('SimFileSystem views', () => {
+  it("a dead incarnation's view rejects every call, even after restart, while a new view works", async () => {
+    const disk = new SimFileSystem(seededRandom(9));
+    const before = disk.view();
+    await before.mkdir('d');
+    disk.crashAfter(1);
+    disk.cancelCrash();
+    await before.open('d/f', { create: true });
+    disk.crash();
+    disk.restart();
+    await rejectsWith(before.list('d'), ClosedError.code);
+    await rejectsWith(before.remove('d/f'), ClosedError.code);
+    const after = disk.view();
+    expect(await after.list('d')).toEqual([]);
+  });
+});
