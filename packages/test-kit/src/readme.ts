@@ -118,7 +118,7 @@ export function normalizeOutput(text: string): string {
 }
 
 export interface RunBlockOptions {
-  /** The package directory: the block runs there, so `@lattice/<pkg>` resolves to its sources. */
+  /** The package directory: the block runs inside it, so `@lattice/<pkg>` resolves to its sources. */
   readonly packageDir: string;
   /** A stable name for the module file. */
   readonly name: string;
@@ -149,7 +149,8 @@ export function runReadmeBlock(block: ReadmeBlock, options: RunBlockOptions): Pr
     // tsx by absolute URL: a block may run in a directory that cannot resolve it.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const child = spawn(process.execPath, ['--conditions=@lattice/source', '--import', tsx, file], {
-      cwd: options.packageDir,
+      // Files an example writes (a report, a log) land in the gitignored temp dir.
+      cwd: dir,
       env: { ...process.env, ...options.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,7 @@ export function describeReadme(testFileUrl: string, options: ReadmeSuiteOptions 
   const readmePath = join(packageDir, options.readme ?? 'README.md');
   const blocks = extractReadmeBlocks(readFileSync(readmePath, 'utf8'));
   describe(`README examples (${options.readme ?? 'README.md'})`, () => {
+    afterAll(() => rmSync(join(packageDir, '.lattice-tmp', 'readme'), { recursive: true, force: true }));
     it('has at least one example that runs', () => {
       expect(blocks.filter((block) => block.notRun === undefined).length).toBeGreaterThan(0);
     });
