@@ -68,11 +68,6 @@ export class TcpListener {
     return this.#closing !== undefined;
   }
 
-  /** Connections open now, in any stage (for tests and metrics). */
-  get connections(): number {
-    return this.#connections.size;
-  }
-
   /** Starts the server; resolves with the bound address. */
   listen(address: TcpAddress): Promise<TcpAddress> {
     const server = this.#server;
