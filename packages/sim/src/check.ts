@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { type CheckOptions, check, type Model, type Operation } from '@lattice/linearizability';
 import { NotLinearizableError } from './errors.js';
 
@@ -21,6 +22,8 @@ export interface CheckedRun<I, O> {
  * ```
  */
 export function assertLinearizable<S, I, O>(run: CheckedRun<I, O>, model: Model<S, I, O>, options: CheckOptions = {}): void {
+  if (!Array.isArray(run?.history)) throw new InvalidArgumentError('run must be a simulation result with a history');
+  if (typeof model?.step !== 'function') throw new InvalidArgumentError('model must be a linearizability Model (with a step function)');
   const history = run.history.slice();
   const result = check(model, history, options);
   if (result.verdict === 'linearizable') return;

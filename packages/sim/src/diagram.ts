@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '@lattice/core';
+import { assertOptionalObject, InvalidArgumentError } from '@lattice/core';
+import { assertEventsAndNodes } from './events.js';
 import type { SimEvent } from './events.js';
 
 /** Options of {@link toSpaceTimeDiagram}. */
@@ -43,6 +44,8 @@ interface MessageLine {
  * ```
  */
 export function toSpaceTimeDiagram(events: readonly SimEvent[], nodes: readonly string[], options: DiagramOptions = {}): string {
+  assertEventsAndNodes(events, nodes);
+  assertOptionalObject(options, 'diagram options');
   const maxMessages = options.maxMessages ?? 1_500;
   if (!(maxMessages > 0)) throw new InvalidArgumentError(`maxMessages must be > 0, got ${maxMessages}`);
   const first = options.from ?? events[0]?.time ?? 0;

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 /** One scheduled callback of the {@link EventQueue}. */
 export interface ScheduledEvent {
   /** Virtual time (ms) at which it runs. */
@@ -35,6 +36,10 @@ export class EventQueue {
 
   /** Schedules `run` at virtual time `time`. */
   push(time: number, run: () => void): ScheduledEvent {
+    // NaN or Infinity would break the heap order silently; `time - time` is 0 only for finite numbers.
+    if (typeof time !== 'number' || time - time !== 0 || typeof run !== 'function') {
+      throw new InvalidArgumentError(`an event needs a finite time and a function, got ${String(time)} and ${typeof run}`);
+    }
     const event: ScheduledEvent = { time, seq: this.#seq++, run, cancelled: false };
     const heap = this.#heap;
     let index = heap.length;

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@lattice/core';
 /** What a {@link SimEvent} records. */
 export type SimEventKind =
   /** A node (incarnation `msg`) started; `msg` > 1 means a restart. */
@@ -57,6 +58,9 @@ export interface SimEvent {
  * ```
  */
 export function formatEvent(event: SimEvent): string {
+  if (typeof event !== 'object' || event === null || typeof event.time !== 'number') {
+    throw new InvalidArgumentError(`formatEvent needs a SimEvent, got ${event === null ? 'null' : typeof event}`);
+  }
   const time = event.time.toFixed(3).padStart(12);
   const node = event.node ?? '*';
   switch (event.kind) {
@@ -84,4 +88,10 @@ export function formatEvent(event: SimEvent): string {
     case 'error':
       return `${time} ${node} error ${event.text}`;
   }
+}
+
+/** Throws `InvalidArgumentError` unless `events` and `nodes` are arrays (what every renderer of a run takes). */
+export function assertEventsAndNodes(events: unknown, nodes: unknown): void {
+  if (!Array.isArray(events)) throw new InvalidArgumentError('events must be an array of SimEvents (a run\'s result.events)');
+  if (!Array.isArray(nodes) || nodes.some((node) => typeof node !== 'string')) throw new InvalidArgumentError('nodes must be an array of node ids');
 }

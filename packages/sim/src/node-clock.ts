@@ -1,4 +1,4 @@
-import { type Clock, InvalidArgumentError } from '@lattice/core';
+import { assertFunction, assertOptionalObject, type Clock, InvalidArgumentError } from '@lattice/core';
 
 /** Options of {@link NodeClock}. */
 export interface NodeClockOptions {
@@ -37,6 +37,8 @@ export class NodeClock implements Clock {
   #baseLocal: number;
 
   constructor(trueNow: () => number, options: NodeClockOptions = {}) {
+    assertFunction(trueNow, 'trueNow');
+    assertOptionalObject(options, 'NodeClock options');
     const { wallStart = 1_700_000_000_000, skewMs = 0, driftPpm = 0 } = options;
     if (!Number.isFinite(wallStart)) throw new InvalidArgumentError(`wallStart must be finite, got ${wallStart}`);
     if (!Number.isFinite(skewMs)) throw new InvalidArgumentError(`skewMs must be finite, got ${skewMs}`);

@@ -1,3 +1,4 @@
+import { assertOptionalObject, InvalidArgumentError } from '@lattice/core';
 import type { DiagramOptions } from './diagram.js';
 import type { SimulationResult } from './simulation.js';
 
@@ -39,6 +40,8 @@ export interface SaveRunOptions {
 
 /** The event log, ShiViz log and space-time diagram of a run, as strings. */
 export function runArtifacts(run: SavableRun, options: SaveRunOptions = {}): RunArtifacts {
+  assertSavableRun(run);
+  assertOptionalObject(options, 'options');
   return {
     'events.log': `# seed ${run.seed}\n# replay: ${run.replay}\n${run.log().join('\n')}\n`,
     'shiviz.log': run.shiviz(),
@@ -65,6 +68,11 @@ export function runArtifacts(run: SavableRun, options: SaveRunOptions = {}): Run
  * ```
  */
 export async function saveRun(run: SavableRun, dir: string, fs: RunFileSystem, options: SaveRunOptions = {}): Promise<SavedRun> {
+  assertSavableRun(run);
+  if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir must be a non-empty path');
+  if (typeof fs?.mkdir !== 'function' || typeof fs.writeFile !== 'function') {
+    throw new InvalidArgumentError('fs must have mkdir and writeFile functions (node:fs/promises does)');
+  }
   await fs.mkdir(dir, { recursive: true });
   const base = dir.endsWith('/') ? dir.slice(0, -1) : dir;
   const saved: SavedRun = { dir, events: `${base}/events.log`, shiviz: `${base}/shiviz.log`, diagram: `${base}/diagram.html` };
@@ -75,4 +83,11 @@ export async function saveRun(run: SavableRun, dir: string, fs: RunFileSystem, o
     fs.writeFile(saved.diagram, files['diagram.html']),
   ]);
   return saved;
+}
+
+function assertSavableRun(run: unknown): asserts run is SavableRun {
+  const candidate = run as Partial<SavableRun> | null | undefined;
+  if (typeof candidate?.log !== 'function' || typeof candidate.shiviz !== 'function' || typeof candidate.diagram !== 'function') {
+    throw new InvalidArgumentError('run must be the result of Simulation.run');
+  }
 }

@@ -11,6 +11,8 @@ import { InvalidArgumentError } from '@lattice/core';
  * ```
  */
 export function deriveSeed(seed: number, stream: string): number {
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`seed must be a safe integer, got ${String(seed)}`);
+  if (typeof stream !== 'string') throw new InvalidArgumentError(`stream must be a string, got ${typeof stream}`);
   let hash = 0x811c9dc5;
   const text = `${seed}/${stream}`;
   for (let i = 0; i < text.length; i++) {
@@ -32,6 +34,8 @@ export function deriveSeed(seed: number, stream: string): number {
  * ```
  */
 export function replayCommand(template: string, seed: number): string {
+  if (typeof template !== 'string') throw new InvalidArgumentError(`template must be a string, got ${typeof template}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`seed must be a safe integer, got ${String(seed)}`);
   return template.includes('{seed}') ? template.replaceAll('{seed}', String(seed)) : `${template} (seed ${seed})`;
 }
 
@@ -60,6 +64,7 @@ export interface SimulationSeedsOptions {
  * ```
  */
 export function simulationSeeds(options: SimulationSeedsOptions): number[] {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('simulationSeeds needs an options object ({ count })');
   const { count, first = 1, variable = 'SIM_SEED' } = options;
   if (!Number.isSafeInteger(count) || count < 0) throw new InvalidArgumentError(`count must be a non-negative integer, got ${count}`);
   if (!Number.isSafeInteger(first)) throw new InvalidArgumentError(`first must be a safe integer, got ${first}`);

@@ -1,4 +1,4 @@
-import type { SimEvent } from './events.js';
+import { assertEventsAndNodes, type SimEvent } from './events.js';
 import { VectorClock } from './vector-clock.js';
 
 /** The parser expression on the first line of the file (ShiViz's own default). */
@@ -22,6 +22,7 @@ export const SHIVIZ_REGEX = String.raw`(?<event>.*)\n(?<host>\S*) (?<clock>{.*})
  * ```
  */
 export function toShiViz(events: readonly SimEvent[], nodes: readonly string[]): string {
+  assertEventsAndNodes(events, nodes);
   const hosts = nodes.map((node) => node.replace(/\s/g, '_'));
   const index = new Map<string, number>(nodes.map((node, i) => [node, i]));
   const clocks = nodes.map(() => new VectorClock(nodes.length));

@@ -1,5 +1,9 @@
 import {
   type AbortOptions,
+  assertFunction,
+  assertNumber,
+  assertObject,
+  assertOptionalObject,
   type Clock,
   type Endpoint,
   InvalidArgumentError,
@@ -293,6 +297,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   #finished = false;
 
   constructor(options: SimulationOptions<H, I, O>) {
+    assertObject(options, 'Simulation options');
     if (!Number.isSafeInteger(options.seed)) throw new InvalidArgumentError(`seed must be a safe integer, got ${options.seed}`);
     if (typeof options.node !== 'function') throw new InvalidArgumentError('node must be a factory function');
     this.seed = options.seed;
@@ -303,10 +308,17 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     this.#logging = options.log ?? true;
     this.#settleTicks = options.settleTicks ?? 2;
     if (!Number.isInteger(this.#settleTicks) || this.#settleTicks < 1) throw new InvalidArgumentError(`settleTicks must be an integer >= 1, got ${options.settleTicks}`);
+    if (options.replay !== undefined && typeof options.replay !== 'string') throw new InvalidArgumentError('replay must be a command template string');
+    assertOptionalObject(options.network, 'network');
+    assertOptionalObject(options.clocks, 'clocks');
+    assertOptionalObject(options.disk, 'disk');
+    if (options.faults !== undefined && options.faults !== false) assertObject(options.faults, 'faults');
+    if (options.maxEventsPerInstant !== undefined) assertNumber(options.maxEventsPerInstant, 'maxEventsPerInstant', 1);
     if (options.clients !== undefined) {
+      assertObject(options.clients, 'clients');
       const { count, timeoutMs, run } = options.clients;
       if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError(`clients.count must be an integer >= 0, got ${count}`);
-      if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new InvalidArgumentError(`clients.timeoutMs must be > 0, got ${timeoutMs}`);
+      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) throw new InvalidArgumentError(`clients.timeoutMs must be > 0, got ${timeoutMs}`);
       if (typeof run !== 'function') throw new InvalidArgumentError('clients.run must be a function');
     }
     const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024 - FRAME_HEADER_BYTES;
@@ -331,7 +343,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     const clockRandom = seededRandom(deriveSeed(options.seed, 'clocks'));
     const maxSkew = options.clocks?.maxSkewMs ?? 0;
     const maxDrift = options.clocks?.maxDriftPpm ?? 0;
-    if (!(maxSkew >= 0) || !(maxDrift >= 0)) throw new InvalidArgumentError('clocks.maxSkewMs and clocks.maxDriftPpm must be >= 0');
+    if (typeof maxSkew !== 'number' || typeof maxDrift !== 'number' || !(maxSkew >= 0 && maxSkew < Number.POSITIVE_INFINITY) || !(maxDrift >= 0)) throw new InvalidArgumentError('clocks.maxSkewMs and clocks.maxDriftPpm must be >= 0');
     for (const id of this.nodes) {
       const skewMs = maxSkew === 0 ? 0 : (clockRandom.next() * 2 - 1) * maxSkew;
       const driftPpm = maxDrift === 0 ? 0 : (clockRandom.next() * 2 - 1) * maxDrift;
@@ -379,6 +391,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   /** Schedules `action` at virtual time `time` (ms; now if in the past). */
   at(time: number, action: () => void): void {
     if (!Number.isFinite(time)) throw new InvalidArgumentError(`at(time) needs a finite time, got ${time}`);
+    assertFunction(action, 'action');
     this.#queue.push(Math.max(time, this.#now), action);
   }
 
@@ -436,6 +449,8 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
 
   /** Splits the network into named groups that cannot reach each other. */
   partition(groups: Record<string, readonly NodeId[]>): void {
+    assertObject(groups, 'partition groups');
+    for (const group of Object.values(groups)) if (!Array.isArray(group)) throw new InvalidArgumentError('every partition group must be an array of node ids');
     for (const group of Object.values(groups)) for (const id of group) this.#node(id);
     this.#network.partition(groups);
     this.#linksFaulty = true;
@@ -517,9 +532,10 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
    */
   async run(options: RunOptions): Promise<SimulationResult<I, O>> {
     if (this.#started) throw new InvalidArgumentError('a Simulation runs once; create a new one (same seed = same run)');
-    this.#started = true;
+    assertObject(options, 'run options');
     const duration = options.duration;
     if (!(duration >= 0) || !Number.isFinite(duration)) throw new InvalidArgumentError(`duration must be a finite number >= 0, got ${duration}`);
+    this.#started = true;
     const stopWhenClientsDone = options.stopWhenClientsDone ?? true;
 
     await Promise.all([...this.#nodes.values()].map((state) => this.#start(state)));
