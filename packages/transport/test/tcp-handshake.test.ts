@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Envelope, LatticeError } from '@lattice/core';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from '../src/tcp/frame.js';
 import { encodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce } from '../src/tcp/handshake.js';
@@ -132,6 +133,39 @@ function payloadOf(size: number, seed: number): Uint8Array {
   for (let i = 0; i < size; i++) payload[i] = (i * 31 + seed) & 0xff;
   return payload;
 }
+
+describe('FrameDecoder limit switch', () => {
+  it('keeps every buffered byte when the body limit is raised after the first frame, however the stream is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 20 }),
+        (hello, bodies, cuts) => {
+          const stream = Buffer.concat([encodeFrame(FrameType.Hello, hello), ...bodies.map((b) => encodeFrame(FrameType.Data, b))]);
+          // The handshake limit is below most bodies: a body checked against it would be refused.
+          const decoder = new FrameDecoder(64);
+          const out: Frame[] = [];
+          let offset = 0;
+          for (let i = 0; offset < stream.byteLength; i++) {
+            const size = cuts[i % cuts.length]!;
+            decoder.append(stream.subarray(offset, offset + size));
+            offset += size;
+            for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+              out.push({ type: frame.type, body: Buffer.from(frame.body) });
+              if (frame.type === FrameType.Hello) decoder.maxBody = 1_000;
+            }
+          }
+          decoder.end();
+          expect(out.map((f) => [f.type, [...f.body]])).toEqual([
+            [FrameType.Hello, [...hello]],
+            ...bodies.map((b) => [FrameType.Data, [...b]]),
+          ]);
+        },
+      ),
+    );
+  });
+});
 
 describe.each(modes)('TcpTransport handshake deadline and close ($mode)', ({ tls }) => {
   it('closes silent sockets, garbage in place of a ClientHello/HELLO and a client stalled after TLS within handshakeTimeoutMs', { timeout: 20_000 }, async () => {
