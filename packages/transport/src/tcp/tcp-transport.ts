@@ -131,6 +131,7 @@ export class TcpEndpoint implements Endpoint {
   #closing: Promise<void> | undefined;
   readonly #host: PeerConnectionHost;
 
+  /** @internal Endpoints come from {@link TcpTransport.open}; the options are already resolved. */
   constructor(id: NodeId, options: ResolvedTcpOptions, resolve: (peer: NodeId) => TcpAddress | undefined, onClosed: () => void) {
     this.id = id;
     this.maxMessageSize = options.maxMessageSize;
