@@ -49,9 +49,17 @@ export class TcpListener {
   /** Connections inside their TLS handshake, by TCP 4-tuple: how a secured TLS socket finds its connection. */
   readonly #inTls = new Map<string, InboundConnection>();
   #closing: Promise<void> | undefined;
+  readonly #connectionHost: ConnectionHost;
 
   constructor(host: ListenerHost) {
     this.#host = host;
+    this.#connectionHost = {
+      id: host.id,
+      options: host.options,
+      stats: this.stats,
+      deliver: (message) => host.deliver(message),
+      report: (error) => this.#report(error),
+    };
     this.#server = createNetServer((socket) => this.#accept(socket));
     const { tls } = host.options;
     if (tls !== undefined) {
@@ -110,13 +118,7 @@ export class TcpListener {
       // 'close' follows; a reset connection is the peer's business, not an error of ours.
     });
     const key = this.#tls === undefined ? undefined : tupleOf(raw);
-    const connection = new InboundConnection(raw, {
-      id: this.#host.id,
-      options: this.#host.options,
-      stats: this.stats,
-      deliver: (message) => this.#host.deliver(message),
-      report: (error) => this.#report(error),
-    });
+    const connection = new InboundConnection(raw, this.#connectionHost);
     this.#connections.add(connection);
     raw.on('close', () => {
       this.#connections.delete(connection);
