@@ -229,9 +229,13 @@ export class CrdtSync<C extends Crdt> {
     for (const { to, message } of outgoing) {
       const payload = this.#encode(message);
       if (payload === undefined) continue;
-      this.#endpoint.send(to, payload).catch((error: unknown) => {
-        this.#report(isLatticeError(error) ? error : new HandlerError(`Sending to "${to}" failed`, { cause: error }));
-      });
+      const failed = (error: unknown) => this.#report(isLatticeError(error) ? error : new HandlerError(`Sending to "${to}" failed`, { cause: error }));
+      try {
+        this.#endpoint.send(to, payload).catch(failed);
+      } catch (error) {
+        // An endpoint that throws instead of rejecting must not stop the other sends (or a receive).
+        failed(error);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { assertNodeId, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { joinWithTable, Reader, Writer } from '../binary.js';
 import { decodeCrdt, encodeCrdt } from '../codec.js';
 import { assertCrdt, type Crdt } from '../crdt.js';
@@ -42,7 +42,7 @@ function checkMessage(message: unknown): asserts message is SyncMessage<Crdt> {
   for (const entry of entries as unknown[]) {
     if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError('a delta entry must be an object');
     const { origin, seq, delta } = entry as DeltaEntry<Crdt>;
-    assertNodeId(origin, 'delta origin');
+    if (typeof origin !== 'string' || origin.length === 0) throw new InvalidArgumentError('a delta origin must be a non-empty string');
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new InvalidArgumentError(`delta seq must be a positive safe integer, got ${String(seq)}`);
     assertCrdt(delta, 'delta');
   }

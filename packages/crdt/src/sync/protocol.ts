@@ -121,7 +121,8 @@ export class SyncProtocol<C extends Crdt> {
    * the full state instead. The replica keeps what the delta joined.
    */
   forget(origin: NodeId, seq: number): void {
-    assertNodeId(origin, 'origin');
+    // Origins arrive from peers' encodings, which allow any non-empty string.
+    if (typeof origin !== 'string' || origin.length === 0) throw new InvalidArgumentError('origin must be a non-empty string');
     checkSeq(seq);
     const deltas = this.#log.get(origin);
     if (deltas?.delete(seq) && deltas.size === 0) this.#log.delete(origin);
@@ -199,7 +200,7 @@ export class SyncProtocol<C extends Crdt> {
         for (const entry of message.entries as unknown[]) {
           if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError('a delta entry must be an object');
           const { origin, seq, delta } = entry as DeltaEntry<C>;
-          assertNodeId(origin, 'delta origin');
+          if (typeof origin !== 'string' || origin.length === 0) throw new InvalidArgumentError('a delta origin must be a non-empty string');
           checkSeq(seq);
           assertSameType(this.replica, delta);
         }
