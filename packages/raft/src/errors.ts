@@ -32,3 +32,12 @@ export class ConfChangeError extends LatticeError {
     super(ConfChangeError.code, message, options);
   }
 }
+
+/** Thrown when a linearizable read could not be confirmed (no leader, or leadership was lost while it waited); retry it. */
+export class ReadDroppedError extends LatticeError {
+  static readonly code = 'ERR_READ_DROPPED';
+  override readonly name = 'ReadDroppedError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(ReadDroppedError.code, message, options);
+  }
+}

@@ -25,10 +25,12 @@ export {
   raftRecordCodec,
 } from './codec.js';
 export { applyConfChange, decodeConfChange, encodeConfChange } from './conf-change.js';
-export { ConfChangeError, NotLeaderError, ProposalDroppedError } from './errors.js';
+export { ConfChangeError, NotLeaderError, ProposalDroppedError, ReadDroppedError } from './errors.js';
 export type { ProgressState } from './progress.js';
 export { confOf, isJoint, isVoter } from './quorum.js';
+export { type RaftNodeEvents, RaftNode, type RaftNodeOptions, type RequestOptions, type StateMachine } from './raft-node.js';
 export { replayRaftRecords } from './stored-state.js';
+export { type RaftLogStore, WalRaftStorage } from './wal-storage.js';
 export { type FollowerStatus, RaftCore, type RaftCoreOptions, type RaftStatus, type RaftStoredState } from './raft-core.js';
 export type {
   ConfChange,

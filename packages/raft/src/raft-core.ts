@@ -407,15 +407,29 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   }
 
   /**
-   * Takes the application's snapshot of its state at the applied index and drops the log
-   * before it (log compaction). Returns the snapshot's metadata.
+   * Takes the application's snapshot of its state as of entry `index` (default: the last entry
+   * handed to the application) and drops the log before it (log compaction). The index may be
+   * one the application is applying in the current `Ready`. Returns the snapshot's metadata.
    */
-  compact(data: Uint8Array): Snapshot['meta'] {
+  compact(data: Uint8Array, index: number = this.#log.applying): Snapshot['meta'] {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('compact(data) needs a Uint8Array');
-    const index = this.#log.applied;
+    if (!Number.isSafeInteger(index) || index > this.#log.applying || index < this.#log.snapshotIndex) {
+      throw new InvalidArgumentError(`compact index must be between ${this.#log.snapshotIndex} and ${this.#log.applying}, got ${String(index)}`);
+    }
     const term = this.#log.term(index);
     if (term === undefined) throw new InvalidArgumentError('Nothing to compact');
-    const snapshot: Snapshot = { meta: { index, term, conf: this.#conf }, data };
+    // The membership as of `index`: changes in entries not yet advanced count too.
+    let conf = this.#conf;
+    for (let i = this.#log.applied + 1; i <= index; i++) {
+      const entry = this.#log.entry(i);
+      if (entry?.type !== 'config') continue;
+      try {
+        conf = applyConfChange(conf, decodeConfChange(entry.data));
+      } catch {
+        // A refused change is a no-op when applied, too.
+      }
+    }
+    const snapshot: Snapshot = { meta: { index, term, conf }, data };
     if (index > this.#log.snapshotIndex) {
       this.#log.compact(snapshot);
       this.#pendingSnapshotRecord = snapshot;

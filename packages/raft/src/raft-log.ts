@@ -141,7 +141,7 @@ export class RaftLog {
   compact(snapshot: Snapshot): void {
     const { index, term } = snapshot.meta;
     if (index <= this.snapshotIndex) return;
-    if (index > this.applied) throw new RaftInvariantError(`snapshot at ${index} beyond the applied index ${this.applied}`);
+    if (index > this.applying) throw new RaftInvariantError(`snapshot at ${index} beyond the applied index ${this.applying}`);
     this.#entries = this.#entries.slice(index - this.snapshotIndex);
     this.snapshotIndex = index;
     this.snapshotTerm = term;
