@@ -29,7 +29,7 @@ const ids = ['a', 'b', 'c'];
 
 async function startCluster(options: { snapshotEvery?: number } = {}) {
   const clock = new ManualClock();
-  const network = new MemoryNetwork({ timers: clock, faults: { latencyMs: 1 } });
+  const network = new MemoryNetwork({ timers: clock, faults: { latency: { min: 1, max: 3 } } });
   const storages = new Map(ids.map((id) => [id, new MemoryWalStorage(id)]));
   const machines = new Map<string, Counters>();
   const nodes = new Map<string, RaftNode<number>>();
