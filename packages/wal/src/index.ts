@@ -36,6 +36,6 @@ export {
   WalMissingSegmentError,
 } from './errors.js';
 export { openWal, type WalOptions } from './file-wal.js';
-export { NodeFileHandle, nodeFileSystem } from './node-file-system.js';
+export { nodeFileSystem } from './node-file-system.js';
 export { MemoryWal, type MemoryWalOptions, MemoryWalStorage } from './memory-wal.js';
 export type { WalEntry, WriteAheadLog } from './wal.js';
