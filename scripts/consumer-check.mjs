@@ -130,8 +130,18 @@ try {
     expect: '1\n1 put x=1',
   },
   '@lattice/wal/testing': {
-    code: `print(Object.values(m).some((value) => typeof value === 'function'));`,
-    expect: 'true',
+    code: `const wal = new m.MemoryWal({ storage: new m.MemoryWalStorage() });
+print(await wal.append(new Uint8Array([1])));
+await wal.close();`,
+    expect: '1',
+  },
+  '@lattice/wal/compliance': {
+    code: `print(typeof m.runWalTests);`,
+    expect: 'function',
+  },
+  '@lattice/ratelimit/compliance': {
+    code: `print(typeof m.runStoreTests);`,
+    expect: 'function',
   },
   '@lattice/linearizability': {
     code: `const history = [
@@ -233,9 +243,10 @@ writeFileSync(
     private: true,
     dependencies: {
       ...dependencies,
-      // The optional peer of the compliance suites (`@lattice/core/testing`), at the version the
-      // repository tests with.
+      // The optional peers of the compliance suites (the `compliance` entries), at the versions
+      // the repository tests with.
       vitest: JSON.parse(readFileSync(join(root, 'node_modules/vitest/package.json'), 'utf8')).version ?? peer('vitest'),
+      'fast-check': JSON.parse(readFileSync(join(root, 'node_modules/fast-check/package.json'), 'utf8')).version ?? peer('fast-check'),
       'typescript-latest': `npm:typescript@${LATEST_TYPESCRIPT}`,
       'typescript-minimum': `npm:typescript@${MINIMUM_TYPESCRIPT}`,
     },
