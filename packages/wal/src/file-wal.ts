@@ -1,6 +1,7 @@
 import {
   AbortError,
   type AbortOptions,
+  assertAbortOptions,
   ClosedError,
   type FileHandle,
   type FileLock,
@@ -210,6 +211,7 @@ class ReadWriteGate {
  */
 export async function openWal(dir: string, options: WalOptions = {}): Promise<WriteAheadLog> {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir must be a non-empty path');
+  assertAbortOptions(options, 'openWal options');
   const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
   if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > 0xffff_ffff) {
     throw new InvalidArgumentError(`segmentSize must be an integer in [${MIN_SEGMENT_SIZE}, 4 GiB), got ${String(segmentSize)}`);
@@ -607,6 +609,7 @@ class FileWal implements WriteAheadLog {
     try {
       this.#assertUsable();
       const records = recordsOf(input, this.#settings.maxRecordSize);
+      assertAbortOptions(options);
       const signal = options?.signal;
       throwIfAborted(signal);
       if (records.length === 0) return Promise.resolve([]);
@@ -1065,6 +1068,7 @@ class FileWal implements WriteAheadLog {
   async read(index: number, options?: AbortOptions): Promise<Uint8Array> {
     this.#assertUsable();
     assertIndex('index', index);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     const [entry] = await this.#readRun(index, index);
     return entry!.data;
@@ -1076,6 +1080,7 @@ class FileWal implements WriteAheadLog {
     const end = to ?? this.#last;
     assertIndex('from', start);
     assertIndex('to', end);
+    assertAbortOptions(options);
     if (start > end) return;
     if (start < this.#first) throw new IndexOutOfRangeError(start, this.#first, this.#last);
     if (end > this.#last) throw new IndexOutOfRangeError(end, this.#first, this.#last);
@@ -1094,6 +1099,7 @@ class FileWal implements WriteAheadLog {
   truncateSuffix(index: number, options?: AbortOptions): Promise<void> {
     try {
       assertIndex('index', index);
+      assertAbortOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1140,6 +1146,7 @@ class FileWal implements WriteAheadLog {
   dropPrefix(index: number, options?: AbortOptions): Promise<void> {
     try {
       assertIndex('index', index);
+      assertAbortOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1167,6 +1174,7 @@ class FileWal implements WriteAheadLog {
   setMetadata(value: Uint8Array, options?: AbortOptions): Promise<void> {
     try {
       assertBytes('value', value);
+      assertAbortOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,4 +1,4 @@
-import { type AbortOptions, ClosedError, InvalidArgumentError, throwIfAborted } from '@lattice/core';
+import { type AbortOptions, assertAbortOptions, assertOptionalObject, ClosedError, InvalidArgumentError, throwIfAborted } from '@lattice/core';
 import { IndexOutOfRangeError, WalLockedError } from './errors.js';
 import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
@@ -17,6 +17,7 @@ export class MemoryWalStorage {
   /** @internal */ locked = false;
 
   constructor(name = 'memory') {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`name must be a string, got ${typeof name}`);
     this.name = name;
   }
 }
@@ -50,6 +51,10 @@ export class MemoryWal implements WriteAheadLog {
   #closed = false;
 
   constructor(options: MemoryWalOptions = {}) {
+    assertOptionalObject(options, 'MemoryWal options');
+    if (options.storage !== undefined && !(options.storage instanceof MemoryWalStorage)) {
+      throw new InvalidArgumentError('options.storage must be a MemoryWalStorage');
+    }
     const storage = options.storage ?? new MemoryWalStorage();
     const maxRecordSize = options.maxRecordSize ?? 64 * 1024 * 1024;
     if (!Number.isSafeInteger(maxRecordSize) || maxRecordSize < 0) {
@@ -74,6 +79,7 @@ export class MemoryWal implements WriteAheadLog {
   async append(input: Uint8Array | readonly Uint8Array[], options?: AbortOptions): Promise<number | number[]> {
     this.#assertOpen();
     const records = recordsOf(input, this.#maxRecordSize);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     const first = this.lastIndex + 1;
     if (first + records.length - 1 > MAX_INDEX) throw new InvalidArgumentError('the log has reached the largest safe index');
@@ -85,6 +91,7 @@ export class MemoryWal implements WriteAheadLog {
   async read(index: number, options?: AbortOptions): Promise<Uint8Array> {
     this.#assertOpen();
     assertIndex('index', index);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     return this.#at(index).slice();
   }
@@ -95,6 +102,7 @@ export class MemoryWal implements WriteAheadLog {
     const end = to ?? this.lastIndex;
     assertIndex('from', start);
     assertIndex('to', end);
+    assertAbortOptions(options);
     if (start > end) return;
     if (start < this.firstIndex) throw new IndexOutOfRangeError(start, this.firstIndex, this.lastIndex);
     if (end > this.lastIndex) throw new IndexOutOfRangeError(end, this.firstIndex, this.lastIndex);
@@ -108,6 +116,7 @@ export class MemoryWal implements WriteAheadLog {
   async truncateSuffix(index: number, options?: AbortOptions): Promise<void> {
     this.#assertOpen();
     assertIndex('index', index);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (index >= this.lastIndex) return;
     if (index < this.firstIndex - 1) throw new IndexOutOfRangeError(index, this.firstIndex, this.lastIndex);
@@ -117,6 +126,7 @@ export class MemoryWal implements WriteAheadLog {
   async dropPrefix(index: number, options?: AbortOptions): Promise<void> {
     this.#assertOpen();
     assertIndex('index', index);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (index <= this.firstIndex) return;
     if (index > this.lastIndex + 1) {
@@ -135,6 +145,7 @@ export class MemoryWal implements WriteAheadLog {
   async setMetadata(value: Uint8Array, options?: AbortOptions): Promise<void> {
     this.#assertOpen();
     assertBytes('value', value);
+    assertAbortOptions(options);
     throwIfAborted(options?.signal);
     this.#storage.metadata = value.slice();
   }
