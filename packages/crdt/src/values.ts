@@ -102,6 +102,8 @@ function checkValueTree(value: unknown, what: string, strict: boolean): void {
     }
     if (depth >= MAX_VALUE_DEPTH) throw new ValueTooDeepError(`${what} nests deeper than the limit of ${MAX_VALUE_DEPTH}`);
     if (Array.isArray(item)) {
+      // Checked before iterating: a sparse array's length costs nothing to claim.
+      if (parts + stack.length + item.length > MAX_VALUE_BYTES) throw new ValueTooLargeError(`${what} has more than ${MAX_VALUE_BYTES} parts`);
       for (const element of item) {
         stack.push(element);
         depths.push(depth + 1);

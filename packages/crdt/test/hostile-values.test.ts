@@ -1,6 +1,7 @@
 import { ByteWriter, DecodeError, InvalidArgumentError, type LatticeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Crdt,
@@ -168,6 +169,8 @@ describe('value limits on local writes', () => {
     expect(register.value()).toBeUndefined();
     expect(map.value().size).toBe(0);
     expect(mv.value()).toEqual([]);
+    // A sparse array claims its length without allocating it.
+    expect(() => register.set(new Array(2 ** 31) as never)).toThrow(expect.objectContaining({ code: ValueTooLargeError.code }));
     // A cyclic value is infinitely deep.
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
@@ -179,6 +182,40 @@ describe('value limits on local writes', () => {
     register.set({ when: new Date(0) } as never);
     expect(register.value()).toEqual({ when: '1970-01-01T00:00:00.000Z' });
     expect(decodeCrdt(encodeCrdt(register), register).value()).toEqual(register.value());
+  });
+});
+
+describe('one limit for writes and decoders (fast-check)', () => {
+  it('a value is written locally if and only if it decodes, and what is written round-trips', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.integer({ min: 0, max: 3 * MAX_VALUE_DEPTH }), (leaf, extraDepth) => {
+        let value: unknown = leaf;
+        for (let i = 0; i < extraDepth; i++) value = i % 2 === 0 ? [value] : { k: value };
+        const text = JSON.stringify(value);
+        const register = new LWWRegister('a');
+        let written = true;
+        try {
+          register.set(value as never);
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe(ValueTooDeepError.code);
+          written = false;
+        }
+        let decoded: unknown;
+        try {
+          decoded = decodeCrdt(lwwRegisterBytes(text), register).value();
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe(ValueTooDeepError.code);
+          decoded = undefined;
+        }
+        expect(decoded !== undefined).toBe(written);
+        if (written) {
+          expect(JSON.stringify(decoded)).toBe(text);
+          expect(JSON.stringify(decodeCrdt(encodeCrdt(register), register).value())).toBe(text);
+          expect(JSON.stringify(crdtFromJSON(JSON.parse(JSON.stringify(crdtToJSON(register))), register).value())).toBe(text);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
