@@ -23,7 +23,11 @@ export interface Stamped<T> {
 /** @internal Creates the HLC of an LWW replica. */
 export function lwwClock(node: NodeId | undefined, options: LwwOptions): HybridLogicalClock | undefined {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('the options of an LWW type must be an object ({ clock } or { hlc })');
-  if (options.hlc !== undefined && !(options.hlc instanceof HybridLogicalClock)) throw new InvalidArgumentError('options.hlc must be a HybridLogicalClock');
+  const hlc = options.hlc as Partial<HybridLogicalClock> | null | undefined;
+  // By shape, not instanceof: the HLC may come from another installed copy of @lattice/clocks.
+  if (hlc !== undefined && (typeof hlc !== 'object' || hlc === null || typeof hlc.now !== 'function' || typeof hlc.update !== 'function' || typeof hlc.node !== 'string')) {
+    throw new InvalidArgumentError('options.hlc must be a HybridLogicalClock');
+  }
   if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
     throw new InvalidArgumentError('options.clock must be a Clock (with now())');
   }
