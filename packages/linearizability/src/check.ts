@@ -1,4 +1,5 @@
 import { type Clock, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
+import { processIdProblem } from './process-id.js';
 import { PartitionSearch } from './search.js';
 import { canonicalKey } from './state-key.js';
 import type { CheckOptions, CheckResult, Counterexample, Model, Operation, PartitionResult, UnknownReason } from './types.js';
@@ -14,16 +15,55 @@ export interface CheckAsyncOptions extends CheckOptions {
   yieldEveryMs?: number | undefined;
 }
 
-function validate<I, O>(history: readonly Operation<I, O>[]): void {
+const MODEL_METHODS = ['equal', 'hash', 'isReadOnly', 'mayBecomePossible', 'partition', 'validateOperation', 'describeOperation', 'describeState'] as const;
+
+/** A model is an object with `init` and `step`; its optional members, where present, are functions. */
+export function validateModel(model: unknown): void {
+  if (typeof model !== 'object' || model === null) throw new InvalidArgumentError(`model must be an object with init() and step(), got ${model === null ? 'null' : typeof model}`);
+  const m = model as Record<string, unknown>;
+  if (typeof m['init'] !== 'function' || typeof m['step'] !== 'function') throw new InvalidArgumentError('model must have init() and step() methods');
+  for (const name of MODEL_METHODS) {
+    if (m[name] !== undefined && typeof m[name] !== 'function') throw new InvalidArgumentError(`model.${name} must be a function when present, got ${typeof m[name]}`);
+  }
+}
+
+function validateOptions(options: unknown): CheckOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const o = options as CheckOptions;
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs >= 0))) throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${String(o.timeoutMs)}`);
+  if (o.clock !== undefined && (typeof o.clock !== 'object' || o.clock === null || typeof o.clock.monotonic !== 'function')) throw new InvalidArgumentError('clock must be a Clock (with monotonic())');
+  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof o.signal.aborted !== 'boolean')) throw new InvalidArgumentError('signal must be an AbortSignal');
+  for (const flag of ['exhaustive', 'noPartition'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new InvalidArgumentError(`${flag} must be a boolean, got ${typeof o[flag]}`);
+  }
+  return o;
+}
+
+function validate<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[]): void {
+  validateModel(model);
   if (!Array.isArray(history)) throw new InvalidArgumentError('history must be an array of operations');
+  let initial: S | undefined;
   for (let i = 0; i < history.length; i++) {
     const op = history[i];
     if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(`history[${i}] is not an operation`);
+    const processProblem = processIdProblem(op.process);
+    if (processProblem !== undefined) throw new InvalidArgumentError(`history[${i}].process: ${processProblem}`);
     if (typeof op.call !== 'number' || !Number.isFinite(op.call)) {
       throw new InvalidArgumentError(`history[${i}].call must be a finite number, got ${String(op.call)}`);
     }
     if (op.return !== undefined && (typeof op.return !== 'number' || !Number.isFinite(op.return) || !(op.return >= op.call))) {
       throw new InvalidArgumentError(`history[${i}].return must be undefined or a finite number >= call (${op.call}), got ${String(op.return)}`);
+    }
+    const output = op.return === undefined ? undefined : op.output;
+    const shapeProblem = model.validateOperation?.(op.input, output);
+    if (shapeProblem !== undefined) throw new InvalidArgumentError(`history[${i}]: ${shapeProblem}`);
+    // One step from the initial state per operation: a model that answers something other
+    // than { ok, state } fails here, naming the operation, instead of deep in the search.
+    if (i === 0) initial = model.init();
+    const result: unknown = model.step(initial as S, op.input, output);
+    if (typeof result !== 'object' || result === null || typeof (result as { ok?: unknown }).ok !== 'boolean') {
+      throw new InvalidArgumentError(`model.step must return { ok: boolean, state }, got ${String(result)} for history[${i}]`);
     }
   }
 }
@@ -32,7 +72,8 @@ function validate<I, O>(history: readonly Operation<I, O>[]): void {
 function partitionIndices<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], noPartition: boolean): number[][] {
   const all = history.map((_, i) => i);
   if (noPartition || model.partition === undefined) return [all];
-  const parts = model.partition(history);
+  const parts: unknown = model.partition(history);
+  if (!Array.isArray(parts) || !parts.every((part) => Array.isArray(part))) throw new InvalidArgumentError('model.partition must return an array of arrays of operations');
   const positions = new Map<Operation<I, O>, number[]>();
   for (let i = history.length - 1; i >= 0; i--) {
     const op = history[i]!;
@@ -42,7 +83,7 @@ function partitionIndices<S, I, O>(model: Model<S, I, O>, history: readonly Oper
   }
   const result: number[][] = [];
   let placed = 0;
-  for (const part of parts) {
+  for (const part of parts as Operation<I, O>[][]) {
     const indices: number[] = [];
     for (const op of part) {
       const index = positions.get(op)?.pop();
@@ -69,8 +110,9 @@ function describeState<S, I, O>(model: Model<S, I, O>, state: S): string {
  * The engine behind {@link check} and {@link checkAsync}: a generator that yields between
  * search chunks so the driver can watch time, the signal, and the event loop.
  */
-function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], options: CheckOptions): Generator<void, CheckResult<I, O>> {
-  validate(history);
+function* engine<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], input: CheckOptions | undefined): Generator<void, CheckResult<I, O>> {
+  const options = validateOptions(input);
+  validate(model, history);
   const clock: Clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs;
   if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
@@ -219,10 +261,12 @@ export async function checkAsync<S, I, O>(
   history: readonly Operation<I, O>[],
   options: CheckAsyncOptions = {},
 ): Promise<CheckResult<I, O>> {
+  validateOptions(options);
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
+  if (typeof timers !== 'object' || timers === null || typeof timers.setTimeout !== 'function') throw new InvalidArgumentError('timers must be Timers (with setTimeout())');
   const every = options.yieldEveryMs ?? 10;
-  if (!(every >= 0)) throw new InvalidArgumentError(`yieldEveryMs must be a number >= 0, got ${every}`);
+  if (typeof every !== 'number' || !(every >= 0)) throw new InvalidArgumentError(`yieldEveryMs must be a number >= 0, got ${String(every)}`);
   const run = engine(model, history, options);
   let lastYield = clock.monotonic();
   for (;;) {

@@ -1,5 +1,6 @@
 import { EdnKeyword, EdnMap, EdnSyntaxError, type EdnValue, ednText, readEdnElements } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
+import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { ParseOptions } from './jepsen-log.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
@@ -134,7 +135,7 @@ function registerValue(value: EdnValue | undefined, source: string, line: number
  * ```
  */
 export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
-  const source = options.source ?? '<input>';
+  const source = parseArguments(text, options);
   const events = readEvents(text, source);
   return pairEvents<CasRegisterInput, CasRegisterOutput>(
     events,
@@ -186,7 +187,7 @@ export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}
  * ```
  */
 export function parseEdnKvHistory(text: string, options: ParseOptions = {}): Operation<KvInput, KvOutput>[] {
-  const source = options.source ?? '<input>';
+  const source = parseArguments(text, options);
   const events = readEvents(text, source);
   const keyOf = (event: RawEvent): string => {
     const key = event.map.get(':key');

@@ -1,5 +1,6 @@
 import { EdnKeyword, EdnSyntaxError, type EdnValue, readEdn } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
+import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { RegisterValue } from './models/register.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
@@ -56,7 +57,7 @@ function registerValue(value: EdnValue): RegisterValue | undefined {
  * ```
  */
 export function parseJepsenLog(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
-  const source = options.source ?? '<input>';
+  const source = parseArguments(text, options);
   const lines = text.split('\n');
   const open = new Map<string, Open>();
   const dropped = new Set<Operation<CasRegisterInput, CasRegisterOutput>>();

@@ -1,8 +1,10 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { MalformedHistoryError } from './errors.js';
 import type { ParseOptions } from './jepsen-log.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
 import type { KvInput, KvOutput } from './models/kv.js';
-import type { RegisterValue } from './models/register.js';
+import { kvOperationProblem, registerOperationProblem } from './models/operation-shapes.js';
+import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { Operation } from './types.js';
 
@@ -66,36 +68,15 @@ function numberProblem(value: number): string | undefined {
   return undefined;
 }
 
-function registerValue(value: unknown, where: string, fail: Fail): RegisterValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    const problem = numberProblem(value);
-    if (problem !== undefined) fail(`${where}: ${problem}`);
-    return value;
-  }
-  fail(`${where} must be null, a number, a string or a boolean, got ${JSON.stringify(value)}`);
-}
-
+/** The model's own shape rules, then JSON's: integers beyond 2^53 - 1 may already have been rounded. */
 function checkInput(model: JsonHistoryModel, input: unknown, output: unknown, fail: Fail): void {
-  if (!isRecord(input)) fail(`input must be an object, got ${JSON.stringify(input)}`);
-  const op = input['op'];
-  if (model === 'kv') {
-    if (op !== 'get' && op !== 'put' && op !== 'append') fail(`input.op must be "get", "put" or "append" for the kv model, got ${JSON.stringify(op)}`);
-    if (typeof input['key'] !== 'string') fail(`input.key must be a string, got ${JSON.stringify(input['key'])}`);
-    if (op !== 'get' && typeof input['value'] !== 'string') fail(`input.value of a ${op} must be a string, got ${JSON.stringify(input['value'])}`);
-    if (op === 'get' && output !== undefined && typeof output !== 'string') fail(`output of a get must be a string, got ${JSON.stringify(output)}`);
-    return;
-  }
-  if (op === 'read') {
-    if (output !== undefined) registerValue(output, 'output of a read', fail);
-  } else if (op === 'write') registerValue(input['value'], 'input.value', fail);
-  else if (op === 'cas' && model === 'cas-register') {
-    registerValue(input['from'], 'input.from', fail);
-    registerValue(input['to'], 'input.to', fail);
-    if (output !== undefined && typeof output !== 'boolean') fail(`output of a cas must be true or false, got ${JSON.stringify(output)}`);
-  } else {
-    const ops = model === 'register' ? '"read" or "write"' : '"read", "write" or "cas"';
-    fail(`input.op must be ${ops} for the ${model} model, got ${JSON.stringify(op)}`);
+  const problem = model === 'kv' ? kvOperationProblem(input, output) : registerOperationProblem(input, output, model === 'cas-register', true);
+  if (problem !== undefined) fail(problem);
+  if (model === 'kv') return;
+  const record = input as Record<string, unknown>;
+  for (const [where, value] of [['input.value', record['value']], ['input.from', record['from']], ['input.to', record['to']], ['output', output]] as const) {
+    const numeric = typeof value === 'number' ? numberProblem(value) : undefined;
+    if (numeric !== undefined) fail(`${where}: ${numeric}`);
   }
 }
 
@@ -129,11 +110,10 @@ export function parseJsonHistory(text: string, options: JsonHistoryOptions & { m
 export function parseJsonHistory(text: string, options: JsonHistoryOptions & { model: 'register' | 'cas-register' }): Operation<CasRegisterInput, CasRegisterOutput>[];
 export function parseJsonHistory(text: string, options?: JsonHistoryOptions): Operation<unknown, unknown>[];
 export function parseJsonHistory(text: string, options: JsonHistoryOptions = {}): Operation<unknown, unknown>[] {
-  if (typeof text !== 'string') throw new MalformedHistoryError(options.source ?? '<input>', 1, `a JSON history must be text, got ${typeof text}`);
-  const source = options.source ?? '<input>';
+  const source = parseArguments(text, options);
   const model = options.model;
   if (model !== undefined && model !== 'register' && model !== 'cas-register' && model !== 'kv') {
-    throw new MalformedHistoryError(source, 1, `unknown model ${JSON.stringify(model)} (expected register, cas-register or kv)`);
+    throw new InvalidArgumentError(`options.model must be register, cas-register or kv, got ${JSON.stringify(model)}`);
   }
   let parsed: unknown;
   try {

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@lattice/core';
+import { validateModel } from './check.js';
 import { deepEqual, defaultHash } from './state-key.js';
 import type { Model, Operation } from './types.js';
 
@@ -48,6 +50,11 @@ export interface NondeterministicModel<S, I, O> {
  * ```
  */
 export function fromNondeterministic<S, I, O>(model: NondeterministicModel<S, I, O>): Model<readonly S[], I, O> {
+  validateModel(model);
+  const states = (value: unknown, what: string): S[] => {
+    if (!Array.isArray(value)) throw new InvalidArgumentError(`a nondeterministic model's ${what} must return an array of states, got ${String(value)}`);
+    return value;
+  };
   const equal = model.equal ? model.equal.bind(model) : (deepEqual as (a: S, b: S) => boolean);
   const hash = model.hash ? model.hash.bind(model) : (defaultHash as (state: S) => string | number);
   const dedupe = (states: S[]): S[] => {
@@ -65,10 +72,10 @@ export function fromNondeterministic<S, I, O>(model: NondeterministicModel<S, I,
   };
   const setHash = (states: readonly S[]): string => states.map((s) => String(hash(s))).sort().join('\u0000');
   const result: Model<readonly S[], I, O> = {
-    init: () => dedupe(model.init()),
-    step(states, input, output) {
+    init: () => dedupe(states(model.init(), 'init()')),
+    step(current, input, output) {
       const next: S[] = [];
-      for (const state of states) for (const s of model.step(state, input, output)) next.push(s);
+      for (const state of current) for (const s of states(model.step(state, input, output), 'step()')) next.push(s);
       const unique = dedupe(next);
       return { ok: unique.length > 0, state: unique };
     },

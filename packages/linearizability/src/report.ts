@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@lattice/core';
+import { validateModel } from './check.js';
 import { describeOperation as describe, describeSpan } from './describe-operation.js';
 import type { CheckResult, Counterexample, Model, Operation } from './types.js';
 
@@ -229,6 +231,30 @@ ${shown.length < part.operations.length ? `<p class="note">Showing ${shown.lengt
 ${timeline(model, history, shown, marks)}`;
 }
 
+function validateReportArguments(result: unknown, history: unknown, model: unknown, options: unknown): void {
+  if (typeof result !== 'object' || result === null) throw new InvalidArgumentError('result must be the CheckResult that check() returned');
+  const r = result as Partial<CheckResult<unknown, unknown>>;
+  if (typeof r.verdict !== 'string' || !Array.isArray(r.partitions) || !Array.isArray(r.counterexamples)) throw new InvalidArgumentError('result must be the CheckResult that check() returned');
+  if (!Array.isArray(history)) throw new InvalidArgumentError('history must be the array of operations that was checked');
+  const inHistory = (i: unknown): boolean => Number.isInteger(i) && (i as number) >= 0 && (i as number) < history.length && typeof history[i as number] === 'object' && history[i as number] !== null;
+  for (const part of r.partitions) {
+    if (!Array.isArray(part?.operations) || !part.operations.every(inHistory)) throw new InvalidArgumentError('history is not the one the result was checked on: a partition names operations it does not have');
+  }
+  for (const cx of r.counterexamples) {
+    if (!inHistory(cx?.failedAt) || !Array.isArray(cx.prefix) || !cx.prefix.every(inHistory) || !Array.isArray(cx.unplaced) || !cx.unplaced.every(inHistory)) {
+      throw new InvalidArgumentError('history is not the one the result was checked on: a counterexample names operations it does not have');
+    }
+  }
+  validateModel(model);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const o = options as ReportOptions;
+  if (o.title !== undefined && typeof o.title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof o.title}`);
+  if (o.maxOperations !== undefined && !(Number.isSafeInteger(o.maxOperations) && o.maxOperations >= 1)) throw new InvalidArgumentError(`maxOperations must be an integer >= 1, got ${String(o.maxOperations)}`);
+  if (o.maxCounterexamples !== undefined && !(Number.isSafeInteger(o.maxCounterexamples) && o.maxCounterexamples >= 0)) {
+    throw new InvalidArgumentError(`maxCounterexamples must be an integer >= 0, got ${String(o.maxCounterexamples)}`);
+  }
+}
+
 /**
  * Renders a check result as a self-contained HTML page (inline SVG and CSS, no scripts, no
  * external resources): the verdict, and for each counterexample the longest linearizable
@@ -256,6 +282,7 @@ export function renderReport<S, I, O>(
   model: Model<S, I, O>,
   options: ReportOptions = {},
 ): string {
+  validateReportArguments(result, history, model, options);
   const title = options.title ?? 'Linearizability report';
   const max = options.maxOperations ?? 300;
   const maxCx = options.maxCounterexamples ?? 5;

@@ -109,6 +109,13 @@ export interface Model<S, I, O> {
    * classic case; it turns one hard search into many small ones.
    */
   partition?(history: readonly Operation<I, O>[]): Operation<I, O>[][];
+  /**
+   * Why an operation cannot belong to this model (an input of the wrong shape, an output of
+   * the wrong type), or `undefined` when it can. `check` runs it on every operation before
+   * searching, so bad input is an `InvalidArgumentError` naming the operation rather than a
+   * failure inside `step`. The built-in models have one.
+   */
+  validateOperation?(input: unknown, output: unknown): string | undefined;
   /** A short human-readable text of an operation, used in reports. */
   describeOperation?(input: I, output: O | undefined): string;
   /** A short human-readable text of a state, used in reports. */

@@ -1,5 +1,6 @@
 import type { Model } from '../types.js';
-import { describeValue, type RegisterValue, sameValue } from './register.js';
+import { registerOperationProblem } from './operation-shapes.js';
+import { describeValue, initialValue, type RegisterValue, sameValue } from './register.js';
 
 /** Input of {@link casRegisterModel}: read, write, or compare-and-set. */
 export type CasRegisterInput =
@@ -31,8 +32,9 @@ export interface CasRegisterModelOptions {
  * ```
  */
 export function createCasRegisterModel(options: CasRegisterModelOptions = {}): Model<RegisterValue, CasRegisterInput, CasRegisterOutput> {
-  const initial = options.initial ?? null;
+  const initial = initialValue(options);
   return {
+    validateOperation: (input, output) => registerOperationProblem(input, output, true),
     init: () => initial,
     step(state, input, output) {
       switch (input.op) {

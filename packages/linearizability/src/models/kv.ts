@@ -1,4 +1,6 @@
+import { InvalidArgumentError } from '@lattice/core';
 import type { Model, Operation } from '../types.js';
+import { kvOperationProblem } from './operation-shapes.js';
 
 /**
  * Input of {@link kvModel}: `get` a key, `put` a value (replace), or `append` a string to the
@@ -77,6 +79,7 @@ export class KvState {
 
   /** The value of `key` (`''` when never written). */
   get(key: string): string {
+    if (typeof key !== 'string') throw new InvalidArgumentError(`a key must be a string, got ${typeof key}`);
     const at = this.#indexOf(key);
     return at < 0 ? '' : this.#values[at]!;
   }
@@ -93,12 +96,14 @@ export class KvState {
 
   /** A store equal to this one except that `key` holds `value`. */
   set(key: string, value: string): KvState {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`a value must be a string, got ${typeof value}`);
     if (this.get(key) === value) return this;
     return this.#with(key, value, stringHash(value));
   }
 
   /** A store equal to this one except that `suffix` is appended to the value of `key`. */
   append(key: string, suffix: string): KvState {
+    if (typeof key !== 'string' || typeof suffix !== 'string') throw new InvalidArgumentError('append takes a string key and a string suffix');
     if (suffix === '') return this;
     const at = this.#indexOf(key);
     if (at < 0) return this.#with(key, suffix, stringHash(suffix));
@@ -137,6 +142,7 @@ export class KvState {
   /** True when both stores hold the same values. */
   equals(other: KvState): boolean {
     if (this === other) return true;
+    if (!(other instanceof KvState)) return false;
     if (this.hash !== other.hash || this.#keys.length !== other.#keys.length) return false;
     for (let i = 0; i < this.#keys.length; i++) {
       if (this.#keys[i] !== other.#keys[i] || this.#hashes[i] !== other.#hashes[i] || this.#values[i] !== other.#values[i]) return false;
@@ -154,8 +160,12 @@ export class KvState {
 
 /** Partitions a key-value history by key: operations on different keys are independent. */
 export function partitionByKey<O>(history: readonly Operation<KvInput, O>[]): Operation<KvInput, O>[][] {
+  if (!Array.isArray(history)) throw new InvalidArgumentError('history must be an array of operations');
   const byKey = new Map<string, Operation<KvInput, O>[]>();
-  for (const op of history) {
+  for (let i = 0; i < history.length; i++) {
+    const op = history[i]!;
+    const key: unknown = typeof op === 'object' && op !== null && typeof op.input === 'object' && op.input !== null ? op.input.key : undefined;
+    if (typeof key !== 'string') throw new InvalidArgumentError(`history[${i}] is not a key-value operation with a string input.key`);
     const list = byKey.get(op.input.key);
     if (list) list.push(op);
     else byKey.set(op.input.key, [op]);
@@ -180,6 +190,7 @@ export function partitionByKey<O>(history: readonly Operation<KvInput, O>[]): Op
  */
 export const kvModel: Model<KvState, KvInput, KvOutput> = {
   init: () => KvState.empty,
+  validateOperation: kvOperationProblem,
   step(state, input, output) {
     switch (input.op) {
       case 'get':

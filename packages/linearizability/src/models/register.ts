@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@lattice/core';
+import { registerOperationProblem, registerValueProblem } from './operation-shapes.js';
 import type { Model } from '../types.js';
 
 /** A value a built-in register can hold; `null` is the initial, absent value. */
@@ -27,6 +29,15 @@ export interface RegisterModelOptions {
   initial?: RegisterValue;
 }
 
+/** The `initial` option of the register models: a register value, default `null`. */
+export function initialValue(options: RegisterModelOptions | undefined): RegisterValue {
+  if (options === undefined) return null;
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const problem = options.initial === undefined ? undefined : registerValueProblem(options.initial, 'initial');
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return options.initial ?? null;
+}
+
 /**
  * A read/write register starting at `options.initial`.
  *
@@ -39,8 +50,9 @@ export interface RegisterModelOptions {
  * ```
  */
 export function createRegisterModel(options: RegisterModelOptions = {}): Model<RegisterValue, RegisterInput, RegisterOutput> {
-  const initial = options.initial ?? null;
+  const initial = initialValue(options);
   return {
+    validateOperation: (input, output) => registerOperationProblem(input, output, false),
     init: () => initial,
     step(state, input, output) {
       if (input.op === 'write') return { ok: true, state: input.value };
