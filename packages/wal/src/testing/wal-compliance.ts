@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AbortError, ClosedError, InvalidArgumentError } from '@lattice/core';
 import type { TestSetup } from '@lattice/core/compliance';
+import { IndexOutOfRangeError, RecordTooLargeError, WalLockedError } from '../errors.js';
 import type { WriteAheadLog } from '../wal.js';
 
 /** Options the compliance suite passes when it opens a log. */
@@ -148,34 +150,34 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       const all = await collect(wal);
       expect(all.map(([i]) => i)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       for (const [i, data] of all) expectBytes(data, record(i - 1));
-      await rejectsWithCode(collect(wal, 0, 3), 'ERR_INDEX_OUT_OF_RANGE');
-      await rejectsWithCode(collect(wal, 18, 21), 'ERR_INDEX_OUT_OF_RANGE');
+      await rejectsWithCode(collect(wal, 0, 3), IndexOutOfRangeError.code);
+      await rejectsWithCode(collect(wal, 18, 21), IndexOutOfRangeError.code);
     });
 
     it('rejects reads outside the log and invalid indexes with typed errors', async () => {
       const wal = await openLog();
-      await rejectsWithCode(wal.read(1), 'ERR_INDEX_OUT_OF_RANGE');
+      await rejectsWithCode(wal.read(1), IndexOutOfRangeError.code);
       await wal.append(bytes('one'));
-      await rejectsWithCode(wal.read(0), 'ERR_INDEX_OUT_OF_RANGE');
-      await rejectsWithCode(wal.read(2), 'ERR_INDEX_OUT_OF_RANGE');
-      await rejectsWithCode(wal.read(-1), 'ERR_INVALID_ARGUMENT');
-      await rejectsWithCode(wal.read(1.5), 'ERR_INVALID_ARGUMENT');
-      await rejectsWithCode(wal.truncateSuffix(Number.NaN), 'ERR_INVALID_ARGUMENT');
-      await rejectsWithCode(wal.dropPrefix(-3), 'ERR_INVALID_ARGUMENT');
+      await rejectsWithCode(wal.read(0), IndexOutOfRangeError.code);
+      await rejectsWithCode(wal.read(2), IndexOutOfRangeError.code);
+      await rejectsWithCode(wal.read(-1), InvalidArgumentError.code);
+      await rejectsWithCode(wal.read(1.5), InvalidArgumentError.code);
+      await rejectsWithCode(wal.truncateSuffix(Number.NaN), InvalidArgumentError.code);
+      await rejectsWithCode(wal.dropPrefix(-3), InvalidArgumentError.code);
     });
 
     it('rejects records that are not bytes', async () => {
       const wal = await openLog();
-      await rejectsWithCode(wal.append('text' as unknown as Uint8Array), 'ERR_INVALID_ARGUMENT');
-      await rejectsWithCode(wal.append([bytes('ok'), 7 as unknown as Uint8Array]), 'ERR_INVALID_ARGUMENT');
-      await rejectsWithCode(wal.setMetadata({} as Uint8Array), 'ERR_INVALID_ARGUMENT');
+      await rejectsWithCode(wal.append('text' as unknown as Uint8Array), InvalidArgumentError.code);
+      await rejectsWithCode(wal.append([bytes('ok'), 7 as unknown as Uint8Array]), InvalidArgumentError.code);
+      await rejectsWithCode(wal.setMetadata({} as Uint8Array), InvalidArgumentError.code);
       expect(wal.lastIndex).toBe(0);
     });
 
     it('rejects a record larger than maxRecordSize and accepts one of exactly that size', async () => {
       const wal = await openLog({ maxRecordSize: 1024 });
-      await rejectsWithCode(wal.append(new Uint8Array(1025)), 'ERR_RECORD_TOO_LARGE');
-      await rejectsWithCode(wal.append([new Uint8Array(1), new Uint8Array(1025)]), 'ERR_RECORD_TOO_LARGE');
+      await rejectsWithCode(wal.append(new Uint8Array(1025)), RecordTooLargeError.code);
+      await rejectsWithCode(wal.append([new Uint8Array(1), new Uint8Array(1025)]), RecordTooLargeError.code);
       expect(wal.lastIndex).toBe(0);
       expect(await wal.append(new Uint8Array(1024).fill(3))).toBe(1);
       expectBytes(await wal.read(1), new Uint8Array(1024).fill(3));
@@ -198,7 +200,7 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       await wal.append(Array.from({ length: 30 }, (_, i) => record(i)));
       await wal.truncateSuffix(12);
       expect(wal.lastIndex).toBe(12);
-      await rejectsWithCode(wal.read(13), 'ERR_INDEX_OUT_OF_RANGE');
+      await rejectsWithCode(wal.read(13), IndexOutOfRangeError.code);
       expect(await wal.append(bytes('new 13'))).toBe(13);
       wal = await reopen(wal);
       expect(wal.lastIndex).toBe(13);
@@ -213,7 +215,7 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       await wal.truncateSuffix(99);
       expect(wal.lastIndex).toBe(10);
       await wal.dropPrefix(5);
-      await rejectsWithCode(wal.truncateSuffix(3), 'ERR_INDEX_OUT_OF_RANGE');
+      await rejectsWithCode(wal.truncateSuffix(3), IndexOutOfRangeError.code);
       await wal.truncateSuffix(4); // everything goes; the next record is 5
       expect(wal.firstIndex).toBe(5);
       expect(wal.lastIndex).toBe(4);
@@ -237,7 +239,7 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       await wal.dropPrefix(25);
       expect(wal.firstIndex).toBe(25);
       expect(wal.lastIndex).toBe(40);
-      await rejectsWithCode(wal.read(24), 'ERR_INDEX_OUT_OF_RANGE');
+      await rejectsWithCode(wal.read(24), IndexOutOfRangeError.code);
       expectBytes(await wal.read(25), record(24));
       await wal.dropPrefix(10); // no-op
       expect(wal.firstIndex).toBe(25);
@@ -314,7 +316,7 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
 
     it('refuses to open a log that is already open, and reopens after close', async () => {
       const wal = await openLog();
-      await rejectsWithCode(openLog(), 'ERR_WAL_LOCKED');
+      await rejectsWithCode(openLog(), WalLockedError.code);
       await wal.close();
       const again = await openLog();
       expect(again.lastIndex).toBe(0);
@@ -326,11 +328,11 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       await wal.close();
       expect(await pending).toBe(1);
       await wal.close();
-      await rejectsWithCode(wal.append(bytes('late')), 'ERR_CLOSED');
-      await rejectsWithCode(wal.read(1), 'ERR_CLOSED');
+      await rejectsWithCode(wal.append(bytes('late')), ClosedError.code);
+      await rejectsWithCode(wal.read(1), ClosedError.code);
       const other = await openLog();
       await other[Symbol.asyncDispose]();
-      await rejectsWithCode(other.append(bytes('late')), 'ERR_CLOSED');
+      await rejectsWithCode(other.append(bytes('late')), ClosedError.code);
       const third = await openLog();
       expect(third.lastIndex).toBe(1);
     });
@@ -339,8 +341,8 @@ export function runWalTests(name: string, common: TestSetup<WalTestTarget>): voi
       const wal = await openLog();
       const controller = new AbortController();
       controller.abort(new Error('stop'));
-      await rejectsWithCode(wal.append(bytes('no'), { signal: controller.signal }), 'ERR_ABORTED');
-      await rejectsWithCode(wal.truncateSuffix(0, { signal: controller.signal }), 'ERR_ABORTED');
+      await rejectsWithCode(wal.append(bytes('no'), { signal: controller.signal }), AbortError.code);
+      await rejectsWithCode(wal.truncateSuffix(0, { signal: controller.signal }), AbortError.code);
       expect(wal.lastIndex).toBe(0);
       expect(await wal.append(bytes('yes'))).toBe(1);
     });
