@@ -889,12 +889,10 @@ export class TextDocument {
 
   /** Integrates a causally ready remote run (the YjsMod ordering rule, see docs/crdt-text.md). */
   private integrate(op: PendingInsert): void {
-    const { agent: a, seq, len, olAgent, olSeq, orAgent, orSeq } = op;
-    let left: Item | null = null;
-    if (olAgent !== NONE) {
-      left = this.findItem(olAgent, olSeq);
-      if (left.seq + left.len - 1 > olSeq) this.splitItem(left, olSeq - left.seq + 1, -1, -1);
-    }
+    const { agent: a, seq, len, olAgent, olSeq } = op;
+    let { orAgent, orSeq } = op;
+    // Right origin first: splitting the item that holds it keeps the head (which may hold the
+    // left origin) as it is, so `left` below stays the fragment ending at the left origin.
     let right: Item | null = null;
     if (orAgent !== NONE) {
       right = this.findItem(orAgent, orSeq);
@@ -902,6 +900,11 @@ export class TextDocument {
         this.splitItem(right, orSeq - right.seq, -1, -1);
         right = right.next!;
       }
+    }
+    let left: Item | null = null;
+    if (olAgent !== NONE) {
+      left = this.findItem(olAgent, olSeq);
+      if (left.seq + left.len - 1 > olSeq) this.splitItem(left, olSeq - left.seq + 1, -1, -1);
     }
     // Walk the items between the origins to find the insertion point.
     const leaves = this.leaves;
@@ -913,6 +916,14 @@ export class TextDocument {
     } else {
       li = left.leaf.index;
       ii = left.leaf.items.indexOf(left) + 1;
+      // Only a malformed update has its right origin at or before its left one. Every replica
+      // sees the two in the same order, so all of them drop that right origin alike (and store
+      // the run without it); scanning with it would place the run differently on each.
+      if (right !== null && (right.leaf === left.leaf ? right.leaf.items.indexOf(right) < ii : right.leaf.index < li)) {
+        right = null;
+        orAgent = NONE;
+        orSeq = 0;
+      }
     }
     if (ii >= leaves[li]!.items.length && li + 1 < leaves.length) {
       li++;

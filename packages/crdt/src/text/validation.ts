@@ -58,6 +58,7 @@ export function checkTextUpdate(update: unknown, what = 'update'): TextUpdate {
     if (content !== null && (typeof content !== 'string' || codePointLength(content) !== i.length)) {
       throw new InvalidArgumentError(`${where}.content must be a string of \`length\` code points, or null`);
     }
+    if (left !== null && right !== null && left[0] === right[0] && left[1] === right[1]) throw new InvalidArgumentError(`${where}: left and right origin are the same character`);
     for (const origin of [left, right]) {
       if (origin !== null && origin[0] === i.agent && origin[1] >= i.seq) throw new InvalidArgumentError(`${where}: an origin by the same agent must precede the run`);
     }
