@@ -39,11 +39,13 @@ export class DottedVersionVector {
 
   /** True when this version's dot is in `other`'s causal past. */
   happenedBefore(other: DottedVersionVector): boolean {
+    assertVersion(other);
     return !sameDot(this.dot, other.dot) && other.context.get(this.dot.node) >= this.dot.counter;
   }
 
   /** How this version relates to `other`: one of before / after / equal / concurrent. */
   compare(other: DottedVersionVector): CausalOrder {
+    assertVersion(other);
     if (sameDot(this.dot, other.dot)) return 'equal';
     if (other.context.get(this.dot.node) >= this.dot.counter) return 'before';
     if (this.context.get(other.dot.node) >= other.dot.counter) return 'after';
@@ -247,4 +249,8 @@ function dotKey(dot: Dot): string {
 function compareSiblings<V>(a: Sibling<V>, b: Sibling<V>): number {
   if (a.dot.node !== b.dot.node) return a.dot.node < b.dot.node ? -1 : 1;
   return a.dot.counter - b.dot.counter;
+}
+
+function assertVersion(other: unknown): asserts other is DottedVersionVector {
+  if (!(other instanceof DottedVersionVector)) throw new InvalidArgumentError('other must be a DottedVersionVector');
 }

@@ -162,6 +162,7 @@ export class ShivizProcess {
  * ```
  */
 export function checkShivizLog(text: string): string[] {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`a ShiViz log must be a string, got ${typeof text}`);
   const problems: string[] = [];
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();

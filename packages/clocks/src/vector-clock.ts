@@ -200,6 +200,7 @@ export class VectorClock {
   delete(node: NodeId): this {
     const index = this.#find(node);
     if (index >= 0) this.#remove(index);
+    else if (typeof node !== 'string') assertNodeId(node);
     return this;
   }
 
@@ -344,6 +345,12 @@ export class VectorClock {
    */
   prune(policy: VectorClockPrunePolicy): NodeId[] {
     assertObject(policy, 'prune policy');
+    for (const list of ['protect', 'departed', 'members'] as const) {
+      const value = policy[list];
+      if (value !== undefined && typeof (value as Partial<Iterable<NodeId>>)?.[Symbol.iterator] !== 'function') {
+        throw new InvalidArgumentError(`prune policy.${list} must be an iterable of node ids`);
+      }
+    }
     const protect = new Set(policy.protect ?? []);
     const remove = new Set<NodeId>();
     for (const node of policy.departed ?? []) remove.add(node);

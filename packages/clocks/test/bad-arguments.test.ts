@@ -3,6 +3,7 @@ import { ManualClock } from '@lattice/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   AppliedWatermark,
+  checkShivizLog,
   ClientSession,
   compareHlc,
   compareLamport,
@@ -86,6 +87,11 @@ const wrongCalls: [string, () => unknown][] = [
   ['DottedVersionVectorSet.put with a context that is not a clock', () => new DottedVersionVectorSet().put('a', 1, {} as never)],
   ['DottedVersionVectorSet.discard with undefined', () => new DottedVersionVectorSet().discard(undefined as never)],
   ['DottedVersionVectorSet.sync with a plain object', () => new DottedVersionVectorSet().sync({} as never)],
+  ['DottedVersionVector.happenedBefore with a plain object', () => new DottedVersionVector({ node: 'a', counter: 1 }).happenedBefore({} as never)],
+  ['DottedVersionVector.compare with undefined', () => new DottedVersionVector({ node: 'a', counter: 1 }).compare(undefined as never)],
+  ['VectorClock.delete with a number', () => new VectorClock().delete(5 as never)],
+  ['VectorClock.prune with departed that is not iterable', () => new VectorClock().prune({ departed: 5 } as never)],
+  ['checkShivizLog with a number', () => checkShivizLog(5 as never)],
   ['new MatrixClock without a node', () => new MatrixClock(undefined as never)],
   ['new MatrixClock with members that are not iterable', () => new MatrixClock('a', 5 as never)],
   ['new MatrixClock with a bad member', () => new MatrixClock('a', [''])],
