@@ -33,6 +33,11 @@ export class Inbox implements AsyncIterable<Envelope> {
     return this.#closed;
   }
 
+  /** True when a handler or a running iterator would take a message now (what {@link Inbox.deliver} returns). */
+  get listening(): boolean {
+    return !this.#closed && (this.#handlers.size > 0 || this.#iterators.size > 0);
+  }
+
   /** Hands a received message to every handler and iterator. Returns false if nobody took it. */
   deliver(message: Envelope): boolean {
     if (this.#closed) return false;

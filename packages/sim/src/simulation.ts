@@ -809,9 +809,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     const network = this.#network;
     // Reading the network's counters allocates, so only look when the send could be dropped.
     const mayDrop = this.#linksFaulty || this.#dropRate > 0 || target.incarnation?.alive !== true || target.incarnation.endpoint === undefined;
-    const droppedBefore = mayDrop ? network.stats.dropped : 0;
+    const droppedBefore = mayDrop ? network.stats().dropped : 0;
     const sending = real.send(to, framed, options);
-    const dropped = mayDrop && network.stats.dropped !== droppedBefore;
+    const dropped = mayDrop && network.stats().dropped !== droppedBefore;
     this.#markMessage(id, dropped ? MESSAGE_DROPPED : MESSAGE_IN_FLIGHT);
     if (this.#logging) {
       this.#log.addIndexed(this.#now, 'send', from, target.index, id, bytes, undefined);
@@ -871,7 +871,7 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       },
       history,
       errors,
-      stats: { events: this.#eventsRun, network: this.#network.stats, crashes: this.#crashes, restarts: this.#restarts, ok, fail, info },
+      stats: { events: this.#eventsRun, network: this.#network.stats(), crashes: this.#crashes, restarts: this.#restarts, ok, fail, info },
       log: () => log.toEvents().map(formatEvent),
       shiviz: () => toShiViz(log.toEvents(), nodes),
       diagram: (diagramOptions) => toSpaceTimeDiagram(log.toEvents(), nodes, { title: `Simulation, seed ${this.seed}`, ...diagramOptions }),

@@ -16,5 +16,6 @@
  *
  * @packageDocumentation
  */
-export type { FaultOptions, ResolvedFaults } from './memory/faults.js';
+export type { FaultOptions, LinkBlocker, ResolvedFaults } from './memory/faults.js';
 export { MemoryNetwork, type MemoryNetworkOptions, type NetworkStats } from './memory/memory-network.js';
+export type { DeliverEvent, DropEvent, DropReason, MemoryNetworkEvents, MessageEvent } from './memory/network-events.js';

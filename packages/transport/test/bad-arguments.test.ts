@@ -61,7 +61,7 @@ describe('MemoryNetwork refuses bad arguments with InvalidArgumentError', () => 
   it.each(notPayloads)('send with %s as payload rejects at once and nothing is scheduled', async (_, payload) => {
     const { clock, net, a } = await network();
     await expectInvalid(() => a.send('b', payload as Untyped));
-    expect(net.stats.sent).toBe(0);
+    expect(net.stats().sent).toBe(0);
     // The object payload used to crash the process from the delivery timer (payload.slice is not a function).
     expect(() => clock.advance(10)).not.toThrow();
   });

@@ -52,7 +52,7 @@ describe('MemoryNetwork delivery', () => {
       });
       for (let i = 0; i < 200; i++) await send(i % 2 ? 'a' : 'c', 'b', `m${i}`);
       clock.advance(1000);
-      return { received: inbox.get('b'), stats: network.stats };
+      return { received: inbox.get('b'), stats: network.stats() };
     };
     const first = await run(42);
     expect(await run(42)).toEqual(first);
@@ -63,7 +63,7 @@ describe('MemoryNetwork delivery', () => {
     const { clock, network, inbox, send } = await cluster(['a', 'b'], { seed: 9, faults: { dropRate: 0.3, duplicateRate: 0.1 } });
     for (let i = 0; i < 5000; i++) await send('a', 'b', `${i}`);
     clock.advance(1);
-    const stats = network.stats;
+    const stats = network.stats();
     expect(stats.sent).toBe(5000);
     expect(stats.dropped / 5000).toBeGreaterThan(0.27);
     expect(stats.dropped / 5000).toBeLessThan(0.33);
@@ -173,7 +173,7 @@ describe('MemoryNetwork nodes', () => {
     await endpoints.get('b')!.close();
     await send('a', 'b', 'to-crashed'); // resolves: known but down
     clock.advance(1);
-    expect(network.stats.dropped).toBe(1);
+    expect(network.stats().dropped).toBe(1);
     const error = await send('a', 'zz', 'x').catch((e: unknown) => e);
     expect(isLatticeError(error, UnknownPeerError.code)).toBe(true);
     expect(network.nodes()).toEqual(['a']);

@@ -50,6 +50,9 @@ export function mergeFaults(current: ResolvedFaults, update: FaultOptions): Reso
   return next;
 }
 
+/** The kind of rule that keeps a link down. */
+export type LinkBlocker = 'partition' | 'cut' | 'isolated';
+
 /**
  * Which links are up: named partition groups, one-way cuts and isolated nodes. A message
  * from `a` to `b` passes only if no rule blocks it. Loopback (a node to itself) is never cut.
@@ -100,14 +103,19 @@ export class LinkState {
   }
 
   allows(from: NodeId, to: NodeId): boolean {
-    if (from === to) return true;
+    return this.blocker(from, to) === undefined;
+  }
+
+  /** The rule that blocks a message from `from` to `to` now, or undefined when it passes. */
+  blocker(from: NodeId, to: NodeId): LinkBlocker | undefined {
+    if (from === to) return undefined;
     // The common case on a hot path: no partition, cut or isolation at all.
-    if (this.#isolated.size === 0 && this.#cuts.size === 0 && this.#groupOf.size === 0) return true;
-    if (this.#isolated.has(from) || this.#isolated.has(to)) return false;
-    if (this.#cuts.has(linkKey(from, to))) return false;
+    if (this.#isolated.size === 0 && this.#cuts.size === 0 && this.#groupOf.size === 0) return undefined;
+    if (this.#isolated.has(from) || this.#isolated.has(to)) return 'isolated';
+    if (this.#cuts.has(linkKey(from, to))) return 'cut';
     const a = this.#groupOf.get(from);
     const b = this.#groupOf.get(to);
-    return a === undefined || b === undefined || a === b;
+    return a === undefined || b === undefined || a === b ? undefined : 'partition';
   }
 }
 

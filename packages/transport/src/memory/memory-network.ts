@@ -1,6 +1,8 @@
 import {
   type AbortOptions,
   assertNodeId,
+  assertOptionalClock,
+  type Clock,
   ClosedError,
   DuplicateNodeError,
   type Endpoint,
@@ -11,6 +13,7 @@ import {
   type MessageHandler,
   MessageTooLargeError,
   type NodeId,
+  Observable,
   type OpenOptions,
   type Random,
   seededRandom,
@@ -22,11 +25,14 @@ import {
 } from '@lattice/core';
 import { assertAbortOptions, assertInteger, assertOptionalObject, assertOptionalRandom, assertOptionalTimers, assertPayload } from '../arguments.js';
 import { assertLink, type FaultOptions, LinkState, mergeFaults, NO_FAULTS, type ResolvedFaults } from './faults.js';
+import type { DropReason, MemoryNetworkEvents } from './network-events.js';
 
 /** Options of {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
   /** Schedules deliveries. Default: the system timers. Pass a `ManualClock` or the simulator's timers for determinism. */
   timers?: Timers;
+  /** Stamps the `at` of every event with `clock.monotonic()` (pass the clock behind `timers`). Default: none, `at` is undefined. */
+  clock?: Clock;
   /** Source of every random fault decision. Default: `seededRandom(seed)`. */
   random?: Random;
   /** Seed of the default `random`. Default 1, so runs are reproducible unless told otherwise. */
@@ -37,19 +43,28 @@ export interface MemoryNetworkOptions {
   faults?: FaultOptions;
 }
 
-/** Counters a {@link MemoryNetwork} keeps for tests to assert on. */
+/** Counters a {@link MemoryNetwork} keeps (a snapshot from {@link MemoryNetwork.stats}). */
 export interface NetworkStats {
   /** Messages accepted by `send`. */
   sent: number;
-  /** Deliveries made to an open endpoint (duplicates count again). */
+  /** Copies handed to a handler or iterator of an open endpoint (duplicates count again). */
   delivered: number;
-  /** Messages lost: by the drop rate, a partition, a cut, or a receiver that was closed. */
+  /** Copies lost: by the drop rate, a partition, a cut, an isolation, a receiver that was closed or had no listener. */
   dropped: number;
   /** Extra copies created by the duplicate rate. */
   duplicated: number;
 }
 
 const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+
+/** A message on its way: everything its `deliver` or `drop` event reports. */
+interface InFlight {
+  readonly id: number;
+  readonly target: MemoryEndpoint;
+  readonly from: NodeId;
+  readonly payload: Uint8Array;
+  readonly copy: number;
+}
 
 /**
  * An in-process network implementing `Transport`, with fault injection for tests.
@@ -68,6 +83,11 @@ const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
  * `UnknownPeerError`); a node that was opened and then closed is known but down, and messages
  * to it are silently dropped, as with a crashed machine.
  *
+ * Observable like everything in Lattice: {@link MemoryNetwork.stats} is a snapshot of the
+ * counters, and `on('send' | 'duplicate' | 'drop' | 'deliver', listener)` reports each message
+ * with its id, ends, size, time and, for drops, the reason ({@link MemoryNetworkEvents}), so a
+ * simulator or test can follow every message without wrapping payloads in a header of its own.
+ *
  * @example
  * ```ts
  * const clock = new ManualClock();
@@ -81,32 +101,37 @@ const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
  * network.heal();
  * ```
  */
-export class MemoryNetwork implements Transport {
+export class MemoryNetwork extends Observable<MemoryNetworkEvents> implements Transport {
   readonly maxMessageSize: number;
   readonly #timers: Timers;
+  readonly #clock: Clock | undefined;
   readonly #random: Random;
   readonly #endpoints = new Map<NodeId, MemoryEndpoint>();
   readonly #known = new Set<NodeId>();
   readonly #links = new LinkState();
   #faults: ResolvedFaults;
   #closed = false;
-  #due: { target: MemoryEndpoint; from: NodeId; payload: Uint8Array }[] = [];
+  #due: InFlight[] = [];
+  #lastId = 0;
   readonly #stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 
   constructor(options: MemoryNetworkOptions = {}) {
+    super();
     assertOptionalObject(options, 'MemoryNetwork options');
     assertOptionalTimers(options.timers);
+    assertOptionalClock(options.clock, 'clock');
     assertOptionalRandom(options.random);
     if (options.seed !== undefined) assertInteger(options.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (options.maxMessageSize !== undefined) assertInteger(options.maxMessageSize, 'maxMessageSize', 1);
     this.#timers = options.timers ?? systemTimers;
+    this.#clock = options.clock;
     this.#random = options.random ?? seededRandom(options.seed ?? 1);
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#faults = mergeFaults(NO_FAULTS, options.faults === undefined ? {} : options.faults);
   }
 
   /** A snapshot of the counters. */
-  get stats(): NetworkStats {
+  stats(): NetworkStats {
     return { ...this.#stats };
   }
 
@@ -123,6 +148,15 @@ export class MemoryNetwork implements Transport {
   async open(id: NodeId, options?: OpenOptions): Promise<Endpoint> {
     assertAbortOptions(options);
     throwIfAborted(options?.signal);
+    return this.openSync(id);
+  }
+
+  /**
+   * {@link MemoryNetwork.open} without the promise: the endpoint is open when this returns.
+   * For hosts that run on virtual time and must not wait a microtask turn (the simulator
+   * restarting a node inside one event).
+   */
+  openSync(id: NodeId): Endpoint {
     assertNodeId(id);
     if (this.#closed) throw new ClosedError('MemoryNetwork is closed');
     if (this.#endpoints.has(id)) throw new DuplicateNodeError(id);
@@ -178,22 +212,29 @@ export class MemoryNetwork implements Transport {
   route(from: NodeId, to: NodeId, payload: Uint8Array): void {
     if (!this.#known.has(to)) throw new UnknownPeerError(to);
     this.#stats.sent++;
+    const id = ++this.#lastId;
+    if (this.listenerCount('send') > 0) this.emit('send', { id, from, to, size: payload.byteLength, at: this.#now() });
     const target = this.#endpoints.get(to);
     const faults = this.#faults;
-    if (target === undefined || !this.#links.allows(from, to) || this.#chance(faults.dropRate)) {
-      this.#stats.dropped++;
+    const reason: DropReason | undefined = target === undefined ? 'closed' : (this.#links.blocker(from, to) ?? (this.#chance(faults.dropRate) ? 'random' : undefined));
+    if (target === undefined || reason !== undefined) {
+      this.#drop(id, from, to, payload, reason ?? 'closed', 'send');
       return;
     }
     const copies = this.#chance(faults.duplicateRate) ? 2 : 1;
-    this.#stats.duplicated += copies - 1;
+    if (copies > 1) {
+      this.#stats.duplicated++;
+      if (this.listenerCount('duplicate') > 0) this.emit('duplicate', { id, from, to, size: payload.byteLength, at: this.#now() });
+    }
     for (let copy = 0; copy < copies; copy++) {
+      const message: InFlight = { id, target, from, payload, copy };
       const delay = this.#delay(faults);
       if (delay > 0) {
-        this.#timers.setTimeout(() => this.#deliver(target, from, payload), delay);
+        this.#timers.setTimeout(() => this.#deliver(message), delay);
         continue;
       }
       // Zero-latency messages share one timer turn, in send order: one timer per batch, not per message.
-      this.#due.push({ target, from, payload });
+      this.#due.push(message);
       if (this.#due.length === 1) this.#timers.setTimeout(() => this.#deliverDue(), 0);
     }
   }
@@ -201,17 +242,30 @@ export class MemoryNetwork implements Transport {
   #deliverDue(): void {
     const due = this.#due;
     this.#due = [];
-    for (const { target, from, payload } of due) this.#deliver(target, from, payload);
+    for (const message of due) this.#deliver(message);
   }
 
-  #deliver(target: MemoryEndpoint, from: NodeId, payload: Uint8Array): void {
-    if (target.closed || !this.#links.allows(from, target.id)) {
-      this.#stats.dropped++;
+  #deliver(message: InFlight): void {
+    const { id, target, from, payload } = message;
+    const reason: DropReason | undefined = target.closed ? 'closed' : (this.#links.blocker(from, target.id) ?? (target.listening ? undefined : 'no-listener'));
+    if (reason !== undefined) {
+      this.#drop(id, from, target.id, payload, reason, 'deliver');
       return;
     }
     this.#stats.delivered++;
+    // Reported before the handlers run, so what they send is reported after the delivery that caused it.
+    if (this.listenerCount('deliver') > 0) this.emit('deliver', { id, from, to: target.id, size: payload.byteLength, at: this.#now(), copy: message.copy });
     // Each delivery gets its own copy: receivers own their bytes, even duplicates.
     target.receive({ from, to: target.id, payload: payload.slice() });
+  }
+
+  #drop(id: number, from: NodeId, to: NodeId, payload: Uint8Array, reason: DropReason, stage: 'send' | 'deliver'): void {
+    this.#stats.dropped++;
+    if (this.listenerCount('drop') > 0) this.emit('drop', { id, from, to, size: payload.byteLength, at: this.#now(), reason, stage });
+  }
+
+  #now(): number | undefined {
+    return this.#clock?.monotonic();
   }
 
   #chance(probability: number): boolean {
@@ -242,6 +296,11 @@ class MemoryEndpoint implements Endpoint {
 
   get closed(): boolean {
     return this.#inbox.closed;
+  }
+
+  /** True when a handler or iterator would take a message now. */
+  get listening(): boolean {
+    return this.#inbox.listening;
   }
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
