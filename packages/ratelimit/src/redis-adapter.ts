@@ -32,6 +32,7 @@ export interface NodeRedisLike {
  * ```
  */
 export function ioredisAdapter(client: IoredisLike): RedisAdapter {
+  if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function') throw new InvalidArgumentError('Expected an ioredis client (evalsha and eval functions)');
   return {
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     eval: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
@@ -49,6 +50,7 @@ export function ioredisAdapter(client: IoredisLike): RedisAdapter {
  * ```
  */
 export function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
+  if (typeof client?.sendCommand !== 'function') throw new InvalidArgumentError('Expected a redis (node-redis) client (a sendCommand function)');
   const command = (name: string, first: string, keys: readonly string[], args: readonly (string | number)[]): string[] => {
     const list = [name, first, String(keys.length)];
     for (const key of keys) list.push(key);

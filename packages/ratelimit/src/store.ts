@@ -53,7 +53,7 @@ export function isMappingStore(store: Store): store is MappingStore {
 
 /** True when `store` decides synchronously. */
 export function isSyncStore(store: Store): store is SyncStore {
-  return typeof (store as Partial<SyncStore>).applySync === 'function';
+  return typeof (store as Partial<SyncStore> | null | undefined)?.applySync === 'function';
 }
 
 /** @internal Throws `InvalidArgumentError` unless `store` has the shape of a {@link Store}. */

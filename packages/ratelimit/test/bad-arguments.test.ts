@@ -10,9 +10,12 @@ import {
   Gcra,
   GossipCounterState,
   InvalidCostError,
+  isSyncStore,
+  ioredisAdapter,
   LeakyBucket,
   LeakyBucketQueue,
   MemoryStore,
+  nodeRedisAdapter,
   type RateLimiter,
   rateLimitHeaders,
   RedisStore,
@@ -35,6 +38,7 @@ function codeOf(fn: () => unknown): string {
 
 const clock = new ManualClock();
 const bucket = (options: object): TokenBucket => new TokenBucket({ capacity: 10, refillRate: 1, clock, timers: clock, ...options });
+const gossip = (): GossipCounterState => new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 1, peerTimeoutMs: 100 }, 0);
 const fakeEndpoint = { id: 'a', send: async () => undefined, onMessage: () => () => undefined, onError: () => () => undefined, close: async () => undefined };
 
 // Each entry is one wrong call; every one must be refused with an InvalidArgumentError at the call.
@@ -74,6 +78,12 @@ const wrongCalls: [string, () => unknown][] = [
   ['new RedisStore with a prefix that is not a string', () => new RedisStore({ client: { sendCommand: () => undefined } as never, prefix: 5 as never })],
   ['new RedisStore with an onError that is not a function', () => new RedisStore({ client: { sendCommand: () => undefined } as never, onError: 'log' as never })],
   ['redisAdapter with undefined', () => redisAdapter(undefined)],
+  ['ioredisAdapter without a client', () => ioredisAdapter(undefined as never)],
+  ['nodeRedisAdapter with a number', () => nodeRedisAdapter(5 as never)],
+  ['GossipCounterState.decide with a numeric key', () => gossip().decide(5 as never, 1, 0, 0, true)],
+  ['GossipCounterState.decide at NaN', () => gossip().decide('k', 1, Number.NaN, 0, true)],
+  ['GossipCounterState.receive of a number', () => gossip().receive('b', 5 as never, 0, 0)],
+  ['GossipCounterState.outgoing at NaN', () => gossip().outgoing(Number.NaN, true)],
   ['new CompositeLimiter without limiters', () => new CompositeLimiter(undefined as never)],
   ['new CompositeLimiter with a non-limiter', () => new CompositeLimiter([{} as RateLimiter])],
   ['new CompositeLimiter with an empty list', () => new CompositeLimiter([])],
@@ -113,6 +123,10 @@ describe('bad arguments get a typed error where they are passed', () => {
     await expect(composite.consume(5 as never)).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(composite.block('k', Number.NaN)).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(composite.waitFor('k', 1, { timeoutMs: Number.NaN })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+  });
+
+  it('isSyncStore answers false for anything that is not a store', () => {
+    expect(isSyncStore(undefined as never)).toBe(false);
   });
 
   it('DistributedLimiter refuses bad keys and costs, and use after close', async () => {

@@ -112,6 +112,8 @@ export class GossipCounterState {
 
   /** Decides (and with `commit`, consumes) `cost` units of `key` at wall time `now`. */
   decide(key: string, cost: number, now: number, monotonic: number, commit: boolean): GossipDecision {
+    if (typeof key !== 'string') throw new InvalidArgumentError(`key must be a string, got ${typeof key}`);
+    if (!Number.isFinite(now) || !Number.isFinite(monotonic)) throw new InvalidArgumentError(`now and monotonic must be finite numbers, got ${now} and ${monotonic}`);
     if (!Number.isSafeInteger(cost) || cost < 1) throw new InvalidCostError(cost);
     if (cost > this.limit) throw new CostExceedsLimitError(cost, this.limit);
     const window = Math.floor(now / this.windowMs);
@@ -164,6 +166,9 @@ export class GossipCounterState {
 
   /** Merges a message from `from` received at wall time `now`. */
   receive(from: NodeId, message: GossipMessage, now: number, monotonic: number): void {
+    if (typeof from !== 'string') throw new InvalidArgumentError(`from must be a node id, got ${typeof from}`);
+    if (!Array.isArray((message as Partial<GossipMessage> | null)?.e)) throw new InvalidArgumentError('message must be a decoded GossipMessage (with an e array)');
+    if (!Number.isFinite(now) || !Number.isFinite(monotonic)) throw new InvalidArgumentError(`now and monotonic must be finite numbers, got ${now} and ${monotonic}`);
     if (from === this.id || !this.#lastHeard.has(from)) return;
     this.#lastHeard.set(from, monotonic);
     const current = Math.floor(now / this.windowMs);
@@ -202,6 +207,7 @@ export class GossipCounterState {
    * (`heartbeat` true sends one to peers that would get nothing).
    */
   outgoing(now: number, heartbeat: boolean): { to: NodeId; message: GossipMessage }[] {
+    if (!Number.isFinite(now)) throw new InvalidArgumentError(`now must be a finite number, got ${now}`);
     const current = Math.floor(now / this.windowMs);
     const perPeer = new Map<NodeId, GossipEntry[]>(this.peers.map((peer) => [peer, []]));
     for (const [key, state] of this.#keys) {
