@@ -9,19 +9,40 @@
 //    page, so that each page has one H1.
 import { ReflectionKind, RendererEvent } from 'typedoc';
 
-const HEADING = /^\s*#\s+(.+?)\s*#*\s*(?:\r?\n|$)/;
+const HEADING = /^\s*#\s+(.*)$/;
+
+/**
+ * The leading `# Title` line of rendered Markdown parts, if there is one: the title's text and
+ * how many parts it spans (inline code is a part of its own), with what follows its line break.
+ */
+function leadingHeading(parts) {
+  if (parts?.[0]?.kind !== 'text') return undefined;
+  let line = '';
+  for (let i = 0; i < parts.length; i++) {
+    const text = parts[i].text;
+    const newline = text.indexOf('\n');
+    line += newline === -1 ? text : text.slice(0, newline);
+    if (newline !== -1 || i === parts.length - 1) {
+      const match = HEADING.exec(line);
+      if (!match) return undefined;
+      return { title: match[1], parts: i + 1, rest: newline === -1 ? '' : text.slice(newline + 1) };
+    }
+  }
+  return undefined;
+}
 
 /** The text of a Markdown heading as a plain title: inline code and emphasis marks removed. */
 function plainTitle(markdown) {
-  return markdown.replace(/[`*_]/g, '').trim();
+  return markdown
+    .replace(/[`*_]/g, '')
+    .replace(/\s*#+\s*$/, '')
+    .trim();
 }
 
 /** Removes a leading `# Title` line from rendered Markdown parts, in place. */
 function dropLeadingHeading(parts) {
-  const first = parts?.[0];
-  if (first?.kind !== 'text') return;
-  const match = HEADING.exec(first.text);
-  if (match) first.text = first.text.slice(match[0].length);
+  const heading = leadingHeading(parts);
+  if (heading) parts.splice(0, heading.parts, { kind: 'text', text: heading.rest });
 }
 
 /** @param {import('typedoc').Application} app */
@@ -33,9 +54,8 @@ export function load(app) {
     dropLeadingHeading(project.readme);
     for (const module of project.getReflectionsByKind(ReflectionKind.Module)) dropLeadingHeading(module.readme);
     for (const document of project.getReflectionsByKind(ReflectionKind.Document)) {
-      const first = document.content?.[0];
-      const match = first?.kind === 'text' ? HEADING.exec(first.text) : null;
-      if (match) document.name = plainTitle(match[1]);
+      const heading = leadingHeading(document.content);
+      if (heading) document.name = plainTitle(heading.title);
     }
   });
 }
