@@ -10,6 +10,7 @@ import {
   ByteWriter,
   CachedClock,
   DecodeError,
+  emptyReady,
   type Endpoint,
   Inbox,
   InvalidArgumentError,
@@ -82,7 +83,14 @@ const wrongCalls: [string, () => unknown][] = [
 ];
 
 function driverOptions(extra: object): object {
-  const core: Partial<ProtocolCore<never, never, never>> = { step: () => undefined, ready: () => ({}) as never };
+  const core: ProtocolCore<never, never, never> = {
+    step: () => undefined,
+    tick: () => undefined,
+    wakeAt: () => undefined,
+    hasReady: () => false,
+    ready: () => emptyReady(),
+    advance: () => undefined,
+  };
   const endpoint: Partial<Endpoint> = { send: async () => undefined, onMessage: () => () => undefined };
   return { core, endpoint, codec: jsonCodec(), ...extra };
 }
@@ -96,6 +104,13 @@ describe('bad arguments get a typed error where they are passed', () => {
     for (const extra of [{ storage: {} }, { apply: 1 }, { accepts: 'yes' }, { clock: Date }, { timers: { setTimeout() {} } }]) {
       expect(codeOf(() => new ProtocolDriver(driverOptions(extra) as never))).toBe(InvalidArgumentError.code);
     }
+  });
+
+  it('ProtocolDriver.run with a non-function is refused and the node keeps running', () => {
+    const driver = new ProtocolDriver(driverOptions({}) as never);
+    expect(codeOf(() => driver.run('propose' as never))).toBe(InvalidArgumentError.code);
+    expect(driver.stopped).toBe(false);
+    void driver.stop();
   });
 
   it('decoding something that is not bytes is a DecodeError, not a TypeError', () => {

@@ -153,6 +153,8 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
    */
   run<T>(request: (core: ProtocolCore<Message, Record, Effect>) => T): T {
     if (this.#stopped) throw new ClosedError('The protocol node is stopped');
+    // Checked here: called inside the guard, a non-function would throw a TypeError that stops the node.
+    assertFunction(request, 'request');
     try {
       return this.#guard(() => request(this.#core));
     } finally {
