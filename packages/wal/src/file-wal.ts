@@ -190,6 +190,9 @@ class ReadWriteGate {
   }
 }
 
+/** What `openWal` calls on its file system: one missing would fail mid-open with a TypeError. */
+const FILE_SYSTEM_METHODS = ['open', 'readFile', 'rename', 'remove', 'list', 'mkdir', 'stat', 'syncDirectory', 'lock'] as const;
+
 /**
  * Opens (creating if needed) the write-ahead log in directory `dir` and recovers it: a torn
  * final record left by a crash is cut off; any other damage rejects with a typed error
@@ -235,8 +238,8 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
     throw new InvalidArgumentError(`writerThread must be 'auto', 'always' or 'never', got ${String(writerThread)}`);
   }
   const fs = options.fs ?? nodeFileSystem();
-  if (typeof fs !== 'object' || fs === null || typeof fs.open !== 'function') {
-    throw new InvalidArgumentError('fs must be a FileSystem (the storage seam of @lattice/core)');
+  if (typeof fs !== 'object' || fs === null || FILE_SYSTEM_METHODS.some((method) => typeof fs[method] !== 'function')) {
+    throw new InvalidArgumentError(`fs must be a FileSystem (the storage seam of @lattice/core: ${FILE_SYSTEM_METHODS.join(', ')})`);
   }
   const onNode = isNodeFileSystem(fs);
   if (writerThread === 'always' && !onNode) {

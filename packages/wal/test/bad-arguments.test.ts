@@ -35,6 +35,7 @@ const wrongOptions: [string, unknown][] = [
   ['recycleSegments a fraction', { recycleSegments: 0.5 }],
   ['writerThread unknown', { writerThread: 'sometimes' }],
   ['fs that is not a FileSystem', { fs: {} }],
+  ['fs without lock', { fs: { open() {}, readFile() {}, rename() {}, remove() {}, list() {}, mkdir() {}, stat() {}, syncDirectory() {} } }],
   ['signal that is not an AbortSignal', { signal: 'x' }],
 ];
 
