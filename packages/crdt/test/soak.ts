@@ -43,8 +43,8 @@ for (const spec of specs) {
         }
         scenarios++;
         operations += ops.length;
-        messages += network.stats.sent;
-        dropped += network.stats.dropped;
+        messages += network.stats().sent;
+        dropped += network.stats().dropped;
         await network.close();
       },
     ),

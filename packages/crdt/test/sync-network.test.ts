@@ -39,7 +39,7 @@ describe.each(specs)('CrdtSync of $name over a faulty MemoryNetwork', (spec) => 
         expect(converged(syncs)).toBe(true);
         const everything = deltas.reduce((acc, delta) => acc.join(delta), syncs[0]!.replica.empty());
         expect(canonical(syncs[0]!.replica)).toBe(canonical(everything));
-        expect(network.stats.dropped).toBeGreaterThan(0);
+        expect(network.stats().dropped).toBeGreaterThan(0);
         for (const sync of syncs) await sync.close();
         await network.close();
       }),
@@ -116,9 +116,9 @@ describe('CrdtSync', () => {
     expect(b.replica.size).toBe(0);
     await a.close();
     await b.close();
-    const sent = network.stats.sent;
+    const sent = network.stats().sent;
     await clock.advanceAsync(5000);
-    expect(network.stats.sent).toBe(sent);
+    expect(network.stats().sent).toBe(sent);
     expect(() => a.update((set) => set.add('y'))).toThrow(expect.objectContaining({ code: ClosedError.code }));
     await network.close();
   });
