@@ -7,6 +7,12 @@ export interface ScheduledEvent {
   readonly seq: number;
   /** What runs. */
   readonly run: () => void;
+  /**
+   * True when `run` is known to do all its work before it returns (network deliveries, the
+   * fault schedule, timers of protocol cores): the run loop need not wait for promise
+   * continuations after it.
+   */
+  readonly quiet: boolean;
   /** Set by {@link EventQueue.cancel}; a cancelled event is skipped when it comes up. */
   cancelled: boolean;
 }
@@ -34,13 +40,13 @@ export class EventQueue {
     return this.#live;
   }
 
-  /** Schedules `run` at virtual time `time`. */
-  push(time: number, run: () => void): ScheduledEvent {
+  /** Schedules `run` at virtual time `time`; `quiet`: see {@link ScheduledEvent.quiet} (default false). */
+  push(time: number, run: () => void, quiet = false): ScheduledEvent {
     // NaN or Infinity would break the heap order silently; `time - time` is 0 only for finite numbers.
     if (typeof time !== 'number' || time - time !== 0 || typeof run !== 'function') {
       throw new InvalidArgumentError(`an event needs a finite time and a function, got ${String(time)} and ${typeof run}`);
     }
-    const event: ScheduledEvent = { time, seq: this.#seq++, run, cancelled: false };
+    const event: ScheduledEvent = { time, seq: this.#seq++, run, quiet, cancelled: false };
     const heap = this.#heap;
     let index = heap.length;
     heap.push(event);

@@ -9,9 +9,9 @@ export type SimEventKind =
   | 'send'
   /** `node` received message `msg` from `peer` (`text` is `duplicate` for a repeat). */
   | 'deliver'
-  /** The network dropped message `msg` from `node` to `peer` when it was sent. */
+  /** The network dropped message `msg` from `node` to `peer` when it was sent; `text` is the network's reason (`partition`, `cut`, `isolated`, `random`, `closed`). */
   | 'drop'
-  /** Message `msg` from `node` to `peer` was never delivered by the end of the run. */
+  /** Message `msg` from `node` to `peer` was never delivered by the end of the run (lost in flight, or still on its way). */
   | 'lost'
   /** A fault was injected or removed; `text` describes it. */
   | 'fault'
@@ -73,7 +73,7 @@ export function formatEvent(event: SimEvent): string {
     case 'deliver':
       return `${time} ${node} recv #${event.msg} <- ${event.peer}${event.text === undefined ? '' : ` (${event.text})`}`;
     case 'drop':
-      return `${time} ${node} drop #${event.msg} -> ${event.peer}`;
+      return `${time} ${node} drop #${event.msg} -> ${event.peer}${event.text === undefined ? '' : ` (${event.text})`}`;
     case 'lost':
       return `${time} ${node} lost #${event.msg} -> ${event.peer} (never delivered)`;
     case 'fault':

@@ -39,17 +39,6 @@ export { MAX_DRIFT_PPM, NodeClock, type NodeClockOptions } from './node-clock.js
 export { type RunArtifacts, type RunFileSystem, runArtifacts, type SavableRun, type SavedRun, type SaveRunOptions, saveRun } from './save-run.js';
 export { deriveSeed, replayCommand, type SimulationSeedsOptions, simulationSeeds } from './seeds.js';
 export { SHIVIZ_REGEX, toShiViz } from './shiviz.js';
-export {
-  type ClientContext,
-  type ClientOptions,
-  type ClockOptions,
-  type InvokeOptions,
-  type InvokeResult,
-  type NodeContext,
-  type NodeFactory,
-  type RunOptions,
-  Simulation,
-  type SimulationOptions,
-  type SimulationResult,
-  type SimulationStats,
-} from './simulation.js';
+export type { ClientContext, ClientOptions, InvokeOptions, InvokeResult } from './clients.js';
+export type { ClockOptions, NodeContext, NodeFactory, RunCoreOptions } from './node-runtime.js';
+export { Simulation, type RunOptions, type SimulationOptions, type SimulationResult, type SimulationStats } from './simulation.js';
