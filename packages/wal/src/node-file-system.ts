@@ -81,25 +81,31 @@ export class NodeFileHandle implements FileHandle {
     if (this.#closed) throw new ClosedError(`${what} ${this.path}: the file is closed`);
   }
 
-  async write(data: Uint8Array | readonly Uint8Array[], position: number): Promise<void> {
-    this.#usable('write');
-    checkData(data);
-    checkPosition('position', position);
-    if (!this.#writable) throw new StorageIoError(`write ${this.path}: the file was opened read-only`);
+  // Not an async function: the log's group commits come through here, and a plain promise
+  // chain adds no extra turns on the way.
+  write(data: Uint8Array | readonly Uint8Array[], position: number): Promise<void> {
     try {
-      if (data instanceof Uint8Array) {
-        await io.writeAll(this.fd, data, 0, data.length, position);
-      } else {
-        let at = position;
-        for (let from = 0; from < data.length; from += MAX_WRITEV_CHUNKS) {
-          const chunks = from === 0 && data.length <= MAX_WRITEV_CHUNKS ? data : data.slice(from, from + MAX_WRITEV_CHUNKS);
-          await io.writevAll(this.fd, chunks, at);
-          for (const chunk of chunks) at += chunk.length;
-        }
-      }
-      if (this.syncAfterWrite) await io.fdatasync(this.fd);
+      this.#usable('write');
+      checkData(data);
+      checkPosition('position', position);
+      if (!this.#writable) throw new StorageIoError(`write ${this.path}: the file was opened read-only`);
     } catch (error) {
+      return Promise.reject(error);
+    }
+    const written = data instanceof Uint8Array ? io.writeAll(this.fd, data, 0, data.length, position) : this.#writev(data, position);
+    const durable = this.syncAfterWrite ? written.then(() => io.fdatasync(this.fd)) : written;
+    return durable.catch((error: unknown) => {
       throw translate(error, `write ${this.path}`);
+    });
+  }
+
+  async #writev(data: readonly Uint8Array[], position: number): Promise<void> {
+    if (data.length <= MAX_WRITEV_CHUNKS) return io.writevAll(this.fd, data, position);
+    let at = position;
+    for (let from = 0; from < data.length; from += MAX_WRITEV_CHUNKS) {
+      const chunks = data.slice(from, from + MAX_WRITEV_CHUNKS);
+      await io.writevAll(this.fd, chunks, at);
+      for (const chunk of chunks) at += chunk.length;
     }
   }
 
