@@ -69,7 +69,23 @@ export interface RaftCoreOptions {
   maxApplyBatch?: number;
   /** The leader sends appends before its own write of them is durable (it counts itself only once it is). Default true. */
   asyncStorageWrites?: boolean;
+  /**
+   * Deliberate protocol bugs, each switched on by name, so that a test harness can prove it
+   * catches them (a harness that never fails proves nothing). Never set them outside such tests.
+   * @internal
+   */
+  deliberateBugs?: readonly DeliberateBug[];
 }
+
+/**
+ * The bugs {@link RaftCoreOptions.deliberateBugs} can plant:
+ * - `vote-without-sync`: a vote (and term) is sent before it is synced, so a crash can forget it;
+ * - `commit-previous-term`: the leader commits an entry of an earlier term by counting replicas (Figure 8);
+ * - `lease-without-check-quorum`: lease reads are served without check-quorum;
+ * - `skip-log-matching`: a follower appends without checking that its log matches at `prevIndex`.
+ * @internal
+ */
+export type DeliberateBug = 'vote-without-sync' | 'commit-previous-term' | 'lease-without-check-quorum' | 'skip-log-matching';
 
 /** What {@link RaftCore.status} reports about one follower. */
 export interface FollowerStatus {
@@ -167,6 +183,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   readonly #chunkSize: number;
   readonly #maxApplyBatch: number;
   readonly #asyncWrites: boolean;
+  readonly #bugs: ReadonlySet<DeliberateBug>;
 
   #term = 0;
   #vote: NodeId = '';
@@ -205,6 +222,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('RaftCore needs an options object');
     assertNodeId(options.id);
     this.id = options.id;
+    this.#bugs = new Set(options.deliberateBugs ?? []);
     this.#electionTimeout = positive('electionTimeoutMs', options.electionTimeoutMs, 1000);
     this.#heartbeatInterval = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 100);
     if (this.#heartbeatInterval >= this.#electionTimeout) {
@@ -214,7 +232,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#checkQuorum = options.checkQuorum ?? true;
     this.#readOnly = options.readOnly ?? 'safe';
     if (this.#readOnly !== 'safe' && this.#readOnly !== 'lease') throw new InvalidArgumentError(`readOnly must be 'safe' or 'lease'`);
-    if (this.#readOnly === 'lease' && !this.#checkQuorum) throw new InvalidArgumentError('Lease reads need checkQuorum: without it a deposed leader could serve stale reads');
+    if (this.#readOnly === 'lease' && !this.#checkQuorum && !this.#bugs.has('lease-without-check-quorum')) throw new InvalidArgumentError('Lease reads need checkQuorum: without it a deposed leader could serve stale reads');
     this.#maxSizePerMsg = positive('maxSizePerMsg', options.maxSizePerMsg, 1 << 20);
     this.#maxInflight = positive('maxInflightMsgs', options.maxInflightMsgs, 256);
     this.#maxInflightBytes = positive('maxInflightBytes', options.maxInflightBytes, 0, 0);
@@ -471,7 +489,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     const hard: HardState = { term: this.#term, vote: this.#vote, commit: this.#log.committed };
     if (this.#hardChanged()) {
       persist.push({ type: 'hardState', hardState: hard });
-      if (hard.term !== this.#persistedHard.term || hard.vote !== this.#persistedHard.vote) mustSync = true;
+      const voteChanged = hard.term !== this.#persistedHard.term || hard.vote !== this.#persistedHard.vote;
+      if (voteChanged && !this.#bugs.has('vote-without-sync')) mustSync = true;
     }
     const effects: RaftEffect[] = [];
     if (this.#softChanged()) {
@@ -841,7 +860,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   #maybeCommit(): boolean {
     const index = committedIndex(this.#conf, (node) => this.#progress.get(node)?.match ?? 0);
     // Only an entry of the current term is committed by counting replicas (Raft §5.4.2, Figure 8).
-    if (index > this.#log.committed && this.#log.term(index) === this.#term) {
+    if (index > this.#log.committed && (this.#log.term(index) === this.#term || this.#bugs.has('commit-previous-term'))) {
       this.#log.commitTo(index);
       this.#releaseReadsAwaitingCommit();
       return true;
@@ -920,7 +939,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       this.#send(from, { type: 'appendResp', term: this.#term, index: this.#log.committed, reject: false, hintIndex: 0, hintTerm: 0 });
       return;
     }
-    if (this.#log.matchTerm(m.prevIndex, m.prevTerm)) {
+    if (this.#log.matchTerm(m.prevIndex, m.prevTerm) || (this.#bugs.has('skip-log-matching') && m.prevIndex <= this.#log.lastIndex)) {
       const last = this.#log.appendFromLeader(m.prevIndex, m.entries);
       this.#log.commitTo(Math.min(m.commit, last));
       this.#send(from, { type: 'appendResp', term: this.#term, index: last, reject: false, hintIndex: 0, hintTerm: 0 });

@@ -27,6 +27,8 @@ export interface ClusterOptions {
 export class Cluster {
   readonly cores = new Map<NodeId, RaftCore>();
   readonly disks = new Map<NodeId, RaftRecord[]>();
+  /** Records written without a sync: a crash loses them (as the page cache would). */
+  readonly #unsynced = new Map<NodeId, RaftRecord[]>();
   /** Every entry each node applied, in order (survives crashes: the state machine is rebuilt by replay). */
   readonly applied = new Map<NodeId, Entry[]>();
   readonly snapshots = new Map<NodeId, Snapshot>();
@@ -49,6 +51,7 @@ export class Cluster {
     this.random = seededRandom(options.seed ?? 1);
     for (const id of options.ids) {
       this.disks.set(id, []);
+      this.#unsynced.set(id, []);
       this.applied.set(id, []);
       this.readStates.set(id, []);
       this.#start(id);
@@ -93,7 +96,9 @@ export class Cluster {
     while (core.hasReady()) {
       const ready = core.ready();
       for (const { to, message } of ready.sendEarly) this.queue.push({ from: id, to, message });
-      this.disks.get(id)!.push(...ready.persist);
+      const unsynced = this.#unsynced.get(id)!;
+      unsynced.push(...ready.persist);
+      if (ready.mustSync) this.disks.get(id)!.push(...unsynced.splice(0));
       for (const { to, message } of ready.messages) this.queue.push({ from: id, to, message });
       for (const effect of ready.effects) {
         if (effect.type === 'apply') {
@@ -129,6 +134,16 @@ export class Cluster {
     return true;
   }
 
+  /** Delivers every queued message `select` picks (in queue order, including those the deliveries add), drops those `drop` picks. */
+  deliverWhere(select: (m: InFlight) => boolean, drop: (m: InFlight) => boolean = () => false, limit = 10_000): void {
+    for (let n = 0; n < limit; n++) {
+      const position = this.queue.findIndex((m) => select(m) || drop(m));
+      if (position < 0) return;
+      if (drop(this.queue[position]!)) this.queue.splice(position, 1);
+      else this.deliverOne(position);
+    }
+  }
+
   /** Delivers until the queue is empty (bounded, to catch livelock). */
   deliverAll(limit = 100_000): void {
     for (let i = 0; i < limit && this.deliverOne(); i++);
@@ -145,6 +160,15 @@ export class Cluster {
         this.process(id);
       }
       this.deliverAll();
+    }
+  }
+
+  /** Advances time by `ms`, ticking every live core, without delivering anything. */
+  tickAll(ms: number): void {
+    this.now += ms;
+    for (const [id, core] of this.cores) {
+      core.tick(this.now);
+      this.process(id);
     }
   }
 
@@ -188,10 +212,14 @@ export class Cluster {
     this.#cut.clear();
   }
 
-  /** Crashes `id`: its core and unsent messages are gone; what it persisted survives. */
+  /**
+   * Crashes `id`: its core, its unsynced writes and the messages on their way to it are gone;
+   * what it synced survives, and what it already sent stays on the wire.
+   */
   crash(id: NodeId): void {
     this.cores.delete(id);
-    this.queue = this.queue.filter((m) => m.from !== id && m.to !== id);
+    this.#unsynced.get(id)!.length = 0;
+    this.queue = this.queue.filter((m) => m.to !== id);
   }
 
   restart(id: NodeId): void {
