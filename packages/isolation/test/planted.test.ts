@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { type CheckOptions, check, type Transaction } from '../src/index.js';
+
+type Ops = Transaction['ops'];
+let clock = 0;
+function ok(process: number, ops: Ops): Transaction {
+  const call = clock++;
+  return { process, type: 'ok', call, return: clock++, ops };
+}
+function fail(process: number, ops: Ops): Transaction {
+  const call = clock++;
+  return { process, type: 'fail', call, return: clock++, ops };
+}
+function types(history: Transaction[], options: CheckOptions = {}): string[] {
+  return [...check(history, options).anomalyTypes].sort();
+}
+
+describe('planted list-append anomalies are named exactly', () => {
+  it('G0: write cycle', () => {
+    // x = [1 2] says T0 before T1; y = [2 1] says T1 before T0.
+    const h = [ok(0, [['append', 'x', 1], ['append', 'y', 1]]), ok(1, [['append', 'x', 2], ['append', 'y', 2]]), ok(2, [['r', 'x', [1, 2]], ['r', 'y', [2, 1]]])];
+    expect(types(h)).toEqual(['G0']);
+  });
+
+  it('G1a: aborted read', () => {
+    const h = [fail(0, [['append', 'x', 1]]), ok(1, [['r', 'x', [1]]])];
+    expect(types(h)).toEqual(['G1a']);
+  });
+
+  it('G1b: intermediate read', () => {
+    const h = [ok(0, [['append', 'x', 1], ['append', 'x', 2]]), ok(1, [['r', 'x', [1]]]), ok(2, [['r', 'x', [1, 2]]])];
+    // The reader saw x between T0's two appends: an intermediate read, and with it a G-single
+    // cycle (T1 read x without 2, which T0 appended; T0 wrote what T1 read).
+    expect(types(h)).toEqual(['G-single', 'G1b']);
+  });
+
+  it('G1c: circular information flow', () => {
+    const h = [ok(0, [['append', 'x', 1], ['r', 'y', [1]]]), ok(1, [['append', 'y', 1], ['r', 'x', [1]]])];
+    expect(types(h)).toEqual(['G1c']);
+  });
+
+  it('G-single: read skew', () => {
+    // T1 sees T0's y but not T0's x.
+    const h = [ok(0, [['append', 'x', 1], ['append', 'y', 1]]), ok(1, [['r', 'x', []], ['r', 'y', [1]]]), ok(2, [['r', 'x', [1]]])];
+    expect(types(h)).toEqual(['G-single']);
+  });
+
+  it('G2-item: write skew', () => {
+    const h = [ok(0, [['r', 'x', []], ['r', 'y', []], ['append', 'x', 1]]), ok(1, [['r', 'x', []], ['r', 'y', []], ['append', 'y', 1]]), ok(2, [['r', 'x', [1]], ['r', 'y', [1]]])];
+    expect(types(h)).toEqual(['G2-item']);
+  });
+
+  it('lost update', () => {
+    // Both read x = [] and appended; the final read orders them, which also closes a G-single.
+    const h = [ok(0, [['r', 'x', []], ['append', 'x', 1]]), ok(1, [['r', 'x', []], ['append', 'x', 2]]), ok(2, [['r', 'x', [1, 2]]])];
+    expect(types(h)).toEqual(['G-single', 'lost-update']);
+    const h2 = [ok(0, [['r', 'x', []], ['append', 'x', 1]]), ok(1, [['r', 'x', []], ['append', 'x', 2]])];
+    // Without a later read the order is unknown: each read x without the other's append (rw both ways).
+    expect(types(h2)).toEqual(['G2-item', 'lost-update']);
+  });
+
+  it('garbage read', () => {
+    expect(types([ok(0, [['r', 'x', [9]]])])).toEqual(['garbage-read']);
+  });
+
+  it('duplicate elements', () => {
+    expect(types([ok(0, [['append', 'x', 1]]), ok(1, [['r', 'x', [1, 1]]])])).toEqual(['duplicate-elements']);
+  });
+
+  it('duplicate appends', () => {
+    expect(types([ok(0, [['append', 'x', 1]]), ok(1, [['append', 'x', 1]]), ok(2, [['r', 'x', [1]]])])).toEqual(['duplicate-appends']);
+  });
+
+  it('incompatible order', () => {
+    const h = [ok(0, [['append', 'x', 1]]), ok(1, [['append', 'x', 2]]), ok(2, [['r', 'x', [1, 2]]]), ok(3, [['r', 'x', [2, 1]]])];
+    expect(types(h)).toEqual(['incompatible-order']);
+  });
+
+  it('internal inconsistency', () => {
+    expect(types([ok(0, [['append', 'x', 1], ['r', 'x', []]])])).toEqual(['internal']);
+    // Reading x twice with T1's append in between is also a cycle: T0 both missed and saw T1.
+    expect(types([ok(0, [['r', 'x', []], ['r', 'x', [5]]]), ok(1, [['append', 'x', 5]])])).toEqual(['G-single', 'internal']);
+  });
+
+  it('G-single-realtime: a stale read after a completed write', () => {
+    const h = [ok(0, [['append', 'x', 1]]), ok(1, [['r', 'x', []]]), ok(2, [['r', 'x', [1]]])];
+    expect(types(h)).toEqual([]);
+    expect(types(h, { strict: true })).toEqual(['G-single-realtime']);
+    const result = check(h, { consistency: 'strict-serializable' });
+    expect(result.valid).toBe(false);
+    expect(result.models.map((m) => m.verdict)).toEqual(['compatible', 'compatible', 'compatible', 'incompatible']);
+  });
+
+  it('G0-process: a process sees its own writes undone', () => {
+    // Process 0 appends 1 then 2 to x, but x reads [2 1].
+    const h = [ok(0, [['append', 'x', 1]]), ok(0, [['append', 'x', 2]]), ok(1, [['r', 'x', [2, 1]]])];
+    expect(types(h)).toEqual([]);
+    expect(types(h, { session: true })).toEqual(['G0-process']);
+  });
+});
+
+describe('planted rw-register anomalies are named exactly', () => {
+  const rw: CheckOptions = { model: 'rw-register' };
+  it('G1a, G1b, garbage, internal, duplicate writes', () => {
+    expect(types([fail(0, [['w', 'x', 1]]), ok(1, [['r', 'x', 1]])], rw)).toEqual(['G1a']);
+    expect(types([ok(0, [['w', 'x', 1], ['w', 'x', 2]]), ok(1, [['r', 'x', 1]])], rw)).toEqual(['G1b']);
+    expect(types([ok(0, [['r', 'x', 3]])], rw)).toEqual(['garbage-read']);
+    expect(types([ok(0, [['w', 'x', 1], ['r', 'x', null]])], rw)).toEqual(['internal']);
+    expect(types([ok(0, [['w', 'x', 1]]), ok(1, [['w', 'x', 1]])], rw)).toEqual(['duplicate-writes']);
+  });
+
+  it('G1c through wr edges', () => {
+    expect(types([ok(0, [['w', 'x', 1], ['r', 'y', 1]]), ok(1, [['w', 'y', 1], ['r', 'x', 1]])], rw)).toEqual(['G1c']);
+  });
+
+  it('G-single from the initial state: read skew', () => {
+    const h = [ok(0, [['w', 'x', 1], ['w', 'y', 1]]), ok(1, [['r', 'x', null], ['r', 'y', 1]])];
+    expect(types(h, rw)).toEqual(['G-single']);
+  });
+
+  it('G2-item from the initial state: write skew', () => {
+    const h = [ok(0, [['r', 'x', null], ['r', 'y', null], ['w', 'x', 1]]), ok(1, [['r', 'x', null], ['r', 'y', null], ['w', 'y', 1]])];
+    expect(types(h, rw)).toEqual(['G2-item']);
+  });
+
+  it('lost update', () => {
+    const h = [ok(0, [['r', 'x', null], ['w', 'x', 1]]), ok(1, [['r', 'x', null], ['w', 'x', 2]])];
+    // Each read the initial state the other overwrote: two anti-dependencies.
+    expect(types(h, rw)).toEqual(['G2-item', 'lost-update']);
+  });
+
+  it('writes-follow-reads orders versions only when asked', () => {
+    // T2 read x = 1 then wrote 2; T3 read 2; T1 read y = 1 of T3 and x = 1: stale under wfr.
+    const h = [
+      ok(0, [['w', 'x', 1]]),
+      ok(1, [['r', 'x', 1], ['w', 'x', 2]]),
+      ok(2, [['r', 'x', 2], ['w', 'y', 1]]),
+      ok(3, [['r', 'y', 1], ['r', 'x', 1]]),
+    ];
+    expect(types(h, rw)).toEqual([]);
+    expect(types(h, { ...rw, wfrKeys: true })).toEqual(['G-single']);
+  });
+});
