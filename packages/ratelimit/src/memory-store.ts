@@ -1,4 +1,4 @@
-import { assertOptionalClock, assertOptionalObject, type Clock, InvalidArgumentError, systemClock } from '@lattice/core';
+import { assertOptionalClock, assertOptionalObject, type Clock, ClosedError, InvalidArgumentError, systemClock } from '@lattice/core';
 import { AlgorithmId, evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
 import type { RateLimitResult } from './limiter.js';
 import type { SyncStore } from './store.js';
@@ -38,6 +38,16 @@ export interface MemoryStoreStats {
   evictions: number;
 }
 
+/** The clock of a closed store: reading it is using the store after `close()`. */
+const CLOSED_CLOCK: Clock = Object.freeze({
+  now(): number {
+    throw new ClosedError('The MemoryStore is closed');
+  },
+  monotonic(): number {
+    throw new ClosedError('The MemoryStore is closed');
+  },
+});
+
 /**
  * The in-process store: runs the algorithms in JavaScript on `Map`s (one per limiter name).
  * Decisions are synchronous and atomic (JavaScript is single-threaded). Runs anywhere.
@@ -55,7 +65,7 @@ export interface MemoryStoreStats {
  */
 export class MemoryStore implements SyncStore {
   readonly kind = 'memory';
-  readonly #clock: Clock;
+  #clock: Clock;
   readonly #maxKeys: number;
   readonly #namespaces = new Map<string, Namespace>();
   #size = 0;
@@ -460,7 +470,11 @@ export class MemoryStore implements SyncStore {
     this.#size = 0;
   }
 
+  /** Drops every key; later decisions throw `ClosedError` (they would silently start from full limits). */
   async close(): Promise<void> {
     this.clear();
+    // Every decision reads the clock before it changes anything, so a clock that refuses
+    // refuses every later decision without a check on the decision path.
+    this.#clock = CLOSED_CLOCK;
   }
 }

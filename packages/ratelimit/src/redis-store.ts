@@ -1,4 +1,4 @@
-import { assertFunction, assertInteger, assertNumber, assertObject, assertOptionalClock, assertOptionalTimers, type Clock, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
+import { assertFunction, assertInteger, assertNumber, assertObject, assertOptionalClock, assertOptionalTimers, type Clock, ClosedError, InvalidArgumentError, systemClock, systemTimers, TimeoutError, type Timers } from '@lattice/core';
 import { type AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { StoreReplyError, StoreUnavailableError } from './errors.js';
 import { sha1Hex } from './sha1.js';
@@ -164,6 +164,7 @@ export class RedisStore implements Store {
   #newest: InFlight | undefined;
   #timerArmed = false;
   readonly #timeoutMessage: string;
+  #closed = false;
   /** The script for each set of algorithms seen, with its SHA once computed. */
   readonly #scripts = new Map<string, LoadedScript>();
   readonly #stats: RedisStoreStats = { roundTrips: 0, decisions: 0, scriptReloads: 0, failures: 0 };
@@ -230,6 +231,7 @@ export class RedisStore implements Store {
    * executor below is made once and hands over the promise's settle functions).
    */
   #request(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, map: ((out: number[]) => unknown) | undefined): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ClosedError('The RedisStore is closed'));
     const promise = new Promise(this.#capture);
     const request: PendingDecision = { action, key, specs, amount, arg, resolve: this.#captured!, reject: this.#capturedReject!, map };
     this.#captured = undefined;
@@ -558,7 +560,9 @@ export class RedisStore implements Store {
   }
 
   /** Does nothing to the client, which belongs to the caller; closes the insurance store it created. */
+  /** Refuses later decisions with `ClosedError` and closes the insurance store; the Redis client stays the caller's. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#insurance?.close();
   }
 }

@@ -129,6 +129,21 @@ describe('bad arguments get a typed error where they are passed', () => {
     expect(isSyncStore(undefined as never)).toBe(false);
   });
 
+  it('stores refuse decisions after close() with ClosedError (instead of starting again from full limits)', async () => {
+    const memory = new MemoryStore({ clock });
+    const limiter = bucket({ store: memory });
+    expect((await limiter.consume('k', 10)).allowed).toBe(true);
+    await memory.close();
+    await expect(limiter.consume('k')).rejects.toMatchObject({ code: ClosedError.code });
+    expect(codeOf(() => limiter.consumeSync('k'))).toBe(ClosedError.code);
+    let calls = 0;
+    const adapter = { evalsha: async () => ++calls, eval: async () => ++calls };
+    const redis = new RedisStore({ adapter, clock, timers: clock });
+    await redis.close();
+    await expect(bucket({ store: redis }).consume('k')).rejects.toMatchObject({ code: ClosedError.code });
+    expect(calls).toBe(0);
+  });
+
   it('DistributedLimiter refuses bad keys and costs, and use after close', async () => {
     const network = new MemoryNetwork({ timers: clock });
     const endpoint = await network.open('a');
