@@ -30,6 +30,7 @@
 export { assertLinearizable, type CheckedRun } from './check.js';
 export { type DiagramOptions, toSpaceTimeDiagram } from './diagram.js';
 export { type CrashLoss, type Disk, SimDisk, type SimDiskOptions } from './disk.js';
+export { DiskRecordLog, type DiskRecordLogOptions } from './disk-record-log.js';
 export { type SimCrashReport, SimFileSystem, type SimFileSystemOptions, type SimReadFaults } from './sim-file-system.js';
 export { NotLinearizableError, OperationFailedError, SimulationError } from './errors.js';
 export { formatEvent, type SimEvent, type SimEventKind } from './events.js';
@@ -38,7 +39,9 @@ export { FAULT_KINDS, type FaultKind, type FaultScheduleOptions } from './faults
 export { MAX_DRIFT_PPM, NodeClock, type NodeClockOptions } from './node-clock.js';
 export { type RunArtifacts, type RunFileSystem, runArtifacts, type SavableRun, type SavedRun, type SaveRunOptions, saveRun } from './save-run.js';
 export { deriveSeed, replayCommand, type SimulationSeedsOptions, simulationSeeds } from './seeds.js';
-export { SHIVIZ_REGEX, toShiViz } from './shiviz.js';
+/** The ShiViz parser expression heading every ShiViz log (`@lattice/clocks`' own, re-exported). */
+export { SHIVIZ_REGEX } from '@lattice/clocks';
+export { toShiViz } from './shiviz.js';
 export type { ClientContext, ClientOptions, InvokeOptions, InvokeResult } from './clients.js';
 export type { ClockOptions, NodeContext, NodeFactory, RunCoreOptions } from './node-runtime.js';
 export { Simulation, type RunOptions, type SimulationOptions, type SimulationResult, type SimulationStats } from './simulation.js';

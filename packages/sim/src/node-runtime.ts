@@ -52,9 +52,9 @@ export interface NodeContext {
    * @example
    * ```ts
    * node: (ctx) => {
-   *   const log = new DiskRecordLog(ctx.disk, { file: 'raft', codec: raftRecordCodec });
+   *   const log = new DiskRecordLog(ctx.disk, { file: 'raft', codec: raftRecordCodec() });
    *   const core = new RaftCore({ id: ctx.id, voters: ctx.nodes, stored: replayRaftRecords(log.load()), now: ctx.clock.monotonic(), random: ctx.random });
-   *   return ctx.runCore({ core, codec: raftMessageCodec, storage: log });
+   *   return ctx.runCore({ core, codec: raftMessageCodec(), storage: log });
    * }
    * ```
    */

@@ -1,16 +1,14 @@
+import { ShivizLog, type VectorClockJson } from '@lattice/clocks';
 import { assertEventsAndNodes, type SimEvent } from './events.js';
-import { VectorClock } from './vector-clock.js';
-
-/** The parser expression on the first line of the file (ShiViz's own default). */
-export const SHIVIZ_REGEX = String.raw`(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`;
 
 /**
- * Renders a run as a ShiViz log (https://bestchai.bitbucket.io/shiviz/): first line the
- * parser expression, second line the (empty) multi-execution delimiter, then two lines per
- * event, its description and `host {"host":n,...}` with the event's vector clock. The vector
- * clocks are computed here from the send/deliver events: a send ticks the sender, a delivery
- * merges the sender's clock at the send and ticks the receiver; starts, crashes, notes and
- * errors are local events. Client events and faults have no host and are left out.
+ * Renders a run as a ShiViz log (https://bestchai.bitbucket.io/shiviz/), written by
+ * `@lattice/clocks`' `ShivizLog` — the one ShiViz writer of Lattice, in its one format (the
+ * parser expression `SHIVIZ_REGEX` on the first line, a blank line, then per event a line
+ * `host {"host":n,...}` with the event's vector clock and a line with its description). The
+ * vector clocks follow the run's messages: a send ticks the sender, a delivery merges the
+ * clock the message was sent with and ticks the receiver; starts, crashes, notes and errors
+ * are local events. Client events and faults have no host and are left out.
  *
  * @param events - the run's event log
  * @param nodes - the node ids, in lane order
@@ -19,54 +17,43 @@ export const SHIVIZ_REGEX = String.raw`(?<event>.*)\n(?<host>\S*) (?<clock>{.*})
  * ```ts
  * const result = await simulation.run({ duration: 5_000 });
  * const log = toShiViz(result.events, result.nodes); // paste into ShiViz, or load as a file
+ * checkShivizLog(log); // [] (from @lattice/clocks)
  * ```
  */
 export function toShiViz(events: readonly SimEvent[], nodes: readonly string[]): string {
   assertEventsAndNodes(events, nodes);
-  const hosts = nodes.map((node) => node.replace(/\s/g, '_'));
-  const index = new Map<string, number>(nodes.map((node, i) => [node, i]));
-  const clocks = nodes.map(() => new VectorClock(nodes.length));
-  const sentWith = new Map<number, number[]>();
-  const lines: string[] = [SHIVIZ_REGEX, ''];
+  const log = new ShivizLog();
+  // Node ids never hold whitespace (the simulator refuses them); ShiViz hosts must not either.
+  const processes = new Map(nodes.map((node) => [node, log.process(node.replace(/\s/g, '_'))]));
+  const sentWith = new Map<number, VectorClockJson>();
   for (const event of events) {
-    const at = event.node === undefined ? undefined : index.get(event.node);
-    if (at === undefined) continue;
-    const clock = clocks[at]!;
-    let description: string;
+    const process = event.node === undefined ? undefined : processes.get(event.node);
+    if (process === undefined) continue;
+    const at = `t=${event.time.toFixed(3)} `;
     switch (event.kind) {
       case 'send':
-        clock.tick(at);
-        sentWith.set(event.msg!, clock.snapshot());
-        description = `send #${event.msg} to ${event.peer} (${event.bytes} bytes)`;
+        sentWith.set(event.msg!, process.send(`${at}send #${event.msg} to ${event.peer} (${event.bytes} bytes)`));
         break;
       case 'deliver': {
+        const text = `${at}receive #${event.msg} from ${event.peer}${event.text === undefined ? '' : ` (${event.text})`}`;
         const sent = sentWith.get(event.msg!);
-        if (sent !== undefined) clock.merge(sent);
-        clock.tick(at);
-        description = `receive #${event.msg} from ${event.peer}${event.text === undefined ? '' : ` (${event.text})`}`;
+        if (sent === undefined) process.event(text);
+        else process.receive(sent, text);
         break;
       }
       case 'start':
-        clock.tick(at);
-        description = event.msg === 1 ? 'start' : `restart (incarnation ${event.msg})`;
+        process.event(`${at}${event.msg === 1 ? 'start' : `restart (incarnation ${event.msg})`}`);
         break;
       case 'crash':
-        clock.tick(at);
-        description = `crash${event.text === undefined ? '' : ` (${event.text})`}`;
+        process.event(`${at}crash${event.text === undefined ? '' : ` (${event.text})`}`);
         break;
       case 'note':
       case 'error':
-        clock.tick(at);
-        description = `${event.kind}: ${event.text}`;
+        process.event(`${at}${event.kind}: ${event.text}`);
         break;
       default:
-        continue;
+        break;
     }
-    lines.push(`t=${event.time.toFixed(3)} ${oneLine(description)}`, `${hosts[at]} ${clock.toJson(hosts)}`);
   }
-  return `${lines.join('\n')}\n`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
+  return log.toString();
 }

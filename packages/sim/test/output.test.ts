@@ -1,3 +1,4 @@
+import { checkShivizLog, SHIVIZ_REGEX as CLOCKS_SHIVIZ_REGEX } from '@lattice/clocks';
 import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../src/event-log.js';
@@ -14,14 +15,17 @@ async function faultyRun() {
   return sim.run({ duration: 300 });
 }
 
-/** Parses a ShiViz file the way ShiViz does with its default expression. */
+/** Parses a ShiViz file the way ShiViz does: with the expression on its first line. */
 function parseShiViz(text: string): { event: string; host: string; clock: Record<string, number> }[] {
   const lines = text.split('\n');
   expect(lines[0]).toBe(SHIVIZ_REGEX);
   expect(lines[1]).toBe('');
   const body = lines.slice(2).join('\n');
-  const pattern = /(?<event>.*)\n(?<host>\S*) (?<clock>{.*})/g;
-  return [...body.matchAll(pattern)].map((m) => ({ event: m.groups!.event!, host: m.groups!.host!, clock: JSON.parse(m.groups!.clock!) as Record<string, number> }));
+  const pattern = new RegExp(lines[0]!, 'g');
+  const entries = [...body.matchAll(pattern)].map((m) => ({ event: m.groups!.event!, host: m.groups!.host!, clock: JSON.parse(m.groups!.clock!) as Record<string, number> }));
+  // Every line pair was matched: nothing between the entries was skipped.
+  expect(entries.length * 2).toBe(lines.length - 3);
+  return entries;
 }
 
 describe('event log', () => {
@@ -71,6 +75,7 @@ describe('ShiViz log', () => {
     const result = await faultyRun();
     const entries = parseShiViz(result.shiviz());
     expect(entries.length).toBeGreaterThan(50);
+    expect(checkShivizLog(result.shiviz())).toEqual([]);
     const last = new Map<string, number>();
     const sent = new Map<string, Record<string, number>>();
     for (const entry of entries) {
@@ -124,5 +129,19 @@ describe('space-time diagram', () => {
 
   it('renders the ShiViz log of an empty run as just the header', () => {
     expect(toShiViz([], ['a'])).toBe(`${SHIVIZ_REGEX}\n\n`);
+  });
+
+  it('writes ShiViz logs in the one format of @lattice/clocks', () => {
+    expect(SHIVIZ_REGEX).toBe(CLOCKS_SHIVIZ_REGEX);
+    const log = toShiViz(
+      [
+        { time: 0, kind: 'start', node: 'a', msg: 1 },
+        { time: 1, kind: 'send', node: 'a', peer: 'b', msg: 1, bytes: 3 },
+        { time: 2.5, kind: 'deliver', node: 'b', peer: 'a', msg: 1 },
+        { time: 3, kind: 'fault', text: 'heal' },
+      ],
+      ['a', 'b'],
+    );
+    expect(log).toBe(`${SHIVIZ_REGEX}\n\na {"a":1}\nt=0.000 start\na {"a":2}\nt=1.000 send #1 to b (3 bytes)\nb {"a":2,"b":1}\nt=2.500 receive #1 from a\n`);
   });
 });
