@@ -5,8 +5,9 @@
  * - {@link check} / {@link checkAsync}: Wing & Gong's search with Lowe's just-in-time
  *   linearization and memoisation of (linearized set, state), as Porcupine; P-compositional
  *   partitioning (e.g. per key); a time budget or abort signal answers `unknown`, never a guess.
- * - Built-in models: {@link registerModel}, {@link casRegisterModel}, {@link kvModel}; write
- *   your own against {@link Model}.
+ * - Built-in models: {@link registerModel}, {@link casRegisterModel}, {@link kvModel}, and
+ *   Knossos's {@link mutexModel}, {@link multiRegisterModel}, {@link setModel},
+ *   {@link unorderedQueueModel} and {@link fifoQueueModel}; write your own against {@link Model}.
  * - On a violation, a {@link Counterexample} and {@link renderReport}: a self-contained HTML
  *   page drawing the history per process with the failing point marked.
  * - Parsers for Jepsen logs, Jepsen EDN histories and the library's own JSON format
@@ -44,6 +45,21 @@ export {
   casRegisterModel,
   createCasRegisterModel,
 } from './models/cas-register.js';
+export { type FifoQueueState, fifoQueueModel } from './models/fifo-queue.js';
+export {
+  createMultiRegisterModel,
+  type MultiRegisterInput,
+  type MultiRegisterKey,
+  type MultiRegisterMicroOp,
+  type MultiRegisterModelOptions,
+  type MultiRegisterOutput,
+  type MultiRegisterState,
+  multiRegisterModel,
+} from './models/multi-register.js';
+export { type MutexInput, type MutexState, mutexModel } from './models/mutex.js';
+export type { QueueInput, QueueOutput, QueueValue } from './models/queue-operations.js';
+export { type SetInput, type SetOutput, type SetState, setModel } from './models/set.js';
+export { type QueueMultiset, unorderedQueueModel } from './models/unordered-queue.js';
 export { type KvInput, type KvOutput, KvState, kvModel, partitionByKey } from './models/kv.js';
 export {
   createRegisterModel,

@@ -4,7 +4,8 @@
  * wrong shape is an `InvalidArgumentError` naming the operation instead of a crash in `step`.
  */
 
-const show = (value: unknown): string => {
+/** JSON text of a value for error messages (bigints as `1n`, cycles as String()). */
+export const show = (value: unknown): string => {
   if (typeof value === 'bigint') return `${value}n`;
   try {
     return JSON.stringify(value) ?? String(value);
@@ -13,7 +14,8 @@ const show = (value: unknown): string => {
   }
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A non-null, non-array object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
