@@ -37,11 +37,11 @@ describe('mutex', () => {
   const acquire: MutexInput = { op: 'acquire' };
   const release: MutexInput = { op: 'release' };
   it('allows acquire and release in turn', () => {
-    expect(verdict(mutexModel as AnyModel, sequential([acquire, undefined], [release, undefined], [acquire, undefined]))).toBe('linearizable');
+    expect(verdict(mutexModel as AnyModel, sequential<MutexInput, unknown>([acquire, undefined], [release, undefined], [acquire, undefined]))).toBe('linearizable');
   });
   it('refuses an acquire while held and a release while free', () => {
-    expect(verdict(mutexModel as AnyModel, sequential([acquire, undefined], [acquire, undefined]))).toBe('not linearizable');
-    expect(verdict(mutexModel as AnyModel, sequential([release, undefined]))).toBe('not linearizable');
+    expect(verdict(mutexModel as AnyModel, sequential<MutexInput, unknown>([acquire, undefined], [acquire, undefined]))).toBe('not linearizable');
+    expect(verdict(mutexModel as AnyModel, sequential<MutexInput, unknown>([release, undefined]))).toBe('not linearizable');
   });
   it('orders overlapping acquires around a release', () => {
     const history: Operation<unknown, unknown>[] = [
