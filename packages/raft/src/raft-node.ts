@@ -111,6 +111,9 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   readonly #driver: ProtocolDriver<RaftMessage, RaftRecord, RaftEffect>;
   readonly #stateMachine: StateMachine<Result>;
   readonly #timers: Timers;
+  readonly #clock: Clock;
+  /** Removes the handler that tells the core the time of each arriving message. */
+  readonly #detachClock: () => void;
   readonly #timeoutMs: number;
   readonly #snapshotEvery: number;
   /** A random number of this start, so request ids never repeat across restarts. */
@@ -131,17 +134,23 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     this.#core = core;
     this.#stateMachine = options.stateMachine;
     this.#timers = options.timers ?? systemTimers;
+    this.#clock = options.clock ?? systemClock;
     this.#timeoutMs = options.requestTimeoutMs ?? 5 * (options.electionTimeoutMs ?? 1000);
     this.#snapshotEvery = options.snapshotEvery ?? 10_000;
     this.#incarnation = Math.floor(random.next() * 0xffff_ffff);
     this.#applied = applied;
     this.#lastSnapshot = applied;
+    // The driver ticks the core only at its wake-up times; a message arriving in between would be
+    // stepped at the time of the last tick, so a heartbeat would push the election deadline back
+    // from a stale time (and followers campaigned every election timeout). Registered before the
+    // driver's handler, this one runs first and brings the core's clock up to date.
+    this.#detachClock = options.endpoint.onMessage(() => this.#tick());
     this.#driver = new ProtocolDriver({
       core,
       endpoint: options.endpoint,
       codec: raftMessageCodec(),
       storage,
-      clock: options.clock ?? systemClock,
+      clock: this.#clock,
       timers: this.#timers,
       apply: (effect) => this.#effect(effect),
     });
@@ -171,7 +180,10 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   propose(command: Uint8Array, options: RequestOptions = {}): Promise<Result> {
     if (!(command instanceof Uint8Array)) return Promise.reject(new InvalidArgumentError('propose(command) needs a Uint8Array'));
     return this.#request(this.#proposals, options, (key, id) => {
-      this.#driver.run(() => this.#core.propose(wrapCommand(this.id, this.#incarnation, id, command)));
+      this.#driver.run(() => {
+        this.#tick();
+        this.#core.propose(wrapCommand(this.id, this.#incarnation, id, command));
+      });
       return key;
     });
   }
@@ -182,7 +194,10 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
    */
   read(options: RequestOptions = {}): Promise<void> {
     return this.#request(this.#reads, options, (key, id) => {
-      this.#driver.run(() => this.#core.readIndex(requestKeyBytes(this.#incarnation, id)));
+      this.#driver.run(() => {
+        this.#tick();
+        this.#core.readIndex(requestKeyBytes(this.#incarnation, id));
+      });
       return key;
     });
   }
@@ -248,6 +263,12 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Tells the core the current time (a lease, a transfer deadline or an election timer may depend on it). */
+  #tick(): void {
+    if (this.#stopped) return;
+    this.#core.tick(this.#clock.monotonic());
+  }
 
   #checkOpen(): void {
     if (this.#stopped) throw new ClosedError('The Raft node is stopped');
@@ -379,6 +400,7 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   #halt(reason: LatticeError | undefined): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#detachClock();
     const closed = new ClosedError('The Raft node stopped', reason === undefined ? undefined : { cause: reason });
     for (const map of [this.#proposals, this.#reads, this.#confWaiters] as Map<unknown, Pending<never>>[]) {
       for (const [key] of map) this.#settle(map, key, undefined, closed);
