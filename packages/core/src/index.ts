@@ -69,7 +69,7 @@ export {
   type ProtocolDriverOptions,
   type ProtocolDriverStats,
 } from './protocol/protocol-driver.js';
-export { NodeStoppedError, ProtocolViolationError } from './protocol/protocol-errors.js';
+export { InvariantViolationError, NodeStoppedError, ProtocolViolationError } from './protocol/protocol-errors.js';
 export { type Random, seededRandom, systemRandom } from './random.js';
 export {
   FileExistsError,

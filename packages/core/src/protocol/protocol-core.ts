@@ -45,7 +45,8 @@ export interface Ready<Message, Record, Effect> {
  * `step` must validate what it is given before changing anything: a forged or malformed
  * message makes it throw a `LatticeError` (usually `ProtocolViolationError`) with its state
  * untouched. Any other exception is a bug, and the driver stops the node (fail-stop) rather than
- * run on with state it can no longer trust.
+ * run on with state it can no longer trust; a core that detects a broken invariant of its own
+ * throws `InvariantViolationError`, the one typed error that stops the node too.
  */
 export interface ProtocolCore<Message, Record, Effect> {
   /** Feeds a message received from peer `from`. */

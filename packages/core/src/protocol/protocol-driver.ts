@@ -6,7 +6,7 @@ import type { NodeId } from '../node-id.js';
 import { type BaseEvents, Observable } from '../observable.js';
 import type { Endpoint } from '../transport.js';
 import type { Outbound, ProtocolCore, Ready, RecordSink } from './protocol-core.js';
-import { NodeStoppedError } from './protocol-errors.js';
+import { InvariantViolationError, NodeStoppedError } from './protocol-errors.js';
 
 /** Options of {@link ProtocolDriver}. */
 export interface ProtocolDriverOptions<Message, Record, Effect> {
@@ -189,11 +189,11 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     try {
       this.#core.step(from, message);
     } catch (error) {
-      if (!isLatticeError(error)) {
+      if (isFatal(error)) {
         this.#halt(new NodeStoppedError(`The protocol core failed on a message from "${from}"`, { cause: error }));
         return;
       }
-      this.#reject(error);
+      this.#reject(error as LatticeError);
       return;
     }
     this.#drain();
@@ -204,12 +204,12 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     this.emit('error', error);
   }
 
-  /** Runs a core call; anything but a typed error from it stops the node, and is rethrown. */
+  /** Runs a core call; anything but a typed error (or a broken invariant) stops the node, and is rethrown. */
   #guard<T>(call: () => T): T {
     try {
       return call();
     } catch (error) {
-      if (!isLatticeError(error)) this.#halt(new NodeStoppedError('The protocol core failed', { cause: error }));
+      if (isFatal(error)) this.#halt(new NodeStoppedError('The protocol core failed', { cause: error }));
       throw error;
     }
   }
@@ -308,7 +308,7 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
       try {
         this.#guard(() => this.#core.tick(this.#clock.monotonic()));
       } catch (error) {
-        if (isLatticeError(error)) this.emit('error', error);
+        if (!isFatal(error)) this.emit('error', error as LatticeError);
       }
       this.#drain();
     }, Math.max(0, at - this.#clock.monotonic()));
@@ -324,4 +324,9 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     if (reason !== undefined) this.emit('error', reason);
     this.emit('stopped', reason);
   }
+}
+
+/** True for what the core cannot recover from: anything but a typed error, and a broken invariant. */
+function isFatal(error: unknown): boolean {
+  return !isLatticeError(error) || error.code === InvariantViolationError.code;
 }

@@ -28,3 +28,16 @@ export class NodeStoppedError extends LatticeError {
     super(NodeStoppedError.code, message, options);
   }
 }
+
+/**
+ * Thrown by a protocol core when one of its own invariants would break (a bug, never a peer's
+ * bad input): unlike other typed errors, the driver then stops the node (reporting a
+ * `NodeStoppedError` whose `cause` is this error) instead of reporting it and carrying on.
+ */
+export class InvariantViolationError extends LatticeError {
+  static readonly code = 'ERR_INVARIANT_VIOLATION';
+  override readonly name = 'InvariantViolationError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(InvariantViolationError.code, message, options);
+  }
+}
