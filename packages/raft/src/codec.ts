@@ -127,9 +127,13 @@ export function encodeRaftMessage(m: RaftMessage): Uint8Array {
       break;
     case 'heartbeat':
       w.uint(m.commit);
+      w.uint(m.round);
       w.bytes(m.context);
       break;
     case 'heartbeatResp':
+      w.uint(m.round);
+      w.bytes(m.context);
+      break;
     case 'readIndex':
       w.bytes(m.context);
       break;
@@ -182,9 +186,11 @@ export function decodeRaftMessage(bytes: Uint8Array): RaftMessage {
       m = { type, term, index: r.uint(), reject: flag(r), hintIndex: r.uint(), hintTerm: r.uint() };
       break;
     case 'heartbeat':
-      m = { type, term, commit: r.uint(), context: r.bytes() };
+      m = { type, term, commit: r.uint(), round: r.uint(), context: r.bytes() };
       break;
     case 'heartbeatResp':
+      m = { type, term, round: r.uint(), context: r.bytes() };
+      break;
     case 'readIndex':
       m = { type, term, context: r.bytes() };
       break;

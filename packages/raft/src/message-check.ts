@@ -104,9 +104,11 @@ export function checkMessage(from: NodeId, message: RaftMessage): void {
       return;
     case 'heartbeat':
       index(from, message.commit, 'commit');
+      index(from, message.round, 'round');
       bytes(from, message.context, 'context');
       return;
     case 'heartbeatResp':
+      index(from, message.round, 'round');
       bytes(from, message.context, 'context');
       return;
     case 'snapshot': {

@@ -57,6 +57,12 @@ export interface RaftCoreOptions {
   maxInflightMsgs?: number;
   /** Most entry bytes in flight per follower; 0 = no limit. Default 0. */
   maxInflightBytes?: number;
+  /**
+   * With `readOnly: 'lease'`: the most the clocks of two nodes may drift apart, as a fraction of
+   * elapsed time. The lease lasts `electionTimeoutMs × (1 − maxClockDrift)` from the sending of the
+   * latest heartbeat round a quorum answered. Default 0.1.
+   */
+  maxClockDrift?: number;
   /** Most bytes of uncommitted entries the leader accepts; 0 = no limit. Default 0. */
   maxUncommittedSize?: number;
   /** Followers refuse proposals instead of forwarding them to the leader. Default false. */
@@ -183,6 +189,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   readonly #chunkSize: number;
   readonly #maxApplyBatch: number;
   readonly #asyncWrites: boolean;
+  readonly #maxClockDrift: number;
   readonly #bugs: ReadonlySet<DeliberateBug>;
 
   #term = 0;
@@ -207,6 +214,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   #readsAwaitingCommit: { context: Uint8Array; from: NodeId }[] = [];
   #assembly: SnapshotAssembly | undefined;
   #snapshotSentAt = new Map<NodeId, number>();
+  /** Heartbeat rounds: the latest one sent, when each recent one was sent, the latest each follower answered. */
+  #round = 0;
+  #roundSentAt = new Map<number, number>();
+  #answeredRound = new Map<NodeId, number>();
 
   // Outputs gathered until the next ready().
   #early: Outbound<RaftMessage>[] = [];
@@ -242,6 +253,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#chunkSize = positive('snapshotChunkSize', options.snapshotChunkSize, 512 * 1024);
     this.#maxApplyBatch = positive('maxApplyBatch', options.maxApplyBatch, 4096);
     this.#asyncWrites = options.asyncStorageWrites ?? true;
+    this.#maxClockDrift = options.maxClockDrift ?? 0.1;
+    if (typeof this.#maxClockDrift !== 'number' || !(this.#maxClockDrift >= 0 && this.#maxClockDrift < 1)) {
+      throw new InvalidArgumentError(`maxClockDrift must be a fraction in [0, 1), got ${String(options.maxClockDrift)}`);
+    }
     this.#random = options.random ?? seededRandom(hashId(options.id));
     this.#now = options.now ?? 0;
     if (!Number.isFinite(this.#now)) throw new InvalidArgumentError('now must be finite');
@@ -619,6 +634,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#checkQuorumDeadline = this.#now + this.#electionTimeout;
     this.#uncommittedSize = 0;
     this.#progress.clear();
+    this.#answeredRound.clear();
     for (const node of allMembers(this.#conf)) {
       const pr = new Progress(this.#log.lastIndex + 1, !isVoter(this.#conf, node));
       if (node === this.id) {
@@ -739,7 +755,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       case 'heartbeat':
         this.#heardFromLeader(from);
         if (m.commit <= this.#log.lastIndex) this.#log.commitTo(m.commit);
-        this.#send(from, { type: 'heartbeatResp', term: this.#term, context: m.context });
+        this.#send(from, { type: 'heartbeatResp', term: this.#term, round: m.round, context: m.context });
         return;
       case 'snapshot':
         this.#heardFromLeader(from);
@@ -820,6 +836,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
         pr.recentActive = true;
         if (pr.state === 'probe') pr.probeSent = false;
         if (pr.match < this.#log.lastIndex) this.#sendAppend(from);
+        if (m.round > (this.#answeredRound.get(from) ?? 0) && m.round <= this.#round) this.#answeredRound.set(from, m.round);
         if (m.context.byteLength > 0) this.#ackRead(from, m.context);
         return;
       default:
@@ -912,10 +929,29 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   }
 
   #broadcastHeartbeat(context: Uint8Array): void {
+    const round = ++this.#round;
+    this.#roundSentAt.set(round, this.#now);
+    this.#roundSentAt.delete(round - 1024);
     for (const [node, pr] of this.#progress) {
       if (node === this.id) continue;
-      this.#send(node, { type: 'heartbeat', term: this.#term, commit: Math.min(pr.match, this.#log.committed), context });
+      this.#send(node, { type: 'heartbeat', term: this.#term, commit: Math.min(pr.match, this.#log.committed), round, context });
     }
+  }
+
+  /**
+   * True while no other leader can have been elected: a quorum answered a heartbeat round sent
+   * less than `electionTimeout × (1 − maxClockDrift)` ago, and each of them then ignores votes
+   * (check-quorum) and will not campaign for at least an election timeout after hearing it.
+   * A transfer under way ends the lease (the transferee campaigns at once).
+   */
+  #leaseValid(): boolean {
+    if (this.#leadTransferee !== '') return false;
+    const sentAt = (node: NodeId): number => {
+      if (node === this.id) return this.#now;
+      return this.#roundSentAt.get(this.#answeredRound.get(node) ?? 0) ?? Number.NEGATIVE_INFINITY;
+    };
+    const start = committedIndex(this.#conf, sentAt);
+    return this.#now < start + this.#electionTimeout * (1 - this.#maxClockDrift);
   }
 
   #quorumActive(): boolean {
@@ -1020,7 +1056,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       return;
     }
     const index = this.#log.committed;
-    if (this.#readOnly === 'lease' || allVoters(this.#conf).length === 1) {
+    const leaseRead = this.#readOnly === 'lease' && (this.#bugs.has('lease-without-check-quorum') || this.#leaseValid());
+    if (leaseRead || allVoters(this.#conf).length === 1) {
       this.#releaseRead({ context, from, index });
       return;
     }

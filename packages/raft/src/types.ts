@@ -103,8 +103,9 @@ export type RaftMessage =
       readonly hintIndex: number;
       readonly hintTerm: number;
     }
-  | { readonly type: 'heartbeat'; readonly term: number; readonly commit: number; readonly context: Uint8Array }
-  | { readonly type: 'heartbeatResp'; readonly term: number; readonly context: Uint8Array }
+  /** `round` numbers the leader's heartbeat rounds: an answer to round r proves the follower heard from the leader after r was sent (the leader's lease). */
+  | { readonly type: 'heartbeat'; readonly term: number; readonly commit: number; readonly round: number; readonly context: Uint8Array }
+  | { readonly type: 'heartbeatResp'; readonly term: number; readonly round: number; readonly context: Uint8Array }
   | {
       readonly type: 'snapshot';
       readonly term: number;

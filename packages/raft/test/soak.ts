@@ -3,7 +3,8 @@
  * thousands of seeds of mixed faults and of the Figure 8 schedule, each checking the safety
  * invariants after every step. Prints what it checked; exits non-zero with the failing seed.
  */
-import { figure8Run, randomRun } from './random-runs.js';
+import { leaseRun } from './lease-runs.js';
+import { electionStormRun, figure8Run, randomRun } from './random-runs.js';
 
 const seeds = Number(process.env.RAFT_SOAK_SEEDS ?? 5_000);
 const started = Date.now();
@@ -11,7 +12,7 @@ let committed = 0;
 let leaders = 0;
 let crashes = 0;
 for (let seed = 1; seed <= seeds; seed++) {
-  for (const run of [randomRun, figure8Run]) {
+  for (const run of [randomRun, figure8Run, electionStormRun]) {
     try {
       const result = run(seed);
       committed += result.committed;
@@ -23,4 +24,15 @@ for (let seed = 1; seed <= seeds; seed++) {
     }
   }
 }
-console.log(`raft soak: ${seeds} seeds x 2 schedules, ${committed} entries committed, ${leaders} leaderships, ${crashes} crashes, 0 invariant violations (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+let reads = 0;
+const leaseSeeds = Math.ceil(seeds / 5);
+for (let seed = 1; seed <= leaseSeeds; seed++) {
+  try {
+    reads += leaseRun(seed).operations;
+  } catch (error) {
+    console.error(`raft soak: leaseRun failed at seed ${seed}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+console.log(`raft soak: ${leaseSeeds} seeds of lease reads under leader isolation, ${reads} operations, linearizable`);
+console.log(`raft soak: ${seeds} seeds x 3 schedules, ${committed} entries committed, ${leaders} leaderships, ${crashes} crashes, 0 invariant violations (${((Date.now() - started) / 1000).toFixed(1)} s)`);
