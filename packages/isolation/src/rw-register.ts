@@ -84,19 +84,21 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
     for (const op of txn.ops) {
       const key = op[1];
       if (op[0] === 'w') {
-        local.set(key, op[2]);
+        if (!local.has(key)) local.set(key, op[2]);
         finalWrites.set(key, op[2]);
         continue;
       }
       if (op[0] !== 'r') continue;
       const value = op[2] as Version;
-      if (local.has(key)) {
-        const expected = local.get(key)!;
+      if (finalWrites.has(key)) {
+        const expected = finalWrites.get(key)!;
         if (expected !== value) {
-          sink.add({ type: 'internal', transactions: [t], key, explanation: `${txnName(t)} read ${formatValue(key)} = ${formatValue(value)}, but its own earlier read or write makes it ${formatValue(expected)}` });
+          sink.add({ type: 'internal', transactions: [t], key, explanation: `${txnName(t)} wrote ${formatValue(key)} = ${formatValue(expected)}, then read ${formatValue(key)} = ${formatValue(value)}` });
         }
         continue;
       }
+      // A second read before any write is a fuzzy read (allowed by read committed): only the first is external.
+      if (local.has(key)) continue;
       local.set(key, value);
       extReads.set(key, value);
       const f = facts(key);
