@@ -1,9 +1,8 @@
+import { InvariantViolationError } from '@lattice/core';
 import type { Entry, Snapshot } from './types.js';
 
-/** Raised (as a plain Error, so the driver stops the node) when a log invariant would break. */
-export class RaftInvariantError extends Error {
-  override readonly name = 'RaftInvariantError';
-}
+/** Raised when a log invariant would break (a bug, never a peer's input): the driver stops the node on it. */
+export const RaftInvariantError = InvariantViolationError;
 
 /**
  * The in-memory log of a Raft core: a snapshot point (`snapshotIndex`, `snapshotTerm`) and the
