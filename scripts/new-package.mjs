@@ -93,4 +93,23 @@ import { sharedConfig } from '../../vitest.shared.ts';
 export default mergeConfig(sharedConfig, defineProject({ test: { name: '${name}' } }));
 `,
 );
+// Every package's error classes are held to the house form (literal name, static code) from the start.
+const entryImports = Object.values(entries).map((file, i) => `import * as entry${i} from '../${file.replace(/\.ts$/, '.js')}';`);
+writeFileSync(
+  join(dir, 'test', 'error-classes.test.ts'),
+  `import { describe, expect, it } from 'vitest';
+import { exportedErrorClassProblems, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
+${entryImports.join('\n')}
+
+describe('error classes', () => {
+  it('every exported error class has a literal name and a static code equal to the code of its instances', () => {
+    expect(exportedErrorClassProblems([${entryImports.map((_, i) => `entry${i}`).join(', ')}])).toEqual([]);
+  });
+
+  it('every error class in the sources is declared in the house form', () => {
+    expect(sourceErrorClassProblems(new URL('../src/', import.meta.url))).toEqual([]);
+  });
+});
+`,
+);
 console.log(`created ${dir} (${node ? 'Node only' : 'runs anywhere'}${isPrivate ? ', private' : ''})`);
