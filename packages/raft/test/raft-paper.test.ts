@@ -47,7 +47,7 @@ function drain(core: RaftCore): Drained {
 }
 
 const applied = (d: Drained): number[] => d.effects.flatMap((e) => (e.type === 'apply' ? e.entries.map((x) => x.index) : []));
-const ofType = <K extends RaftMessage['type']>(d: Drained, type: K) => d.messages.filter((m) => m.message.type === type) as { to: NodeId; message: Extract<RaftMessage, { type: K }> }[];
+const ofType = <K extends RaftMessage['type']>(d: Drained, type: K) => d.messages.filter((m) => m.message.type === type) as { to: NodeId; message: RaftMessage & { type: K } }[];
 
 /** Elects `core` by feeding it every vote; returns what it sent as the new leader (its no-op appends). */
 function elect(core: RaftCore): Drained {
