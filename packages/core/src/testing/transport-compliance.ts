@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isLatticeError } from '../errors.js';
+import { ClosedError, DuplicateNodeError, HandlerError, InvalidArgumentError, isLatticeError, MessageTooLargeError, UnknownPeerError } from '../errors.js';
 import type { Endpoint, Envelope, Transport } from '../transport.js';
 import { flushPromises } from './manual-clock.js';
 import type { TestSetup } from './test-setup.js';
@@ -123,7 +123,7 @@ export function runTransportTests(name: string, common: TestSetup<Transport, Tra
       const a = await transport.open('a');
       const b = await transport.open('b');
       const error = await a.send('b', new Uint8Array(MAX + 1)).catch((e: unknown) => e);
-      expect(isLatticeError(error, 'ERR_MESSAGE_TOO_LARGE')).toBe(true);
+      expect(isLatticeError(error, MessageTooLargeError.code)).toBe(true);
       const received = collect(b, 1);
       await a.send('b', encode('still fine'));
       expect(decode((await received)[0]!.payload)).toBe('still fine');
@@ -135,7 +135,7 @@ export function runTransportTests(name: string, common: TestSetup<Transport, Tra
       await a.close();
       expect(a.closed).toBe(true);
       const error = await a.send('b', encode('late')).catch((e: unknown) => e);
-      expect(isLatticeError(error, 'ERR_CLOSED')).toBe(true);
+      expect(isLatticeError(error, ClosedError.code)).toBe(true);
       await a.close(); // idempotent
     });
 
@@ -153,7 +153,7 @@ export function runTransportTests(name: string, common: TestSetup<Transport, Tra
       await a.close();
       const outcomes = await Promise.allSettled(sends);
       for (const outcome of outcomes) {
-        if (outcome.status === 'rejected') expect(isLatticeError(outcome.reason, 'ERR_CLOSED')).toBe(true);
+        if (outcome.status === 'rejected') expect(isLatticeError(outcome.reason, ClosedError.code)).toBe(true);
       }
       // A round trip between two fresh endpoints gives in-flight deliveries their chance to (wrongly) happen.
       const c = await transport.open('c');
@@ -167,15 +167,15 @@ export function runTransportTests(name: string, common: TestSetup<Transport, Tra
     it('rejects a send to an unknown peer with ERR_UNKNOWN_PEER', async () => {
       const a = await transport.open('a');
       const error = await a.send('nobody-has-this-id', encode('hello?')).catch((e: unknown) => e);
-      expect(isLatticeError(error, 'ERR_UNKNOWN_PEER')).toBe(true);
+      expect(isLatticeError(error, UnknownPeerError.code)).toBe(true);
     });
 
     it('refuses to open the same node twice and refuses invalid ids', async () => {
       await transport.open('a');
       const duplicate = await transport.open('a').catch((e: unknown) => e);
-      expect(isLatticeError(duplicate, 'ERR_DUPLICATE_NODE')).toBe(true);
+      expect(isLatticeError(duplicate, DuplicateNodeError.code)).toBe(true);
       const invalid = await transport.open('').catch((e: unknown) => e);
-      expect(isLatticeError(invalid, 'ERR_INVALID_ARGUMENT')).toBe(true);
+      expect(isLatticeError(invalid, InvalidArgumentError.code)).toBe(true);
     });
 
     it('isolates a throwing handler: others still receive, the error is reported', async () => {
@@ -189,7 +189,7 @@ export function runTransportTests(name: string, common: TestSetup<Transport, Tra
       const received = collect(b, 1);
       await a.send('b', encode('x'));
       await received;
-      expect(errors).toContain('ERR_HANDLER');
+      expect(errors).toContain(HandlerError.code);
     });
 
     it('lets a closed node reopen (a restart) and receive again', async () => {
