@@ -1,6 +1,6 @@
 import { type Endpoint, jsonCodec, sleep, systemTimers } from '@lattice/core';
 import { ShivizLog, type VectorClockJson } from '@lattice/clocks';
-import { TcpTransport } from '@lattice/transport/tcp';
+import { HandshakeError, TcpTransport } from '@lattice/transport/tcp';
 
 /** A message of the demo: text plus the sender's vector clock (for the ShiViz log). */
 interface Note {
@@ -46,7 +46,7 @@ export async function runTcpClusterDemo(log: (line: string) => void = console.lo
       log(`  ${endpoint.id.padEnd(5)} <- ${message.from.padEnd(5)} "${note.text}"`);
     });
     endpoint.onError((error) => {
-      if (error.code === 'ERR_HANDSHAKE' && endpoint.id === 'alpha') rejectedIntruders++;
+      if (error.code === HandshakeError.code && endpoint.id === 'alpha') rejectedIntruders++;
       log(`  ${endpoint.id.padEnd(5)} !! ${error.code}: ${error.message}`);
     });
   };
