@@ -222,6 +222,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   // Outputs gathered until the next ready().
   #early: Outbound<RaftMessage>[] = [];
   #messages: Outbound<RaftMessage>[] = [];
+  /** Entries were appended at the leader since the last ready(): their appends go out with it, one per follower. */
+  #appendPending = false;
   #effects: RaftEffect[] = [];
   #pendingSnapshotRecord: Snapshot | undefined;
   #restoreEffect: Snapshot | undefined;
@@ -475,6 +477,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   hasReady(): boolean {
     if (this.#inReady !== undefined) return false;
     return (
+      this.#appendPending ||
       this.#early.length > 0 ||
       this.#messages.length > 0 ||
       this.#effects.length > 0 ||
@@ -488,6 +491,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   }
 
   ready(): RaftReady {
+    if (this.#appendPending) {
+      this.#appendPending = false;
+      // Followers an append already reached (a commit broadcast in advance) get no empty one.
+      if (this.#role === 'leader') for (const node of this.#progress.keys()) if (node !== this.id) this.#sendAppend(node, false);
+    }
     const persist: RaftRecord[] = [];
     let mustSync = false;
     const snapshot = this.#pendingSnapshotRecord;
@@ -869,8 +877,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       this.#uncommittedSize += data.byteLength;
       if (type === 'config') this.#pendingConfIndex = last.index;
     }
-    // A single voter commits once its own write is durable (see advance).
-    this.#broadcastAppend();
+    // Sent by the next ready(), so the proposals of one turn share an append per follower
+    // rather than one each. A single voter commits once its own write is durable (see advance).
+    this.#appendPending = true;
     return last!;
   }
 
