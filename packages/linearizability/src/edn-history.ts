@@ -1,5 +1,8 @@
 import { EdnKeyword, EdnMap, EdnSyntaxError, type EdnValue, ednText, readEdnElements } from './edn.js';
+import { InvalidArgumentError } from '@lattice/core';
 import { MalformedHistoryError } from './errors.js';
+import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName } from './jepsen-operations.js';
+import { type JepsenEvent, pairEvents } from './pair-events.js';
 import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { ParseOptions } from './jepsen-log.js';
@@ -8,14 +11,8 @@ import type { KvInput, KvOutput } from './models/kv.js';
 import type { RegisterValue } from './models/register.js';
 import type { Operation } from './types.js';
 
-interface RawEvent {
-  line: number;
-  process: string | number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  f: string;
+interface RawEvent extends JepsenEvent {
   map: EdnMap;
-  /** `:time`, when the event has one. */
-  time: number | undefined;
 }
 
 function keywordName(value: EdnValue | undefined): string | undefined {
@@ -31,7 +28,7 @@ function timeOf(value: EdnValue | undefined, source: string, line: number): numb
 }
 
 /** Reads the events of an EDN history, skipping nemesis (non-client) events. */
-function readEvents(text: string, source: string): RawEvent[] {
+export function readEvents(text: string, source: string): RawEvent[] {
   let forms: ReturnType<typeof readEdnElements>;
   try {
     forms = readEdnElements(text);
@@ -56,54 +53,9 @@ function readEvents(text: string, source: string): RawEvent[] {
     }
     const f = keywordName(value.get(':f'));
     if (f === undefined) throw new MalformedHistoryError(source, line, `missing or bad :f (${ednText(value.get(':f') ?? null)})`);
-    events.push({ line, process, type, f, map: value, time: timeOf(value.get(':time'), source, line) });
+    events.push({ line, process, type, f, map: value, value: value.get(':value'), time: timeOf(value.get(':time'), source, line) });
   }
   return events;
-}
-
-/**
- * Pairs invocations with completions. `makeInput` builds an input from an invocation,
- * `makeOutput` the output from an `:ok` completion (given the input).
- */
-function pairEvents<I, O>(
-  events: RawEvent[],
-  source: string,
-  makeInput: (event: RawEvent) => I,
-  makeOutput: (event: RawEvent, input: I) => O | undefined,
-): Operation<I, O>[] {
-  const open = new Map<string, { op: Operation<I, O>; event: RawEvent }>();
-  const history: Operation<I, O>[] = [];
-  const dropped = new Set<Operation<I, O>>();
-  for (let t = 0; t < events.length; t++) {
-    const event = events[t]!;
-    const key = `${typeof event.process}:${event.process}`;
-    if (event.type === 'invoke') {
-      const previous = open.get(key);
-      if (previous !== undefined) {
-        throw new MalformedHistoryError(source, event.line, `process ${event.process} invoked :${event.f} while its :${previous.event.f} from line ${previous.event.line} is still open`);
-      }
-      const op: Operation<I, O> = { process: event.process, call: t, return: undefined, input: makeInput(event), output: undefined };
-      if (event.time !== undefined) op.invokedAt = event.time;
-      open.set(key, { op, event });
-      history.push(op);
-      continue;
-    }
-    const pending = open.get(key);
-    if (pending === undefined) throw new MalformedHistoryError(source, event.line, `:${event.type} :${event.f} for process ${event.process}, which has no open operation`);
-    if (pending.event.f !== event.f) {
-      throw new MalformedHistoryError(source, event.line, `:${event.type} :${event.f} for process ${event.process}, whose open operation (line ${pending.event.line}) is :${pending.event.f}`);
-    }
-    open.delete(key);
-    if (event.type === 'info') continue; // unknown outcome
-    if (event.type === 'fail') {
-      dropped.add(pending.op); // Jepsen: :fail means it did not take effect
-      continue;
-    }
-    pending.op.return = t;
-    pending.op.output = makeOutput(event, pending.op.input);
-    if (event.time !== undefined) pending.op.completedAt = event.time;
-  }
-  return dropped.size === 0 ? history : history.filter((op) => !dropped.has(op));
 }
 
 function registerValue(value: EdnValue | undefined, source: string, line: number, what: string): RegisterValue {
@@ -137,7 +89,7 @@ function registerValue(value: EdnValue | undefined, source: string, line: number
 export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
   const source = parseArguments(text, options);
   const events = readEvents(text, source);
-  return pairEvents<CasRegisterInput, CasRegisterOutput>(
+  return pairEvents<RawEvent, CasRegisterInput, CasRegisterOutput>(
     events,
     source,
     (event) => {
@@ -203,7 +155,7 @@ export function parseEdnKvHistory(text: string, options: ParseOptions = {}): Ope
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
     throw new MalformedHistoryError(source, event.line, `:${event.f} needs a string :value, got ${value === undefined ? 'none' : ednText(value)}`);
   };
-  return pairEvents<KvInput, KvOutput>(
+  return pairEvents<RawEvent, KvInput, KvOutput>(
     events,
     source,
     (event) => {
@@ -224,4 +176,52 @@ export function parseEdnKvHistory(text: string, options: ParseOptions = {}): Ope
       return input.op === 'get' ? stringValue(event) : undefined;
     },
   );
+}
+
+/** Options of {@link parseEdnHistory}. */
+export interface EdnHistoryOptions<M extends KnossosModelName = KnossosModelName> extends ParseOptions {
+  /** The model whose operations the history holds. */
+  model: M;
+}
+
+/**
+ * Parses a Jepsen EDN history of one of Knossos's models into a history for it:
+ *
+ * | `model` | events | input / output |
+ * | --- | --- | --- |
+ * | `mutex` | `:f :acquire`, `:f :release` | `{ op: 'acquire' }`, `{ op: 'release' }`; no output |
+ * | `multi-register` | `:f :txn, :value [[:r k nil] [:w k v]]` (`:r`/`:read`, `:w`/`:write`) | `{ op: 'txn', ops }`; the value each completed micro-operation read |
+ * | `set` | `:f :add, :value x`, `:f :read` completing with `#{...}` or `[...]` | `{ op: 'add', value }`, `{ op: 'read' }`; the elements read |
+ * | `unordered-queue`, `fifo-queue` | `:f :enqueue, :value x`, `:f :dequeue` | `{ op: 'enqueue', value }`, `{ op: 'dequeue' }`; the value dequeued, `null` for `nil` (the queue was empty) |
+ *
+ * Semantics as {@link parseEdnRegisterHistory}: `:fail` did not take effect (dropped), `:info`
+ * and open operations have an unknown outcome, nemesis events are skipped. Keywords as keys or
+ * values stand for their text (`:x` is `":x"`); `nil` read by a micro-operation is `null`
+ * (absent), a set read as `nil` is empty.
+ *
+ * @example
+ * ```ts
+ * import { check, mutexModel, parseEdnHistory } from '@lattice/linearizability';
+ *
+ * const history = parseEdnHistory(`
+ *   {:process 0, :type :invoke, :f :acquire}
+ *   {:process 0, :type :ok, :f :acquire}
+ *   {:process 1, :type :invoke, :f :acquire}
+ *   {:process 1, :type :ok, :f :acquire}`, { model: 'mutex' });
+ * check(mutexModel, history).verdict; // 'not linearizable': two clients hold the lock
+ * ```
+ */
+export function parseEdnHistory<M extends KnossosModelName>(text: string, options: EdnHistoryOptions<M>): KnossosHistory<M> {
+  const source = parseArguments(text, options);
+  if (!isKnossosModelName(options?.model)) {
+    throw new InvalidArgumentError(`options.model must be mutex, multi-register, set, unordered-queue or fifo-queue, got ${JSON.stringify(options?.model)} (registers and kv have parseEdnRegisterHistory and parseEdnKvHistory)`);
+  }
+  const reader = JEPSEN_READERS[options.model];
+  const events = readEvents(text, source);
+  return pairEvents(
+    events,
+    source,
+    (event) => reader.input(event, source),
+    (event, input) => reader.output(event, input, source),
+  ) as KnossosHistory<M>;
 }

@@ -1,5 +1,8 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { EdnKeyword, EdnSyntaxError, type EdnValue, readEdn } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
+import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName } from './jepsen-operations.js';
+import { type JepsenEvent, pairEvents } from './pair-events.js';
 import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { RegisterValue } from './models/register.js';
@@ -12,6 +15,15 @@ export interface ParseOptions {
   source?: string;
 }
 
+/** Options of {@link parseJepsenLog}. */
+export interface JepsenLogOptions extends ParseOptions {
+  /**
+   * The model whose operations the log holds: `cas-register` (the default, which also reads
+   * plain register logs) or one of Knossos's models, read as {@link parseEdnHistory} reads them.
+   */
+  model?: 'register' | 'cas-register' | KnossosModelName;
+}
+
 function failAt(source: string, line: number, message: string, cause?: unknown): never {
   throw new MalformedHistoryError(source, line, message, cause === undefined ? undefined : { cause });
 }
@@ -19,6 +31,71 @@ function failAt(source: string, line: number, message: string, cause?: unknown):
 const EVENT = /^INFO\s+jepsen\.util\s+-\s+(.*)$/;
 const FIELDS = /^(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*?))?\s*$/;
 const SIMPLE_VALUE = /^(?:nil|(-?\d{1,15})|\[(-?\d{1,15}) (-?\d{1,15})\]|:([a-z][\w-]*))$/;
+
+interface LogLine {
+  process: number;
+  type: ':invoke' | ':ok' | ':fail' | ':info';
+  /** `:f` with its colon. */
+  f: string;
+  value: EdnValue;
+  valueText: string;
+}
+
+/**
+ * One `PROCESS :TYPE :F VALUE` event (the text after `INFO jepsen.util -`). `checkF` refuses
+ * an operation the caller does not know before its value is read.
+ */
+function readLogLine(text: string, lineNo: number, source: string, checkF: (f: string) => void): LogLine {
+  const fields = FIELDS.exec(text);
+  if (fields === null) failAt(source, lineNo, `expected "PROCESS :TYPE :F VALUE", got ${JSON.stringify(text)}`);
+  const [, processText, type, f, valueText = ''] = fields!;
+  if (!/^\d+$/.test(processText!)) failAt(source, lineNo, `bad process id ${JSON.stringify(processText)}`);
+  const process = Number(processText);
+  const problem = processIdProblem(process);
+  if (problem !== undefined) failAt(source, lineNo, `bad process id ${processText}: ${problem}`);
+  if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') failAt(source, lineNo, `unknown event type ${type}`);
+  checkF(f!);
+  let value: EdnValue = null;
+  const simple = SIMPLE_VALUE.exec(valueText);
+  if (simple !== null) {
+    // Fast paths for what etcd logs hold: nil, an integer, [FROM TO], a keyword.
+    if (simple[1] !== undefined) value = Number(simple[1]);
+    else if (simple[2] !== undefined) value = [Number(simple[2]), Number(simple[3])];
+    else if (simple[4] !== undefined) value = new EdnKeyword(simple[4]);
+  } else if (valueText !== '') {
+    try {
+      value = readEdn(valueText);
+    } catch (error) {
+      failAt(source, lineNo, `malformed value ${JSON.stringify(valueText)}${error instanceof EdnSyntaxError ? `: ${error.message}` : ''}`, error);
+    }
+  }
+  return { process, type: type as LogLine['type'], f: f!, value, valueText };
+}
+
+/**
+ * Parses a Jepsen log of a Knossos model: `PROCESS :TYPE :F VALUE` events, `:f` without its
+ * colon, times the line numbers; a `:fail` whose value is `:timed-out` has an unknown outcome.
+ */
+function parseKnossosLog(text: string, source: string, model: KnossosModelName): Operation<unknown, unknown>[] {
+  const reader = JEPSEN_READERS[model];
+  const events: JepsenEvent[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const event = EVENT.exec(lines[i]!.replace(/\r$/, '').trim());
+    if (event === null) continue;
+    const { process, type, f, value } = readLogLine(event[1]!, i + 1, source, (f) => {
+      if (!/^:[^\s:]/.test(f)) failAt(source, i + 1, `bad operation ${f} (expected a keyword such as :acquire)`);
+    });
+    events.push({ line: i + 1, position: i + 1, process, type: type.slice(1) as JepsenEvent['type'], f: f.slice(1), value, time: undefined });
+  }
+  return pairEvents(
+    events,
+    source,
+    (event) => reader.input(event, source),
+    (event, input) => reader.output(event, input, source),
+    { failIsUnknown: (event) => event.value instanceof EdnKeyword && event.value.name === 'timed-out' },
+  );
+}
 
 interface Open {
   op: Operation<CasRegisterInput, CasRegisterOutput>;
@@ -45,6 +122,12 @@ function registerValue(value: EdnValue): RegisterValue | undefined {
  *   (`return: undefined`).
  * - Times are line numbers.
  *
+ * With `options.model` set to one of Knossos's models (`mutex`, `multi-register`, `set`,
+ * `unordered-queue`, `fifo-queue`), the log holds that model's operations, e.g.
+ * `INFO  jepsen.util - 2	:ok	:txn	[[:r 1 3] [:w 2 4]]`, read as {@link parseEdnHistory}
+ * reads them: `:fail` did not take effect (dropped) unless its value is `:timed-out`, `:info`
+ * is unknown.
+ *
  * @example
  * ```ts
  * import { casRegisterModel, check, parseJepsenLog } from '@lattice/linearizability';
@@ -56,8 +139,15 @@ function registerValue(value: EdnValue): RegisterValue | undefined {
  * check(casRegisterModel, history).verdict; // 'linearizable'
  * ```
  */
-export function parseJepsenLog(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
+export function parseJepsenLog<M extends KnossosModelName>(text: string, options: JepsenLogOptions & { model: M }): KnossosHistory<M>;
+export function parseJepsenLog(text: string, options?: JepsenLogOptions & { model?: 'register' | 'cas-register' | undefined }): Operation<CasRegisterInput, CasRegisterOutput>[];
+export function parseJepsenLog(text: string, options: JepsenLogOptions = {}): Operation<unknown, unknown>[] {
   const source = parseArguments(text, options);
+  const model = options.model;
+  if (isKnossosModelName(model)) return parseKnossosLog(text, source, model);
+  if (model !== undefined && model !== 'register' && model !== 'cas-register') {
+    throw new InvalidArgumentError(`options.model must be register, cas-register, mutex, multi-register, set, unordered-queue or fifo-queue, got ${JSON.stringify(model)}`);
+  }
   const lines = text.split('\n');
   const open = new Map<string, Open>();
   const dropped = new Set<Operation<CasRegisterInput, CasRegisterOutput>>();
@@ -68,29 +158,10 @@ export function parseJepsenLog(text: string, options: ParseOptions = {}): Operat
     const raw = lines[i]!.replace(/\r$/, '');
     const event = EVENT.exec(raw.trim());
     if (event === null) continue;
-    const fields = FIELDS.exec(event[1]!);
-    if (fields === null) failAt(source, lineNo, `expected "PROCESS :TYPE :F VALUE", got ${JSON.stringify(event[1])}`);
-    const [, processText, type, f, valueText = ''] = fields!;
-    if (!/^\d+$/.test(processText!)) failAt(source, lineNo, `bad process id ${JSON.stringify(processText)}`);
-    const process = Number(processText);
-    const problem = processIdProblem(process);
-    if (problem !== undefined) failAt(source, lineNo, `bad process id ${processText}: ${problem}`);
-    if (type !== ':invoke' && type !== ':ok' && type !== ':fail' && type !== ':info') failAt(source, lineNo, `unknown event type ${type}`);
-    if (f !== ':read' && f !== ':write' && f !== ':cas') failAt(source, lineNo, `unknown operation ${f} (expected :read, :write or :cas)`);
-    let value: EdnValue = null;
-    const simple = SIMPLE_VALUE.exec(valueText);
-    if (simple !== null) {
-      // Fast paths for what etcd logs hold: nil, an integer, [FROM TO], a keyword.
-      if (simple[1] !== undefined) value = Number(simple[1]);
-      else if (simple[2] !== undefined) value = [Number(simple[2]), Number(simple[3])];
-      else if (simple[4] !== undefined) value = new EdnKeyword(simple[4]);
-    } else if (valueText !== '') {
-      try {
-        value = readEdn(valueText);
-      } catch (error) {
-        failAt(source, lineNo, `malformed value ${JSON.stringify(valueText)}${error instanceof EdnSyntaxError ? `: ${error.message}` : ''}`, error);
-      }
-    }
+    const parsed = readLogLine(event[1]!, lineNo, source, (f) => {
+      if (f !== ':read' && f !== ':write' && f !== ':cas') failAt(source, lineNo, `unknown operation ${f} (expected :read, :write or :cas)`);
+    });
+    const { process, type, f, value, valueText } = parsed;
     const key = String(process);
     const timedOut = value instanceof EdnKeyword;
 

@@ -3,13 +3,40 @@ import { MalformedHistoryError } from './errors.js';
 import type { ParseOptions } from './jepsen-log.js';
 import type { CasRegisterInput, CasRegisterOutput } from './models/cas-register.js';
 import type { KvInput, KvOutput } from './models/kv.js';
+import { isKnossosModelName, type BuiltInModelName, type KnossosHistory, type KnossosModelName } from './jepsen-operations.js';
+import { multiRegisterOperationProblem } from './models/multi-register.js';
+import { mutexOperationProblem } from './models/mutex.js';
 import { kvOperationProblem, registerOperationProblem } from './models/operation-shapes.js';
+import { queueOperationProblem } from './models/queue-operations.js';
+import { setOperationProblem } from './models/set.js';
 import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
 import type { Operation } from './types.js';
 
 /** The built-in models whose inputs {@link parseJsonHistory} can check. */
-export type JsonHistoryModel = 'register' | 'cas-register' | 'kv';
+export type JsonHistoryModel = BuiltInModelName;
+
+const KNOSSOS_PROBLEMS: Readonly<Record<KnossosModelName, (input: unknown, output: unknown) => string | undefined>> = {
+  mutex: mutexOperationProblem,
+  'multi-register': multiRegisterOperationProblem,
+  set: setOperationProblem,
+  'unordered-queue': (input, output) => queueOperationProblem(input, output, 'unordered-queue'),
+  'fifo-queue': (input, output) => queueOperationProblem(input, output, 'fifo-queue'),
+};
+
+/** The first number in `value` (searched a few levels deep) that JSON.parse may have rounded. */
+function roundedNumber(value: unknown, where: string, depth = 0): string | undefined {
+  if (typeof value === 'number') {
+    const problem = numberProblem(value);
+    return problem === undefined ? undefined : `${where}: ${problem}`;
+  }
+  if (depth > 4 || typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const problem = roundedNumber(item, Array.isArray(value) ? `${where}[${key}]` : `${where}.${key}`, depth + 1);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
 
 /** Options of {@link parseJsonHistory}. */
 export interface JsonHistoryOptions extends ParseOptions {
@@ -70,6 +97,11 @@ function numberProblem(value: number): string | undefined {
 
 /** The model's own shape rules, then JSON's: integers beyond 2^53 - 1 may already have been rounded. */
 function checkInput(model: JsonHistoryModel, input: unknown, output: unknown, fail: Fail): void {
+  if (isKnossosModelName(model)) {
+    const problem = KNOSSOS_PROBLEMS[model](input, output) ?? roundedNumber(input, 'input') ?? roundedNumber(output, 'output');
+    if (problem !== undefined) fail(problem);
+    return;
+  }
   const problem = model === 'kv' ? kvOperationProblem(input, output) : registerOperationProblem(input, output, model === 'cas-register', true);
   if (problem !== undefined) fail(problem);
   if (model === 'kv') return;
@@ -89,7 +121,9 @@ function time(value: unknown, field: string, optional: boolean, fail: Fail): num
 /**
  * Parses the library's own JSON history format: an array of {@link Operation}s, exactly what
  * `JSON.stringify(history)` writes. `return` absent or `null` means the outcome is unknown;
- * `output` absent means the answer is unknown (`null` is a value: the register's "absent").
+ * `output` absent means the answer is unknown (`null` is a value: the register's "absent", the
+ * empty queue's dequeue). A multi-register output is an array with an entry per micro-operation
+ * (`null` for writes, whose entries are ignored), a set read's output an array of elements.
  * Process ids must be strings or non-negative safe integers; times finite numbers; with
  * `options.model`, inputs and outputs must have that model's types. Anything else is a
  * {@link MalformedHistoryError} naming the line and the operation.
@@ -108,12 +142,13 @@ function time(value: unknown, field: string, optional: boolean, fail: Fail): num
  */
 export function parseJsonHistory(text: string, options: JsonHistoryOptions & { model: 'kv' }): Operation<KvInput, KvOutput>[];
 export function parseJsonHistory(text: string, options: JsonHistoryOptions & { model: 'register' | 'cas-register' }): Operation<CasRegisterInput, CasRegisterOutput>[];
+export function parseJsonHistory<M extends KnossosModelName>(text: string, options: JsonHistoryOptions & { model: M }): KnossosHistory<M>;
 export function parseJsonHistory(text: string, options?: JsonHistoryOptions): Operation<unknown, unknown>[];
 export function parseJsonHistory(text: string, options: JsonHistoryOptions = {}): Operation<unknown, unknown>[] {
   const source = parseArguments(text, options);
   const model = options.model;
-  if (model !== undefined && model !== 'register' && model !== 'cas-register' && model !== 'kv') {
-    throw new InvalidArgumentError(`options.model must be register, cas-register or kv, got ${JSON.stringify(model)}`);
+  if (model !== undefined && model !== 'register' && model !== 'cas-register' && model !== 'kv' && !isKnossosModelName(model)) {
+    throw new InvalidArgumentError(`options.model must be register, cas-register, kv, mutex, multi-register, set, unordered-queue or fifo-queue, got ${JSON.stringify(model)}`);
   }
   let parsed: unknown;
   try {

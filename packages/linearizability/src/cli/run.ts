@@ -3,14 +3,20 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isLatticeError, LatticeError, type LatticeErrorOptions } from '@lattice/core';
 import { check } from '../check.js';
-import { parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
+import { parseEdnHistory, parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
+import { type BuiltInModelName, isKnossosModelName } from '../jepsen-operations.js';
 import { MalformedHistoryError } from '../errors.js';
 import { parseJepsenLog } from '../jepsen-log.js';
 import { parseJsonHistory } from '../json-history.js';
 import { describeOperation, describeSpan } from '../describe-operation.js';
 import { casRegisterModel } from '../models/cas-register.js';
+import { fifoQueueModel } from '../models/fifo-queue.js';
 import { kvModel } from '../models/kv.js';
+import { multiRegisterModel } from '../models/multi-register.js';
+import { mutexModel } from '../models/mutex.js';
 import { registerModel } from '../models/register.js';
+import { setModel } from '../models/set.js';
+import { unorderedQueueModel } from '../models/unordered-queue.js';
 import { renderReport } from '../report.js';
 import type { CheckResult, Model, Operation, Verdict } from '../types.js';
 
@@ -20,16 +26,18 @@ export interface CliIo {
   stderr(line: string): void;
 }
 
-export const USAGE = `Usage: lattice-lincheck --model <register|cas-register|kv> --format <jepsen-log|edn|json> [options] FILE...
+export const USAGE = `Usage: lattice-lincheck --model <name> --format <jepsen-log|edn|json> [options] FILE...
 
 Checks each history FILE for linearizability and prints one line per file:
 FILE, a tab, then "linearizable", "not linearizable" or "unknown". A history that is not
 linearizable is followed by a line naming the operation that could not be placed.
 
 Options:
-  --model M         register, cas-register or kv
-  --format F        jepsen-log (Jepsen etcd logs; register models), edn (Jepsen EDN histories)
-                    or json (the library's own format: a JSON array of operations)
+  --model M         register, cas-register, kv, mutex, multi-register, set,
+                    unordered-queue or fifo-queue
+  --format F        jepsen-log (Jepsen logs: INFO jepsen.util - P :type :f value; every model
+                    but kv), edn (Jepsen EDN histories) or json (the library's own format:
+                    a JSON array of operations)
   --timeout MS      give up on a file after MS milliseconds (its verdict is then "unknown")
   --report DIR      write an HTML report for every file that is not linearizable into DIR
   --no-partition    check kv histories as a whole instead of per key
@@ -46,16 +54,27 @@ interface Parsed {
   history: Operation<unknown, unknown>[];
 }
 
-type ModelName = 'register' | 'cas-register' | 'kv';
+type ModelName = BuiltInModelName;
+
+const MODEL_NAMES: readonly ModelName[] = ['register', 'cas-register', 'kv', 'mutex', 'multi-register', 'set', 'unordered-queue', 'fifo-queue'];
 
 const MODELS: Readonly<Record<ModelName, AnyModel>> = {
   register: registerModel as AnyModel,
   'cas-register': casRegisterModel as AnyModel,
   kv: kvModel as AnyModel,
+  mutex: mutexModel as AnyModel,
+  'multi-register': multiRegisterModel as AnyModel,
+  set: setModel as AnyModel,
+  'unordered-queue': unorderedQueueModel as AnyModel,
+  'fifo-queue': fifoQueueModel as AnyModel,
 };
 
 function load(modelName: ModelName, format: string, text: string, source: string): Parsed {
   if (format === 'json') return { model: MODELS[modelName], history: parseJsonHistory(text, { source, model: modelName }) };
+  if (isKnossosModelName(modelName)) {
+    const history = format === 'edn' ? parseEdnHistory(text, { source, model: modelName }) : parseJepsenLog(text, { source, model: modelName });
+    return { model: MODELS[modelName], history: history as Operation<unknown, unknown>[] };
+  }
   if (format === 'jepsen-log') {
     const history = parseJepsenLog(text, { source });
     if (modelName === 'register') {
@@ -125,14 +144,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
-  const modelName = values.model;
+  const modelOption = values.model;
   const format = values.format;
   const usage = (message: string): number => {
     io.stderr(`lattice-lincheck: ${message}`);
     io.stderr(USAGE);
     return 2;
   };
-  if (modelName !== 'register' && modelName !== 'cas-register' && modelName !== 'kv') return usage(`--model must be register, cas-register or kv (got ${modelName ?? 'nothing'})`);
+  const modelName = MODEL_NAMES.find((name) => name === modelOption);
+  if (modelName === undefined) return usage(`--model must be ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} (got ${modelOption ?? 'nothing'})`);
   if (format !== 'jepsen-log' && format !== 'edn' && format !== 'json') return usage(`--format must be jepsen-log, edn or json (got ${format ?? 'nothing'})`);
   if (format === 'jepsen-log' && modelName === 'kv') return usage('--format jepsen-log holds register histories; use --format edn for kv');
   let timeoutMs: number | undefined;
