@@ -10,7 +10,11 @@
 //       - "esnext" profile (newest TypeScript only): lib ESNext + DOM, where TypeScript's own
 //         disposable declarations merge with ours, and `await using` must accept our objects;
 //  2. runs a small program per entry as ESM (.mjs, import) and as CommonJS (.cjs, require),
-//     checks what it prints, and that both module systems export the same names.
+//     checks what it prints, and that both module systems export the same names;
+//  3. runs every README example of every package that the test suite runs (the README
+//     convention: a ```ts/```js block, `Prints:` and the exact output; `<!-- not-run -->` and
+//     `<!-- needs: service -->` blocks are left to the test suite), compiled to .mjs and to .cjs,
+//     against the installed tarballs, and compares what it prints.
 // Needs a build first (`npm run build`). Exits non-zero on any failure, after a summary.
 //   node scripts/consumer-check.mjs [--keep] [package-dir ...]
 // (--keep leaves the scratch project for a look; package dirs, e.g. `clocks core`, narrow the
@@ -20,6 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { extractReadmeBlocks, normalizeOutput } from '@lattice/test-kit';
 
 /** The oldest TypeScript the published declarations support; README.md states it. */
 const MINIMUM_TYPESCRIPT = '5.0.4';
@@ -167,7 +172,7 @@ const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const root = resolve(new URL('..', import.meta.url).pathname);
 const started = performance.now();
 const failures = [];
-const counts = { typecheck: 0, run: 0 };
+const counts = { typecheck: 0, run: 0, readme: 0 };
 
 function fail(what, detail) {
   failures.push(what);
@@ -353,7 +358,7 @@ for (const { name: versionName, ts } of versions) {
         );
         return { what: entry, file };
       });
-      if (profile.name === 'esnext' && mode.extension !== 'cts') {
+      if (profile.name === 'esnext' && mode.extension !== 'cts' && entries.includes('@lattice/transport')) {
         const file = join(checks, `await-using.${mode.name.replace(' ', '-')}.${ts.version}.${mode.extension}`);
         writeFileSync(file, disposeUsage);
         roots.push({ what: '`await using` of an endpoint', file });
@@ -443,13 +448,86 @@ main().then(
   if (esm && cjs && esm !== cjs) fail(`exports of ${entry}`, `ESM exports ${esm}\nCJS exports ${cjs}`);
 }
 console.log(`ran ${counts.run} programs (${seconds(phase)})`);
+
+// --- README examples, as ESM and as CJS ----------------------------------------------------------
+phase = performance.now();
+const latest = versions[0].ts;
+const readmeRuns = join(project, 'readme');
+mkdirSync(readmeRuns);
+for (const pkg of packages) {
+  const readme = join(root, 'packages', pkg.dir, 'README.md');
+  if (!existsSync(readme)) continue;
+  let blocks;
+  try {
+    blocks = extractReadmeBlocks(readFileSync(readme, 'utf8'));
+  } catch (error) {
+    fail(`README of ${pkg.name}`, String(error));
+    continue;
+  }
+  for (const block of blocks) {
+    if (block.notRun !== undefined || block.needs.length > 0) continue;
+    for (const system of ['esm', 'cjs']) {
+      const what = `README of ${pkg.name}, line ${block.line} (${system})`;
+      if (system === 'cjs' && block.code.includes('import.meta')) {
+        console.log(`skip ${what}: it uses import.meta, which CommonJS has not`);
+        continue;
+      }
+      // Each block runs in its own directory inside the project (files it writes land there).
+      const dir = join(readmeRuns, `${pkg.dir}-${block.line}-${system}`);
+      mkdirSync(dir);
+      const file = join(dir, `example.${system === 'esm' ? 'mjs' : 'cjs'}`);
+      writeFileSync(file, system === 'esm' ? toModule(latest, block.code) : toCommonJs(latest, block.code));
+      const result = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      counts.readme++;
+      const printed = normalizeOutput(result.stdout);
+      if (result.status !== 0 || printed !== block.expected) {
+        fail(what, `exit ${result.status ?? result.signal}\nexpected:\n${block.expected}\nprinted:\n${printed}\n${result.stderr}`);
+      }
+    }
+  }
+}
+console.log(`ran ${counts.readme} README examples (${seconds(phase)})`);
 finish();
+
+/** A README block as an ES module: types stripped, nothing else changed. */
+function toModule(ts, code) {
+  return ts.transpileModule(code, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
+/**
+ * A README block as CommonJS: its imports become require() calls and the rest runs inside an
+ * async function (CommonJS has no top-level await); `export` modifiers are dropped.
+ */
+function toCommonJs(ts, code) {
+  const source = ts.createSourceFile('example.ts', code, ts.ScriptTarget.ES2022, true);
+  const imports = [];
+  const body = [];
+  for (const statement of source.statements) {
+    const trivia = code.slice(statement.pos, statement.getStart(source));
+    const text = code.slice(statement.getStart(source), statement.end);
+    if (ts.isImportDeclaration(statement)) imports.push(trivia + text);
+    else body.push(trivia + text.replace(/^export\s+(?:default\s+)?/, ''));
+  }
+  const wrapped = `${imports.join('')}
+(async () => {
+${body.join('')}
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+  return ts.transpileModule(wrapped, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+}
 
 function finish() {
   if (!keep) rmSync(scratch, { recursive: true, force: true });
   else console.log(`scratch project kept at ${project}`);
   console.log(
-    `consumer check: ${entries.length} entries of ${packages.length} packages, ${counts.typecheck} typechecks, ${counts.run} runs, ${failures.length} failed (${seconds(started)})`,
+    `consumer check: ${entries.length} entries of ${packages.length} packages, ${counts.typecheck} typechecks, ${counts.run} entry runs, ${counts.readme} README runs, ${failures.length} failed (${seconds(started)})`,
   );
   if (failures.length > 0) {
     console.log(`failed:\n  ${failures.join('\n  ')}`);
