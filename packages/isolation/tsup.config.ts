@@ -1,3 +1,8 @@
-import { defineLibrary } from '../../tsup.shared.ts';
+import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared.ts';
 
-export default defineLibrary({ entry: {"index":"src/index.ts"}, platform: 'neutral' });
+export default defineConfig([
+  libraryBuild({ entry: { index: 'src/index.ts' }, platform: 'neutral' }),
+  // The CLI: Node only, ESM, not an exports entry (package.json "bin").
+  libraryBuild({ entry: { cli: 'src/cli.ts' }, platform: 'node', format: ['esm'], dts: false, clean: false }),
+]);
