@@ -109,6 +109,20 @@ export class VectorClock {
    * Throws `InvalidArgumentError` unless `value` is a clock of this copy of the package (its
    * private state is what the operations read; a plain object would fail with a `TypeError`).
    */
+  static #idsOf(other: VectorClock): readonly NodeId[] {
+    // Reading the private field is the brand check itself: a non-clock makes it throw, and the
+    // catch turns that TypeError into a typed error at no cost to the calls that succeed.
+    try {
+      return other.#ids;
+    } catch {
+      throw VectorClock.#notAClock(other, 'other');
+    }
+  }
+
+  static #notAClock(value: unknown, what: string): InvalidArgumentError {
+    return new InvalidArgumentError(`${what} must be a VectorClock (or VersionVector) of this package, got ${value === null ? 'null' : typeof value}`);
+  }
+
   static #assert(value: unknown, what: string): asserts value is VectorClock {
     if (typeof value !== 'object' || value === null || !(#ids in value)) {
       throw new InvalidArgumentError(`${what} must be a VectorClock (or VersionVector) of this package, got ${value === null ? 'null' : typeof value}`);
@@ -206,9 +220,8 @@ export class VectorClock {
 
   /** Joins `other` into this clock (entry-wise maximum): what a receive does before its tick. Returns this clock. */
   merge(other: VectorClock): this {
-    VectorClock.#assert(other, 'other');
     const ids = this.#ids;
-    const otherIds = other.#ids;
+    const otherIds = VectorClock.#idsOf(other);
     const counts = this.#counts;
     const otherCounts = other.#counts;
     const length = ids.length;
@@ -264,9 +277,8 @@ export class VectorClock {
    * never conflated.
    */
   compare(other: VectorClock): CausalOrder {
-    VectorClock.#assert(other, 'other');
     const ids = this.#ids;
-    const otherIds = other.#ids;
+    const otherIds = VectorClock.#idsOf(other);
     const counts = this.#counts;
     const otherCounts = other.#counts;
     let less = false;
