@@ -51,9 +51,18 @@ export { MVRegister } from './mv-register.js';
 export { type AnyCausalCrdt, ORMap, type StoreOf, type ValueOf } from './or-map.js';
 export { ORSet } from './or-set.js';
 export { PNCounter } from './pn-counter.js';
-export { CrdtSync, type CrdtSyncOptions } from './sync/crdt-sync.js';
+export { CrdtSync, type CrdtSyncEvents, type CrdtSyncOptions, type CrdtSyncStats } from './sync/crdt-sync.js';
 export { decodeSyncMessage, encodeSyncMessage, readSyncTopic, SYNC_FORMAT_VERSION } from './sync/messages.js';
-export { type DeltaEntry, type HandleResult, type Outgoing, type SyncMessage, SyncProtocol, type SyncProtocolOptions } from './sync/protocol.js';
+export {
+  type DeltaEntry,
+  type Outgoing,
+  type SyncChange,
+  type SyncEffect,
+  type SyncMessage,
+  SyncProtocol,
+  type SyncProtocolOptions,
+  type SyncReady,
+} from './sync/protocol.js';
 export { TwoPhaseSet } from './two-phase-set.js';
 export { type JsonValue, type Key, MAX_VALUE_BYTES, MAX_VALUE_DEPTH } from './values.js';
 export * from './text/index.js';

@@ -272,26 +272,29 @@ describe('sync messages and SyncProtocol', () => {
     ['readSyncTopic(undefined)', () => readSyncTopic(bad(undefined)), INVALID],
     ['SyncProtocol.commit(garbage)', () => protocol().commit(bad(5)), MISMATCH],
     ['SyncProtocol.commit of another type', () => protocol().commit(bad(new ORSet('a').add('x'))), MISMATCH],
-    ['SyncProtocol.handle from an empty id', () => protocol().handle('', digest), INVALID],
-    ['SyncProtocol.handle(null)', () => protocol().handle('b', bad(null)), INVALID],
-    ['SyncProtocol.handle of an unknown type', () => protocol().handle('b', bad({ type: 'gossip' })), INVALID],
-    ['SyncProtocol.handle of a digest with garbage have', () => protocol().handle('b', bad({ type: 'digest', have: {}, reply: false })), INVALID],
-    ['SyncProtocol.handle of deltas that are not an array', () => protocol().handle('b', bad({ type: 'deltas', entries: 5 })), INVALID],
-    ['SyncProtocol.handle of a delta with seq -1', () => protocol().handle('b', bad({ type: 'deltas', entries: [{ origin: 'b', seq: -1, delta: new GCounter() }] })), INVALID],
-    ['SyncProtocol.handle of a state of another type', () => protocol().handle('b', bad({ type: 'state', have: new DotContext(), state: new GSet() })), MISMATCH],
+    ['SyncProtocol.step from an empty id', () => protocol().step('', digest), INVALID],
+    ['SyncProtocol.step(null)', () => protocol().step('b', bad(null)), INVALID],
+    ['SyncProtocol.step of an unknown type', () => protocol().step('b', bad({ type: 'gossip' })), INVALID],
+    ['SyncProtocol.step of a digest with garbage have', () => protocol().step('b', bad({ type: 'digest', have: {}, reply: false })), INVALID],
+    ['SyncProtocol.step of deltas that are not an array', () => protocol().step('b', bad({ type: 'deltas', entries: 5 })), INVALID],
+    ['SyncProtocol.step of a delta with seq -1', () => protocol().step('b', bad({ type: 'deltas', entries: [{ origin: 'b', seq: -1, delta: new GCounter() }] })), INVALID],
+    ['SyncProtocol.step of a state of another type', () => protocol().step('b', bad({ type: 'state', have: new DotContext(), state: new GSet() })), MISMATCH],
     ['SyncProtocol.digestFor("")', () => protocol().digestFor(''), INVALID],
     ['SyncProtocol.digestFor with a non-boolean reply', () => protocol().digestFor('b', bad('yes')), INVALID],
     ['SyncProtocol.addPeer(5)', () => protocol().addPeer(bad(5)), INVALID],
     ['SyncProtocol.removePeer(undefined)', () => protocol().removePeer(bad(undefined)), INVALID],
     ['SyncProtocol.forget with seq 0', () => protocol().forget('a', 0), INVALID],
+    ['SyncProtocol.tick(NaN)', () => protocol().tick(Number.NaN), INVALID],
+    ['SyncProtocol with intervalMs 0', () => new SyncProtocol({ replica: new GCounter('a'), intervalMs: 0 }), INVALID],
   ]);
 
   it('a deltas message with one bad entry applies none of them', () => {
     const sync = protocol();
     const good = new GCounter('b').increment(3);
-    expectCode(() => sync.handle('b', bad({ type: 'deltas', entries: [{ origin: 'b', seq: 1, delta: good }, { origin: 'b', seq: 2, delta: new GSet() }] })), MISMATCH);
+    expectCode(() => sync.step('b', bad({ type: 'deltas', entries: [{ origin: 'b', seq: 1, delta: good }, { origin: 'b', seq: 2, delta: new GSet() }] })), MISMATCH);
     expect(sync.replica.value()).toBe(0);
     expect(sync.have.has('b', 1)).toBe(false);
+    expect(sync.hasReady()).toBe(false);
   });
 });
 
@@ -323,6 +326,7 @@ describe('CrdtSync', () => {
       ['an empty origin', () => new CrdtSync({ ...base, origin: '' }), INVALID],
       ['maxLogEntries NaN', () => new CrdtSync({ ...base, maxLogEntries: Number.NaN }), INVALID],
       ['maxDeltasPerMessage -1', () => new CrdtSync({ ...base, maxDeltasPerMessage: -1 }), INVALID],
+      ['a clock without monotonic', () => new CrdtSync(bad({ ...base, clock: { now: () => 0 } })), INVALID],
     ];
     for (const [name, call, error] of cases) {
       try {

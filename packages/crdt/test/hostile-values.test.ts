@@ -237,7 +237,7 @@ describe('a CrdtSync peer sending a hostile value', () => {
     await evil.send('a', syncDeltasBytes('crdt', lwwRegisterBytes(oversizeText(), 2 ** 50), 2));
     await clock.advanceAsync(10);
     expect(errors.map((error) => error.code)).toEqual([ValueTooDeepError.code, ValueTooLargeError.code]);
-    expect(a.rejected).toBe(2);
+    expect(a.stats().rejected).toBe(2);
     expect(canonical(a.replica)).toBe(before);
     expect(a.protocol.have.has('evil', 1)).toBe(false);
 

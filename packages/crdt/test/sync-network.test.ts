@@ -86,7 +86,8 @@ describe('CrdtSync', () => {
     await sender.send('a', truncated.subarray(0, truncated.length - 2));
     await clock.advanceAsync(10);
     expect(errors.map((error) => error.code)).toEqual([DecodeError.code, UnsupportedFormatVersionError.code, DecodeError.code]);
-    expect(sync.rejected).toBe(3);
+    expect(sync.stats().rejected).toBe(3);
+    expect(sync.rejected).toBe(sync.stats().rejected);
     expect(canonical(sync.replica)).toBe(before);
     await sync.close();
     await network.close();

@@ -36,7 +36,7 @@ describe('CrdtSync objects of different types on one endpoint', () => {
     await clock.advanceAsync(500);
 
     expect(errors).toEqual([]);
-    expect(all.map((sync) => sync.rejected)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(all.map((sync) => sync.stats().rejected)).toEqual([0, 0, 0, 0, 0, 0]);
     expect([...setA.replica.value()].sort()).toEqual(['apple', 'pear', 'plum']);
     expect([...setB.replica.value()].sort()).toEqual(['apple', 'pear', 'plum']);
     expect(countA.replica.value()).toBe(10);
@@ -58,7 +58,7 @@ describe('CrdtSync objects of different types on one endpoint', () => {
     await sender.send('a', foreign);
     await clock.advanceAsync(10);
     expect(errors.map((error) => error.code)).toEqual([CrdtTypeMismatchError.code]);
-    expect(sync.rejected).toBe(1);
+    expect(sync.stats().rejected).toBe(1);
     expect(sync.replica.size).toBe(0);
     await sync.close();
     await network.close();

@@ -1,20 +1,25 @@
 import {
+  type BaseEvents,
+  type Clock,
   ClosedError,
+  type Codec,
   type Endpoint,
   type ErrorHandler,
-  HandlerError,
   InvalidArgumentError,
-  isLatticeError,
   type LatticeError,
   type NodeId,
-  systemTimers,
-  type TimerHandle,
+  Observable,
+  ProtocolDriver,
+  type ProtocolDriverStats,
+  systemClock,
   type Timers,
+  type Unsubscribe,
 } from '@lattice/core';
 import { assertCrdt, assertSameType, type Crdt } from '../crdt.js';
 import { CrdtEncodeError } from '../errors.js';
 import { decodeSyncMessage, encodeSyncMessage, readSyncTopic } from './messages.js';
-import { type Outgoing, type SyncMessage, SyncProtocol } from './protocol.js';
+import { type SyncEffect, type SyncMessage, SyncProtocol } from './protocol.js';
+import { SendGuardedEndpoint } from './send-guarded-endpoint.js';
 
 /** Options of {@link CrdtSync}. */
 export interface CrdtSyncOptions<C extends Crdt> {
@@ -26,6 +31,11 @@ export interface CrdtSyncOptions<C extends Crdt> {
   peers?: Iterable<NodeId>;
   /** Timers of the anti-entropy rounds. Default `systemTimers`. */
   timers?: Timers;
+  /**
+   * Monotonic time the rounds are scheduled on; it must run with `timers`. Default: `timers`
+   * itself when it is also a clock (a `ManualClock`, the simulator's scheduler), else `systemClock`.
+   */
+  clock?: Clock;
   /** Milliseconds between anti-entropy rounds (a digest to every peer). Default 1,000. */
   intervalMs?: number;
   /** Separates several replicated objects sharing one endpoint. Default `"crdt"`. */
@@ -38,13 +48,28 @@ export interface CrdtSyncOptions<C extends Crdt> {
   maxDeltasPerMessage?: number;
 }
 
+/** Events of a {@link CrdtSync}. */
+export interface CrdtSyncEvents<C extends Crdt> extends BaseEvents {
+  /** Remote changes were joined into the replica (handed the replica). */
+  change: C;
+}
+
+/**
+ * Counters of a {@link CrdtSync} (a snapshot): its driver's. `rejected` counts messages of this
+ * topic that could not be decoded or were refused; `sendErrors` counts failed sends and messages
+ * withheld because they could not be encoded.
+ */
+export type CrdtSyncStats = ProtocolDriverStats;
+
 /**
  * Keeps a CRDT replica in sync with its peers over a `Transport` endpoint: pushes every local
  * delta at once, and every `intervalMs` runs an anti-entropy round (version-vector digests; each
  * side sends only what the other lacks), so lost, duplicated or reordered messages, partitions
- * and replicas that were offline all converge. A thin driver around {@link SyncProtocol}.
+ * and replicas that were offline all converge. {@link SyncProtocol} bound to the endpoint by
+ * `ProtocolDriver`, with the sync message codec and a filter on the topic in the header.
  *
- * Malformed or foreign messages are reported to `onError` handlers and never touch the replica.
+ * Malformed or foreign messages are reported as `error` events (counted in `stats().rejected`)
+ * and never touch the replica.
  *
  * @example
  * ```ts
@@ -52,29 +77,27 @@ export interface CrdtSyncOptions<C extends Crdt> {
  * const network = new MemoryNetwork();
  * const a = new CrdtSync({ endpoint: await network.open('a'), replica: new ORSet<string>('a'), peers: ['b'] });
  * const b = new CrdtSync({ endpoint: await network.open('b'), replica: new ORSet<string>('b'), peers: ['a'] });
- * b.onChange((set) => console.log([...set.value()]));
+ * b.on('change', (set) => console.log([...set.value()]));
+ * b.on('error', (error) => console.warn(error.code, error.message));
  * a.update((set) => set.add('hello'));
  * ```
  */
-export class CrdtSync<C extends Crdt> {
+export class CrdtSync<C extends Crdt> extends Observable<CrdtSyncEvents<C>> {
   readonly #protocol: SyncProtocol<C>;
-  readonly #endpoint: Endpoint;
-  readonly #timers: Timers;
-  readonly #intervalMs: number;
+  readonly #driver: ProtocolDriver<SyncMessage<C>, never, SyncEffect>;
   readonly #topic: string;
-  readonly #changeListeners = new Set<(replica: C) => void>();
-  readonly #errorListeners = new Set<ErrorHandler>();
-  readonly #removeHandler: () => void;
-  #timer: TimerHandle | undefined;
-  #closed = false;
   /** Counts changes of the replica, so an unencodable state is reported once per change, not once per round. */
   #changes = 0;
   #unencodableStateAt = -1;
   #unencodableDigestAt = -1;
-  /** Messages that could not be decoded (reported through `onError`). */
-  rejected = 0;
+  /**
+   * Thrown by the codec for a message it will not send because its failure was already
+   * reported; the driver's report of it is dropped (identity, so nothing else can match).
+   */
+  readonly #withheld = new CrdtEncodeError('A sync message that cannot be encoded was withheld (already reported)');
 
   constructor(options: CrdtSyncOptions<C>) {
+    super();
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('CrdtSync needs options with an endpoint and a replica');
     const endpoint = options.endpoint as Partial<Endpoint> | null | undefined;
     if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.onMessage !== 'function' || typeof endpoint.send !== 'function') {
@@ -85,26 +108,37 @@ export class CrdtSync<C extends Crdt> {
     if (timers !== undefined && (typeof timers !== 'object' || timers === null || typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function')) {
       throw new InvalidArgumentError('CrdtSync options.timers must be Timers (setTimeout and clearTimeout)');
     }
+    const clock = options.clock ?? (isClock(options.timers) ? options.timers : systemClock);
+    if (!isClock(clock)) throw new InvalidArgumentError('CrdtSync options.clock must be a Clock (now and monotonic)');
     if (options.topic !== undefined && typeof options.topic !== 'string') throw new InvalidArgumentError(`CrdtSync options.topic must be a string, got ${typeof options.topic}`);
     if (options.peers !== undefined && (typeof options.peers !== 'object' || options.peers === null || typeof options.peers[Symbol.iterator] !== 'function')) {
       throw new InvalidArgumentError('CrdtSync options.peers must be an iterable of node ids');
-    }
-    this.#endpoint = options.endpoint;
-    this.#timers = options.timers ?? systemTimers;
-    this.#intervalMs = options.intervalMs ?? 1000;
-    if (typeof this.#intervalMs !== 'number' || !(this.#intervalMs > 0) || !Number.isFinite(this.#intervalMs)) {
-      throw new InvalidArgumentError(`intervalMs must be a finite number > 0, got ${String(this.#intervalMs)}`);
     }
     this.#topic = options.topic ?? 'crdt';
     this.#protocol = new SyncProtocol({
       replica: options.replica,
       origin: options.origin ?? (options.replica as { node?: NodeId }).node ?? options.endpoint.id,
       ...(options.peers === undefined ? {} : { peers: options.peers }),
+      ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
       ...(options.maxLogEntries === undefined ? {} : { maxLogEntries: options.maxLogEntries }),
       ...(options.maxDeltasPerMessage === undefined ? {} : { maxDeltasPerMessage: options.maxDeltasPerMessage }),
     });
-    this.#removeHandler = this.#endpoint.onMessage((envelope) => this.#receive(envelope.from, envelope.payload));
-    this.#schedule(0);
+    const codec: Codec<SyncMessage<C>> = {
+      encode: (message) => this.#encode(message),
+      decode: (bytes) => decodeSyncMessage(bytes, this.#protocol.replica).message,
+    };
+    this.#driver = new ProtocolDriver({
+      core: this.#protocol,
+      endpoint: new SendGuardedEndpoint(options.endpoint),
+      codec,
+      accepts: (payload) => this.#accepts(payload),
+      apply: () => this.#changed(),
+      clock,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+    });
+    this.#driver.on('error', (error) => {
+      if (error.cause !== this.#withheld) this.emit('error', error);
+    });
   }
 
   /** The replica (mutate it through {@link CrdtSync.update}, or call {@link CrdtSync.commit} after). */
@@ -117,13 +151,24 @@ export class CrdtSync<C extends Crdt> {
     return this.#protocol;
   }
 
+  /** True once closed (or stopped because the replica's own code failed on a peer's message). */
   get closed(): boolean {
-    return this.#closed;
+    return this.#driver.stopped;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CrdtSyncStats {
+    return this.#driver.stats();
+  }
+
+  /** @deprecated Read `stats().rejected`: messages that could not be decoded or were refused. */
+  get rejected(): number {
+    return this.#driver.stats().rejected;
   }
 
   /** Applies a mutator to the replica and replicates its delta; returns the delta. */
   update(mutate: (replica: C) => C): C {
-    if (this.#closed) throw new ClosedError('CrdtSync is closed');
+    if (this.closed) throw new ClosedError('CrdtSync is closed');
     if (typeof mutate !== 'function') throw new InvalidArgumentError('CrdtSync.update needs a function that applies a mutator and returns its delta');
     const delta = mutate(this.#protocol.replica);
     this.commit(delta);
@@ -132,20 +177,20 @@ export class CrdtSync<C extends Crdt> {
 
   /** Replicates a delta a mutator already applied to the replica. */
   commit(delta: C): void {
-    if (this.#closed) throw new ClosedError('CrdtSync is closed');
+    if (this.closed) throw new ClosedError('CrdtSync is closed');
     assertSameType(this.#protocol.replica, delta);
     this.#changes++;
-    this.#send(this.#protocol.commit(delta));
+    this.#driver.run((core) => (core as SyncProtocol<C>).commit(delta));
   }
 
   /** Runs an anti-entropy round now (a digest to every peer). */
   syncNow(): void {
-    if (this.#closed) return;
-    this.#send(this.#protocol.tick());
+    if (this.closed) return;
+    this.#driver.run((core) => (core as SyncProtocol<C>).round());
   }
 
   addPeer(peer: NodeId): void {
-    if (this.#closed) throw new ClosedError('CrdtSync is closed');
+    if (this.closed) throw new ClosedError('CrdtSync is closed');
     this.#protocol.addPeer(peer);
   }
 
@@ -153,109 +198,59 @@ export class CrdtSync<C extends Crdt> {
     this.#protocol.removePeer(peer);
   }
 
-  /** Called after remote changes were joined into the replica; returns a remover. */
-  onChange(listener: (replica: C) => void): () => void {
+  /** Calls `listener` after remote changes were joined into the replica; returns a remover. Same as `on('change', listener)`. */
+  onChange(listener: (replica: C) => void): Unsubscribe {
     if (typeof listener !== 'function') throw new InvalidArgumentError('CrdtSync.onChange needs a function');
-    this.#changeListeners.add(listener);
-    return () => this.#changeListeners.delete(listener);
+    return this.on('change', listener);
   }
 
-  /** Called with typed errors (undecodable messages, failed sends); returns a remover. */
-  onError(listener: ErrorHandler): () => void {
+  /** Calls `listener` with typed errors (undecodable messages, failed sends); returns a remover. Same as `on('error', listener)`. */
+  onError(listener: ErrorHandler): Unsubscribe {
     if (typeof listener !== 'function') throw new InvalidArgumentError('CrdtSync.onError needs a function');
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.on('error', listener);
   }
 
   /** Stops the rounds and detaches from the endpoint (the endpoint stays open). Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#removeHandler();
+    await this.#driver.stop();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
-  #schedule(delayMs: number): void {
-    this.#timer = this.#timers.setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#closed) return;
-      this.syncNow();
-      this.#schedule(this.#intervalMs);
-    }, delayMs);
-  }
-
-  #receive(from: NodeId, payload: Uint8Array): void {
-    if (this.#closed) return;
-    let decoded: ReturnType<typeof decodeSyncMessage<C>>;
+  /** Other topics on this endpoint may replicate other CRDT types: their bodies are not ours to decode. */
+  #accepts(payload: Uint8Array): boolean {
     try {
-      // Other topics on this endpoint may replicate other CRDT types: their bodies are not ours to decode.
-      if (readSyncTopic(payload) !== this.#topic) return;
-      decoded = decodeSyncMessage(payload, this.#protocol.replica);
-    } catch (error) {
-      this.#reject(error);
-      return;
-    }
-    let result: ReturnType<SyncProtocol<C>['handle']>;
-    try {
-      result = this.#protocol.handle(from, decoded.message);
-    } catch (error) {
-      this.#reject(error);
-      return;
-    }
-    this.#send(result.outgoing);
-    if (result.changed) {
-      this.#changes++;
-      for (const listener of this.#changeListeners) {
-        try {
-          listener(this.#protocol.replica);
-        } catch (cause) {
-          this.#report(new HandlerError('A CrdtSync change listener threw', { cause }));
-        }
-      }
+      return readSyncTopic(payload) === this.#topic;
+    } catch {
+      // A header that cannot be read is decoded anyway, so it is rejected with its typed error.
+      return true;
     }
   }
 
-  #reject(error: unknown): void {
-    this.rejected++;
-    this.#report(isLatticeError(error) ? error : new HandlerError('Undecodable sync message', { cause: error }));
-  }
-
-  #send(outgoing: Outgoing<C>[]): void {
-    for (const { to, message } of outgoing) {
-      const payload = this.#encode(message);
-      if (payload === undefined) continue;
-      const failed = (error: unknown) => this.#report(isLatticeError(error) ? error : new HandlerError(`Sending to "${to}" failed`, { cause: error }));
-      try {
-        this.#endpoint.send(to, payload).catch(failed);
-      } catch (error) {
-        // An endpoint that throws instead of rejecting must not stop the other sends (or a receive).
-        failed(error);
-      }
-    }
+  #changed(): void {
+    this.#changes++;
+    this.emit('change', this.#protocol.replica);
   }
 
   /**
-   * Encodes a message, or reports why it cannot be and returns undefined. Each failure is reported
+   * Encodes a message, or reports why it cannot be and withholds it. Each failure is reported
    * once: a delta that cannot be encoded is dropped from the log (peers lacking it get the full
    * state instead), and an unencodable state or digest is not retried until the replica changes,
    * so anti-entropy rounds never repeat the same failure.
    */
-  #encode(message: SyncMessage<C>): Uint8Array | undefined {
-    if (message.type === 'state' && this.#unencodableStateAt === this.#changes) return undefined;
-    if (message.type === 'digest' && this.#unencodableDigestAt === this.#changes) return undefined;
+  #encode(message: SyncMessage<C>): Uint8Array {
+    if (message.type === 'state' && this.#unencodableStateAt === this.#changes) throw this.#withheld;
+    if (message.type === 'digest' && this.#unencodableDigestAt === this.#changes) throw this.#withheld;
     try {
       return encodeSyncMessage(this.#topic, message);
     } catch (error) {
-      if (message.type === 'state') this.#unencodableStateAt = this.#changes;
-      if (message.type === 'digest') this.#unencodableDigestAt = this.#changes;
       if (message.type !== 'deltas') {
+        if (message.type === 'state') this.#unencodableStateAt = this.#changes;
+        else this.#unencodableDigestAt = this.#changes;
         this.#report(new CrdtEncodeError(`Could not encode a sync ${message.type} message; not retried until the replica changes`, { cause: error }));
-        return undefined;
+        throw this.#withheld;
       }
     }
     const sendable = message.entries.filter(({ origin, seq, delta }) => {
@@ -268,22 +263,21 @@ export class CrdtSync<C extends Crdt> {
         return false;
       }
     });
-    if (sendable.length === 0) return undefined;
+    if (sendable.length === 0) throw this.#withheld;
     try {
       return encodeSyncMessage(this.#topic, { type: 'deltas', entries: sendable });
     } catch (cause) {
       this.#report(new CrdtEncodeError('Could not encode a sync deltas message', { cause }));
-      return undefined;
+      throw this.#withheld;
     }
   }
 
   #report(error: LatticeError): void {
-    for (const listener of this.#errorListeners) {
-      try {
-        listener(error);
-      } catch {
-        // An error listener that throws has nowhere further to report to.
-      }
-    }
+    this.emit('error', error);
   }
 }
+
+function isClock(value: unknown): value is Clock {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<Clock>).now === 'function' && typeof (value as Partial<Clock>).monotonic === 'function';
+}
+

@@ -1,4 +1,4 @@
-import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, InvalidArgumentError, type NodeId, type Outbound, type ProtocolCore, type Ready } from '@lattice/core';
 import { assertCrdt, assertSameType, type Crdt } from '../crdt.js';
 import { DotContext } from '../dot-context.js';
 
@@ -23,10 +23,19 @@ export type SyncMessage<C extends Crdt> =
   | { readonly type: 'state'; readonly have: DotContext; readonly state: C };
 
 /** A message the core wants sent. */
-export interface Outgoing<C extends Crdt> {
-  readonly to: NodeId;
-  readonly message: SyncMessage<C>;
+export type Outgoing<C extends Crdt> = Outbound<SyncMessage<C>>;
+
+/** What the core reports to the application: the replica learnt something from `from`. */
+export interface SyncChange {
+  readonly type: 'changed';
+  readonly from: NodeId;
 }
+
+/** The effects of {@link SyncProtocol}: only {@link SyncChange} so far. */
+export type SyncEffect = SyncChange;
+
+/** A batch of {@link SyncProtocol}'s outputs: messages and effects (anti-entropy persists nothing). */
+export type SyncReady<C extends Crdt> = Ready<SyncMessage<C>, never, SyncEffect>;
 
 /** Options of {@link SyncProtocol}. */
 export interface SyncProtocolOptions<C extends Crdt> {
@@ -36,26 +45,28 @@ export interface SyncProtocolOptions<C extends Crdt> {
   replica: C;
   /** Peers to push deltas to and send digests to. More are learnt from incoming messages. */
   peers?: Iterable<NodeId>;
+  /** Milliseconds between anti-entropy rounds (a digest to every peer). Default 1,000. */
+  intervalMs?: number;
   /** Most deltas kept for forwarding; older ones are pruned and lagging peers get the full state. Default 4,096. */
   maxLogEntries?: number;
   /** Most deltas in one `deltas` message. Default 256. */
   maxDeltasPerMessage?: number;
 }
 
-/** What {@link SyncProtocol.handle} returns. */
-export interface HandleResult<C extends Crdt> {
-  /** Messages to send. */
-  readonly outgoing: Outgoing<C>[];
-  /** True if the replica learnt something new. */
-  readonly changed: boolean;
-}
-
 /**
- * The deterministic core of delta-state anti-entropy: no I/O, no time. Every delta committed
- * anywhere is named `(origin, seq)`; replicas keep a version vector of the deltas they have
- * joined (a {@link DotContext}, so deltas that arrive with gaps are remembered exactly) and a
- * bounded log of deltas. A digest carries the vector; the receiver sends back exactly the logged
- * deltas the sender lacks, or its full state when the log no longer holds them all.
+ * The deterministic core of delta-state anti-entropy, a `ProtocolCore` of `@lattice/core`: no
+ * I/O, no clock. Every delta committed anywhere is named `(origin, seq)`; replicas keep a version
+ * vector of the deltas they have joined (a {@link DotContext}, so deltas that arrive with gaps are
+ * remembered exactly) and a bounded log of deltas. A digest carries the vector; the receiver sends
+ * back exactly the logged deltas the sender lacks, or its full state when the log no longer holds
+ * them all.
+ *
+ * Inputs are {@link SyncProtocol.commit} (a local delta), {@link SyncProtocol.step} (a peer's
+ * message) and {@link SyncProtocol.tick} (time, which starts an anti-entropy round every
+ * `intervalMs`; {@link SyncProtocol.wakeAt} says when the next one is due). Outputs — messages
+ * to send and a `changed` effect whenever a peer's message taught the replica something — queue
+ * up until {@link SyncProtocol.ready} hands them out; `ProtocolDriver` (what `CrdtSync` uses)
+ * carries them out, or a simulator or test can deliver them itself.
  *
  * Duplicated, reordered or dropped messages are harmless: joins are idempotent and commutative,
  * duplicates are recognised by `(origin, seq)`, and the next digest round resends what was lost.
@@ -67,11 +78,13 @@ export interface HandleResult<C extends Crdt> {
  * ```ts
  * const a = new SyncProtocol({ replica: new GCounter('a'), peers: ['b'] });
  * const b = new SyncProtocol({ replica: new GCounter('b'), peers: ['a'] });
- * const pushes = a.commit(a.replica.increment(2));           // [{ to: 'b', message: deltas }]
- * for (const { message } of pushes) b.handle('a', message);   // b.replica.value() === 2
+ * a.commit(a.replica.increment(2));
+ * for (const { message } of a.ready().messages) b.step('a', message); // the push to b
+ * b.replica.value();                                                 // 2
+ * b.ready().effects;                                                 // [{ type: 'changed', from: 'a' }]
  * ```
  */
-export class SyncProtocol<C extends Crdt> {
+export class SyncProtocol<C extends Crdt> implements ProtocolCore<SyncMessage<C>, never, SyncEffect> {
   /** The replica, mutated in place. */
   readonly replica: C;
   /** The id local deltas are logged under. */
@@ -82,8 +95,14 @@ export class SyncProtocol<C extends Crdt> {
   readonly #log = new Map<NodeId, Map<number, C>>();
   readonly #order: [NodeId, number][] = [];
   #orderHead = 0;
+  readonly #intervalMs: number;
   readonly #maxLogEntries: number;
   readonly #maxDeltasPerMessage: number;
+  // Outputs gathered until the next ready().
+  #messages: Outgoing<C>[] = [];
+  #effects: SyncEffect[] = [];
+  /** The first round is due at once, whatever the time the first tick brings. */
+  #nextRoundAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: SyncProtocolOptions<C>) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('SyncProtocol needs options with a replica');
@@ -96,6 +115,11 @@ export class SyncProtocol<C extends Crdt> {
     assertNodeId(origin, 'origin');
     this.origin = origin;
     this.replica = options.replica;
+    const intervalMs = options.intervalMs ?? 1000;
+    if (typeof intervalMs !== 'number' || !(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+      throw new InvalidArgumentError(`intervalMs must be a finite number > 0, got ${String(intervalMs)}`);
+    }
+    this.#intervalMs = intervalMs;
     this.#maxLogEntries = positive(options.maxLogEntries ?? 4096, 'maxLogEntries');
     this.#maxDeltasPerMessage = positive(options.maxDeltasPerMessage ?? 256, 'maxDeltasPerMessage');
     for (const peer of options.peers ?? []) this.addPeer(peer);
@@ -134,39 +158,57 @@ export class SyncProtocol<C extends Crdt> {
   }
 
   /**
-   * Records a delta that a mutator already applied to the replica, and returns pushes of it to
-   * every peer (sending them is an optimisation: digests repair whatever is lost).
+   * Records a delta that a mutator already applied to the replica, and queues a push of it to
+   * every peer (sending them is an optimisation: digests repair whatever is lost). Returns the
+   * delta's sequence number under {@link SyncProtocol.origin}.
    */
-  commit(delta: C): Outgoing<C>[] {
+  commit(delta: C): number {
     assertSameType(this.replica, delta);
     const seq = this.have.next(this.origin).counter;
     this.#remember(this.origin, seq, delta);
     const entries = [{ origin: this.origin, seq, delta }];
-    return this.peers.map((to) => ({ to, message: { type: 'deltas', entries } }));
+    for (const to of this.#peers) this.#messages.push({ to, message: { type: 'deltas', entries } });
+    return seq;
   }
 
-  /** A digest for every peer: call it periodically (the anti-entropy round). */
-  tick(): Outgoing<C>[] {
-    return this.peers.map((to) => this.digestFor(to));
+  /** Starts an anti-entropy round when one is due at `now` (monotonic ms), and schedules the next. */
+  tick(now: number): void {
+    if (typeof now !== 'number' || Number.isNaN(now)) throw new InvalidArgumentError(`now must be a number, got ${String(now)}`);
+    if (now < this.#nextRoundAt) return;
+    this.round();
+    this.#nextRoundAt = now + this.#intervalMs;
   }
 
-  /** A digest for one peer. */
+  /** When the next anti-entropy round is due (monotonic ms). */
+  wakeAt(): number {
+    return this.#nextRoundAt;
+  }
+
+  /** Queues a digest to every peer now, outside the schedule of rounds. */
+  round(): void {
+    for (const to of this.#peers) this.#messages.push(this.digestFor(to));
+  }
+
+  /** A digest for one peer (returned, not queued). */
   digestFor(to: NodeId, reply = false): Outgoing<C> {
     assertNodeId(to, 'peer');
     if (typeof reply !== 'boolean') throw new InvalidArgumentError(`reply must be a boolean, got ${typeof reply}`);
     return { to, message: { type: 'digest', have: this.have.clone(), reply } };
   }
 
-  /** Handles one message from `from`; returns the messages to send back. */
-  handle(from: NodeId, message: SyncMessage<C>): HandleResult<C> {
+  /**
+   * Handles one message from `from`: queues the answers, and a `changed` effect if the replica
+   * learnt something. A malformed message throws a typed error and changes nothing.
+   */
+  step(from: NodeId, message: SyncMessage<C>): void {
     assertNodeId(from, 'from');
     this.#check(message);
     if (from !== this.origin && !this.#peers.has(from)) this.addPeer(from);
     switch (message.type) {
       case 'digest': {
-        const outgoing = this.#answer(from, message.have);
-        if (!message.reply && !this.have.includes(message.have)) outgoing.push(this.digestFor(from, true));
-        return { outgoing, changed: false };
+        this.#answer(from, message.have);
+        if (!message.reply && !this.have.includes(message.have)) this.#messages.push(this.digestFor(from, true));
+        return;
       }
       case 'deltas': {
         let changed = false;
@@ -177,16 +219,33 @@ export class SyncProtocol<C extends Crdt> {
           this.#remember(origin, seq, delta);
           changed = true;
         }
-        return { outgoing: [], changed };
+        if (changed) this.#effects.push({ type: 'changed', from });
+        return;
       }
       case 'state': {
-        if (this.have.includes(message.have)) return { outgoing: [], changed: false };
+        if (this.have.includes(message.have)) return;
         this.replica.join(message.state);
         this.have.join(message.have);
-        return { outgoing: [], changed: true };
+        this.#effects.push({ type: 'changed', from });
+        return;
       }
     }
   }
+
+  hasReady(): boolean {
+    return this.#messages.length > 0 || this.#effects.length > 0;
+  }
+
+  /** Hands out the queued messages and effects (and forgets them: nothing here needs acknowledging). */
+  ready(): SyncReady<C> {
+    const ready: SyncReady<C> = { sendEarly: [], persist: [], mustSync: false, messages: this.#messages, effects: this.#effects };
+    this.#messages = [];
+    this.#effects = [];
+    return ready;
+  }
+
+  /** Nothing to do: the core keeps no durable state, so a batch is done once handed out. */
+  advance(_ready: SyncReady<C>): void {}
 
   /** Checks a whole message before any of it is applied, so a bad entry cannot half-apply. */
   #check(message: SyncMessage<C>): void {
@@ -214,21 +273,26 @@ export class SyncProtocol<C extends Crdt> {
     }
   }
 
-  #answer(to: NodeId, theirs: DotContext): Outgoing<C>[] {
+  /** Queues what `to` lacks according to its vector `theirs`. */
+  #answer(to: NodeId, theirs: DotContext): void {
     const missing = this.have.missingFrom(theirs, this.#maxLogEntries);
-    if (missing === undefined) return [this.#state(to)];
-    if (missing.length === 0) return [];
+    if (missing === undefined) {
+      this.#messages.push(this.#state(to));
+      return;
+    }
+    if (missing.length === 0) return;
     const entries: DeltaEntry<C>[] = [];
     for (const { node, counter } of missing) {
       const delta = this.#log.get(node)?.get(counter);
-      if (delta === undefined) return [this.#state(to)];
+      if (delta === undefined) {
+        this.#messages.push(this.#state(to));
+        return;
+      }
       entries.push({ origin: node, seq: counter, delta });
     }
-    const outgoing: Outgoing<C>[] = [];
     for (let i = 0; i < entries.length; i += this.#maxDeltasPerMessage) {
-      outgoing.push({ to, message: { type: 'deltas', entries: entries.slice(i, i + this.#maxDeltasPerMessage) } });
+      this.#messages.push({ to, message: { type: 'deltas', entries: entries.slice(i, i + this.#maxDeltasPerMessage) } });
     }
-    return outgoing;
   }
 
   #state(to: NodeId): Outgoing<C> {
