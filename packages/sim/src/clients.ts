@@ -182,16 +182,19 @@ export class Clients<H, I, O> {
       random: seededRandom(deriveSeed(host.seed, `client/${id}`)),
       node: (nodeId) => host.handle(nodeId),
       upNodes: () => host.nodes.filter((nodeId) => host.isUp(nodeId)),
-      sleep: (ms) =>
-        new Promise<void>((resolve) => {
+      sleep: (ms) => {
+        if (typeof ms !== 'number' || !Number.isFinite(ms)) return Promise.reject(new InvalidArgumentError(`sleep needs a finite number of ms, got ${String(ms)}`));
+        return new Promise<void>((resolve) => {
           kernel.activity++;
           kernel.queue.push(kernel.now + Math.max(0, ms), resolve);
-        }),
+        });
+      },
       log: (line) => kernel.note('note', id, String(line)),
       invoke: (input, execute, invokeOptions) => {
         if (busy) return Promise.reject(new InvalidArgumentError(`client ${id} already has an operation open; await it first`));
+        if (typeof execute !== 'function') return Promise.reject(new InvalidArgumentError('invoke needs a function that executes the operation'));
         const timeoutMs = invokeOptions?.timeoutMs ?? timeoutDefault;
-        if (!(timeoutMs > 0)) return Promise.reject(new InvalidArgumentError(`timeoutMs must be > 0, got ${timeoutMs}`));
+        if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return Promise.reject(new InvalidArgumentError(`timeoutMs must be > 0, got ${timeoutMs}`));
         busy = true;
         const processId = process;
         const entry: OperationRecord<I, O> = { op: { process: processId, call: kernel.now, return: undefined, input, output: undefined }, status: 'pending' };

@@ -341,8 +341,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     assertObject(options, 'run options');
     const duration = options.duration;
     if (!(duration >= 0) || !Number.isFinite(duration)) throw new InvalidArgumentError(`duration must be a finite number >= 0, got ${duration}`);
-    this.#started = true;
     const stopWhenClientsDone = options.stopWhenClientsDone ?? true;
+    if (typeof stopWhenClientsDone !== 'boolean') throw new InvalidArgumentError(`stopWhenClientsDone must be a boolean, got ${String(stopWhenClientsDone)}`);
+    this.#started = true;
     const kernel = this.#kernel;
 
     await this.#runtime.startAll();

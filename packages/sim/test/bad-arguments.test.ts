@@ -99,9 +99,34 @@ describe('bad arguments get a typed error where they are passed', () => {
     await expect(simulation({}).run(undefined as never)).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(simulation({}).run({ duration: Number.NaN })).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(simulation({}).run({ duration: -1 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(simulation({}).run({ duration: 1, stopWhenClientsDone: 'yes' as never })).rejects.toMatchObject({ code: InvalidArgumentError.code });
     const once = simulation({});
     await once.run({ duration: 10 });
     await expect(once.run({ duration: 10 })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+  });
+
+  it('a client context refuses a NaN sleep and an invoke without a function', async () => {
+    const seen: string[] = [];
+    const sim = new Simulation<unknown, number, number>({
+      seed: 1,
+      nodes: ['a'],
+      node,
+      faults: false,
+      clients: {
+        count: 1,
+        run: async (ctx) => {
+          for (const call of [() => ctx.sleep(Number.NaN), () => ctx.sleep('5' as never), () => ctx.invoke(1, 'x' as never), () => ctx.invoke(1, () => 1, { timeoutMs: '5' as never })]) {
+            await call().then(
+              () => seen.push('resolved'),
+              (error: LatticeError) => seen.push(error.code),
+            );
+          }
+        },
+      },
+    });
+    const result = await sim.run({ duration: 100 });
+    expect(seen).toEqual([InvalidArgumentError.code, InvalidArgumentError.code, InvalidArgumentError.code, InvalidArgumentError.code]);
+    expect(result.history).toEqual([]);
   });
 
   it('saveRun refuses a file system that is not one', async () => {
