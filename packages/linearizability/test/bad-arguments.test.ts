@@ -5,13 +5,18 @@ import {
   check,
   checkAsync,
   createCasRegisterModel,
+  createMultiRegisterModel,
+  fifoQueueModel,
   createRegisterModel,
   fromNondeterministic,
   KvState,
   kvModel,
   MalformedHistoryError,
   type Model,
+  multiRegisterModel,
+  mutexModel,
   type Operation,
+  parseEdnHistory,
   parseEdnKvHistory,
   parseEdnRegisterHistory,
   parseJepsenLog,
@@ -19,6 +24,8 @@ import {
   partitionByKey,
   registerModel,
   renderReport,
+  setModel,
+  unorderedQueueModel,
 } from '../src/index.js';
 
 /** Calls with deliberately wrong types, as JavaScript callers (or generated data) would. */
@@ -121,12 +128,19 @@ describe('models', () => {
     ['KvState.get(5)', () => KvState.empty.get(5 as Loose)],
     ['KvState.set("k", 5)', () => KvState.empty.set('k', 5 as Loose)],
     ['KvState.append(5, "x")', () => KvState.empty.append(5 as Loose, 'x')],
+    ['createMultiRegisterModel(null)', () => createMultiRegisterModel(null as Loose)],
+    ['createMultiRegisterModel({ initial: 5 })', () => createMultiRegisterModel({ initial: 5 as Loose })],
+    ['createMultiRegisterModel with an object as a value', () => createMultiRegisterModel({ initial: { x: {} as Loose } })],
+    ['createMultiRegisterModel with a NaN key', () => createMultiRegisterModel({ initial: new Map([[Number.NaN, 1]]) })],
+    ['check(multiRegisterModel) of a txn without micro-operations', () => check(multiRegisterModel, withOp({ input: { op: 'txn', ops: 5 } }) as Loose)],
+    ['check(setModel) of a read answering a number', () => check(setModel, withOp({ input: { op: 'read' }, output: 3 }) as Loose)],
+    ['check(fifoQueueModel) of an enqueue of null', () => check(fifoQueueModel, withOp({ input: { op: 'enqueue', value: null } }) as Loose)],
   ])('%s', (_, fn) => {
     expect(codeOf(fn)).toBe(InvalidArgumentError.code);
   });
 
   it('validateOperation of each built-in model', () => {
-    const models: Model<unknown, unknown, unknown>[] = [registerModel, casRegisterModel, kvModel] as Loose;
+    const models: Model<unknown, unknown, unknown>[] = [registerModel, casRegisterModel, kvModel, mutexModel, multiRegisterModel, setModel, unorderedQueueModel, fifoQueueModel] as Loose;
     for (const model of models) {
       expect(model.validateOperation?.(null, undefined)).toMatch(/input must be an object/);
       expect(model.validateOperation?.({ op: 'frob' }, undefined)).toMatch(/input\.op must be/);
@@ -142,6 +156,7 @@ describe('parsers', () => {
     ['parseJepsenLog', parseJepsenLog],
     ['parseEdnRegisterHistory', parseEdnRegisterHistory],
     ['parseEdnKvHistory', parseEdnKvHistory],
+    ['parseEdnHistory', parseEdnHistory],
     ['parseJsonHistory', parseJsonHistory],
   ];
   it.each(parsers)('%s refuses text that is not a string and options that are not an object', (_, parse) => {

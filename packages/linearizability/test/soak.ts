@@ -2,12 +2,15 @@
  * Long checks, not part of `npm test`: `npm run soak -w @lattice/linearizability`.
  *
  * 1. The checker against brute force on many more and larger random histories.
- * 2. The 50-client key-value histories checked exhaustively (every partition), with a budget.
+ * 2. The Knossos models (mutex, multi-register, set, queues) against a brute-force oracle of
+ *    their own on longer generated histories.
+ * 3. The 50-client key-value histories checked exhaustively (every partition), with a budget.
  */
 import { readFileSync } from 'node:fs';
 import { testdataPath } from '@lattice/testdata';
 import fc from 'fast-check';
-import { casRegisterModel, check, kvModel, parseEdnKvHistory } from '../src/index.js';
+import { casRegisterModel, check, fifoQueueModel, kvModel, type Model, multiRegisterModel, mutexModel, parseEdnKvHistory, setModel, unorderedQueueModel } from '../src/index.js';
+import { fifoQueueSpec, historyArbitrary as knossosHistories, multiRegisterSpec, mutexSpec, type OracleSpec, oracle, setSpec, unorderedQueueSpec } from './helpers/knossos-oracle.js';
 import { bruteForce, casInput, casOutput, historyArbitrary, kvInput, kvOutput } from './helpers/reference.js';
 
 const runs = Number(process.env.SOAK_RUNS ?? 20_000);
@@ -30,6 +33,27 @@ fc.assert(
   { numRuns: runs },
 );
 console.log(`key-value store: ${runs} random histories of up to 9 operations agree with brute force, partitioned and not (${Math.round(performance.now() - started)} ms)`);
+
+const knossos: [string, Model<unknown, never, unknown>, OracleSpec<unknown, never, unknown>][] = [
+  ['mutex', mutexModel as Model<unknown, never, unknown>, mutexSpec as OracleSpec<unknown, never, unknown>],
+  ['multi-register', multiRegisterModel as Model<unknown, never, unknown>, multiRegisterSpec as OracleSpec<unknown, never, unknown>],
+  ['set', setModel as Model<unknown, never, unknown>, setSpec as OracleSpec<unknown, never, unknown>],
+  ['unordered-queue', unorderedQueueModel as Model<unknown, never, unknown>, unorderedQueueSpec as OracleSpec<unknown, never, unknown>],
+  ['fifo-queue', fifoQueueModel as Model<unknown, never, unknown>, fifoQueueSpec as OracleSpec<unknown, never, unknown>],
+];
+for (const [name, model, spec] of knossos) {
+  started = performance.now();
+  let linearizable = 0;
+  fc.assert(
+    fc.property(knossosHistories(spec, 8), (history) => {
+      const expected = oracle(spec, history);
+      if (expected) linearizable++;
+      return check(model, history).verdict === (expected ? 'linearizable' : 'not linearizable');
+    }),
+    { numRuns: runs },
+  );
+  console.log(`${name}: ${runs} generated histories of up to 8 operations (${linearizable} linearizable) agree with the brute-force oracle (${Math.round(performance.now() - started)} ms)`);
+}
 
 for (const file of ['kv/c50-ok.txt', 'kv/c50-bad.txt']) {
   const path = testdataPath('porcupine', file);
