@@ -254,7 +254,7 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
     if (isLatticeError(error, FileLockedError.code)) throw new WalLockedError(dir, (error as FileLockedError).holder, { cause: error });
     throw error;
   }
-  const settings: Settings = { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread: onNode ? writerThread : 'never' };
+  const settings: Settings = { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread: onNode ? writerThread : 'never', onNode };
   const wal = new FileWal(fs, dir, lock, settings);
   try {
     await wal.recover();
@@ -272,6 +272,8 @@ interface Settings {
   maxBatchBytes: number;
   recycleSegments: number;
   writerThread: 'auto' | 'always' | 'never';
+  /** On the Node file system (else an injected one, such as the simulator's). */
+  onNode: boolean;
 }
 
 /** A file ready to become the next segment: zero-filled (SPARE_NAME) or recycled. */
@@ -693,7 +695,10 @@ class FileWal implements WriteAheadLog {
         // first of them taking a write of its own. A nextTick queued from a microtask runs
         // once the microtask queue is empty, without waiting for a turn of the event loop.
         this.#justCommitted = false;
-        await new Promise<void>((resolve) => process.nextTick(resolve));
+        if (this.#settings.onNode) await new Promise<void>((resolve) => process.nextTick(resolve));
+        // An injected file system may run where only microtasks turn (the simulator's run
+        // loop): a nextTick would wait for the whole queue to drain, so yield a few turns instead.
+        else for (let turn = 0; turn < 4; turn++) await undefined;
       }
       if (this.#queue.length === 0) {
         this.#pumpActive = false;
