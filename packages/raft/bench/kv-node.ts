@@ -27,9 +27,21 @@ const transport = new TcpTransport({ secret: 'raft-bench-cluster-secret-01234567
 const endpoint = await transport.open(id, { listen: { host, port: Number(port) } });
 const log = await openWal(dataDir);
 const machine = new BinaryKv();
-const node = await RaftNode.start({ endpoint, log, stateMachine: machine, voters: Object.keys(peers), electionTimeoutMs: 1000, heartbeatIntervalMs: 100 });
+// etcd's defaults: 100 ms heartbeats, 1 s election timeout, a snapshot every 100,000 entries (--snapshot-count).
+const node = await RaftNode.start({
+  endpoint,
+  log,
+  stateMachine: machine,
+  voters: Object.keys(peers),
+  electionTimeoutMs: 1000,
+  heartbeatIntervalMs: 100,
+  snapshotEvery: 100_000,
+});
 node.on('error', (error) => {
   if (process.env.RAFT_DEBUG) console.error(`[${id}] ${error.code}: ${error.message}`);
+});
+node.on('leader', ({ role, term, leader }) => {
+  if (process.env.RAFT_DEBUG) console.error(`[${id}] ${new Date().toISOString()} ${role} in term ${term}, leader "${leader}"`);
 });
 
 const encoder = new TextEncoder();

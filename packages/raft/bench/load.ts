@@ -39,8 +39,9 @@ export async function closedLoop(put: Put, inFlight: number, seconds: number, va
       try {
         await put(keyOf(n * 7919), values[n % values.length]!);
         latencies.push(performance.now() - began);
-      } catch {
+      } catch (error) {
         errors++;
+        if (errors <= 3 && process.env.RAFT_DEBUG) console.error(`put failed: ${(error as Error).message}`);
         if (errors > 1000) throw new Error('more than 1000 failed puts; giving up');
       }
     }
