@@ -4,6 +4,7 @@
  * invariants after every step. Prints what it checked; exits non-zero with the failing seed.
  */
 import { leaseRun } from './lease-runs.js';
+import { simKvRun } from './sim-kv.js';
 import { electionStormRun, figure8Run, randomRun } from './random-runs.js';
 
 const seeds = Number(process.env.RAFT_SOAK_SEEDS ?? 5_000);
@@ -36,3 +37,16 @@ for (let seed = 1; seed <= leaseSeeds; seed++) {
 }
 console.log(`raft soak: ${leaseSeeds} seeds of lease reads under leader isolation, ${reads} operations, linearizable`);
 console.log(`raft soak: ${seeds} seeds x 3 schedules, ${committed} entries committed, ${leaders} leaderships, ${crashes} crashes, 0 invariant violations (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+const simSeeds = Number(process.env.RAFT_SOAK_SIM_SEEDS ?? 10_000);
+let simOperations = 0;
+const simStarted = Date.now();
+for (let seed = 1; seed <= simSeeds; seed++) {
+  try {
+    simOperations += (await simKvRun({ seed: 1_000_000 + seed })).history.length;
+  } catch (error) {
+    console.error(`raft soak: the simulated KV failed at seed ${1_000_000 + seed}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+console.log(`raft soak: ${simSeeds} seeds of the KV on FileWal in the simulator, ${simOperations} operations, 0 linearizability violations (${((Date.now() - simStarted) / 1000).toFixed(1)} s)`);
