@@ -26,36 +26,37 @@ export type Unsubscribe = () => void;
  * ```
  */
 export class Observable<Events extends BaseEvents> {
-  // One set per event name, created on first subscription (no module-level state).
-  readonly #listeners = new Map<keyof Events, Set<(value: never) => void>>();
+  // One array per event name, replaced (never changed in place) on every subscribe and
+  // unsubscribe: an emit walks the array it started with, so listeners added or removed by a
+  // listener take effect from the next emit, and emitting copies nothing (it runs per message).
+  readonly #listeners = new Map<keyof Events, readonly ((value: never) => void)[]>();
 
   /** Calls `listener` with every `event` emitted from now on; returns its remover. */
   on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): Unsubscribe {
     assertFunction(listener, `listener of "${String(event)}"`);
-    let set = this.#listeners.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
     const entry = listener as (value: never) => void;
-    set.add(entry);
+    const existing = this.#listeners.get(event) ?? [];
+    // A function subscribed twice is called once (as with a set of listeners).
+    if (!existing.includes(entry)) this.#listeners.set(event, [...existing, entry]);
     return () => {
-      set.delete(entry);
+      const current = this.#listeners.get(event);
+      if (current === undefined || !current.includes(entry)) return;
+      this.#listeners.set(event, current.filter((other) => other !== entry));
     };
   }
 
   /** Number of listeners of `event` (lets an emitter skip building a value nobody reads). */
   protected listenerCount(event: keyof Events): number {
-    return this.#listeners.get(event)?.size ?? 0;
+    return this.#listeners.get(event)?.length ?? 0;
   }
 
   /** Hands `value` to every listener of `event`, isolating listeners that throw. */
   protected emit<K extends keyof Events>(event: K, value: Events[K]): void {
-    const set = this.#listeners.get(event);
-    if (set === undefined || set.size === 0) return;
-    for (const listener of [...set]) {
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined) return;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        (listener as (value: Events[K]) => void)(value);
+        (listeners[i] as (value: Events[K]) => void)(value);
       } catch (cause) {
         if (event === 'error') continue;
         this.emit('error', new HandlerError(`A listener of "${String(event)}" threw`, { cause }));

@@ -57,7 +57,7 @@ export interface NetworkStats {
 
 const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
 
-/** A message on its way: everything its `deliver` or `drop` event reports. */
+/** A zero-latency message waiting for its batch's timer turn. */
 interface InFlight {
   readonly id: number;
   readonly target: MemoryEndpoint;
@@ -227,14 +227,13 @@ export class MemoryNetwork extends Observable<MemoryNetworkEvents> implements Tr
       if (this.listenerCount('duplicate') > 0) this.emit('duplicate', { id, from, to, size: payload.byteLength, at: this.#now() });
     }
     for (let copy = 0; copy < copies; copy++) {
-      const message: InFlight = { id, target, from, payload, copy };
       const delay = this.#delay(faults);
       if (delay > 0) {
-        this.#timers.setTimeout(() => this.#deliver(message), delay);
+        this.#timers.setTimeout(() => this.#deliver(id, target, from, payload, copy), delay);
         continue;
       }
       // Zero-latency messages share one timer turn, in send order: one timer per batch, not per message.
-      this.#due.push(message);
+      this.#due.push({ id, target, from, payload, copy });
       if (this.#due.length === 1) this.#timers.setTimeout(() => this.#deliverDue(), 0);
     }
   }
@@ -242,11 +241,10 @@ export class MemoryNetwork extends Observable<MemoryNetworkEvents> implements Tr
   #deliverDue(): void {
     const due = this.#due;
     this.#due = [];
-    for (const message of due) this.#deliver(message);
+    for (const { id, target, from, payload, copy } of due) this.#deliver(id, target, from, payload, copy);
   }
 
-  #deliver(message: InFlight): void {
-    const { id, target, from, payload } = message;
+  #deliver(id: number, target: MemoryEndpoint, from: NodeId, payload: Uint8Array, copy: number): void {
     const reason: DropReason | undefined = target.closed ? 'closed' : (this.#links.blocker(from, target.id) ?? (target.listening ? undefined : 'no-listener'));
     if (reason !== undefined) {
       this.#drop(id, from, target.id, payload, reason, 'deliver');
@@ -254,7 +252,7 @@ export class MemoryNetwork extends Observable<MemoryNetworkEvents> implements Tr
     }
     this.#stats.delivered++;
     // Reported before the handlers run, so what they send is reported after the delivery that caused it.
-    if (this.listenerCount('deliver') > 0) this.emit('deliver', { id, from, to: target.id, size: payload.byteLength, at: this.#now(), copy: message.copy });
+    if (this.listenerCount('deliver') > 0) this.emit('deliver', { id, from, to: target.id, size: payload.byteLength, at: this.#now(), copy });
     // Each delivery gets its own copy: receivers own their bytes, even duplicates.
     target.receive({ from, to: target.id, payload: payload.slice() });
   }
