@@ -106,7 +106,7 @@ describe('parseJsonHistory and check on garbage', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 5 }), fc.constantFrom('list-append', 'rw-register' as const), (value, model) => {
         try {
-          check([value, { process: 0, type: 'ok', call: 0, return: 1, ops: [value] }] as Transaction[], { model });
+          check([value, { process: 0, type: 'ok', call: 0, return: 1, ops: [value] }] as unknown as Transaction[], { model });
         } catch (error) {
           expect(isLatticeError(error, MalformedHistoryError.code), String(error)).toBe(true);
         }

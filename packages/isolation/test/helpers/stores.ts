@@ -46,6 +46,18 @@ class WeakStore {
     const own: [number | string, Value][] = [];
     if (this.isolation === 'none') {
       const undo: [number | string, Value | readonly Value[] | undefined][] = [];
+      // Undo in place, newest first (for lists, remove just our element).
+      const rollback = () => {
+        for (let i = undo.length - 1; i >= 0; i--) {
+          const [key, before] = undo[i]!;
+          if (store.model === 'list-append') {
+            const list = (store.committed.get(key) as readonly Value[] | undefined) ?? [];
+            const mine = own[i]![1];
+            store.committed.set(key, list.filter((v) => v !== mine));
+          } else if (before === undefined) store.committed.delete(key);
+          else store.committed.set(key, before);
+        }
+      };
       return {
         read: (key) => store.committed.get(key) ?? null,
         write(key, value) {
@@ -54,21 +66,11 @@ class WeakStore {
           store.apply(store.committed, key, value);
           return true;
         },
-        abort() {
-          this.commit(true);
-        },
-        commit(mustAbort = false) {
-          if (!mustAbort && store.random.next() >= 0.2) return true;
-          // Abort: undo in place, newest first (for lists, remove just our element).
-          for (let i = undo.length - 1; i >= 0; i--) {
-            const [key] = undo[i]!;
-            if (store.model === 'list-append') {
-              const list = (store.committed.get(key) as readonly Value[]) ?? [];
-              const mine = own[i]![1];
-              store.committed.set(key, list.filter((v) => v !== mine));
-            } else if (undo[i]![1] === undefined) store.committed.delete(key);
-            else store.committed.set(key, undo[i]![1]!);
-          }
+        abort: rollback,
+        commit() {
+          // The store aborts a fifth of the transactions, after their writes were seen.
+          if (store.random.next() >= 0.2) return true;
+          rollback();
           return false;
         },
       };
