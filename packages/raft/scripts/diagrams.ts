@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type NodeId } from '@lattice/core';
+import type { NodeId } from '@lattice/core';
 import { DiskRecordLog, type NodeContext, Simulation } from '@lattice/sim';
 import { type ConfChange, RaftCore, raftMessageCodec, raftRecordCodec, replayRaftRecords } from '../src/index.js';
 
