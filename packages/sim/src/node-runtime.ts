@@ -6,6 +6,7 @@ import {
   ProtocolDriver,
   type ProtocolDriverOptions,
   type Random,
+  type RecordSink,
   seededRandom,
   type Timers,
 } from '@lattice/core';
@@ -46,7 +47,8 @@ export interface NodeContext {
    * happens inside the simulator event that caused it — a message's replies leave in the
    * delivery event, a timeout's messages in the timer event — so the run loop does not wait
    * for promise continuations after such events (`settleTicks` is for async node and client
-   * code). Calling this declares the node's message handlers synchronous: do async work from
+   * code). Storage that returns a promise works too, and makes the loop settle after each
+   * write. Calling this declares the node's message handlers synchronous: do async work from
    * `timers`, which are always settled. The driver's `error` events count as node errors.
    *
    * @example
@@ -288,8 +290,11 @@ export class NodeRuntime<H> {
       runCore: <Message, Record, Effect>(options: RunCoreOptions<Message, Record, Effect>): ProtocolDriver<Message, Record, Effect> => {
         if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('runCore needs options: { core, codec, storage?, apply? }');
         coreTimers ??= this.#timers(state, incarnation, true);
-        const driver = new ProtocolDriver<Message, Record, Effect>({ ...options, endpoint, clock, timers: coreTimers });
+        // Declared before the driver exists: its constructor may already send and set timers.
         incarnation.synchronous = true;
+        const driverOptions: ProtocolDriverOptions<Message, Record, Effect> = { ...options, endpoint, clock, timers: coreTimers };
+        if (options.storage !== undefined) driverOptions.storage = settlingStorage(options.storage, kernel);
+        const driver = new ProtocolDriver<Message, Record, Effect>(driverOptions);
         incarnation.drivers.push(driver as unknown as ProtocolDriver<unknown, unknown, unknown>);
         driver.on('error', (error) => {
           if (incarnation.alive) kernel.recordError(state.id, 'core', error.cause ?? error);
@@ -330,6 +335,22 @@ export class NodeRuntime<H> {
     if (state === undefined) throw new InvalidArgumentError(`unknown node ${JSON.stringify(id)}; nodes are ${this.#options.nodes.join(', ')}`);
     return state;
   }
+}
+
+/**
+ * Storage that returns a promise (a file log on `SimFileSystem`) leaves the driver's next steps
+ * to promise continuations: such a write asks the run loop to settle after its event.
+ */
+function settlingStorage<Record>(storage: RecordSink<Record>, kernel: SimulationKernel): RecordSink<Record> {
+  // Anything that is not a sink is handed on unchanged, for the driver to refuse.
+  if (typeof storage?.persist !== 'function') return storage;
+  return {
+    persist: (records, options) => {
+      const written = storage.persist(records, options);
+      if (written !== undefined) kernel.settleNeeded = true;
+      return written;
+    },
+  };
 }
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {

@@ -1,4 +1,4 @@
-import { type Codec, DecodeError, emptyReady, InvalidArgumentError, type NodeId, type ProtocolCore, ProtocolViolationError, type Ready, seededRandom } from '@lattice/core';
+import { type Codec, DecodeError, emptyReady, InvalidArgumentError, type NodeId, type ProtocolCore, ProtocolViolationError, type Ready, type RecordSink, seededRandom } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { DiskRecordLog, SimDisk, Simulation, SimulationError, simulationSeeds } from '../src/index.js';
 import { runRaft } from './support/raft-run.js';
@@ -45,6 +45,43 @@ class PingCore implements ProtocolCore<string, never, string> {
 
   advance(): void {
     this.#ready = emptyReady();
+  }
+}
+
+/** {@link PingCore} that persists (and syncs) a record of every ping before acknowledging it. */
+class LoggingPingCore implements ProtocolCore<string, string, string> {
+  readonly #inner: PingCore;
+  #pings = 0;
+
+  constructor(id: NodeId, peers: readonly NodeId[], now: number, everyMs: number) {
+    this.#inner = new PingCore(id, peers, now, everyMs);
+  }
+
+  step(from: NodeId, message: string): void {
+    this.#inner.step(from, message);
+    if (message === 'ping') this.#pings++;
+  }
+
+  tick(now: number): void {
+    this.#inner.tick(now);
+  }
+
+  wakeAt(): number {
+    return this.#inner.wakeAt();
+  }
+
+  hasReady(): boolean {
+    return this.#inner.hasReady();
+  }
+
+  ready(): Ready<string, string, string> {
+    const persist = Array.from({ length: this.#pings }, (_, i) => `ping ${i}`);
+    return { ...this.#inner.ready(), persist, mustSync: persist.length > 0 };
+  }
+
+  advance(): void {
+    this.#pings = 0;
+    this.#inner.advance();
   }
 }
 
@@ -95,6 +132,28 @@ describe('a protocol core in the simulator', () => {
     const deliver = result.events.find((event) => event.kind === 'deliver' && event.node === 'n2')!;
     const reply = result.events.find((event) => event.kind === 'send' && event.node === 'n2')!;
     expect(reply.time).toBe(deliver.time);
+    expect(result.stats.settles).toBeGreaterThan(0);
+  });
+
+  it('runs a core whose storage is asynchronous, settling after each write', async () => {
+    const written: string[] = [];
+    const storage: RecordSink<string> = {
+      persist: async (records) => {
+        await Promise.resolve();
+        written.push(...records);
+      },
+    };
+    const result = await new Simulation({
+      seed: 6,
+      nodes: 2,
+      node: (ctx) => ctx.runCore({ core: new LoggingPingCore(ctx.id, ctx.nodes, ctx.clock.monotonic(), 40), codec: text, storage }),
+    }).run({ duration: 300 });
+    const events = result.events;
+    const acks = events.filter((event) => event.kind === 'send' && event.bytes === 3);
+    expect(acks.length).toBeGreaterThan(10);
+    // Each ack leaves after its record was written, still at the virtual time of the ping's delivery.
+    for (const ack of acks) expect(events.some((event) => event.kind === 'deliver' && event.time === ack.time && event.node === ack.node)).toBe(true);
+    expect(written.length).toBeGreaterThanOrEqual(acks.length);
     expect(result.stats.settles).toBeGreaterThan(0);
   });
 
