@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { check, describeTransaction, renderCycleSvg, renderReport, type Transaction } from '../src/index.js';
+
+const skew: Transaction[] = [
+  { process: 0, type: 'ok', call: 0, return: 1, ops: [['r', '<x>', []], ['r', 'y', []], ['append', '<x>', 1]] },
+  { process: 1, type: 'ok', call: 0, return: 1, ops: [['r', '<x>', []], ['r', 'y', []], ['append', 'y', 1]] },
+  { process: 2, type: 'ok', call: 2, return: 3, ops: [['r', '<x>', [1]], ['r', 'y', [1]]] },
+];
+
+describe('renderReport', () => {
+  it('is one self-contained page: verdicts per model, each anomaly in words with its cycle drawn', () => {
+    const result = check(skew);
+    const html = renderReport(result, skew, { title: 'skew & co' });
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<title>skew &#38; co</title>');
+    expect(html).toContain('<td>serializable</td><td class="bad">incompatible</td><td>G2-item</td>');
+    expect(html).toContain('<td>snapshot-isolation</td><td class="ok">compatible</td>');
+    expect(html.match(/<svg /g)).toHaveLength(1);
+    // Keys are user data: escaped, never markup.
+    expect(html).not.toContain('<x>');
+    expect(html).toContain('&#34;&#60;x&#62;&#34;');
+    expect(html).not.toMatch(/<script|<link|src=/);
+  });
+
+  it('draws a node per transaction and a labelled arrow per edge', () => {
+    const cycle = check(skew).anomalies[0]!;
+    if (!('steps' in cycle)) throw new Error('expected a cycle');
+    const svg = renderCycleSvg(cycle);
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg.match(/marker-end="url\(#arrow-rw\)"/g)).toHaveLength(2);
+    expect(svg).toContain('>T0</text>');
+    expect(svg).toContain('>T1</text>');
+  });
+
+  it('says when nothing was found', () => {
+    const history = skew.slice(0, 1);
+    const html = renderReport(check(history), history);
+    expect(html).toContain('None found.');
+    expect(html).toContain('<td>strict-serializable</td><td class="unchecked">unchecked</td><td>not checked: no realtime edges');
+  });
+
+  it('describes a transaction in one line', () => {
+    expect(describeTransaction(skew, 2)).toBe('T2 (ok, process 2, 2 to 3): r "<x>" [1], r "y" [1]');
+    expect(describeTransaction([{ process: 'c', type: 'info', call: 4, ops: [['w', 'k', 'v']] }], 0)).toBe('T0 (info, process "c", called at 4, never returned): w "k" "v"');
+  });
+});
