@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DependencyGraph, EdgeCollector, PROCESS, RT } from '../src/graph.js';
+import { type DependencyGraph, EdgeCollector, PROCESS, RT } from '../src/graph.js';
 import { addProcessEdges, addRealtimeEdges } from '../src/orders.js';
 import type { Transaction } from '../src/index.js';
 
