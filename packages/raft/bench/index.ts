@@ -13,7 +13,8 @@
  *
  * Environment: RAFT_BENCH_SECONDS (per round, default 5), RAFT_BENCH_ROUNDS (default 3),
  * RAFT_BENCH_INFLIGHT (e.g. "16,256"), RAFT_BENCH_PROFILE=<dir> (the Lattice nodes run with
- * `--cpu-prof` into <dir>), RAFT_BENCH_SKIP_ETCD=1 (Lattice only, e.g. while profiling).
+ * `--cpu-prof` into <dir>), RAFT_BENCH_SKIP_ETCD=1 (Lattice only, e.g. while profiling),
+ * RAFT_BENCH_CONNECTIONS (client connections to each leader, default 1).
  * Writes bench/results.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,14 +28,16 @@ import { type EtcdCluster, findServiceBinary, startEtcdCluster } from '@lattice/
 import { Etcd3 } from 'etcd3';
 import { BinaryKv } from './binary-kv.js';
 import { inProcessRun } from './in-process.js';
-import { type KvClient, LatticeCluster } from './lattice-cluster.js';
-import { closedLoop, type LoadResult, type Put, benchValue } from './load.js';
+import { KvClient, LatticeCluster } from './lattice-cluster.js';
+import { benchValue, closedLoop, type LoadResult, type Put, pidsWithArgument } from './load.js';
 
 const SECONDS = Number(process.env.RAFT_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.RAFT_BENCH_ROUNDS ?? 3);
 const IN_FLIGHT = (process.env.RAFT_BENCH_INFLIGHT ?? '1,16,256').split(',').map(Number);
 const PROFILE = process.env.RAFT_BENCH_PROFILE;
 const SKIP_ETCD = process.env.RAFT_BENCH_SKIP_ETCD === '1';
+/** Client connections to each leader (requests go round robin over them); the same number for both. */
+const CONNECTIONS = Number(process.env.RAFT_BENCH_CONNECTIONS ?? 1);
 const resultsPath = fileURLToPath(new URL('./results.json', import.meta.url));
 
 const etcdBinary = findServiceBinary('etcd');
@@ -48,13 +51,13 @@ const values = Array.from({ length: 64 }, (_, i) => benchValue(256, i));
 
 let etcd: EtcdCluster | undefined;
 let lattice: LatticeCluster | undefined;
-let etcdClient: Etcd3 | undefined;
-let latticeClient: KvClient | undefined;
+const etcdClients: Etcd3[] = [];
+const latticeClients: KvClient[] = [];
 const root = mkdtempSync(join(tmpdir(), 'lattice-raft-bench-'));
 
 const cleanUp = async () => {
-  latticeClient?.close();
-  etcdClient?.close();
+  for (const client of latticeClients) client.close();
+  for (const client of etcdClients) client.close();
   await Promise.allSettled([lattice?.stop(), etcd?.stop()]);
   rmSync(root, { recursive: true, force: true });
 };
@@ -92,16 +95,24 @@ try {
   console.log('starting the clusters');
   lattice = await LatticeCluster.start(join(root, 'lattice'), PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE)}`]);
   const found = await lattice.leaderClient();
-  latticeClient = found.client;
-  const kv = latticeClient;
-  const latticePut: Put = (key, value) => kv.put(BinaryKv.command(encoder.encode(key), value));
+  latticeClients.push(found.client);
+  while (latticeClients.length < CONNECTIONS) latticeClients.push(await KvClient.open(found.port));
+  let nextLattice = 0;
+  const latticePut: Put = (key, value) => latticeClients[nextLattice++ % CONNECTIONS]!.put(BinaryKv.command(encoder.encode(key), value));
+  const latticePids = lattice.pids;
+  let etcdPids: number[] = [];
   let etcdPut: Put | undefined;
   if (!SKIP_ETCD) {
     etcd = await startEtcdCluster();
     const leaderUrl = await etcdLeaderUrl(etcd);
-    const client = new Etcd3({ hosts: leaderUrl });
-    etcdClient = client;
-    etcdPut = (key, value) => client.put(key).value(Buffer.from(value.buffer, value.byteOffset, value.byteLength)).exec();
+    etcdPids = pidsWithArgument(`${etcd.dir}/`);
+    for (let i = 0; i < CONNECTIONS; i++) etcdClients.push(new Etcd3({ hosts: leaderUrl }));
+    let nextEtcd = 0;
+    etcdPut = (key, value) =>
+      etcdClients[nextEtcd++ % CONNECTIONS]!
+        .put(key)
+        .value(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+        .exec();
   }
   console.log(`lattice leader ${found.leader}${etcd === undefined ? '' : `, etcd data under ${etcd.dir}`}; Lattice WALs under ${root}`);
 
@@ -112,14 +123,14 @@ try {
     const ours: LoadResult[] = [];
     const peer: LoadResult[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const order: [Put, LoadResult[], string][] = [[latticePut, ours, 'lattice']];
-      if (etcdPut) order.push([etcdPut, peer, 'etcd']);
+      const order: [Put, LoadResult[], string, number[]][] = [[latticePut, ours, 'lattice', latticePids]];
+      if (etcdPut) order.push([etcdPut, peer, 'etcd', etcdPids]);
       if (round % 2 === 1) order.reverse();
-      for (const [put, into, name] of order) {
-        const run = await closedLoop(put, inFlight, SECONDS, values);
+      for (const [put, into, name, pids] of order) {
+        const run = await closedLoop(put, inFlight, SECONDS, values, pids);
         into.push(run);
         console.log(
-          `  ${String(inFlight).padStart(3)} in flight, round ${round + 1} ${name.padEnd(7)} ${Math.round(run.commitsPerSecond).toString().padStart(6)} commits/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  client CPU ${run.clientCpuUsPerOp.toFixed(0)} µs/op${run.errors ? `  ${run.errors} errors` : ''}`,
+          `  ${String(inFlight).padStart(3)} in flight, round ${round + 1} ${name.padEnd(7)} ${Math.round(run.commitsPerSecond).toString().padStart(6)} commits/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  CPU µs/op: servers ${run.serverCpuUsPerOp.toFixed(0)}, client ${run.clientCpuUsPerOp.toFixed(0)}${run.errors ? `  ${run.errors} errors` : ''}`,
         );
       }
     }
@@ -134,7 +145,8 @@ try {
     ] as const) {
       const o = summarize(ours, pick);
       const p = peer.length > 0 ? summarize(peer, pick) : undefined;
-      const clientCpu = `client CPU µs/op ours ${median(ours.map((r) => r.clientCpuUsPerOp)).toFixed(0)}${peer.length ? `, etcd3 ${median(peer.map((r) => r.clientCpuUsPerOp)).toFixed(0)}` : ''}`;
+      const cpuOf = (runs: LoadResult[]) => `servers ${median(runs.map((r) => r.serverCpuUsPerOp)).toFixed(0)}, client ${median(runs.map((r) => r.clientCpuUsPerOp)).toFixed(0)}`;
+      const clientCpu = `CPU µs/commit ours ${cpuOf(ours)}${peer.length ? `; etcd ${cpuOf(peer)}` : ''}`;
       results.push(
         result({
           case: `put 8 B key, 256 B value, ${inFlight} in flight: ${metric}`,
@@ -143,7 +155,7 @@ try {
           ours: Math.round(o.median * 100) / 100,
           peer: p === undefined ? null : `${ETCD} via etcd3@${etcd3Version} (gRPC)`,
           ...(p === undefined ? {} : { peerValue: Math.round(p.median * 100) / 100 }),
-          note: `${ROUNDS} rounds of ${SECONDS} s; ours ${o.range}${p ? `, etcd ${p.range}` : ''}${metric === 'commits/s' ? `; ${clientCpu}` : ''}`,
+          note: `${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connection${CONNECTIONS === 1 ? '' : 's'} each; ours ${o.range}${p ? `, etcd ${p.range}` : ''}${metric === 'commits/s' ? `; ${clientCpu}` : ''}`,
         }),
       );
     }

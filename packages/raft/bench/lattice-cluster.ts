@@ -133,14 +133,19 @@ export class LatticeCluster {
     });
   }
 
+  /** Process ids of the running nodes. */
+  get pids(): number[] {
+    return this.#nodes.flatMap((node) => (node.child?.pid === undefined ? [] : [node.child.pid]));
+  }
+
   /** Waits for a leader and opens a client to it (as etcd's client is pointed at etcd's leader). */
-  async leaderClient(timeoutMs = 20_000): Promise<{ client: KvClient; leader: string }> {
+  async leaderClient(timeoutMs = 20_000): Promise<{ client: KvClient; leader: string; port: number }> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const node of this.#nodes) {
         const client = await KvClient.open(node.clientPort);
         const status = await client.status();
-        if (status.role === 'leader') return { client, leader: node.id };
+        if (status.role === 'leader') return { client, leader: node.id, port: node.clientPort };
         client.close();
       }
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /** A closed-loop load: `inFlight` workers, each sending its next put as soon as the last one is answered. */
 export interface LoadResult {
   readonly commits: number;
@@ -7,6 +9,8 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** CPU of this (the load generator's) process per commit, in µs. */
   readonly clientCpuUsPerOp: number;
+  /** CPU of the three server processes per commit, in µs (from /proc; NaN where unreadable). */
+  readonly serverCpuUsPerOp: number;
   readonly errors: number;
 }
 
@@ -25,11 +29,44 @@ export function benchValue(size: number, seed: number): Uint8Array {
   return value;
 }
 
-export async function closedLoop(put: Put, inFlight: number, seconds: number, values: readonly Uint8Array[]): Promise<LoadResult> {
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** User + system CPU of the processes so far, in µs (threads included), or NaN. */
+export function processesCpuUs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  }
+  return (ticks * 1e6) / TICKS_PER_SECOND;
+}
+
+/** Process ids whose command line contains `needle` (the etcd members of one data dir). */
+export function pidsWithArgument(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+export async function closedLoop(put: Put, inFlight: number, seconds: number, values: readonly Uint8Array[], serverPids: readonly number[] = []): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let sequence = 0;
   const startCpu = process.cpuUsage();
+  const startServerCpu = processesCpuUs(serverPids);
   const start = performance.now();
   const end = start + seconds * 1000;
   const worker = async (): Promise<void> => {
@@ -49,6 +86,7 @@ export async function closedLoop(put: Put, inFlight: number, seconds: number, va
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(startCpu);
+  const serverCpu = processesCpuUs(serverPids) - startServerCpu;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   return {
@@ -58,6 +96,7 @@ export async function closedLoop(put: Put, inFlight: number, seconds: number, va
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     clientCpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, latencies.length),
+    serverCpuUsPerOp: serverCpu / Math.max(1, latencies.length),
     errors,
   };
 }
