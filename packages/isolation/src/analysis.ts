@@ -17,6 +17,8 @@ export interface AnalyzerOptions {
   readonly wfrKeys?: boolean;
   /** rw-register: assume each key is sequentially consistent (process order orders versions). */
   readonly sequentialKeys?: boolean;
+  /** rw-register: assume each key is linearizable (realtime order orders versions). */
+  readonly linearizableKeys?: boolean;
 }
 
 /** Collects data anomalies, at most {@link MAX_CASES_PER_TYPE} of each type. */

@@ -35,6 +35,8 @@ export interface CheckOptions {
   readonly wfrKeys?: boolean;
   /** rw-register: assume each key is sequentially consistent (see the README). */
   readonly sequentialKeys?: boolean;
+  /** rw-register: assume each key is linearizable (see the README). */
+  readonly linearizableKeys?: boolean;
   /** Name of the input in error messages. */
   readonly source?: string;
   /** Bounds on the cycle search per strongly connected component. */
@@ -89,7 +91,11 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
   const session = options.session === true;
 
   const edges = new EdgeCollector();
-  const analysis = analyze(history, edges, { wfrKeys: options.wfrKeys === true, sequentialKeys: options.sequentialKeys === true });
+  const analysis = analyze(history, edges, {
+    wfrKeys: options.wfrKeys === true,
+    sequentialKeys: options.sequentialKeys === true,
+    linearizableKeys: options.linearizableKeys === true,
+  });
   if (strict) addRealtimeEdges(history, edges);
   if (session) addProcessEdges(history, edges);
   const graph = edges.freeze(history.length);

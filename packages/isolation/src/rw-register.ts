@@ -25,8 +25,9 @@ function newFacts(): KeyFacts {
  * The rw-register analysis. Writes are unique, so a read names its writer (wr). The version
  * order of a register is not observable in general, so ww and rw edges come only from orders
  * that are known: the initial state precedes every version (always), a transaction's write
- * follows its own read (`wfrKeys`), and a process's later transactions see later versions
- * (`sequentialKeys`) — the last two only when the caller asserts the store gives them.
+ * follows its own read (`wfrKeys`), a process's later transactions see later versions
+ * (`sequentialKeys`), and a transaction called after another returned sees a later version
+ * (`linearizableKeys`) — the last three only when the caller asserts the store gives them.
  */
 export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCollector, options: AnalyzerOptions): Analysis {
   const keys = new Map<Key, KeyFacts>();
@@ -76,6 +77,8 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
   const sessionVersions = new Map<number | string, Map<Key, Version>>();
   const byCall = history.map((_, i) => i).filter((i) => history[i]!.type === 'ok');
   if (options.sequentialKeys === true) byCall.sort((a, b) => history[a]!.call - history[b]!.call || a - b);
+  // Per key, each committed transaction's first and last version of it, for linearizableKeys.
+  const touches = new Map<Key, { txn: number; first: Version; last: Version }[]>();
   for (const t of byCall) {
     const txn = history[t]!;
     const local = new Map<Key, Version>();
@@ -128,6 +131,15 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
       list.push(t);
       if (options.wfrKeys === true && seen !== INITIAL) precede(facts(key), seen, written, `${txnName(t)} read ${formatValue(key)} = ${formatValue(seen)} and then wrote ${formatValue(written)} (writes follow reads)`);
     }
+    if (options.linearizableKeys === true) {
+      for (const key of new Set([...extReads.keys(), ...finalWrites.keys()])) {
+        const first = extReads.has(key) ? extReads.get(key)! : finalWrites.get(key)!;
+        const last = finalWrites.has(key) ? finalWrites.get(key)! : first;
+        let list = touches.get(key);
+        if (list === undefined) touches.set(key, (list = []));
+        list.push({ txn: t, first, last });
+      }
+    }
     if (options.sequentialKeys === true) {
       let session = sessionVersions.get(txn.process);
       if (session === undefined) sessionVersions.set(txn.process, (session = new Map()));
@@ -139,6 +151,7 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
       }
     }
   }
+  for (const [key, list] of touches) addRealtimeVersionOrder(history, facts(key), key, list, precede);
   for (const [key, byValue] of lostUpdates) {
     for (const [seen, txns] of byValue) {
       if (txns.length < 2) continue;
@@ -178,6 +191,44 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
   }
 
   return { anomalies: sink.anomalies, explain: (from, to, kind) => explainEdge(history, keys, from, to, kind) };
+}
+
+/**
+ * Under linearizable keys, a transaction called after another returned sees that one's last
+ * version of the key or a later one. The same frontier sweep as the realtime edges keeps this
+ * to direct predecessors; the version order is transitive, so nothing sound is lost.
+ */
+function addRealtimeVersionOrder(
+  history: readonly Transaction[],
+  f: KeyFacts,
+  key: Key,
+  touches: readonly { txn: number; first: Version; last: Version }[],
+  precede: (f: KeyFacts, before: Version, after: Value, why: string) => void,
+): void {
+  const events: { time: number; at: number; isReturn: boolean }[] = [];
+  touches.forEach((touch, at) => {
+    events.push({ time: history[touch.txn]!.call, at, isReturn: false });
+    events.push({ time: history[touch.txn]!.return!, at, isReturn: true });
+  });
+  events.sort((a, b) => a.time - b.time || (a.isReturn === b.isReturn ? a.at - b.at : a.isReturn ? 1 : -1));
+  const frontier = new Set<number>();
+  const predecessors = new Map<number, number[]>();
+  for (const event of events) {
+    const later = touches[event.at]!;
+    if (!event.isReturn) {
+      const before = [...frontier];
+      predecessors.set(event.at, before);
+      for (const b of before) {
+        const earlier = touches[b]!;
+        if (later.first === INITIAL || earlier.last === later.first) continue;
+        precede(f, earlier.last, later.first, `${txnName(earlier.txn)} left ${formatValue(key)} = ${formatValue(earlier.last)} and returned before ${txnName(later.txn)} began, which saw ${formatValue(later.first)} (keys are linearizable)`);
+      }
+    } else {
+      for (const b of predecessors.get(event.at) ?? []) frontier.delete(b);
+      predecessors.delete(event.at);
+      frontier.add(event.at);
+    }
+  }
 }
 
 function explainEdge(history: readonly Transaction[], keys: Map<Key, KeyFacts>, from: number, to: number, kind: EdgeKind): string {

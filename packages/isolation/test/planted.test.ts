@@ -131,6 +131,21 @@ describe('planted rw-register anomalies are named exactly', () => {
     expect(types(h, rw)).toEqual(['G2-item', 'lost-update']);
   });
 
+  it('linearizable keys order versions by realtime only when asked', () => {
+    // T0 wrote x = 1 and returned before T1 wrote x = 2 (and y = 2); T2, concurrent with T1,
+    // saw T1's y but T0's x: read skew, visible only once 1 < 2 is known.
+    const h: Transaction[] = [
+      { process: 0, type: 'ok', call: 0, return: 1, ops: [['w', 'x', 1]] },
+      { process: 1, type: 'ok', call: 2, return: 5, ops: [['w', 'x', 2], ['w', 'y', 2]] },
+      { process: 2, type: 'ok', call: 3, return: 6, ops: [['r', 'x', 1], ['r', 'y', 2]] },
+    ];
+    expect(types(h, rw)).toEqual([]);
+    expect(types(h, { ...rw, sequentialKeys: true })).toEqual([]);
+    const result = check(h, { ...rw, linearizableKeys: true });
+    expect(result.anomalyTypes).toEqual(['G-single']);
+    expect(result.anomalies[0]!.explanation).toContain('T2 read "x" = 1, which T1 overwrote with 2: T0 left "x" = 1 and returned before T1 began, which saw 2 (keys are linearizable)');
+  });
+
   it('writes-follow-reads orders versions only when asked', () => {
     // T2 read x = 1 then wrote 2; T3 read 2; T1 read y = 1 of T3 and x = 1: stale under wfr.
     const h = [

@@ -80,7 +80,7 @@ describe('serial executions are never flagged', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 6 }), (seed, count, processes) => {
           const history = runSerially(model, plan(model, seed, count, processes, true));
-          const result = check(history, { model, consistency: 'strict-serializable', session: true, wfrKeys: true, sequentialKeys: true });
+          const result = check(history, { model, consistency: 'strict-serializable', session: true, wfrKeys: true, sequentialKeys: true, linearizableKeys: true });
           expect(result.anomalies.map((a) => a.explanation)).toEqual([]);
           expect(result.models.every((m) => m.verdict === 'compatible')).toBe(true);
         }),

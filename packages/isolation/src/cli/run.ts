@@ -29,6 +29,7 @@ Options:
   --session           add process-order edges
   --wfr-keys          rw-register: assume writes follow reads in a transaction
   --sequential-keys   rw-register: assume each key is sequentially consistent
+  --linearizable-keys rw-register: assume each key is linearizable
   --report PATH       write an HTML report (with several files: PATH-<file>.html)
   -h, --help          show this help
 
@@ -64,6 +65,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         session: { type: 'boolean' },
         'wfr-keys': { type: 'boolean' },
         'sequential-keys': { type: 'boolean' },
+        'linearizable-keys': { type: 'boolean' },
         report: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -115,6 +117,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       session: values.session === true,
       wfrKeys: values['wfr-keys'] === true,
       sequentialKeys: values['sequential-keys'] === true,
+      linearizableKeys: values['linearizable-keys'] === true,
     });
     const found = result.anomalyTypes.length === 0 ? 'no anomalies' : `anomalies: ${result.anomalyTypes.join(', ')}`;
     io.stdout(`${file}\t${result.valid ? 'valid' : 'invalid'} (${consistency}; ${found})`);
