@@ -11,6 +11,7 @@ import { SimulationKernel, validDelay } from './kernel.js';
 import { MessageTracking } from './message-tracking.js';
 import type { NodeClock } from './node-clock.js';
 import { type ClockOptions, type NodeFactory, NodeRuntime } from './node-runtime.js';
+import { runLoop, settle } from './run-loop.js';
 import { deriveSeed, replayCommand } from './seeds.js';
 import { toShiViz } from './shiviz.js';
 import { SimNetwork } from './sim-network.js';
@@ -352,95 +353,20 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     clients?.startAll();
     const clientCount = clientOptions?.count ?? 0;
 
-    const queue = kernel.queue;
-    const maxPerInstant = this.#options.maxEventsPerInstant ?? 1_000_000;
-    if (!(maxPerInstant > 0)) throw new InvalidArgumentError(`maxEventsPerInstant must be > 0, got ${maxPerInstant}`);
-    let instant = Number.NaN;
-    let atInstant = 0;
-    await this.#settle();
-    const settleTicks = this.#settleTicks;
-    // The loop is a chain of promise callbacks rather than an async function with awaits: a
-    // callback hop is cheaper than resuming a large async frame, and this runs once per instant
-    // that needs settling. Instants of synchronous work only run back to back, without a hop.
-    const endTime = await new Promise<number>((resolve, reject) => {
-      const settled = Promise.resolve();
-      let idle = 0;
-      let mark = 0;
-      // After an instant, wait microtask turns while node code keeps calling simulator APIs, and
-      // `settleTicks` quiet turns more, so the continuations it set off run at its virtual time.
-      const hop = (): void => {
-        if (kernel.activity !== mark) {
-          mark = kernel.activity;
-          idle = 0;
-        } else if (++idle >= settleTicks) {
-          step();
-          return;
-        }
-        void settled.then(hop);
-      };
-      const step = (): void => {
-        try {
-          kernel.settleNeeded = false;
-          for (;;) {
-            const clientsRunning = clients?.running ?? 0;
-            if (stopWhenClientsDone && clientCount > 0 && clientsRunning === 0) {
-              resolve(kernel.now);
-              return;
-            }
-            const next = queue.peekTime();
-            if (next === undefined || next > duration) {
-              resolve(duration);
-              return;
-            }
-            const event = queue.pop()!;
-            if (event.time === instant) {
-              if (++atInstant > maxPerInstant) {
-                kernel.recordError(undefined, 'livelock', `more than ${maxPerInstant} events at virtual time ${instant} (a zero-delay timer loop?)`);
-                resolve(kernel.now);
-                return;
-              }
-            } else {
-              instant = event.time;
-              atInstant = 1;
-            }
-            kernel.now = event.time;
-            this.#eventsRun++;
-            if (!event.quiet) kernel.settleNeeded = true;
-            try {
-              event.run();
-            } catch (error) {
-              kernel.recordError(undefined, 'event', error);
-            }
-            // The next event at the same instant may run first: continuations still run at this time.
-            if (queue.peekTime() === kernel.now) continue;
-            if (kernel.settleNeeded || clientsRunning > 0) break;
-          }
-          this.#settles++;
-          idle = 0;
-          mark = kernel.activity;
-          void settled.then(hop);
-        } catch (error) {
-          reject(error);
-        }
-      };
-      step();
+    const maxEventsPerInstant = this.#options.maxEventsPerInstant ?? 1_000_000;
+    if (!(maxEventsPerInstant > 0)) throw new InvalidArgumentError(`maxEventsPerInstant must be > 0, got ${maxEventsPerInstant}`);
+    await settle(kernel, Math.max(this.#settleTicks, 8));
+    const loop = await runLoop(kernel, {
+      duration,
+      settleTicks: this.#settleTicks,
+      maxEventsPerInstant,
+      done: () => stopWhenClientsDone && clientCount > 0 && (clients?.running ?? 0) === 0,
+      alwaysSettle: () => (clients?.running ?? 0) > 0,
     });
-    kernel.now = Math.max(kernel.now, endTime);
+    this.#eventsRun = loop.events;
+    this.#settles = loop.settles;
+    kernel.now = Math.max(kernel.now, loop.endTime);
     return this.#finish(clients);
-  }
-
-  async #settle(): Promise<void> {
-    const kernel = this.#kernel;
-    let idle = 0;
-    let mark = kernel.activity;
-    while (idle < Math.max(this.#settleTicks, 8)) {
-      await undefined;
-      if (kernel.activity === mark) idle++;
-      else {
-        mark = kernel.activity;
-        idle = 0;
-      }
-    }
   }
 
   #finish(clients: Clients<H, I, O> | undefined): SimulationResult<I, O> {
