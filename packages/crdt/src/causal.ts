@@ -1,6 +1,6 @@
 import type { NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch, sameType } from './crdt.js';
 import { type Dot, DotContext } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 
@@ -61,7 +61,8 @@ export abstract class CausalCrdt<S, V> implements Crdt<V> {
   abstract value(): V;
 
   join(other: this): this {
-    assertJoinable(this, other, CausalCrdt);
+    // One class holds every kind (an OR-Map of sets and one of counters): the kinds must match too.
+    if (!(other instanceof CausalCrdt) || (other.kind !== this.kind && !sameType(this.type, other.type))) joinMismatch(this, other);
     this.store = this.kind.join(this.store, this.context, other.store, other.context);
     this.context.join(other.context);
     return this;

@@ -1,6 +1,6 @@
 import { DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { CounterOverflowError, ReadOnlyReplicaError } from './errors.js';
 import { expect } from './values.js';
@@ -129,7 +129,7 @@ export class GCounter implements Crdt<number> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other, GCounter);
+    if (!(other instanceof GCounter)) joinMismatch(this, other);
     joinTotals(this.totals, other.totals);
     return this;
   }

@@ -1,5 +1,5 @@
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { assertIterable, assertKey, compareKeys, expect, type Key, readKey, writeKey } from './values.js';
 
 /** @internal */
@@ -70,7 +70,7 @@ export class GSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other, GSet);
+    if (!(other instanceof GSet)) joinMismatch(this, other);
     for (const element of other.elements) this.elements.add(element);
     return this;
   }

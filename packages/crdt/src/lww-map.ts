@@ -1,7 +1,7 @@
 import type { HybridLogicalClock } from '@lattice/clocks';
 import { DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import {
@@ -101,7 +101,7 @@ export class LWWMap<K extends Key = Key, V extends JsonValue = JsonValue> implem
   }
 
   join(other: this): this {
-    assertJoinable(this, other, LWWMap);
+    if (!(other instanceof LWWMap)) joinMismatch(this, other);
     for (const [key, entry] of other.entries) {
       // The HLC observes a key's winning timestamp lazily, at the next local write of that key.
       if (wins(this.entries.get(key), entry)) this.entries.set(key, entry);

@@ -1,7 +1,7 @@
 import { type HlcTimestamp, HybridLogicalClock, compareHlc } from '@lattice/clocks';
 import { type Clock, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import { expect, type JsonValue, readJsonValue, toStoredValue, writeJsonValue } from './values.js';
@@ -169,7 +169,7 @@ export class LWWRegister<T extends JsonValue = JsonValue> implements Crdt<T | un
   }
 
   join(other: this): this {
-    assertJoinable(this, other, LWWRegister);
+    if (!(other instanceof LWWRegister)) joinMismatch(this, other);
     // The HLC observes the winning timestamp lazily, at the next local write (see set()).
     if (other.entry !== undefined && wins(this.entry, other.entry)) this.entry = other.entry;
     return this;

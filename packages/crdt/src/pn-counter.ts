@@ -1,6 +1,6 @@
 import type { NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { checkNode } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 import { addToTotal, checkAmount, checkTotals, joinTotals, readTotals, sumTotals, type Totals, totalsFromJSON, totalsToJSON, writeTotals } from './g-counter.js';
@@ -69,7 +69,7 @@ export class PNCounter implements Crdt<number> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other, PNCounter);
+    if (!(other instanceof PNCounter)) joinMismatch(this, other);
     joinTotals(this.increments, other.increments);
     joinTotals(this.decrements, other.decrements);
     return this;

@@ -1,5 +1,5 @@
 import type { Reader, Writer } from './binary.js';
-import { assertJoinable, type Crdt, type CrdtTypeDescriptor } from './crdt.js';
+import { type Crdt, type CrdtTypeDescriptor, joinMismatch } from './crdt.js';
 import { keysFromJSON, readKeys, writeKeys } from './g-set.js';
 import { assertIterable, assertKey, compareKeys, expect, type Key } from './values.js';
 
@@ -62,7 +62,7 @@ export class TwoPhaseSet<E extends Key = Key> implements Crdt<ReadonlySet<E>> {
   }
 
   join(other: this): this {
-    assertJoinable(this, other, TwoPhaseSet);
+    if (!(other instanceof TwoPhaseSet)) joinMismatch(this, other);
     for (const element of other.added) this.added.add(element);
     for (const element of other.removed) this.removed.add(element);
     return this;
