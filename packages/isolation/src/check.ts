@@ -113,10 +113,8 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
     if (m === 'strict-serializable' && !strict) return { model: m, verdict: 'unchecked', violatedBy };
     return { model: m, verdict: 'compatible', violatedBy };
   });
-  let cyclic = 0;
   const inCycle = new Set<number>();
   for (const cycle of found) for (const node of cycle.nodes) inCycle.add(node);
-  cyclic = inCycle.size;
   return {
     valid: models.find((m) => m.model === consistency)!.verdict === 'compatible',
     consistency,
@@ -124,7 +122,7 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
     anomalyTypes,
     anomalies,
     models,
-    stats: { transactions: history.length, nodes: history.filter(isNode).length, edges: graph.edges, cyclicTransactions: cyclic },
+    stats: { transactions: history.length, nodes: history.filter(isNode).length, edges: graph.edges, cyclicTransactions: inCycle.size },
   };
 }
 

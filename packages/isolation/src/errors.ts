@@ -6,7 +6,7 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * wrong model. The message starts with `source:` and names where in the input it went wrong.
  */
 export class MalformedHistoryError extends LatticeError {
-  static readonly code = 'ERR_MALFORMED_TXN_HISTORY';
+  static readonly code = 'ERR_MALFORMED_HISTORY';
   override readonly name = 'MalformedHistoryError';
   constructor(message: string, options?: LatticeErrorOptions) {
     super(MalformedHistoryError.code, message, options);

@@ -28,7 +28,7 @@ export function addRealtimeEdges(history: readonly Transaction[], edges: EdgeCol
   }
   // At equal times calls come first: a return at t does not precede a call at t.
   events.sort((a, b) => a.time - b.time || (a.isReturn === b.isReturn ? a.txn - b.txn : a.isReturn ? 1 : -1));
-  let frontier = new Set<number>();
+  const frontier = new Set<number>();
   const predecessors = new Map<number, number[]>();
   for (const event of events) {
     if (!event.isReturn) {
@@ -36,12 +36,8 @@ export function addRealtimeEdges(history: readonly Transaction[], edges: EdgeCol
       for (const from of before) edges.add(from, event.txn, RT);
       predecessors.set(event.txn, before);
     } else {
-      const covered = predecessors.get(event.txn) ?? [];
-      if (covered.length > 0) {
-        const next = new Set(frontier);
-        for (const c of covered) next.delete(c);
-        frontier = next;
-      }
+      // What this transaction follows is now reached through it.
+      for (const covered of predecessors.get(event.txn) ?? []) frontier.delete(covered);
       frontier.add(event.txn);
       predecessors.delete(event.txn);
     }

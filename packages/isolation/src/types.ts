@@ -143,6 +143,6 @@ export interface CheckStats {
   readonly nodes: number;
   /** Distinct ordered pairs of transactions linked by at least one dependency. */
   readonly edges: number;
-  /** Transactions in non-trivial strongly connected components. */
+  /** Distinct transactions on the cycles reported. */
   readonly cyclicTransactions: number;
 }
