@@ -19,6 +19,7 @@ import { RateLimiter as LimiterTokenBucket } from 'limiter';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { FixedWindow, MemoryStore, RedisStore, TokenBucket } from '../src/index.js';
 import { startRedis } from '@lattice/test-kit';
+import { distributed } from './distributed.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -282,6 +283,10 @@ async function redis(): Promise<void> {
   }
 }
 
-if (!process.env['BENCH_ONLY_REDIS']) await memory(await runningCachedClock());
-await redis();
+// BENCH_ONLY_REDIS runs only the Redis rows; BENCH_SKIP_REDIS skips them (no redis-server needed).
+if (!process.env['BENCH_ONLY_REDIS']) {
+  await memory(await runningCachedClock());
+  await distributed(rows);
+}
+if (!process.env['BENCH_SKIP_REDIS']) await redis();
 report(join(here, 'results.json'), rows);

@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-export { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
+export { AlgorithmId, evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
 export { type CompositeResult, CompositeLimiter } from './composite.js';
 export { type AcquireResult, ConcurrencyLimiter, type ConcurrencyLimiterOptions, type Lease } from './concurrency.js';
 export { CostExceedsLimitError, InvalidCostError, QueueFullError, StoreReplyError, StoreUnavailableError } from './errors.js';
@@ -44,7 +44,7 @@ export { MemoryStore, type MemoryStoreOptions, type MemoryStoreStats } from './m
 export { RATE_LIMIT_SCRIPT } from './lua.js';
 export { type IoredisLike, ioredisAdapter, type NodeRedisLike, nodeRedisAdapter, type RedisAdapter, redisAdapter } from './redis-adapter.js';
 export { type RedisFailurePolicy, RedisStore, type RedisStoreOptions, type RedisStoreStats, type StoreErrorContext } from './redis-store.js';
-export { isSyncStore, type Store, type SyncStore } from './store.js';
+export { hasFusedPath, isSyncStore, type Store, type SyncStore } from './store.js';
 export type { Attempt, WaitOptions } from './wait-queue.js';
 export { DistributedLimiter, type DistributedLimiterOptions, type DistributedLimiterStats } from './distributed/distributed-limiter.js';
 export { GossipCounterState, type GossipDecision, type GossipEntry, type GossipMessage, type GossipStateOptions } from './distributed/gossip-state.js';

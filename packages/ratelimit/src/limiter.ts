@@ -2,7 +2,7 @@ import { assertObject, assertOptionalClock, assertOptionalTimers, type Clock, In
 import { AlgorithmId, type LimitSpec, RESULT_STRIDE, StoreAction } from './algorithms.js';
 import { CostExceedsLimitError, InvalidCostError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
-import { checkStore, isMappingStore, isSyncStore, type MappingStore, type Store, type SyncStore } from './store.js';
+import { checkStore, hasFusedPath, isMappingStore, isSyncStore, type MappingStore, type Store, type SyncStore } from './store.js';
 import { KeyedWaitQueue, type WaitOptions } from './wait-queue.js';
 
 /** The outcome of a decision. */
@@ -125,8 +125,8 @@ export abstract class RateLimiter {
   readonly #sync: SyncStore | undefined;
   /** The store when it resolves with mapped decisions (Redis): one promise per decision, not two. */
   readonly #mapping: MappingStore | undefined;
-  /** The store when it is a `MemoryStore`: consume and peek take its fused single-limit path. */
-  readonly #memory: MemoryStore | undefined;
+  /** The store when it offers the fused single-limit path (`SyncStore.decideOne`): consume and peek try it first. */
+  readonly #fused: (SyncStore & Required<Pick<SyncStore, 'decideOne'>>) | undefined;
   readonly #scratch: number[] = new Array<number>(RESULT_STRIDE + 1).fill(0);
 
   protected constructor(spec: LimitSpec, options: LimiterOptions) {
@@ -137,7 +137,7 @@ export abstract class RateLimiter {
     this.store = options.store ?? new MemoryStore({ clock });
     this.#sync = isSyncStore(this.store) ? this.store : undefined;
     this.#mapping = isMappingStore(this.store) ? this.store : undefined;
-    this.#memory = this.store instanceof MemoryStore ? this.store : undefined;
+    this.#fused = hasFusedPath(this.store) ? this.store : undefined;
     this.#timers = options.timers ?? systemTimers;
     this.#queue = new KeyedWaitQueue(this.#timers, clock, positiveInt(options.maxQueue ?? 1000, 'maxQueue'));
   }
@@ -170,8 +170,8 @@ export abstract class RateLimiter {
   }
 
   /**
-   * `consume` without a promise, for a synchronous store (`MemoryStore`); throws
-   * `InvalidArgumentError` on any other store.
+   * `consume` without a promise, for a store with the synchronous capability (`MemoryStore`, or
+   * any {@link SyncStore}); throws `InvalidArgumentError` on any other store.
    *
    * @example
    * ```ts
@@ -199,8 +199,8 @@ export abstract class RateLimiter {
   #decideSync(store: SyncStore, action: StoreAction, key: string, cost: number): RateLimitResult {
     if (typeof key !== 'string') checkKey(key);
     if (!Number.isSafeInteger(cost) || cost < 1 || cost > this.limit) checkCost(cost, this.limit);
-    if (this.#memory !== undefined) {
-      const fast = this.#memory.decideOne(this.spec, action === StoreAction.Consume, key, cost, this.limit);
+    if (this.#fused !== undefined) {
+      const fast = this.#fused.decideOne(this.spec, action === StoreAction.Consume, key, cost, this.limit);
       if (fast !== undefined) return fast;
     }
     const out = this.#scratch;

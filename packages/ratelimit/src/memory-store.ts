@@ -140,9 +140,10 @@ export class MemoryStore implements SyncStore {
   }
 
   /**
-   * @internal The fused fast path of a limiter's `consume` (`take`) or `peek` on one limit of a
-   * token bucket, leaky bucket (meter or queue), GCRA, fixed window or sliding-window counter: the same arithmetic as
-   * `algorithms.ts`, on the key's entry in place, returning the result directly. Returns
+   * The fused fast path ({@link SyncStore.decideOne}) of a limiter's `consume` (`take`) or `peek`
+   * on one limit of a token bucket, leaky bucket (meter or queue), GCRA, fixed window or
+   * sliding-window counter: the same arithmetic as `algorithms.ts` (held to it by the
+   * differential test), on the key's entry in place, returning the result directly. Returns
    * undefined (having changed nothing but dropping an expired key) when the general path must
    * decide: another algorithm, or a blocked key.
    */

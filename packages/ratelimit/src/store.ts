@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@lattice/core';
 import type { LimitSpec, StoreAction } from './algorithms.js';
+import type { RateLimitResult } from './limiter.js';
 
 /**
  * The one contract every store implements. A store holds the state of each key and applies an
@@ -29,13 +30,39 @@ export interface Store {
 }
 
 /**
- * A store that decides synchronously (the memory store). Limiters use `applySync` to skip a
- * promise per decision, and offer `consumeSync` on such a store.
+ * A store that decides synchronously, in the caller's turn of the event loop (the memory store,
+ * or any third-party store holding its state in process). Declaring `applySync` is the
+ * capability: a limiter on such a store resolves `consume`/`peek` without waiting on the store,
+ * and offers `consumeSync`. `apply` must then return its array synchronously too, and both must
+ * make the same decision as the general algorithms (`algorithms.ts`); the compliance suite
+ * (`runStoreTests`) checks that whenever a store declares the capability.
+ *
+ * A synchronous store may also offer `decideOne`, a fused single-limit decision that skips the
+ * decision array altogether: limiters call it first for `consume`/`peek` on one limit, and fall
+ * back to `applySync` when it returns undefined.
+ *
+ * @example
+ * ```ts
+ * class MyStore implements SyncStore {
+ *   readonly kind = 'my-store';
+ *   apply(action, key, specs, amount, arg) { const out: number[] = []; this.applySync(action, key, specs, amount, arg, out); return out; }
+ *   applySync(action, key, specs, amount, arg, out) { ... } // the same transitions as `evaluate`
+ *   async close() {}
+ * }
+ * ```
  */
 export interface SyncStore extends Store {
   apply(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number): number[];
   /** Like `apply`, writing the decision into `out` (length specs.length × RESULT_STRIDE + 1). */
   applySync(action: StoreAction, key: string, specs: readonly LimitSpec[], amount: number, arg: number, out: number[]): void;
+  /**
+   * Optional fused path of a limiter's `consume` (`take` true) or `peek` (`take` false) of
+   * `amount` units on the one limit `spec`, whose largest cost is `limit`: returns the decision
+   * directly — exactly what `applySync` would decide and do — or `undefined`, having changed
+   * nothing a later `applySync` would see, when the general path must decide (an algorithm it
+   * does not fuse, a blocked key). Arguments are already checked by the limiter.
+   */
+  decideOne?(spec: LimitSpec, take: boolean, key: string, amount: number, limit: number): RateLimitResult | undefined;
 }
 
 /**
@@ -51,9 +78,14 @@ export function isMappingStore(store: Store): store is MappingStore {
   return typeof (store as Partial<MappingStore>).applyMapped === 'function';
 }
 
-/** True when `store` decides synchronously. */
+/** True when `store` declares the synchronous capability (an `applySync` method, see {@link SyncStore}). */
 export function isSyncStore(store: Store): store is SyncStore {
   return typeof (store as Partial<SyncStore> | null | undefined)?.applySync === 'function';
+}
+
+/** True when `store` is synchronous and offers the fused single-limit path ({@link SyncStore.decideOne}). */
+export function hasFusedPath(store: Store): store is SyncStore & Required<Pick<SyncStore, 'decideOne'>> {
+  return isSyncStore(store) && typeof store.decideOne === 'function';
 }
 
 /** @internal Throws `InvalidArgumentError` unless `store` has the shape of a {@link Store}. */

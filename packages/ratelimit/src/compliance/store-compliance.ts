@@ -7,12 +7,16 @@ import {
   ConcurrencyLimiter,
   FixedWindow,
   Gcra,
+  hasFusedPath,
+  isSyncStore,
   LeakyBucket,
   LeakyBucketQueue,
   type RateLimiter,
+  RESULT_STRIDE,
   SlidingWindowCounter,
   SlidingWindowLog,
   type Store,
+  StoreAction,
   TokenBucket,
 } from '../index.js';
 import { fixedWindowModel, gcraModel, leakyBucketModel, type Model, slidingCounterModel, slidingLogModel, tokenBucketModel } from './models.js';
@@ -117,7 +121,8 @@ const CASES: Case[] = [
  * The behavioural suite every rate-limit `Store` passes (the memory and Redis stores, and any
  * third-party store), under vitest with fast-check: every algorithm agrees exactly with its
  * textbook reference model on random consume/advance sequences (one at a time and issued
- * together), the all-or-nothing composite, blocks, penalties, rewards, resets, leases, and a
+ * together), the all-or-nothing composite, for a store declaring the synchronous capability
+ * (`applySync`, optionally `decideOne`) that every way in decides alike, blocks, penalties, rewards, resets, leases, and a
  * wall clock that jumps backwards. Keys are unique per run, so a shared server is fine.
  *
  * @example
@@ -240,6 +245,55 @@ export function runStoreTests(name: string, common: TestSetup<StoreTestTarget>, 
             },
           ),
           { numRuns },
+        );
+      });
+    }
+
+    for (const testCase of CASES) {
+      it(`${testCase.name}: a store declaring the synchronous capability decides alike through apply, applySync and decideOne`, async (context) => {
+        if (!isSyncStore(store)) {
+          context.skip(`${name} does not declare applySync (the synchronous capability)`);
+          return;
+        }
+        const sync = store;
+        const fused = hasFusedPath(sync) ? sync : undefined;
+        await fc.assert(
+          fc.asyncProperty(
+            testCase.params.chain((p) => fc.tuple(fc.constant(p), opsArbitrary(testCase.make(store, 'probe', p).limit, testCase.windowish(p)))),
+            async ([p, ops]) => {
+              const limiter = testCase.make(store, unique(testCase.name), p);
+              const specs = [limiter.spec];
+              // Three keys take the same ops: one through apply, one through applySync, one
+              // through decideOne where the store has it (applySync when it declines).
+              const [viaApply, viaSync, viaFused] = [unique('a'), unique('s'), unique('f')];
+              for (const op of ops) {
+                if (op.kind === 'advance') {
+                  clock.advance(op.ms);
+                  continue;
+                }
+                const action = op.kind === 'consume' ? StoreAction.Consume : op.kind === 'peek' ? StoreAction.Peek : op.kind === 'penalty' ? StoreAction.Penalty : StoreAction.Reward;
+                const amount = op.kind === 'consume' || op.kind === 'peek' ? op.cost : op.points;
+                const returned = sync.apply(action, viaApply, specs, amount, 0);
+                expect(Array.isArray(returned)).toBe(true);
+                const written = new Array<number>(RESULT_STRIDE + 1).fill(-1);
+                sync.applySync(action, viaSync, specs, amount, 0, written);
+                const decision = (out: readonly number[]) => ({ allowed: out[0] === 1, remaining: out[1], resetAt: out[2], retryAfter: out[3], delay: out[4], now: out[RESULT_STRIDE] });
+                expect({ op, ...decision(written) }).toEqual({ op, ...decision(returned) });
+                let viaFusedResult = fused !== undefined && action <= StoreAction.Peek ? fused.decideOne(limiter.spec, action === StoreAction.Consume, viaFused, amount, limiter.limit) : undefined;
+                if (viaFusedResult === undefined) {
+                  const out = sync.apply(action, viaFused, specs, amount, 0);
+                  viaFusedResult = { allowed: out[0] === 1, remaining: out[1]!, resetAt: out[2]!, resetAfter: Math.max(0, out[2]! - out[RESULT_STRIDE]!), retryAfter: out[3]!, delay: out[4]!, limit: limiter.limit };
+                }
+                const { now, ...want } = decision(returned);
+                expect({ op, allowed: viaFusedResult.allowed, remaining: viaFusedResult.remaining, resetAt: viaFusedResult.resetAt, retryAfter: viaFusedResult.retryAfter, delay: viaFusedResult.delay, resetAfter: viaFusedResult.resetAfter }).toEqual({
+                  op,
+                  ...want,
+                  resetAfter: Math.max(0, want.resetAt! - now!),
+                });
+              }
+            },
+          ),
+          { numRuns: Math.ceil(numRuns / 3) },
         );
       });
     }
