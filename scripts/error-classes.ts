@@ -7,6 +7,9 @@
  * constructed (so a static `code` that differs from the code passed to `super` is caught), and
  * every source file is read (so a class that is not exported, or extends `Error` directly, is
  * caught too).
+ *
+ * Both also hold the name to the code: `FooBarError` has the code `ERR_FOO_BAR`, so a reader who
+ * sees one can write the other. {@link CODE_EXCEPTIONS} lists the deliberate departures.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,6 +17,28 @@ import { fileURLToPath } from 'node:url';
 
 const LATTICE_ERROR = Symbol.for('@lattice/error');
 const CODE_FORM = /^ERR_[A-Z0-9_]+$/;
+
+/**
+ * Classes whose code is not derived from the name, each for a reason worth the exception.
+ * Empty today; an entry needs a comment saying why its code is a stable API of its own.
+ */
+export const CODE_EXCEPTIONS: ReadonlyMap<string, string> = new Map<string, string>([]);
+
+/** The code a class name implies: `WalCorruptionError` → `ERR_WAL_CORRUPTION`, `StorageIoError` → `ERR_STORAGE_IO`. */
+export function codeForClassName(className: string): string {
+  const stem = className.endsWith('Error') ? className.slice(0, -'Error'.length) : className;
+  const words = stem
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+  return `ERR_${words}`;
+}
+
+/** A problem when `code` is not the one `className` implies (and no exception names it); undefined when they agree. */
+export function nameCodeProblem(className: string, code: string): string | undefined {
+  const expected = CODE_EXCEPTIONS.get(className) ?? codeForClassName(className);
+  return code === expected ? undefined : `${className}: code ${code} should be ${expected} (a class FooBarError has the code ERR_FOO_BAR)`;
+}
 
 type ErrorClass = (abstract new (...args: never[]) => Error) & { readonly code?: unknown };
 
@@ -47,6 +72,8 @@ export function exportedErrorClassProblems(modules: readonly Record<string, unkn
       else if (typeof value.code !== 'string' || !CODE_FORM.test(value.code)) {
         problems.push(`${className}: static code ${String(value.code)} is not ERR_ + SCREAMING_CASE`);
       } else {
+        const mismatch = nameCodeProblem(className, value.code);
+        if (mismatch !== undefined) problems.push(mismatch);
         const other = codes.get(value.code);
         if (other !== undefined) problems.push(`${className}: code ${value.code} is also the code of ${other}`);
         codes.set(value.code, className);
@@ -97,8 +124,12 @@ export function sourceErrorClassProblems(srcDir: string | URL): string[] {
       if (base === 'Error' || base === 'TypeError' || base === 'RangeError') {
         problems.push(`${where}: ${name} extends ${base}, not LatticeError`);
       }
-      if (!/\n\s*static readonly code = '(ERR_[A-Z0-9_]+)'( as const)?;/.test(body)) {
+      const code = /\n\s*static readonly code = '(ERR_[A-Z0-9_]+)'( as const)?;/.exec(body)?.[1];
+      if (code === undefined) {
         problems.push(`${where}: ${name} has no literal static readonly code = 'ERR_…'`);
+      } else {
+        const mismatch = nameCodeProblem(name, code);
+        if (mismatch !== undefined) problems.push(`${where}: ${mismatch}`);
       }
       if (!new RegExp(`\\n\\s*override readonly name = '${name}';`).test(body)) {
         problems.push(`${where}: ${name} has no override readonly name = '${name}'`);

@@ -60,7 +60,7 @@ export class InvalidArgumentError extends LatticeError {
 
 /** Thrown when an operation is cancelled through its `AbortSignal`; `cause` is the signal's reason. */
 export class AbortError extends LatticeError {
-  static readonly code = 'ERR_ABORTED';
+  static readonly code = 'ERR_ABORT';
   override readonly name = 'AbortError';
   constructor(message = 'The operation was aborted', options?: LatticeErrorOptions) {
     super(AbortError.code, message, options);
@@ -85,12 +85,47 @@ export class ClosedError extends LatticeError {
   }
 }
 
-/** Thrown when bytes cannot be decoded: malformed, truncated, or of an unsupported format version. */
+/**
+ * Thrown when bytes cannot be decoded: malformed, truncated, or not of the expected format. A
+ * well-formed input of a newer format version is an {@link UnsupportedVersionError} instead,
+ * because the remedy differs: upgrade this build rather than distrust the sender.
+ */
 export class DecodeError extends LatticeError {
   static readonly code = 'ERR_DECODE';
   override readonly name = 'DecodeError';
   constructor(message: string, options?: LatticeErrorOptions) {
     super(DecodeError.code, message, options);
+  }
+}
+
+/**
+ * Thrown by every Lattice decoder that reads a format version (clock encodings, CRDT states and
+ * sync messages, text documents, WAL segments and metadata, Raft messages, ring snapshots, saved
+ * simulation runs) when the input carries a version this build does not read, typically one
+ * written by a newer release. Nothing is changed by the failed decode. Its own class and code
+ * rather than a {@link DecodeError}, so a caller can tell "upgrade this build" from "the
+ * sender sent garbage"; a handler meant for every undecodable input checks both codes.
+ *
+ * @example
+ * ```ts
+ * try { decode(bytes); }
+ * catch (err) { if (isLatticeError(err, UnsupportedVersionError.code)) askForUpgrade(err.version); else throw err; }
+ * ```
+ */
+export class UnsupportedVersionError extends LatticeError {
+  static readonly code = 'ERR_UNSUPPORTED_VERSION';
+  override readonly name = 'UnsupportedVersionError';
+  /** The version found in the input. */
+  readonly version: number;
+  /** The newest version this build reads. */
+  readonly supported: number;
+  /**
+   * @param what - The format, as the message names it (`'CRDT state'`, `'WAL segment'`).
+   */
+  constructor(version: number, supported: number, what = 'format', options?: LatticeErrorOptions) {
+    super(UnsupportedVersionError.code, `${what} version ${version} is not supported: this build reads versions up to ${supported}`, options);
+    this.version = version;
+    this.supported = supported;
   }
 }
 
@@ -109,26 +144,38 @@ export class MessageTooLargeError extends LatticeError {
   }
 }
 
-/** Thrown when a transport has no route or address for the destination node id. */
+/** Options of the node-id errors: the message names where the id was looked up. */
+export interface NodeErrorOptions extends LatticeErrorOptions {
+  /** Replaces the default message. */
+  readonly message?: string;
+}
+
+/**
+ * Thrown when a node id is not known where it is looked up: a transport has no route or
+ * address for the destination, or a partitioner (`@lattice/hashring`) has no such member.
+ */
 export class UnknownPeerError extends LatticeError {
   static readonly code = 'ERR_UNKNOWN_PEER';
   override readonly name = 'UnknownPeerError';
   /** The node id that could not be resolved. */
   readonly peer: string;
-  constructor(peer: string, options?: LatticeErrorOptions) {
-    super(UnknownPeerError.code, `No route to unknown peer "${peer}"`, options);
+  constructor(peer: string, options?: NodeErrorOptions) {
+    super(UnknownPeerError.code, options?.message ?? `No route to unknown peer "${peer}"`, options);
     this.peer = peer;
   }
 }
 
-/** Thrown when a node id is opened twice on the same transport. */
+/**
+ * Thrown when a node id that must be unique is given twice: opened twice on the same
+ * transport, or added twice to a partitioner's membership (`@lattice/hashring`).
+ */
 export class DuplicateNodeError extends LatticeError {
   static readonly code = 'ERR_DUPLICATE_NODE';
   override readonly name = 'DuplicateNodeError';
-  /** The node id that is already open. */
+  /** The node id that is already present. */
   readonly node: string;
-  constructor(node: string, options?: LatticeErrorOptions) {
-    super(DuplicateNodeError.code, `Node "${node}" is already open on this transport`, options);
+  constructor(node: string, options?: NodeErrorOptions) {
+    super(DuplicateNodeError.code, options?.message ?? `Node "${node}" is already open on this transport`, options);
     this.node = node;
   }
 }

@@ -56,11 +56,13 @@ export {
   LatticeError,
   type LatticeErrorOptions,
   MessageTooLargeError,
+  type NodeErrorOptions,
   TimeoutError,
   UnknownPeerError,
+  UnsupportedVersionError,
 } from './errors.js';
 export { Inbox, type InboxOptions } from './inbox.js';
-export { assertNodeId, MAX_NODE_ID_LENGTH, type NodeId } from './node-id.js';
+export { assertNodeId, isNodeId, MAX_NODE_ID_LENGTH, type NodeId } from './node-id.js';
 export { type BaseEvents, Observable, type Unsubscribe } from './observable.js';
 export { emptyReady, type Outbound, type ProtocolCore, type Ready, type RecordSink } from './protocol/protocol-core.js';
 export {

@@ -9,7 +9,9 @@ import {
   Inbox,
   InvalidArgumentError,
   isLatticeError,
+  isNodeId,
   jsonCodec,
+  MAX_NODE_ID_LENGTH,
   LatticeError,
   MessageTooLargeError,
   raceAbort,
@@ -50,6 +52,22 @@ describe('node ids', () => {
     for (const bad of ['', 'a'.repeat(256), 'a\nb', 42, undefined]) {
       expect(() => assertNodeId(bad)).toThrow(InvalidArgumentError);
     }
+  });
+
+  it('isNodeId agrees with the rule at every length, short ids (checked by a loop) and long ones alike', () => {
+    const controlCharacter = fc.constantFrom(...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)), '\u007f');
+    fc.assert(
+      fc.property(fc.string({ maxLength: MAX_NODE_ID_LENGTH + 5, unit: 'grapheme-ascii' }), fc.nat(), controlCharacter, (text, at, control) => {
+        const printable = text.replace(/[\u0000-\u001f\u007f]/g, 'x');
+        expect(isNodeId(printable)).toBe(printable.length > 0 && printable.length <= MAX_NODE_ID_LENGTH);
+        if (printable.length === 0) return;
+        const position = at % printable.length;
+        const withControl = printable.slice(0, position) + control + printable.slice(position + 1);
+        expect(isNodeId(withControl)).toBe(false);
+        expect(() => assertNodeId(withControl)).toThrow(InvalidArgumentError);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

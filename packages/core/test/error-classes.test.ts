@@ -1,8 +1,8 @@
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { exportedErrorClassProblems, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
+import { codeForClassName, exportedErrorClassProblems, nameCodeProblem, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
 import * as api from '../src/index.js';
-import { DuplicateNodeError, InvalidArgumentError, isLatticeError, LatticeError, MessageTooLargeError } from '../src/index.js';
+import { DuplicateNodeError, InvalidArgumentError, isLatticeError, LatticeError, MessageTooLargeError, UnsupportedVersionError } from '../src/index.js';
 
 // Compile-time guards: the static codes keep their literal types, so a caller's
 // `switch (error.code) { case DuplicateNodeError.code: … }` narrows.
@@ -16,6 +16,24 @@ describe('error classes', () => {
 
   it('every error class in the sources is declared in the house form', () => {
     expect(sourceErrorClassProblems(new URL('../src/', import.meta.url))).toEqual([]);
+  });
+
+  it('the name implies the code: FooBarError has ERR_FOO_BAR', () => {
+    expect(['WalCorruptionError', 'StorageIoError', 'CrdtTypeMismatchError', 'NotLeaderError', 'HTTPStatusError'].map(codeForClassName)).toEqual([
+      'ERR_WAL_CORRUPTION',
+      'ERR_STORAGE_IO',
+      'ERR_CRDT_TYPE_MISMATCH',
+      'ERR_NOT_LEADER',
+      'ERR_HTTP_STATUS',
+    ]);
+    expect(nameCodeProblem('WalCorruptionError', 'ERR_WAL_CORRUPTION')).toBeUndefined();
+    expect(nameCodeProblem('WalCorruptionError', 'ERR_WAL_CORRUPT')).toContain('should be ERR_WAL_CORRUPTION');
+  });
+
+  it('UnsupportedVersionError carries the version found and the newest one supported', () => {
+    const error = new UnsupportedVersionError(3, 1, 'WAL segment');
+    expect(error).toMatchObject({ code: UnsupportedVersionError.code, name: 'UnsupportedVersionError', version: 3, supported: 1 });
+    expect(error.message).toBe('WAL segment version 3 is not supported: this build reads versions up to 1');
   });
 
   it('keeps the existing codes (they are a stable API)', () => {

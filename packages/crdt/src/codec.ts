@@ -1,10 +1,10 @@
-import { type Codec, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { type Codec, DecodeError, InvalidArgumentError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { joinWithTable, Reader, Writer } from './binary.js';
 import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
 import { assertCrdt, type Crdt, type CrdtTypeDescriptor, describeType, MAX_TYPE_NESTING, sameType } from './crdt.js';
 import { DotContext } from './dot-context.js';
-import { CrdtEncodeError, CrdtTypeMismatchError, UnsupportedFormatVersionError } from './errors.js';
+import { CrdtEncodeError, CrdtTypeMismatchError } from './errors.js';
 import { GCounter } from './g-counter.js';
 import { GSet } from './g-set.js';
 import { LWWMap } from './lww-map.js';
@@ -187,7 +187,7 @@ export function encodeCrdt(crdt: Crdt): Uint8Array {
  * With `expected`, the state must be of the same type as `expected`.
  *
  * @throws `DecodeError` (code `ERR_DECODE`) on malformed input,
- *   {@link UnsupportedFormatVersionError} on a newer format version,
+ *   `UnsupportedVersionError` (from `@lattice/core`) on a newer format version,
  *   {@link CrdtTypeMismatchError} when the type differs from `expected`'s,
  *   `ValueTooDeepError` or `ValueTooLargeError` on a register or map value beyond
  *   the limits local writes have (`MAX_VALUE_DEPTH`, `MAX_VALUE_BYTES`), and
@@ -200,7 +200,7 @@ export function decodeCrdt<C extends Crdt = Crdt>(bytes: Uint8Array, expected?: 
     const r = new Reader(bytes);
     if (bytes.length < 3 || r.byte() !== MAGIC_0 || r.byte() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT encoding (bad magic)');
     const version = r.uint();
-    if (version > CRDT_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, CRDT_FORMAT_VERSION);
+    if (version > CRDT_FORMAT_VERSION) throw new UnsupportedVersionError(version, CRDT_FORMAT_VERSION, 'CRDT format');
     if (version < 1) throw new DecodeError(`Invalid format version ${version}`);
     const type = readType(r);
     if (expected !== undefined && !sameType(type, expected.type)) {
@@ -233,7 +233,7 @@ export function crdtToJSON(crdt: Crdt): CrdtJson {
 /**
  * Reads what {@link crdtToJSON} wrote (as an object or a JSON string) into a new, read-only state.
  *
- * @throws `DecodeError`, {@link UnsupportedFormatVersionError} or {@link CrdtTypeMismatchError}, as {@link decodeCrdt}.
+ * @throws `DecodeError`, `UnsupportedVersionError` or {@link CrdtTypeMismatchError}, as {@link decodeCrdt}.
  */
 export function crdtFromJSON<C extends Crdt = Crdt>(json: unknown, expected?: C): C {
   if (expected !== undefined) assertCrdt(expected, 'crdtFromJSON expected');
@@ -249,7 +249,7 @@ export function crdtFromJSON<C extends Crdt = Crdt>(json: unknown, expected?: C)
     const fields = expect.object(value, 'CRDT JSON');
     if (fields['format'] !== 'lattice-crdt') throw new DecodeError('Not a Lattice CRDT JSON document (format field)');
     const version = expect.natural(fields['version'], 'version');
-    if (version > CRDT_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, CRDT_FORMAT_VERSION);
+    if (version > CRDT_FORMAT_VERSION) throw new UnsupportedVersionError(version, CRDT_FORMAT_VERSION, 'CRDT format');
     if (version < 1) throw new DecodeError(`Invalid format version ${version}`);
     const type = checkType(fields['type'] as CrdtTypeDescriptor);
     if (expected !== undefined && !sameType(type, expected.type)) {

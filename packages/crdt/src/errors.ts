@@ -1,23 +1,5 @@
 import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
 
-/**
- * Thrown when encoded CRDT bytes or JSON carry a format version newer than this build reads.
- * The replica the bytes were meant for is left untouched.
- */
-export class UnsupportedFormatVersionError extends LatticeError {
-  static readonly code = 'ERR_UNSUPPORTED_VERSION';
-  override readonly name = 'UnsupportedFormatVersionError';
-  /** The version found in the input. */
-  readonly version: number;
-  /** The newest version this build understands. */
-  readonly supported: number;
-  constructor(version: number, supported: number, options?: LatticeErrorOptions) {
-    super(UnsupportedFormatVersionError.code, `Encoded CRDT format version ${version} is newer than the supported version ${supported}`, options);
-    this.version = version;
-    this.supported = supported;
-  }
-}
-
 /** Thrown when a decoded state or delta is of a different CRDT type than the replica it is joined into. */
 export class CrdtTypeMismatchError extends LatticeError {
   static readonly code = 'ERR_CRDT_TYPE_MISMATCH';
@@ -42,7 +24,7 @@ export class ReadOnlyReplicaError extends LatticeError {
  * replica, so no replica ever holds a value it could not encode again).
  */
 export class ValueTooDeepError extends LatticeError {
-  static readonly code = 'ERR_CRDT_VALUE_TOO_DEEP';
+  static readonly code = 'ERR_VALUE_TOO_DEEP';
   override readonly name = 'ValueTooDeepError';
   constructor(message: string, options?: LatticeErrorOptions) {
     super(ValueTooDeepError.code, message, options);
@@ -54,7 +36,7 @@ export class ValueTooDeepError extends LatticeError {
  * written locally or decoded from a peer.
  */
 export class ValueTooLargeError extends LatticeError {
-  static readonly code = 'ERR_CRDT_VALUE_TOO_LARGE';
+  static readonly code = 'ERR_VALUE_TOO_LARGE';
   override readonly name = 'ValueTooLargeError';
   constructor(message: string, options?: LatticeErrorOptions) {
     super(ValueTooLargeError.code, message, options);
@@ -63,7 +45,7 @@ export class ValueTooLargeError extends LatticeError {
 
 /** Thrown when an increment or a new dot would take a counter past `Number.MAX_SAFE_INTEGER` (the state is left as it was). */
 export class CounterOverflowError extends LatticeError {
-  static readonly code = 'ERR_CRDT_COUNTER_OVERFLOW';
+  static readonly code = 'ERR_COUNTER_OVERFLOW';
   override readonly name = 'CounterOverflowError';
   constructor(message: string, options?: LatticeErrorOptions) {
     super(CounterOverflowError.code, message, options);

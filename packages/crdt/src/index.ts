@@ -39,10 +39,11 @@ export {
   CrdtEncodeError,
   CrdtTypeMismatchError,
   ReadOnlyReplicaError,
-  UnsupportedFormatVersionError,
   ValueTooDeepError,
   ValueTooLargeError,
 } from './errors.js';
+/** Re-exported from `@lattice/core`: every decoder here throws it on a newer format version. */
+export { UnsupportedVersionError } from '@lattice/core';
 export { GCounter, type Totals } from './g-counter.js';
 export { GSet } from './g-set.js';
 export { LWWMap } from './lww-map.js';

@@ -14,7 +14,7 @@ import {
   ORMap,
   ORSet,
   PNCounter,
-  UnsupportedFormatVersionError,
+  UnsupportedVersionError,
 } from '../src/index.js';
 import { canonical, run, specs, steps } from './specs.js';
 
@@ -50,7 +50,7 @@ describe.each(specs)('encodings of $name', (spec) => {
           mergeEncoded(replica, corrupt);
         } catch (error) {
           expect(isLatticeError(error)).toBe(true);
-          expect([DecodeError.code, UnsupportedFormatVersionError.code, CrdtTypeMismatchError.code]).toContain((error as { code: string }).code);
+          expect([DecodeError.code, UnsupportedVersionError.code, CrdtTypeMismatchError.code]).toContain((error as { code: string }).code);
           expect(canonical(replica)).toBe(before);
         }
       }),
@@ -86,13 +86,13 @@ describe('encodings', () => {
     );
   });
 
-  it('reject a newer format version with UnsupportedFormatVersionError', () => {
+  it('reject a newer format version with UnsupportedVersionError', () => {
     const counter = new GCounter('a');
     counter.increment();
     const bytes = encodeCrdt(counter);
     bytes[2] = 2;
-    expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: UnsupportedFormatVersionError.code, version: 2 }));
-    expect(() => crdtFromJSON({ ...crdtToJSON(counter), version: 7 })).toThrow(expect.objectContaining({ code: UnsupportedFormatVersionError.code }));
+    expect(() => decodeCrdt(bytes)).toThrow(expect.objectContaining({ code: UnsupportedVersionError.code, version: 2 }));
+    expect(() => crdtFromJSON({ ...crdtToJSON(counter), version: 7 })).toThrow(expect.objectContaining({ code: UnsupportedVersionError.code }));
   });
 
   it('reject a state of another type, and a store dot outside its context', () => {

@@ -3,7 +3,7 @@ import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet, UnsupportedFormatVersionError } from '../src/index.js';
+import { type Crdt, CrdtSync, DotContext, encodeSyncMessage, GSet, ORSet, UnsupportedVersionError } from '../src/index.js';
 import { canonical, specs, syncCluster, type TypeSpec } from './specs.js';
 
 const NODES = ['a', 'b', 'c', 'd'];
@@ -85,7 +85,7 @@ describe('CrdtSync', () => {
     const truncated = encodeSyncMessage('crdt', { type: 'deltas', entries: [{ origin: 'x', seq: 1, delta: new ORSet<string>('x').add('evil') }] });
     await sender.send('a', truncated.subarray(0, truncated.length - 2));
     await clock.advanceAsync(10);
-    expect(errors.map((error) => error.code)).toEqual([DecodeError.code, UnsupportedFormatVersionError.code, DecodeError.code]);
+    expect(errors.map((error) => error.code)).toEqual([DecodeError.code, UnsupportedVersionError.code, DecodeError.code]);
     expect(sync.stats().rejected).toBe(3);
     expect(sync.rejected).toBe(sync.stats().rejected);
     expect(canonical(sync.replica)).toBe(before);

@@ -2,7 +2,7 @@ import { ByteWriter, DecodeError, type LatticeError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { describe, expect, it } from 'vitest';
-import { CrdtSync, CrdtTypeMismatchError, DotContext, encodeSyncMessage, GCounter, LWWMap, ORSet, readSyncTopic, UnsupportedFormatVersionError } from '../src/index.js';
+import { CrdtSync, CrdtTypeMismatchError, DotContext, encodeSyncMessage, GCounter, LWWMap, ORSet, readSyncTopic, UnsupportedVersionError } from '../src/index.js';
 
 describe('CrdtSync objects of different types on one endpoint', () => {
   it('converge on their own topics with no rejections and no errors', async () => {
@@ -82,6 +82,6 @@ describe('readSyncTopic', () => {
     newer.uint(9);
     newer.byte(1);
     newer.string('carts');
-    expect(() => readSyncTopic(newer.finish())).toThrow(expect.objectContaining({ code: UnsupportedFormatVersionError.code }));
+    expect(() => readSyncTopic(newer.finish())).toThrow(expect.objectContaining({ code: UnsupportedVersionError.code }));
   });
 });

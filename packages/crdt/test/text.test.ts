@@ -14,7 +14,7 @@ import {
   textUpdateCodec,
   textUpdateFromJSON,
   textUpdateToJSON,
-  UnsupportedFormatVersionError,
+  UnsupportedVersionError,
 } from '../src/index.js';
 
 function expectCode(fn: () => unknown, code: string): void {
@@ -224,12 +224,12 @@ describe('text encodings', () => {
     const update = encodeTextUpdate(doc.updateSince());
     const newer = state.slice();
     newer[3] = 2;
-    expectCode(() => decodeTextDocument(newer, { agent: 'x' }), UnsupportedFormatVersionError.code);
+    expectCode(() => decodeTextDocument(newer, { agent: 'x' }), UnsupportedVersionError.code);
     const newerUpdate = update.slice();
     newerUpdate[3] = 9;
-    expectCode(() => doc.applyUpdate(decodeTextUpdate(newerUpdate)), UnsupportedFormatVersionError.code);
-    expectCode(() => textUpdateFromJSON({ ...textUpdateToJSON(doc.updateSince()), version: 2 }), UnsupportedFormatVersionError.code);
-    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), version: 7 }, { agent: 'x' }), UnsupportedFormatVersionError.code);
+    expectCode(() => doc.applyUpdate(decodeTextUpdate(newerUpdate)), UnsupportedVersionError.code);
+    expectCode(() => textUpdateFromJSON({ ...textUpdateToJSON(doc.updateSince()), version: 2 }), UnsupportedVersionError.code);
+    expectCode(() => textDocumentFromJSON({ ...textDocumentToJSON(doc), version: 7 }, { agent: 'x' }), UnsupportedVersionError.code);
     expectCode(() => decodeTextDocument(new Uint8Array([1, 2, 3]), { agent: 'x' }), DecodeError.code);
     expectCode(() => decodeTextDocument(update, { agent: 'x' }), DecodeError.code);
     expectCode(() => decodeTextUpdate(state), DecodeError.code);
@@ -250,7 +250,7 @@ describe('text encodings', () => {
           try {
             decode();
           } catch (err) {
-            if (!isLatticeError(err, DecodeError.code) && !isLatticeError(err, UnsupportedFormatVersionError.code)) throw err;
+            if (!isLatticeError(err, DecodeError.code) && !isLatticeError(err, UnsupportedVersionError.code)) throw err;
           }
         }
       }),

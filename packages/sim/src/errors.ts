@@ -5,7 +5,7 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * The message names the seed and the command that replays the run.
  */
 export class SimulationError extends LatticeError {
-  static readonly code = 'ERR_SIMULATION_FAILED';
+  static readonly code = 'ERR_SIMULATION';
   override readonly name = 'SimulationError';
   /** Seed of the failing run. */
   readonly seed: number;

@@ -7,7 +7,7 @@ import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
  * where the bad frame starts.
  */
 export class WalCorruptionError extends LatticeError {
-  static readonly code = 'ERR_WAL_CORRUPT';
+  static readonly code = 'ERR_WAL_CORRUPTION';
   override readonly name = 'WalCorruptionError';
   /** File name (inside the log directory) of the corrupt segment or metadata file. */
   readonly segment: string;

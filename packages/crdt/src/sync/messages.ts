@@ -1,9 +1,9 @@
-import { DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { joinWithTable, Reader, Writer } from '../binary.js';
 import { decodeCrdt, encodeCrdt } from '../codec.js';
 import { assertCrdt, type Crdt } from '../crdt.js';
 import { DotContext } from '../dot-context.js';
-import { CrdtEncodeError, UnsupportedFormatVersionError } from '../errors.js';
+import { CrdtEncodeError } from '../errors.js';
 import type { DeltaEntry, SyncMessage } from './protocol.js';
 
 /** The sync message format version this build writes and the newest it reads. */
@@ -85,7 +85,7 @@ interface SyncHeader {
 function readHeader(r: Reader, length: number): SyncHeader {
   if (length < 4 || r.byte() !== MAGIC_0 || r.byte() !== MAGIC_1) throw new DecodeError('Not a Lattice CRDT sync message (bad magic)');
   const version = r.uint();
-  if (version > SYNC_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, SYNC_FORMAT_VERSION);
+  if (version > SYNC_FORMAT_VERSION) throw new UnsupportedVersionError(version, SYNC_FORMAT_VERSION, 'CRDT sync message format');
   if (version < 1) throw new DecodeError(`Invalid sync format version ${version}`);
   const type = r.byte();
   return { type, topic: r.string() };
@@ -111,7 +111,7 @@ function rethrow(error: unknown): never {
  * readSyncTopic(bytes); // 'carts'
  * ```
  *
- * @throws `DecodeError` on a malformed header, {@link UnsupportedFormatVersionError} on a newer version.
+ * @throws `DecodeError` on a malformed header, `UnsupportedVersionError` (from `@lattice/core`) on a newer version.
  */
 export function readSyncTopic(bytes: Uint8Array): string {
   checkBytes(bytes);
@@ -126,7 +126,7 @@ export function readSyncTopic(bytes: Uint8Array): string {
  * Decodes a sync message; states and deltas must be of `like`'s type.
  *
  * @throws `DecodeError` on malformed input, {@link CrdtTypeMismatchError} on a state or delta
- *   of another CRDT type, {@link UnsupportedFormatVersionError} on a newer version.
+ *   of another CRDT type, `UnsupportedVersionError` (from `@lattice/core`) on a newer version.
  */
 export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): { topic: string; message: SyncMessage<C> } {
   checkBytes(bytes);

@@ -1,5 +1,4 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
-import { UnsupportedFormatVersionError } from '../errors.js';
+import { ByteReader, ByteWriter, type Codec, DecodeError, InvalidArgumentError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { codePointLength } from './code-points.js';
 import { type TextDocumentOptions, TextDocument, type TextSnapshot } from './document.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate } from './types.js';
@@ -141,7 +140,7 @@ export function encodeTextDocument(doc: TextDocument): Uint8Array {
 /**
  * Decodes {@link encodeTextDocument} bytes into a new replica editing as `options.agent` (without
  * one, under a fresh random agent id, as `new TextDocument()` does). Throws `DecodeError` on
- * malformed input, `UnsupportedFormatVersionError` on a newer format and `InvalidArgumentError`
+ * malformed input, `UnsupportedVersionError` on a newer format and `InvalidArgumentError`
  * on bad options.
  *
  * @example
@@ -266,7 +265,7 @@ export function textDocumentToJSON(doc: TextDocument): TextDocumentJSON {
 /**
  * Builds a replica from {@link textDocumentToJSON} output (parsed JSON), editing as
  * `options.agent` (default: a fresh random agent id). Throws `DecodeError` on a malformed value,
- * `UnsupportedFormatVersionError` on a newer format version and `InvalidArgumentError` on bad
+ * `UnsupportedVersionError` on a newer format version and `InvalidArgumentError` on bad
  * options.
  *
  * @example
@@ -357,7 +356,7 @@ export function encodeTextUpdate(update: TextUpdate): Uint8Array {
 
 /**
  * Decodes {@link encodeTextUpdate} bytes. Throws `DecodeError` on malformed input and
- * `UnsupportedFormatVersionError` on a newer format; decoding never touches a replica.
+ * `UnsupportedVersionError` on a newer format; decoding never touches a replica.
  *
  * @example
  * ```ts
@@ -431,7 +430,7 @@ export function textUpdateToJSON(update: TextUpdate): TextUpdateJSON {
 
 /**
  * Reads {@link textUpdateToJSON} output (parsed JSON), checking its shape. Throws `DecodeError`
- * on a malformed value and `UnsupportedFormatVersionError` on a newer format version.
+ * on a malformed value and `UnsupportedVersionError` on a newer format version.
  *
  * @example
  * ```ts
@@ -561,7 +560,7 @@ function header(w: ByteWriter, kind: number): void {
 function readHeader(r: ByteReader, kind: number): void {
   for (const b of MAGIC) if (r.byte() !== b) r.fail('not a Lattice text CRDT encoding (bad magic)');
   const version = r.byte();
-  if (version > TEXT_FORMAT_VERSION) throw new UnsupportedFormatVersionError(version, TEXT_FORMAT_VERSION);
+  if (version > TEXT_FORMAT_VERSION) throw new UnsupportedVersionError(version, TEXT_FORMAT_VERSION, 'text format');
   if (version === 0) r.fail('format version 0');
   const found = r.byte();
   if (found !== kind) r.fail(`expected ${kind === KIND_STATE ? 'a document state' : 'an update'}, found kind ${found}`);
@@ -572,7 +571,7 @@ function checkEnvelope(json: unknown, format: string): Record<string, unknown> {
   const j = json as Record<string, unknown>;
   if (j.format !== format) throw new DecodeError(`Invalid ${format} JSON: format is ${JSON.stringify(j.format)}`);
   if (typeof j.version !== 'number' || !Number.isInteger(j.version) || j.version < 1) throw new DecodeError(`Invalid ${format} JSON: version`);
-  if (j.version > TEXT_FORMAT_VERSION) throw new UnsupportedFormatVersionError(j.version, TEXT_FORMAT_VERSION);
+  if (j.version > TEXT_FORMAT_VERSION) throw new UnsupportedVersionError(j.version, TEXT_FORMAT_VERSION, 'text format');
   return j;
 }
 
