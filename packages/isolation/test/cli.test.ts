@@ -115,4 +115,16 @@ describe('lattice-txncheck', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('G-single-realtime');
   });
+
+  it.skipIf(!existsSync(built))('the built binary stops quietly when its reader does (| head)', async () => {
+    // A write cycle through 3,000 transactions: T_i's append to key i is followed by T_(i+1)'s.
+    const n = 3000;
+    const history = Array.from({ length: n }, (_, i) => ({ process: i, type: 'ok', call: 0, return: 1, ops: [['append', i, 'a'], ['append', (i + n - 1) % n, 'b']] }));
+    history.push({ process: n, type: 'ok', call: 2, return: 3, ops: Array.from({ length: n }, (_, i) => ['r', i, ['a', 'b']]) });
+    const a = join(dir, 'long-cycle.json');
+    await writeFile(a, JSON.stringify(history));
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${built}" "${a}" | head -c 100`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stdout).toContain('invalid (serializable; anomalies: G0)');
+    expect(r.stderr).toBe('');
+  });
 });
