@@ -119,7 +119,7 @@ describe('lattice-txncheck', () => {
   it.skipIf(!existsSync(built))('the built binary stops quietly when its reader does (| head)', async () => {
     // A write cycle through 3,000 transactions: T_i's append to key i is followed by T_(i+1)'s.
     const n = 3000;
-    const history = Array.from({ length: n }, (_, i) => ({ process: i, type: 'ok', call: 0, return: 1, ops: [['append', i, 'a'], ['append', (i + n - 1) % n, 'b']] }));
+    const history: unknown[] = Array.from({ length: n }, (_, i) => ({ process: i, type: 'ok', call: 0, return: 1, ops: [['append', i, 'a'], ['append', (i + n - 1) % n, 'b']] }));
     history.push({ process: n, type: 'ok', call: 2, return: 3, ops: Array.from({ length: n }, (_, i) => ['r', i, ['a', 'b']]) });
     const a = join(dir, 'long-cycle.json');
     await writeFile(a, JSON.stringify(history));
