@@ -23,3 +23,11 @@ export function unitOffset(s: string, cp: number, from = 0): number {
   }
   return unit;
 }
+
+/** Any UTF-16 surrogate: text without one has as many code points as units. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** True when `s` holds a surrogate (so code points and UTF-16 units may differ). */
+export function hasSurrogate(s: string): boolean {
+  return SURROGATE.test(s);
+}
