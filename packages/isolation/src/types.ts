@@ -10,7 +10,8 @@ export type WriteOp = readonly ['w', Key, Value];
 /**
  * Reads `key`. The third element is what the read returned: a list for list-append, a value
  * or `null` (the initial state) for rw-register; `null` in a submitted transaction and in one
- * whose outcome is unknown.
+ * whose outcome is unknown. In a committed list-append transaction `null` is read as the empty
+ * list (stores return nil for a key never written).
  */
 export type ReadOp = readonly ['r', Key, readonly Value[] | Value | null];
 /** One micro-operation of a transaction, in Elle's shapes. */

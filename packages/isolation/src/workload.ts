@@ -113,6 +113,9 @@ export class HistoryRecorder {
   complete(handle: PendingTransaction, type: TransactionType, time: number, result?: readonly MicroOp[]): void {
     const entry = this.entries[handle];
     if (entry === undefined || entry.type !== undefined) throw new InvalidCheckOptionsError(`transaction ${handle} is not in flight`);
+    if (type === 'ok' && result === undefined && entry.ops.some((op) => op[0] === 'r')) {
+      throw new InvalidCheckOptionsError(`transaction ${handle} committed with reads: pass what they returned`);
+    }
     entry.type = type;
     entry.return = time;
     if (result !== undefined) entry.result = result;

@@ -58,6 +58,8 @@ describe('HistoryRecorder', () => {
     ]);
     expect(() => recorder.invoke(0, [], 5)).toThrow(/already has a transaction in flight/);
     expect(() => recorder.complete(a, 'ok', 6)).toThrow(/not in flight/);
+    const c = recorder.invoke(7, [['r', 'x', null]], 7);
+    expect(() => recorder.complete(c, 'ok', 8)).toThrow(/pass what they returned/);
   });
 });
 
