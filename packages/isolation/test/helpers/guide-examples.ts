@@ -110,6 +110,23 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
     ],
   },
   {
+    name: 'duplicate elements',
+    expected: ['duplicate-elements'],
+    history: [
+      { process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
+      { process: 1, type: 'ok', call: 2, return: 3, ops: [['r', 'x', [1, 1]]] },
+    ],
+  },
+  {
+    name: 'duplicate appends',
+    expected: ['duplicate-appends'],
+    history: [
+      { process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
+      { process: 1, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
+      { process: 2, type: 'ok', call: 2, return: 3, ops: [['r', 'x', [1]]] },
+    ],
+  },
+  {
     name: 'rw-register write skew',
     svg: 'rw-register-write-skew.svg',
     options: { model: 'rw-register' },
