@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { Continuum } from './continuum.js';
-import { EmptyRingError, UnknownMemberError } from './errors.js';
+import { EmptyRingError } from './errors.js';
+import { unknownMember } from './member-errors.js';
 import type { HashFunction, HashName, Key } from './hash-function.js';
 import { VirtualNodeRing } from './hash-ring.js';
 import type { MemberInput } from './member.js';
@@ -132,7 +133,7 @@ export class BoundedLoadRing extends VirtualNodeRing {
   /** Uncounts one unit of load from `id` (what an earlier {@link BoundedLoadRing.acquire} returned). */
   release(id: NodeId): void {
     const rank = this.continuum.ids.indexOf(id);
-    if (rank < 0) throw new UnknownMemberError(id);
+    if (rank < 0) throw unknownMember(id);
     if (this.loads[rank]! <= 0) throw new InvalidArgumentError(`node "${id}" has no load to release`);
     this.loads[rank]!--;
     this.total--;
@@ -141,7 +142,7 @@ export class BoundedLoadRing extends VirtualNodeRing {
 
   /** Current load of a node. */
   load(id: NodeId): number {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     return this.loadById.get(id) ?? 0;
   }
 
@@ -153,7 +154,7 @@ export class BoundedLoadRing extends VirtualNodeRing {
   /** The most a node may hold when the next key arrives. */
   capacity(id: NodeId): number {
     const rank = this.continuum.ids.indexOf(id);
-    if (rank < 0) throw new UnknownMemberError(id);
+    if (rank < 0) throw unknownMember(id);
     return Math.ceil((((1 + this.epsilon) * (this.total + 1)) / this.totalWeight) * this.weights[rank]!);
   }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
-import { EmptyRingError, UnknownMemberError } from './errors.js';
+import { EmptyRingError } from './errors.js';
+import { unknownMember } from './member-errors.js';
 import { type Key, type KeyHasher, xxh32 } from './hash-function.js';
 import type { Member, MemberInput } from './member.js';
 import { type MovedRange, type Movement, MovementBuilder } from './movement.js';
@@ -355,6 +356,6 @@ export abstract class ContinuumPartitioner implements Partitioner {
   }
 
   protected unknown(id: NodeId): never {
-    throw new UnknownMemberError(id);
+    throw unknownMember(id);
   }
 }

@@ -9,30 +9,6 @@ export class EmptyRingError extends LatticeError {
   }
 }
 
-/** Thrown when a member is added whose id is already a member. */
-export class DuplicateMemberError extends LatticeError {
-  static readonly code = 'ERR_DUPLICATE_MEMBER';
-  override readonly name = 'DuplicateMemberError';
-  /** The id that is already a member. */
-  readonly node: string;
-  constructor(node: string, options?: LatticeErrorOptions) {
-    super(DuplicateMemberError.code, `Node "${node}" is already a member`, options);
-    this.node = node;
-  }
-}
-
-/** Thrown when an operation names a node that is not a member. */
-export class UnknownMemberError extends LatticeError {
-  static readonly code = 'ERR_UNKNOWN_MEMBER';
-  override readonly name = 'UnknownMemberError';
-  /** The id that is not a member. */
-  readonly node: string;
-  constructor(node: string, options?: LatticeErrorOptions) {
-    super(UnknownMemberError.code, `Node "${node}" is not a member`, options);
-    this.node = node;
-  }
-}
-
 /**
  * Thrown when a weight is not a finite number greater than zero, or not an integer where the
  * algorithm needs one (ketama with a C client's point counts).

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
-import { DuplicateMemberError } from './errors.js';
+import { duplicateMember } from './member-errors.js';
 import { type HashFunction, type HashName, KeyHasher, resolveHash } from './hash-function.js';
 import { checkWeight, compareIds, type Member, type MemberInput, toMember } from './member.js';
 import type { Movement } from './movement.js';
@@ -57,7 +57,7 @@ export abstract class VirtualNodeRing extends ContinuumPartitioner {
     const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
-      if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
+      if (seen.has(m.id)) throw duplicateMember(m.id);
       seen.add(m.id);
     }
     for (const m of members) this.entries.set(m.id, { member: m, points: this.pointsFor(m) });
@@ -94,7 +94,7 @@ export abstract class VirtualNodeRing extends ContinuumPartitioner {
 
   add(input: MemberInput): Movement {
     const m = toMember(input);
-    if (this.entries.has(m.id)) throw new DuplicateMemberError(m.id);
+    if (this.entries.has(m.id)) throw duplicateMember(m.id);
     this.entries.set(m.id, { member: m, points: this.pointsFor(m) });
     this.ids.splice(sortedIndex(this.ids, m.id), 0, m.id);
     return this.rebuild();

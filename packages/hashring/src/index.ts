@@ -31,6 +31,11 @@
 export { BoundedLoadRing, type BoundedLoadOptions } from './bounded-loads.js';
 export { Continuum, ContinuumPartitioner, MAX_RING_MEMBERS } from './continuum.js';
 export * from './errors.js';
+/**
+ * Re-exported from `@lattice/core`: a duplicate member is a `DuplicateNodeError`, an unknown one
+ * an `UnknownPeerError` (its `peer` names the id), the same classes a transport throws.
+ */
+export { DuplicateNodeError, UnknownPeerError } from '@lattice/core';
 export { createHashFunction, HASH_NAMES, type HashFunction, type HashName, type Key, KeyHasher, md5, murmur3, resolveHash, xxh32, xxh64 } from './hash-function.js';
 export { HashRing, type HashRingOptions, VirtualNodeRing } from './hash-ring.js';
 export { JumpHash, type JumpOptions, jumpBucket } from './jump.js';

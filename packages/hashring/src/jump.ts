@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
-import { DuplicateMemberError, EmptyRingError, UnknownMemberError, UnsupportedOperationError } from './errors.js';
+import { EmptyRingError, UnsupportedOperationError } from './errors.js';
+import { duplicateMember, unknownMember } from './member-errors.js';
 import { type HashFunction, type HashName, type Key, KeyHasher, resolveHash, xxh32 } from './hash-function.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
 import { type Movement, MovementBuilder, noMovement } from './movement.js';
@@ -80,7 +81,7 @@ export class JumpHash implements Partitioner {
     this.hasher = new KeyHasher(resolveHash(options.hash, 'xxh32'));
     for (const input of memberArray(options.members)) {
       const m = this.check(input);
-      if (this.list.some((x) => x.id === m.id)) throw new DuplicateMemberError(m.id);
+      if (this.list.some((x) => x.id === m.id)) throw duplicateMember(m.id);
       this.list.push(m);
     }
     this.reindex();
@@ -147,7 +148,7 @@ export class JumpHash implements Partitioner {
   /** Appends a bucket: an expected 1/(n+1) of the keys move to it, evenly from every bucket. */
   add(input: MemberInput): Movement {
     const m = this.check(input);
-    if (this.has(m.id)) throw new DuplicateMemberError(m.id);
+    if (this.has(m.id)) throw duplicateMember(m.id);
     const n = this.list.length;
     this.list.push(m);
     this.reindex();
@@ -160,7 +161,7 @@ export class JumpHash implements Partitioner {
   /** Removes the last bucket (throws `UnsupportedOperationError` for any other). */
   remove(id: NodeId): Movement {
     const index = this.ids.indexOf(id);
-    if (index < 0) throw new UnknownMemberError(id);
+    if (index < 0) throw unknownMember(id);
     if (index !== this.list.length - 1) {
       throw new UnsupportedOperationError(`jump consistent hash can only remove its last bucket ("${this.ids[this.ids.length - 1]}"), not "${id}"`);
     }
@@ -175,7 +176,7 @@ export class JumpHash implements Partitioner {
 
   /** Jump has no weights: only a weight of 1 is accepted (and changes nothing). */
   reweight(id: NodeId, weight: number): Movement {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     checkWeight(id, weight);
     if (weight !== 1) throw new UnsupportedOperationError('jump consistent hash has no weights');
     return noMovement(false);

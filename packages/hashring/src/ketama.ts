@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
 import { Continuum, ContinuumPartitioner } from './continuum.js';
 import { type HashRingOptions, MAX_POINTS_PER_MEMBER } from './hash-ring.js';
-import { DuplicateMemberError, InvalidWeightError } from './errors.js';
+import { InvalidWeightError } from './errors.js';
+import { duplicateMember } from './member-errors.js';
 import { createHashFunction, KeyHasher } from './hash-function.js';
 import { KETAMA_POINT_COUNTS, type KetamaPointCounts, ketamaDigestCount } from './ketama-points.js';
 import { checkWeight, type Member, type MemberInput, toMember } from './member.js';
@@ -109,7 +110,7 @@ export class KetamaRing extends ContinuumPartitioner {
     this.defaultPort = options.defaultPort === undefined ? undefined : positiveInteger('defaultPort', options.defaultPort, 65535);
     for (const input of memberArray(options.members)) {
       const entry = this.entryOf(input);
-      if (this.byId.has(entry.member.id)) throw new DuplicateMemberError(entry.member.id);
+      if (this.byId.has(entry.member.id)) throw duplicateMember(entry.member.id);
       this.order.push(entry);
       this.byId.set(entry.member.id, entry);
     }
@@ -181,7 +182,7 @@ export class KetamaRing extends ContinuumPartitioner {
   /** Appends a server to the server list. */
   add(input: KetamaMemberInput): Movement {
     const entry = this.entryOf(input);
-    if (this.byId.has(entry.member.id)) throw new DuplicateMemberError(entry.member.id);
+    if (this.byId.has(entry.member.id)) throw duplicateMember(entry.member.id);
     this.order.push(entry);
     this.byId.set(entry.member.id, entry);
     return this.rebuildOr(() => {

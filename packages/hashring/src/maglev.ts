@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type NodeId } from '@lattice/core';
-import { DuplicateMemberError, EmptyRingError, UnknownMemberError } from './errors.js';
+import { EmptyRingError } from './errors.js';
+import { duplicateMember, unknownMember } from './member-errors.js';
 import { type HashFunction, type HashName, type Key, KeyHasher, resolveHash, xxh32 } from './hash-function.js';
 import { checkWeight, compareIds, type Member, type MemberInput, toMember } from './member.js';
 import { type Movement, MovementBuilder } from './movement.js';
@@ -69,7 +70,7 @@ export class MaglevHash implements Partitioner {
     const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
-      if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
+      if (seen.has(m.id)) throw duplicateMember(m.id);
       seen.add(m.id);
     }
     this.checkRoom(members.length);
@@ -203,7 +204,7 @@ export class MaglevHash implements Partitioner {
 
   add(input: MemberInput): Movement {
     const m = toMember(input);
-    if (this.has(m.id)) throw new DuplicateMemberError(m.id);
+    if (this.has(m.id)) throw duplicateMember(m.id);
     this.checkRoom(this.list.length + 1);
     return this.change(() => {
       this.list.splice(sortedIndex(this.ids, m.id), 0, m);
@@ -211,14 +212,14 @@ export class MaglevHash implements Partitioner {
   }
 
   remove(id: NodeId): Movement {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     return this.change(() => {
       this.list.splice(sortedIndex(this.ids, id), 1);
     });
   }
 
   reweight(id: NodeId, weight: number): Movement {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     checkWeight(id, weight);
     return this.change(() => {
       const i = sortedIndex(this.ids, id);

@@ -52,11 +52,11 @@ export interface Partitioner {
    * Throws `NotEnoughMembersError` when `n` exceeds the membership (or the zones).
    */
   lookupN(key: Key, n: number, options?: LookupNOptions): NodeId[];
-  /** Adds a member and reports what moved. Throws `DuplicateMemberError`, `InvalidWeightError`. */
+  /** Adds a member and reports what moved. Throws `DuplicateNodeError` (from `@lattice/core`), `InvalidWeightError`. */
   add(member: MemberInput): Movement;
-  /** Removes a member and reports what moved. Throws `UnknownMemberError`. */
+  /** Removes a member and reports what moved. Throws `UnknownPeerError` (from `@lattice/core`). */
   remove(id: NodeId): Movement;
-  /** Changes a member's weight and reports what moved. Throws `UnknownMemberError`, `InvalidWeightError`. */
+  /** Changes a member's weight and reports what moved. Throws `UnknownPeerError`, `InvalidWeightError`. */
   reweight(id: NodeId, weight: number): Movement;
   /** A versioned, deterministic description of the ring. */
   snapshot(): Snapshot;

@@ -1,5 +1,6 @@
 import type { NodeId } from '@lattice/core';
-import { DuplicateMemberError, EmptyRingError, UnknownMemberError } from './errors.js';
+import { EmptyRingError } from './errors.js';
+import { duplicateMember, unknownMember } from './member-errors.js';
 import { type HashFunction, type HashName, type Key, KeyHasher, resolveHash } from './hash-function.js';
 import { checkWeight, compareIds, type Member, type MemberInput, toMember } from './member.js';
 import { type Movement, MovementBuilder } from './movement.js';
@@ -62,7 +63,7 @@ export class RendezvousHash implements Partitioner {
     const members = memberArray(options.members).map(toMember);
     const seen = new Set<string>();
     for (const m of members) {
-      if (seen.has(m.id)) throw new DuplicateMemberError(m.id);
+      if (seen.has(m.id)) throw duplicateMember(m.id);
       seen.add(m.id);
     }
     this.list = members.sort((x, y) => compareIds(x.id, y.id));
@@ -194,7 +195,7 @@ export class RendezvousHash implements Partitioner {
 
   add(input: MemberInput): Movement {
     const m = toMember(input);
-    if (this.has(m.id)) throw new DuplicateMemberError(m.id);
+    if (this.has(m.id)) throw duplicateMember(m.id);
     const before = this.weightMap();
     this.list.splice(sortedIndex(this.ids, m.id), 0, m);
     this.reindex();
@@ -202,7 +203,7 @@ export class RendezvousHash implements Partitioner {
   }
 
   remove(id: NodeId): Movement {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     const before = this.weightMap();
     this.list.splice(sortedIndex(this.ids, id), 1);
     this.reindex();
@@ -210,7 +211,7 @@ export class RendezvousHash implements Partitioner {
   }
 
   reweight(id: NodeId, weight: number): Movement {
-    if (!this.has(id)) throw new UnknownMemberError(id);
+    if (!this.has(id)) throw unknownMember(id);
     checkWeight(id, weight);
     const before = this.weightMap();
     const i = sortedIndex(this.ids, id);

@@ -1,4 +1,4 @@
-import { DecodeError, InvalidArgumentError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, UnsupportedVersionError } from '@lattice/core';
 import { BoundedLoadRing } from './bounded-loads.js';
 import { createHashFunction, HASH_NAMES, type HashFunction, type HashName } from './hash-function.js';
 import { HashRing } from './hash-ring.js';
@@ -17,6 +17,9 @@ export interface RestoreOptions {
   /** Custom hash functions a snapshot may name (built-ins are always available). */
   readonly hashes?: readonly HashFunction[];
 }
+
+/** The snapshot format version `snapshot()` writes and the newest `restore` reads. */
+const SNAPSHOT_FORMAT_VERSION = 1;
 
 const ALGORITHMS: readonly Algorithm[] = ['ring', 'ketama', 'rendezvous', 'jump', 'maglev', 'multi-probe', 'bounded-loads'];
 
@@ -64,7 +67,11 @@ export function restore(input: string | Snapshot, options: RestoreOptions = {}):
   }
   if (!isRecord(value)) fail('not an object');
   if (value['format'] !== 'lattice-hashring') fail(`unknown format ${JSON.stringify(value['format'])}`);
-  if (value['version'] !== 1) fail(`unsupported version ${JSON.stringify(value['version'])} (this library reads version 1)`);
+  const version = value['version'];
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version > SNAPSHOT_FORMAT_VERSION) {
+    throw new UnsupportedVersionError(version, SNAPSHOT_FORMAT_VERSION, 'hashring snapshot format');
+  }
+  if (version !== SNAPSHOT_FORMAT_VERSION) fail(`unsupported version ${JSON.stringify(version)} (this library reads version ${SNAPSHOT_FORMAT_VERSION})`);
   const algorithm = value['algorithm'];
   if (typeof algorithm !== 'string' || !ALGORITHMS.includes(algorithm as Algorithm)) fail(`unknown algorithm ${JSON.stringify(algorithm)}`);
   const hashName = value['hash'];

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedLoadRing, HashRing, isPrime, jumpBucket, JumpHash, KetamaRing, MaglevHash, restore, UnknownMemberError, UnsupportedOperationError } from '../src/index.js';
+import { BoundedLoadRing, HashRing, isPrime, jumpBucket, JumpHash, KetamaRing, MaglevHash, restore, UnknownPeerError, UnsupportedOperationError } from '../src/index.js';
 import { ids, keys, peakToMean } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -170,7 +170,7 @@ describe('bounded loads', () => {
     const before = ring.load('node-1');
     ring.remove('node-0');
     expect(ring.load('node-1')).toBe(before);
-    expect(codeOf(() => ring.load('node-0'))).toBe(UnknownMemberError.code);
+    expect(codeOf(() => ring.load('node-0'))).toBe(UnknownPeerError.code);
     expect(codeOf(() => new BoundedLoadRing({ epsilon: 0 }))).toBe(InvalidArgumentError.code);
     const copy = restore(ring.serialize());
     expect(copy.algorithm).toBe('bounded-loads');

@@ -1,10 +1,10 @@
-import { DecodeError, InvalidArgumentError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, UnsupportedVersionError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import {
   BoundedLoadRing,
   Continuum,
   createHashFunction,
-  DuplicateMemberError,
+  DuplicateNodeError,
   EmptyRingError,
   HashRing,
   InvalidWeightError,
@@ -23,7 +23,7 @@ import {
   RendezvousHash,
   resolveHash,
   restore,
-  UnknownMemberError,
+  UnknownPeerError,
   UnsupportedOperationError,
   xxh32,
   xxh64,
@@ -67,8 +67,8 @@ describe.each(Object.entries(makers))('%s', (name, make) => {
     ['a numeric member', { members: [5] }, InvalidArgumentError.code],
     ['an empty id', { members: [''] }, InvalidArgumentError.code],
     ['an id with a control character', { members: ['a\u0000'] }, InvalidArgumentError.code],
-    ['a duplicate id', { members: ['a', 'a'] }, DuplicateMemberError.code],
-    ['a duplicate id in object form', { members: ['a', { id: 'a' }] }, DuplicateMemberError.code],
+    ['a duplicate id', { members: ['a', 'a'] }, DuplicateNodeError.code],
+    ['a duplicate id in object form', { members: ['a', { id: 'a' }] }, DuplicateNodeError.code],
     ['a NaN weight', { members: [{ id: 'a', weight: Number.NaN }] }, InvalidWeightError.code],
     ['a negative weight', { members: [{ id: 'a', weight: -1 }] }, InvalidWeightError.code],
     ['a zero weight', { members: [{ id: 'a', weight: 0 }] }, InvalidWeightError.code],
@@ -102,11 +102,11 @@ describe.each(Object.entries(makers))('%s', (name, make) => {
     const before = p.serialize();
     expect(codeOf(() => p.add(null as Loose))).toBe(InvalidArgumentError.code);
     expect(codeOf(() => p.add(''))).toBe(InvalidArgumentError.code);
-    expect(codeOf(() => p.add('a'))).toBe(DuplicateMemberError.code);
+    expect(codeOf(() => p.add('a'))).toBe(DuplicateNodeError.code);
     expect(codeOf(() => p.add({ id: 'd', weight: -2 }))).toBe(InvalidWeightError.code);
-    expect(codeOf(() => p.remove('z'))).toBe(UnknownMemberError.code);
-    expect(codeOf(() => p.remove(5 as Loose))).toBe(UnknownMemberError.code);
-    expect(codeOf(() => p.reweight('z', 2))).toBe(UnknownMemberError.code);
+    expect(codeOf(() => p.remove('z'))).toBe(UnknownPeerError.code);
+    expect(codeOf(() => p.remove(5 as Loose))).toBe(UnknownPeerError.code);
+    expect(codeOf(() => p.reweight('z', 2))).toBe(UnknownPeerError.code);
     if (weighted) {
       expect(codeOf(() => p.reweight('a', Number.NaN))).toBe(InvalidWeightError.code);
       expect(codeOf(() => p.reweight('a', '2' as Loose))).toBe(InvalidWeightError.code);
@@ -177,10 +177,10 @@ describe('algorithm-specific entry points', () => {
     expect(codeOf(() => ring.acquire(5 as Loose))).toBe(InvalidArgumentError.code);
     expect(codeOf(() => ring.home(null as Loose))).toBe(InvalidArgumentError.code);
     expect(codeOf(() => new BoundedLoadRing().acquire('k'))).toBe(EmptyRingError.code);
-    expect(codeOf(() => ring.release('z'))).toBe(UnknownMemberError.code);
+    expect(codeOf(() => ring.release('z'))).toBe(UnknownPeerError.code);
     expect(codeOf(() => ring.release('a'))).toBe(InvalidArgumentError.code); // nothing acquired
-    expect(codeOf(() => ring.load('z'))).toBe(UnknownMemberError.code);
-    expect(codeOf(() => ring.capacity('z'))).toBe(UnknownMemberError.code);
+    expect(codeOf(() => ring.load('z'))).toBe(UnknownPeerError.code);
+    expect(codeOf(() => ring.capacity('z'))).toBe(UnknownPeerError.code);
   });
 
   it('isPrime', () => {
@@ -247,11 +247,25 @@ describe('restore', () => {
     ['not JSON', '{'],
     ['an empty object', '{}'],
     ['another format', JSON.stringify({ ...JSON.parse(good), format: 'x' })],
-    ['a future version', JSON.stringify({ ...JSON.parse(good), version: 2 })],
+    ['version 0', JSON.stringify({ ...JSON.parse(good), version: 0 })],
+    ['a version that is not a number', JSON.stringify({ ...JSON.parse(good), version: '1' })],
     ['an unknown algorithm', JSON.stringify({ ...JSON.parse(good), algorithm: 'chord' })],
     ['a wrong fingerprint', JSON.stringify({ ...JSON.parse(good), fingerprint: '0000000000000000' })],
   ])('%s', (_, input) => {
     expect(codeOf(() => restore(input))).toBe(DecodeError.code);
+  });
+
+  it('a snapshot of a newer format version is an UnsupportedVersionError', () => {
+    const error = (() => {
+      try {
+        restore(JSON.stringify({ ...JSON.parse(good), version: 2 }));
+      } catch (err) {
+        return err as { code?: unknown; version?: unknown; supported?: unknown };
+      }
+      return undefined;
+    })();
+    expect(error?.code).toBe(UnsupportedVersionError.code);
+    expect([error?.version, error?.supported]).toEqual([2, 1]);
   });
 
   it('bad options', () => {

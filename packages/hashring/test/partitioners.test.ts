@@ -1,7 +1,7 @@
-import { DecodeError, InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DuplicateMemberError, EmptyRingError, InvalidWeightError, NotEnoughMembersError, restore, UnknownMemberError } from '../src/index.js';
+import { DuplicateNodeError, EmptyRingError, InvalidWeightError, NotEnoughMembersError, restore, UnknownPeerError } from '../src/index.js';
 import { flavours, ids, keys, loads, peakToMean } from './helpers.js';
 
 function expectCode(fn: () => unknown, code: string): void {
@@ -19,16 +19,16 @@ describe.each(flavours)('$name', (f) => {
     const empty = f.make([]);
     expectCode(() => empty.lookup('k'), EmptyRingError.code);
     expectCode(() => empty.lookupN('k', 1), EmptyRingError.code);
-    expectCode(() => f.make(['a', 'a']), DuplicateMemberError.code);
+    expectCode(() => f.make(['a', 'a']), DuplicateNodeError.code);
     for (const weight of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expectCode(() => f.make([{ id: 'a', weight }]), InvalidWeightError.code);
     }
     const p = f.make(['a', 'b', 'c']);
-    expectCode(() => p.add('b'), DuplicateMemberError.code);
+    expectCode(() => p.add('b'), DuplicateNodeError.code);
     expectCode(() => p.add({ id: 'd', weight: 0 }), InvalidWeightError.code);
     expectCode(() => p.reweight('a', -2), InvalidWeightError.code);
-    expectCode(() => p.reweight('zz', 1), UnknownMemberError.code);
-    expectCode(() => p.remove('zz'), UnknownMemberError.code);
+    expectCode(() => p.reweight('zz', 1), UnknownPeerError.code);
+    expectCode(() => p.remove('zz'), UnknownPeerError.code);
     expectCode(() => p.lookupN('k', 4), NotEnoughMembersError.code);
     expectCode(() => p.lookupN('k', 0), InvalidArgumentError.code);
     expectCode(() => f.make(['']), InvalidArgumentError.code);
@@ -123,7 +123,7 @@ describe.each(flavours)('$name', (f) => {
     for (const k of keys(500)) expect(copy.lookup(k)).toBe(p.lookup(k));
     expect(copy.serialize()).toBe(text);
     expectCode(() => restore(text.replace(/"fingerprint":"[0-9a-f]+"/, '"fingerprint":"0000000000000000"')), DecodeError.code);
-    expectCode(() => restore(text.replace('"version":1', '"version":2')), DecodeError.code);
+    expectCode(() => restore(text.replace('"version":1', '"version":2')), UnsupportedVersionError.code);
     expectCode(() => restore(text.slice(0, -3)), DecodeError.code);
     expectCode(() => restore('{"format":"lattice-hashring","version":1,"algorithm":"nope"}'), DecodeError.code);
   });
