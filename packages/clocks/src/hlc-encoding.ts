@@ -1,6 +1,5 @@
-import { assertNodeId, DecodeError, type NodeId } from '@lattice/core';
+import { assertNodeId, DecodeError, isNodeId, type NodeId } from '@lattice/core';
 import { assertHlcTimestamp, HLC_MAX_WALL_TIME, type HlcTimestamp } from './hlc.js';
-import { isNodeId } from './node-id.js';
 
 const TWO_16 = 0x1_0000;
 const MAX_PACKED = (1n << 64n) - 1n;

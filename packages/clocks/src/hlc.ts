@@ -9,6 +9,7 @@ import {
   assertOptionalTimers,
   type Clock,
   InvalidArgumentError,
+  isNodeId,
   type NodeId,
   sleep,
   systemClock,
@@ -16,7 +17,6 @@ import {
   type Timers,
 } from '@lattice/core';
 import { ClockOffsetError, LogicalOverflowError, WallClockRangeError } from './errors.js';
-import { isNodeId } from './node-id.js';
 
 /**
  * A hybrid logical clock timestamp (Kulkarni et al., 2014): the greatest wall time (ms since the

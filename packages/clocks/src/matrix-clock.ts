@@ -1,4 +1,4 @@
-import { assertInteger, assertNodeId, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertInteger, assertNodeId, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId, UnsupportedVersionError } from '@lattice/core';
 import { readVectorClock, VectorClock, type VectorClockJson, writeVectorClock } from './vector-clock.js';
 import { readNodeId } from './node-id.js';
 
@@ -161,11 +161,13 @@ export class MatrixClock {
    * Decodes {@link MatrixClock.encode}'s bytes as the matrix of `node` (normally the node that
    * encoded it, restoring its state).
    *
-   * @throws `DecodeError` on malformed, truncated or oversized input.
+   * @throws `DecodeError` on malformed, truncated or oversized input, `UnsupportedVersionError`
+   *   on a newer format version.
    */
   static decode(bytes: Uint8Array, node: NodeId, options?: { maxRows?: number }): MatrixClock {
     const reader = new ByteReader(bytes, 'matrix clock');
     const version = reader.byte();
+    if (version > FORMAT_VERSION) throw new UnsupportedVersionError(version, FORMAT_VERSION, 'matrix clock format');
     if (version !== FORMAT_VERSION) reader.fail(`unknown format ${version}`);
     const count = reader.uint();
     const maxRows = options?.maxRows ?? DEFAULT_MAX_ROWS;

@@ -1,4 +1,4 @@
-import { assertNodeId, assertObject, assertOptionalObject, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, assertObject, assertOptionalObject, ByteReader, ByteWriter, DecodeError, InvalidArgumentError, type NodeId, UnsupportedVersionError } from '@lattice/core';
 import { readNodeId } from './node-id.js';
 
 /** How two vector clocks (or the events they stamp) relate. Exactly one holds. */
@@ -510,12 +510,14 @@ export class VectorClock {
    * Decodes {@link VectorClock.encode}'s bytes.
    *
    * @throws `DecodeError` if the bytes are truncated, have trailing garbage, an unknown format
-   *   byte, unsorted or duplicate entries, zero or oversized counters, or too many entries.
+   *   byte, unsorted or duplicate entries, zero or oversized counters, or too many entries;
+   *   `UnsupportedVersionError` on a newer format version.
    */
   static decode(bytes: Uint8Array, options?: VectorClockDecodeOptions): VectorClock {
     assertOptionalObject(options, 'options');
     const reader = new ByteReader(bytes, 'vector clock');
     const version = reader.byte();
+    if (version > FORMAT_VERSION) throw new UnsupportedVersionError(version, FORMAT_VERSION, 'vector clock format');
     if (version !== FORMAT_VERSION) reader.fail(`unknown format ${version}`);
     const count = reader.uint();
     const maxEntries = options?.maxEntries ?? DEFAULT_MAX_ENTRIES;

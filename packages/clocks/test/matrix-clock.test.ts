@@ -1,4 +1,4 @@
-import { DecodeError, isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MatrixClock, type MatrixClockJson, VectorClock } from '../src/index.js';
@@ -84,6 +84,12 @@ describe('MatrixClock', () => {
       }
       expect(isLatticeError(error, DecodeError.code)).toBe(true);
     }
+    const newer = bytes.slice();
+    newer[0] = 2;
+    expect(() => MatrixClock.decode(newer, 'b')).toThrow(expect.objectContaining({ code: UnsupportedVersionError.code, version: 2, supported: 1 }));
+    const never = bytes.slice();
+    never[0] = 0;
+    expect(() => MatrixClock.decode(never, 'b')).toThrow(expect.objectContaining({ code: DecodeError.code }));
     for (const bad of [null, [], { a: { a: -1 } }, { '': {} }, { a: 'x' }]) {
       const before = b.toJSON();
       expect(() => b.receive('a', bad as unknown as MatrixClockJson)).toThrow(expect.objectContaining({ code: DecodeError.code }));

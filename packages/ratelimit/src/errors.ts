@@ -31,7 +31,12 @@ export class CostExceedsLimitError extends LatticeError {
   }
 }
 
-/** Thrown by `waitFor`/`acquire` when the key's wait queue already holds its maximum number of waiters. */
+/**
+ * Thrown by `waitFor`/`acquire` when the key's wait queue already holds its maximum number of
+ * waiters (`maxQueue`): callers waiting for permits, not messages. Distinct from the TCP
+ * transport's `SendQueueFullError`, which is about outbound messages to one peer; this one means
+ * "too many callers are waiting on this key", and the caller should shed load, not retry a send.
+ */
 export class QueueFullError extends LatticeError {
   static readonly code = 'ERR_QUEUE_FULL';
   override readonly name = 'QueueFullError';

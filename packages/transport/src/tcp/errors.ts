@@ -18,7 +18,12 @@ export class HandshakeError extends LatticeError {
   }
 }
 
-/** Thrown by `send` (overflow policy `"reject"`) or reported (policy `"drop-oldest"`) when a peer's send queue is full. */
+/**
+ * Thrown by `send` (overflow policy `"reject"`) or reported (policy `"drop-oldest"`) when a
+ * peer's send queue of outbound messages is full (the connection is slow or down). Distinct from
+ * the rate limiter's `QueueFullError`, which counts callers waiting for permits on a key: this
+ * one names the `peer`, and the message was not sent.
+ */
 export class SendQueueFullError extends LatticeError {
   static readonly code = 'ERR_SEND_QUEUE_FULL';
   override readonly name = 'SendQueueFullError';
