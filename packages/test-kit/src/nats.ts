@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, systemClock, systemTimers } from '@lattice/core';
 import { findServiceBinary } from './binaries.js';
@@ -11,6 +11,10 @@ export interface NatsOptions {
   /** More `nats-server` flags, e.g. `['--jetstream']`. */
   readonly args?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /** The largest message payload the server accepts (`max_payload`, a config-file setting); default the server's 1 MiB. */
+  readonly maxPayload?: number;
+  /** Client port of a single server (`startNats`), e.g. to restart one on the port its clients reconnect to; default a free port. */
+  readonly port?: number;
 }
 
 export interface NatsService extends RunningService {
@@ -43,6 +47,12 @@ async function startServer(plan: ServerPlan, routes: readonly number[], dir: str
   const binary = findServiceBinary('nats')!;
   const serverDir = join(dir, plan.name);
   mkdirSync(serverDir, { recursive: true });
+  const config: string[] = [];
+  if (options.maxPayload !== undefined) {
+    const file = join(serverDir, 'nats.conf');
+    writeFileSync(file, `max_payload: ${options.maxPayload}\n`);
+    config.push('-c', file);
+  }
   const cluster =
     plan.clusterPort === undefined
       ? []
@@ -50,7 +60,7 @@ async function startServer(plan: ServerPlan, routes: readonly number[], dir: str
   const server = await ServerProcess.start({
     title: `nats-server ${plan.name} on port ${plan.port}`,
     command: binary,
-    args: ['--name', plan.name, '-a', '127.0.0.1', '-p', String(plan.port), '-m', String(plan.monitorPort), '--pid', join(serverDir, 'nats.pid'), ...cluster, ...(options.args ?? [])],
+    args: ['--name', plan.name, '-a', '127.0.0.1', '-p', String(plan.port), '-m', String(plan.monitorPort), '--pid', join(serverDir, 'nats.pid'), ...config, ...cluster, ...(options.args ?? [])],
     cwd: serverDir,
     ready: async () => typeof (await natsInfo(plan.port))['server_id'] === 'string',
     readyTimeoutMs: options.readyTimeoutMs,
@@ -75,8 +85,8 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsService>
   const dir = makeServiceDir('nats');
   try {
     const server = await startOnFreePorts(3, async () => {
-      const [port, monitorPort] = (await freePorts(2)) as [number, number];
-      return startServer({ name: 'n1', port, monitorPort }, [], dir, options);
+      const [freePort, monitorPort] = (await freePorts(2)) as [number, number];
+      return startServer({ name: 'n1', port: options.port ?? freePort, monitorPort }, [], dir, options);
     });
     const stop = async (): Promise<void> => {
       await server.stop();

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { exportedErrorClassProblems, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
 import * as api from '../src/index.js';
+import * as nats from '../src/nats/index.js';
 import * as tcp from '../src/tcp/index.js';
 
 describe('error classes', () => {
   it('every exported error class has a literal name and a static code equal to its instances\' code', () => {
-    expect(exportedErrorClassProblems([api, tcp])).toEqual([]);
+    expect(exportedErrorClassProblems([api, tcp, nats])).toEqual([]);
   });
 
   it('every error class in the sources is declared in the house form', () => {
