@@ -1,7 +1,7 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError, UnsupportedVersionError } from '@lattice/core';
 import type { ConfState, Entry, HardState, RaftMessage, RaftMessageType, RaftRecord, Snapshot, SnapshotMeta } from './types.js';
 
-/** Format version of messages and records; a reader refuses newer ones with a `DecodeError`. */
+/** Format version of messages and records; a reader refuses newer ones with core's `UnsupportedVersionError`. */
 export const RAFT_FORMAT_VERSION = 1;
 
 // One table of message kinds: the wire tag is the position (append-only: never reorder).
@@ -91,9 +91,8 @@ function writeHeader(w: ByteWriter, tag: number): void {
 
 function readHeader(r: ByteReader): number {
   const version = r.byte();
-  if (version === 0 || version > RAFT_FORMAT_VERSION) {
-    throw new DecodeError(`Raft format version ${version} is not supported (this library reads version ${RAFT_FORMAT_VERSION})`);
-  }
+  if (version > RAFT_FORMAT_VERSION) throw new UnsupportedVersionError(version, RAFT_FORMAT_VERSION, 'Raft format');
+  if (version === 0) throw new DecodeError('Raft format version 0 was never written: not a Raft message or record');
   return r.byte();
 }
 
@@ -162,7 +161,7 @@ function flag(r: ByteReader): boolean {
   return value === 1;
 }
 
-/** Decodes one Raft message; throws `DecodeError` on anything malformed, truncated or of a newer version. */
+/** Decodes one Raft message; throws `DecodeError` on anything malformed or truncated, `UnsupportedVersionError` on a newer format version. */
 export function decodeRaftMessage(bytes: Uint8Array): RaftMessage {
   const r = new ByteReader(bytes, 'Raft message');
   const tag = readHeader(r);

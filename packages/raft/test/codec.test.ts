@@ -1,7 +1,7 @@
-import { DecodeError } from '@lattice/core';
+import { DecodeError, UnsupportedVersionError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRaftMessage, decodeRaftRecord, encodeRaftMessage, encodeRaftRecord, type RaftMessage, type RaftRecord } from '../src/index.js';
+import { decodeRaftMessage, decodeRaftRecord, encodeRaftMessage, encodeRaftRecord, RAFT_FORMAT_VERSION, type RaftMessage, type RaftRecord } from '../src/index.js';
 
 const uint = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 const bytes = fc.uint8Array({ maxLength: 40 });
@@ -46,7 +46,7 @@ describe('Raft binary codec', () => {
       }), { numRuns: 300 });
   });
 
-  it('refuses every truncation, trailing bytes, a newer version and garbage with a DecodeError', () => {
+  it('refuses every truncation, trailing bytes and garbage with a DecodeError, a newer version with an UnsupportedVersionError', () => {
     fc.assert(
       fc.property(message, (m) => {
         const encoded = encodeRaftMessage(m);
@@ -56,7 +56,10 @@ describe('Raft binary codec', () => {
         expect(() => decodeRaftMessage(new Uint8Array([...encoded, 0]))).toThrow(DecodeError);
         const newer = encoded.slice();
         newer[0] = 2;
-        expect(() => decodeRaftMessage(newer)).toThrow(/version 2/);
+        expect(() => decodeRaftMessage(newer)).toThrow(expect.objectContaining({ code: UnsupportedVersionError.code, version: 2, supported: RAFT_FORMAT_VERSION }));
+        const never = encoded.slice();
+        never[0] = 0;
+        expect(() => decodeRaftMessage(never)).toThrow(expect.objectContaining({ code: DecodeError.code }));
       }),
       { numRuns: 200 },
     );
@@ -65,7 +68,7 @@ describe('Raft binary codec', () => {
         try {
           decodeRaftMessage(garbage);
         } catch (error) {
-          expect((error as DecodeError).code).toBe(DecodeError.code);
+          expect((error as DecodeError).code).toBe((garbage[0] ?? 0) > RAFT_FORMAT_VERSION ? UnsupportedVersionError.code : DecodeError.code);
         }
       }),
       { numRuns: 1000 },

@@ -12,6 +12,7 @@ import {
   isLatticeError,
   joinPath,
   throwIfAborted,
+  UnsupportedVersionError,
 } from '@lattice/core';
 import { crc32c } from './crc32c.js';
 import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalLockedError, WalMissingSegmentError } from './errors.js';
@@ -362,7 +363,10 @@ class FileWal implements WriteAheadLog {
     let hasMeta = false;
     if (metaBytes !== undefined) {
       const decoded = decodeMeta(metaBytes);
-      if (!decoded.ok) throw new WalCorruptionError(META_FILE, decoded.offset, decoded.reason);
+      if (!decoded.ok) {
+        if (decoded.newer !== undefined) throw new UnsupportedVersionError(decoded.newer.version, decoded.newer.supported, `WAL metadata (${META_FILE})`);
+        throw new WalCorruptionError(META_FILE, decoded.offset, decoded.reason);
+      }
       this.#meta = decoded.state;
       hasMeta = true;
     }
@@ -420,7 +424,10 @@ class FileWal implements WriteAheadLog {
       const got = await file.read(bytes, 0, size, 0);
       const data = bytes.subarray(0, got);
       const header = decodeSegmentHeader(data);
-      if (!header.ok) throw new WalCorruptionError(name, 0, header.reason);
+      if (!header.ok) {
+        if (header.newer !== undefined) throw new UnsupportedVersionError(header.newer.version, header.newer.supported, `WAL segment (${name})`);
+        throw new WalCorruptionError(name, 0, header.reason);
+      }
       if (header.baseIndex !== base) throw new WalCorruptionError(name, 8, `header says the segment starts at index ${header.baseIndex}`);
       const view = new DataView(data.buffer, data.byteOffset, data.length);
       const declared = view.getUint32(16, true);

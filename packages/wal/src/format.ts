@@ -73,7 +73,16 @@ export function encodeSegmentHeader(baseIndex: number, segmentSize: number): Uin
   return bytes;
 }
 
-export type SegmentHeaderCheck = { ok: true; baseIndex: number } | { ok: false; reason: string };
+/**
+ * A file written by a newer release: intact, but in a format version this build does not read.
+ * Told apart from corruption so the log can say "upgrade" instead of "damaged".
+ */
+export interface NewerFormat {
+  readonly version: number;
+  readonly supported: number;
+}
+
+export type SegmentHeaderCheck = { ok: true; baseIndex: number } | { ok: false; reason: string; newer?: NewerFormat };
 
 export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderCheck {
   if (bytes.length < SEGMENT_HEADER_SIZE) return { ok: false, reason: `file is ${bytes.length} bytes, shorter than a segment header` };
@@ -81,6 +90,9 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderCheck {
   if (view.getUint32(28, true) !== crc32c(bytes, 0, 28)) return { ok: false, reason: 'segment header checksum mismatch' };
   for (let i = 0; i < 4; i++) if (bytes[i] !== SEGMENT_MAGIC[i]) return { ok: false, reason: 'not a segment file (bad magic)' };
   const version = view.getUint32(4, true);
+  if (version > SEGMENT_FORMAT_VERSION) {
+    return { ok: false, reason: `segment format version ${version} is newer than this build reads`, newer: { version, supported: SEGMENT_FORMAT_VERSION } };
+  }
   if (version !== 1 && version !== SEGMENT_FORMAT_VERSION) return { ok: false, reason: `unsupported segment format version ${version}` };
   return { ok: true, baseIndex: readU64(view, 8) };
 }
@@ -183,13 +195,16 @@ export function encodeMeta(state: MetaState): Uint8Array {
   return bytes;
 }
 
-export type MetaCheck = { ok: true; state: MetaState } | { ok: false; offset: number; reason: string };
+export type MetaCheck = { ok: true; state: MetaState } | { ok: false; offset: number; reason: string; newer?: NewerFormat };
 
 export function decodeMeta(bytes: Uint8Array): MetaCheck {
   if (bytes.length < 28) return { ok: false, offset: 0, reason: `metadata file is ${bytes.length} bytes, shorter than its header` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   for (let i = 0; i < 4; i++) if (bytes[i] !== META_MAGIC[i]) return { ok: false, offset: 0, reason: 'not a metadata file (bad magic)' };
   const version = view.getUint32(4, true);
+  if (version > META_FORMAT_VERSION) {
+    return { ok: false, offset: 4, reason: `metadata format version ${version} is newer than this build reads`, newer: { version, supported: META_FORMAT_VERSION } };
+  }
   if (version !== META_FORMAT_VERSION) return { ok: false, offset: 4, reason: `unsupported metadata format version ${version}` };
   const valueLength = view.getUint32(20, true);
   if (bytes.length !== 28 + valueLength) return { ok: false, offset: 20, reason: 'metadata length does not match the file size' };

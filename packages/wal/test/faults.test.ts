@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLatticeError } from '@lattice/core';
+import { isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_SIZE, frameSize, SEGMENT_HEADER_SIZE } from '../src/format.js';
 import { openWal, WalCorruptionError, WalLockedError, WalMissingSegmentError, type WriteAheadLog } from '../src/index.js';
@@ -200,6 +200,17 @@ describe('corruption before the tail', () => {
     const error = (await openError()) as WalCorruptionError;
     expect(error.code).toBe(WalCorruptionError.code);
     expect(error.segment).toBe('meta');
+  });
+
+  it('a metadata file of a newer format version is an UnsupportedVersionError, not corruption', async () => {
+    const wal = await openWal(dir, { segmentSize: SEGMENT_SIZE });
+    await wal.setMetadata(new TextEncoder().encode('term 7'));
+    await wal.close();
+    const path = join(dir, 'meta');
+    const bytes = await readFile(path);
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.length).setUint32(4, 2, true);
+    await writeFile(path, bytes);
+    expect(await openError()).toMatchObject({ code: UnsupportedVersionError.code, version: 2, supported: 1 });
   });
 
   it('damage found by a read after open is a typed error, not wrong bytes', async () => {

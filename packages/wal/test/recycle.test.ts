@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { InvalidArgumentError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crc32c } from '../src/crc32c.js';
 import { END_MARKER_SIZE, FRAME_HEADER_SIZE, frameSize, SEGMENT_HEADER_SIZE } from '../src/format.js';
@@ -198,7 +198,7 @@ describe('segment recycling', () => {
     expect([error.segment, error.offset]).toEqual([last, offsets[4]]);
   });
 
-  it('reads version 1 segments (zero-filled, no end marker) and refuses unknown versions', async () => {
+  it('reads version 1 segments (zero-filled, no end marker), refuses a newer version as UnsupportedVersionError and version 0 as corruption', async () => {
     const wal = await openWal(dir, { segmentSize: SEGMENT_SIZE });
     await wal.append([1, 2, 3].map((tag) => payloadFor(tag, MAX_LENGTH)));
     await wal.close();
@@ -216,6 +216,13 @@ describe('segment recycling', () => {
     await expectTags(v1, 1, [1, 2, 3]);
     await v1.close();
     await setVersion(3);
+    await expect(openWal(dir, { segmentSize: SEGMENT_SIZE })).rejects.toMatchObject({ code: UnsupportedVersionError.code, version: 3, supported: 2 });
+    await setVersion(0);
     await expect(openWal(dir, { segmentSize: SEGMENT_SIZE })).rejects.toMatchObject({ code: WalCorruptionError.code, segment: name, offset: 0 });
+    // Refusing touched nothing: back at a version it reads, every record is there.
+    await setVersion(2);
+    const again = await openWal(dir, { segmentSize: SEGMENT_SIZE });
+    await expectTags(again, 1, [1, 2, 3]);
+    await again.close();
   });
 });
