@@ -1,7 +1,8 @@
 // Simulation speed: virtual seconds simulated per wall-clock second for a 5-node cluster exchanging
 // heartbeats every 50 ms (each node sends to the 4 others: 400 messages, ~500 events per virtual
 // second), with the event log on and off, with one settle turn, and under a full fault schedule;
-// and whole ABD register runs checked for linearizability per second. No npm peer simulates a
+// whole ABD register runs checked for linearizability per second; and whole Raft runs (RaftCore
+// as a protocol core on the simulated disk, no settle turns) per second. No npm peer simulates a
 // TypeScript cluster, so there is no ratio.
 //
 // The cases are interleaved round by round (not run one after the other), so a change in machine
@@ -12,6 +13,7 @@ import { type BenchResult, median, opsPerSecond, report, result } from '@lattice
 import { check, registerModel } from '@lattice/linearizability';
 import { type FaultScheduleOptions, Simulation } from '../src/index.js';
 import { heartbeatNode } from '../test/support/heartbeat.js';
+import { runRaft } from '../test/support/raft-run.js';
 import { runRegister } from '../test/support/register-run.js';
 
 const VIRTUAL_SECONDS = 60;
@@ -77,5 +79,17 @@ const { ours: runsPerSecond } = await opsPerSecond(
   { iterations: 10, rounds: 5, warmup: 1 },
 );
 rows.push(result({ case: 'ABD register run + linearizability check', unit: 'runs/s', betterIs: 'higher', ours: Math.round(runsPerSecond * 10) / 10, peer: null, note: '3 nodes, 3 clients x 25 ops, all faults' }));
+
+const { ours: raftRunsPerSecond } = await opsPerSecond(
+  async (runs) => {
+    for (let i = 0; i < runs; i++) {
+      const { result, seen } = await runRaft(++seed);
+      if (seen.violations.length > 0 || result.stats.settles !== 0) throw new Error(`seed ${seed}: ${seen.violations.join('; ') || 'settled'}`);
+    }
+  },
+  undefined,
+  { iterations: 5, rounds: 5, warmup: 1 },
+);
+rows.push(result({ case: 'Raft run (protocol cores, synchronous)', unit: 'runs/s', betterIs: 'higher', ours: Math.round(raftRunsPerSecond * 10) / 10, peer: null, note: '5 nodes, 4 virtual s, all faults until 2.5 s, checked for safety' }));
 
 report(fileURLToPath(new URL('./results.json', import.meta.url)), rows);

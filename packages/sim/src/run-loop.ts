@@ -8,10 +8,12 @@ export interface RunLoopOptions {
   settleTicks: number;
   /** Most events at one virtual instant before the run stops with a livelock error. */
   maxEventsPerInstant: number;
-  /** True when the run should end now (every client is done). */
-  done(): boolean;
-  /** True while async code that the loop cannot see may be waiting (running clients): every instant is settled. */
-  alwaysSettle(): boolean;
+  /**
+   * The run's clients, if any: while one runs, async code the loop cannot see may be waiting,
+   * so every instant is settled; with `stopWhenClientsDone`, the run ends when none runs.
+   */
+  clients: { readonly running: number } | undefined;
+  stopWhenClientsDone: boolean;
 }
 
 /** Counters of a finished {@link runLoop}. */
@@ -36,7 +38,7 @@ export interface RunLoopResult {
  * hop is cheaper than resuming a large async frame, and it runs once per settled instant.
  */
 export function runLoop(kernel: SimulationKernel, options: RunLoopOptions): Promise<RunLoopResult> {
-  const { duration, settleTicks, maxEventsPerInstant, done, alwaysSettle } = options;
+  const { duration, settleTicks, maxEventsPerInstant, clients, stopWhenClientsDone } = options;
   const queue = kernel.queue;
   let instant = Number.NaN;
   let atInstant = 0;
@@ -62,8 +64,8 @@ export function runLoop(kernel: SimulationKernel, options: RunLoopOptions): Prom
       try {
         kernel.settleNeeded = false;
         for (;;) {
-          const settleAll = alwaysSettle();
-          if (done()) {
+          const clientsRunning = clients === undefined ? 0 : clients.running;
+          if (clients !== undefined && stopWhenClientsDone && clientsRunning === 0) {
             finish(kernel.now);
             return;
           }
@@ -93,7 +95,7 @@ export function runLoop(kernel: SimulationKernel, options: RunLoopOptions): Prom
           }
           // The next event at the same instant may run first: continuations still run at this time.
           if (queue.peekTime() === kernel.now) continue;
-          if (kernel.settleNeeded || settleAll) break;
+          if (kernel.settleNeeded || clientsRunning > 0) break;
         }
         settles++;
         idle = 0;

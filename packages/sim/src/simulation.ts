@@ -360,8 +360,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       duration,
       settleTicks: this.#settleTicks,
       maxEventsPerInstant,
-      done: () => stopWhenClientsDone && clientCount > 0 && (clients?.running ?? 0) === 0,
-      alwaysSettle: () => (clients?.running ?? 0) > 0,
+      // A run without clients (or with zero of them) is not "done" before its duration.
+      clients: clientCount > 0 ? clients : undefined,
+      stopWhenClientsDone,
     });
     this.#eventsRun = loop.events;
     this.#settles = loop.settles;
