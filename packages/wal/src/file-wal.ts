@@ -2,6 +2,7 @@ import {
   AbortError,
   type AbortOptions,
   assertAbortOptions,
+  assertBytes,
   ClosedError,
   type FileHandle,
   type FileLock,
@@ -35,9 +36,12 @@ import {
   segmentName,
   TEMP_SUFFIX,
 } from './format.js';
+import { findLaterFrame, lastNonZeroByte } from './frame-scan.js';
 import { FramePool, type Slab } from './frame-pool.js';
+import { Gather } from './gather.js';
 import { isNodeFileSystem, NodeFileHandle, nodeFileSystem } from './node-file-system.js';
-import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
+import { assertIndex, MAX_INDEX, recordsOf } from './validate.js';
+import { ReadWriteGate } from './read-write-gate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
 import { WriterThread } from './writer-thread.js';
 
@@ -153,43 +157,6 @@ interface TaskOp {
 }
 
 type Op = AppendOp | TaskOp;
-
-/**
- * Lets reads run concurrently with each other and with appends (which only touch bytes after
- * every durable record), but never with a truncation or compaction, which rewrite or delete
- * files that a read may be using.
- */
-class ReadWriteGate {
-  #readers = 0;
-  #exclusive: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
-
-  async shared<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#exclusive !== undefined) await this.#exclusive;
-    this.#readers++;
-    try {
-      return await fn();
-    } finally {
-      this.#readers--;
-      if (this.#readers === 0) this.#drained?.();
-    }
-  }
-
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    let release!: () => void;
-    this.#exclusive = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    try {
-      if (this.#readers > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-      this.#drained = undefined;
-      return await fn();
-    } finally {
-      this.#exclusive = undefined;
-      release();
-    }
-  }
-}
 
 /** What `openWal` calls on its file system: one missing would fail mid-open with a TypeError. */
 const FILE_SYSTEM_METHODS = ['open', 'readFile', 'rename', 'remove', 'list', 'mkdir', 'stat', 'syncDirectory', 'lock'] as const;
@@ -1188,7 +1155,7 @@ class FileWal implements WriteAheadLog {
 
   setMetadata(value: Uint8Array, options?: AbortOptions): Promise<void> {
     try {
-      assertBytes('value', value);
+      assertBytes(value, 'value');
       assertAbortOptions(options);
     } catch (error) {
       return Promise.reject(error);
@@ -1229,83 +1196,3 @@ class FileWal implements WriteAheadLog {
 
 /** Placeholder for an append's resolve and reject until its promise exists. */
 function settleNothing(): void {}
-
-/**
- * The pieces of one write, merged where one directly follows another in memory (consecutive
- * appends framed in one slab), so a batch becomes a few long ranges.
- */
-class Gather {
-  #pieces: Uint8Array[] = [];
-  #buffer: ArrayBufferLike | undefined;
-  #start = 0;
-  #end = 0;
-
-  /** Adds `bytes[start, end)`. */
-  add(bytes: Uint8Array, start: number, end: number): void {
-    const from = bytes.byteOffset + start;
-    if (bytes.buffer === this.#buffer && from === this.#end) {
-      this.#end += end - start;
-      return;
-    }
-    this.#close();
-    this.#buffer = bytes.buffer;
-    this.#start = from;
-    this.#end = from + (end - start);
-  }
-
-  /** The pieces added since the last take, and starts afresh. */
-  take(): Uint8Array[] {
-    this.#close();
-    const pieces = this.#pieces;
-    this.#pieces = [];
-    return pieces;
-  }
-
-  #close(): void {
-    if (this.#buffer !== undefined && this.#end > this.#start) {
-      this.#pieces.push(new Uint8Array(this.#buffer, this.#start, this.#end - this.#start));
-    }
-    this.#buffer = undefined;
-  }
-}
-
-/** Offset of the last non-zero byte at or after `from`, or `from - 1` if there is none. */
-function lastNonZeroByte(bytes: Uint8Array, from: number): number {
-  const base = bytes.byteOffset;
-  let end = bytes.length; // exclusive
-  while (end > from && ((base + end) & 3) !== 0) {
-    if (bytes[end - 1] !== 0) return end - 1;
-    end--;
-  }
-  // Whole 32-bit words through the (usually long) zero tail of a preallocated segment.
-  const firstWord = Math.ceil((base + from) / 4);
-  const lastWord = (base + end) / 4;
-  if (lastWord > firstWord) {
-    const words = new Int32Array(bytes.buffer, firstWord * 4, lastWord - firstWord);
-    let w = words.length - 1;
-    while (w >= 0 && words[w] === 0) w--;
-    end = firstWord * 4 - base + (w + 1) * 4;
-  }
-  while (end > from) {
-    if (bytes[end - 1] !== 0) return end - 1;
-    end--;
-  }
-  return from - 1;
-}
-
-/**
- * Looks for an intact frame holding an index >= `minIndex` at any 8-byte-aligned offset from
- * `from`: if one exists, the damage before it is not a torn tail but corruption in the middle.
- */
-function findLaterFrame(bytes: Uint8Array, view: DataView, from: number, minIndex: number): number | undefined {
-  const maxIndex = minIndex + Math.ceil(bytes.length / FRAME_HEADER_SIZE);
-  for (let at = (from + 7) & ~7; at + FRAME_HEADER_SIZE <= bytes.length; at += 8) {
-    const index = readU64(view, at + 8);
-    if (index < minIndex || index > maxIndex) continue;
-    const length = view.getUint32(at + 4, true);
-    const end = at + FRAME_HEADER_SIZE + length;
-    if (end > bytes.length) continue;
-    if (crc32c(bytes, at + 4, end) === view.getUint32(at, true)) return at;
-  }
-  return undefined;
-}

@@ -1,6 +1,6 @@
-import { type AbortOptions, assertAbortOptions, assertOptionalObject, ClosedError, InvalidArgumentError, throwIfAborted } from '@lattice/core';
+import { type AbortOptions, assertAbortOptions, assertBytes, assertOptionalObject, ClosedError, InvalidArgumentError, throwIfAborted } from '@lattice/core';
 import { IndexOutOfRangeError, WalLockedError } from './errors.js';
-import { assertBytes, assertIndex, MAX_INDEX, recordsOf } from './validate.js';
+import { assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
 
 /**
@@ -144,7 +144,7 @@ export class MemoryWal implements WriteAheadLog {
 
   async setMetadata(value: Uint8Array, options?: AbortOptions): Promise<void> {
     this.#assertOpen();
-    assertBytes('value', value);
+    assertBytes(value, 'value');
     assertAbortOptions(options);
     throwIfAborted(options?.signal);
     this.#storage.metadata = value.slice();

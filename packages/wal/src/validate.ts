@@ -20,7 +20,3 @@ export function recordsOf(input: Uint8Array | readonly Uint8Array[], maxRecordSi
   }
   return records;
 }
-
-export function assertBytes(name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`${name} must be a Uint8Array`);
-}

@@ -1,4 +1,4 @@
-import { assertNodeId, InvalidArgumentError } from '@lattice/core';
+import { assertNodeId, describeValue, InvalidArgumentError } from '@lattice/core';
 import { codePointLength } from './code-points.js';
 import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';
 
@@ -14,17 +14,8 @@ import type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './
  */
 export const MAX_AGENT_CHARS = 2 ** 28;
 
-/** A short description of a wrong value for an error message (never throws). */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return 'a symbol';
-  return `${typeof value} ${String(value)}`;
-}
+/** A short description of a wrong value for an error message: core's, under the name this folder uses. */
+export const describe: (value: unknown) => string = describeValue;
 
 export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

@@ -1,5 +1,4 @@
-import { assertNodeId, InvalidArgumentError, type NodeId } from '@lattice/core';
-import { assertOptionalObject, describe } from '../arguments.js';
+import { assertNodeId, assertOptionalObject, describeValue, InvalidArgumentError, type NodeId } from '@lattice/core';
 
 /** Faults a {@link MemoryNetwork} injects into every message; each can be changed at run time. */
 export interface FaultOptions {
@@ -40,12 +39,12 @@ export function mergeFaults(current: ResolvedFaults, update: FaultOptions): Reso
   for (const key of ['dropRate', 'duplicateRate', 'reorderRate'] as const) {
     const value: unknown = next[key];
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      throw new InvalidArgumentError(`${key} must be a probability in [0, 1], got ${describe(value)}`);
+      throw new InvalidArgumentError(`${key} must be a probability in [0, 1], got ${describeValue(value)}`);
     }
   }
   const { min, max }: { min: unknown; max: unknown } = next.latency;
   if (typeof min !== 'number' || typeof max !== 'number' || !(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
-    throw new InvalidArgumentError(`latency must satisfy 0 <= min <= max (finite numbers), got {min: ${describe(min)}, max: ${describe(max)}}`);
+    throw new InvalidArgumentError(`latency must satisfy 0 <= min <= max (finite numbers), got {min: ${describeValue(min)}, max: ${describeValue(max)}}`);
   }
   return next;
 }
@@ -68,7 +67,7 @@ export class LinkState {
     assertOptionalObject(groups, 'partition groups');
     const groupOf = new Map<NodeId, string>();
     for (const [name, members] of Object.entries(groups)) {
-      if (!Array.isArray(members)) throw new InvalidArgumentError(`partition group "${name}" must be an array of node ids, got ${describe(members)}`);
+      if (!Array.isArray(members)) throw new InvalidArgumentError(`partition group "${name}" must be an array of node ids, got ${describeValue(members)}`);
       for (const id of members as unknown[]) {
         assertNodeId(id, `a member of partition group "${name}"`);
         const existing = groupOf.get(id);

@@ -1,7 +1,13 @@
 import {
   type AbortOptions,
+  assertAbortOptions,
+  assertBytes,
+  assertInteger,
   assertNodeId,
   assertOptionalClock,
+  assertOptionalObject,
+  assertOptionalRandom,
+  assertOptionalTimers,
   type Clock,
   ClosedError,
   DuplicateNodeError,
@@ -23,7 +29,6 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { assertAbortOptions, assertInteger, assertOptionalObject, assertOptionalRandom, assertOptionalTimers, assertPayload } from '../arguments.js';
 import { assertLink, type FaultOptions, LinkState, mergeFaults, NO_FAULTS, type ResolvedFaults } from './faults.js';
 import type { DropReason, MemoryNetworkEvents } from './network-events.js';
 
@@ -303,7 +308,7 @@ class MemoryEndpoint implements Endpoint {
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
     assertNodeId(to, 'destination node id');
-    assertPayload(payload);
+    assertBytes(payload, 'payload');
     assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);

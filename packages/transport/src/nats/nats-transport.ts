@@ -1,5 +1,7 @@
 import {
   type AbortOptions,
+  assertAbortOptions,
+  assertBytes,
   assertNodeId,
   ClosedError,
   DuplicateNodeError,
@@ -17,7 +19,6 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { assertAbortOptions, assertPayload } from '../arguments.js';
 import type { NatsConnectionLike, NatsConnectOptions, NatsMessageLike, NatsStatusLike, NatsSubscriptionLike } from './connection.js';
 import { NatsClientMissingError, NatsConnectionError, NatsMessageError } from './errors.js';
 import { type NatsTransportOptions, type ResolvedNatsOptions, resolveOptions } from './options.js';
@@ -298,7 +299,7 @@ export class NatsEndpoint implements Endpoint {
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
     assertNodeId(to, 'destination node id');
-    assertPayload(payload);
+    assertBytes(payload, 'payload');
     assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@lattice/core';
-import { assertDelay, assertInteger, assertOptionalObject, describe } from '../arguments.js';
+import { assertDelay, assertInteger, assertOptionalObject, describeValue as describe, InvalidArgumentError } from '@lattice/core';
 import type { NatsConnectionLike, NatsConnectOptions } from './connection.js';
 import { assertSubjectPrefix } from './subjects.js';
 

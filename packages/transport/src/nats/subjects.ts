@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@lattice/core';
-import { describe } from '../arguments.js';
+import { describeValue as describe, InvalidArgumentError } from '@lattice/core';
 
 /**
  * A NATS subject token may not contain `.`, `*`, `>` or whitespace, and several clusters share

@@ -1,6 +1,18 @@
 import { createSecureContext } from 'node:tls';
-import { InvalidArgumentError, type Random, systemRandom, systemTimers, type Timers } from '@lattice/core';
-import { assertDelay, assertInteger, assertOptionalObject, assertOptionalRandom, assertOptionalTimers, describe, isBytes } from '../arguments.js';
+import {
+  assertDelay,
+  assertInteger,
+  assertOptionalObject,
+  assertOptionalRandom,
+  assertOptionalTimers,
+  describeValue,
+  InvalidArgumentError,
+  isBytes,
+  type Random,
+  systemRandom,
+  systemTimers,
+  type Timers,
+} from '@lattice/core';
 
 /** Where a node listens. */
 export interface TcpAddress {
@@ -77,7 +89,7 @@ export function resolveOptions(options: TcpTransportOptions): ResolvedTcpOptions
   assertOptionalObject(options, 'TcpTransport options');
   const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   if (!isBytes(secret) || secret.byteLength < 16) {
-    throw new InvalidArgumentError(`secret must be a string or bytes of at least 16 bytes, got ${isBytes(secret) ? `${secret.byteLength} bytes` : describe(secret)}`);
+    throw new InvalidArgumentError(`secret must be a string or bytes of at least 16 bytes, got ${isBytes(secret) ? `${secret.byteLength} bytes` : describeValue(secret)}`);
   }
   const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024;
   assertInteger(maxMessageSize, 'maxMessageSize', 1, MAX_FRAME_PAYLOAD);
@@ -85,7 +97,7 @@ export function resolveOptions(options: TcpTransportOptions): ResolvedTcpOptions
   assertInteger(sendQueueLimit, 'sendQueueLimit', 1);
   const overflow = options.overflow ?? 'drop-oldest';
   if (overflow !== 'drop-oldest' && overflow !== 'reject') {
-    throw new InvalidArgumentError(`overflow must be "drop-oldest" or "reject", got ${describe(overflow)}`);
+    throw new InvalidArgumentError(`overflow must be "drop-oldest" or "reject", got ${describeValue(overflow)}`);
   }
   assertOptionalObject(options.reconnect, 'reconnect');
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 50;
@@ -94,7 +106,7 @@ export function resolveOptions(options: TcpTransportOptions): ResolvedTcpOptions
   assertDelay(maxDelayMs, 'reconnect.maxDelayMs', initialDelayMs);
   const jitter = options.reconnect?.jitter ?? 0.5;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-    throw new InvalidArgumentError(`reconnect.jitter must be a number in [0, 1], got ${describe(jitter)}`);
+    throw new InvalidArgumentError(`reconnect.jitter must be a number in [0, 1], got ${describeValue(jitter)}`);
   }
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
   assertDelay(handshakeTimeoutMs, 'handshakeTimeoutMs', 1);
@@ -128,7 +140,7 @@ export function resolveListen(base: TcpAddress, override: Partial<TcpAddress> | 
 }
 
 function assertHost(host: unknown, what: string): asserts host is string {
-  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty host name or IP address, got ${describe(host)}`);
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty host name or IP address, got ${describeValue(host)}`);
 }
 
 function isPem(value: unknown): value is string | Buffer {
@@ -139,11 +151,11 @@ function resolveTls(tls: TcpTlsOptions | undefined): TcpTlsOptions | undefined {
   if (tls === undefined) return undefined;
   assertOptionalObject(tls, 'tls');
   for (const key of ['key', 'cert'] as const) {
-    if (!isPem(tls[key])) throw new InvalidArgumentError(`tls.${key} must be PEM text (a string or Buffer), got ${describe(tls[key])}`);
+    if (!isPem(tls[key])) throw new InvalidArgumentError(`tls.${key} must be PEM text (a string or Buffer), got ${describeValue(tls[key])}`);
   }
   const cas: unknown[] = Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   if (cas.length === 0 || !cas.every(isPem)) {
-    throw new InvalidArgumentError(`tls.ca must be PEM text (a string or Buffer) or a non-empty array of them, got ${describe(tls.ca)}`);
+    throw new InvalidArgumentError(`tls.ca must be PEM text (a string or Buffer) or a non-empty array of them, got ${describeValue(tls.ca)}`);
   }
   if (tls.servername !== undefined) assertHost(tls.servername, 'tls.servername');
   try {

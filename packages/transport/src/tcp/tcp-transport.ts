@@ -1,5 +1,7 @@
 import {
   type AbortOptions,
+  assertAbortOptions,
+  assertBytes,
   assertNodeId,
   ClosedError,
   DuplicateNodeError,
@@ -15,7 +17,6 @@ import {
   type Transport,
   UnknownPeerError,
 } from '@lattice/core';
-import { assertAbortOptions, assertPayload } from '../arguments.js';
 import { type InboundStats, TcpListener } from './listener.js';
 import { parseAddress, type ResolvedTcpOptions, resolveListen, resolveOptions, type TcpAddress, type TcpTransportOptions } from './options.js';
 import { PeerConnection, type PeerConnectionHost } from './peer-connection.js';
@@ -178,7 +179,7 @@ export class TcpEndpoint implements Endpoint {
 
   async send(to: NodeId, payload: Uint8Array, options?: AbortOptions): Promise<void> {
     assertNodeId(to, 'destination node id');
-    assertPayload(payload);
+    assertBytes(payload, 'payload');
     assertAbortOptions(options);
     throwIfAborted(options?.signal);
     if (this.closed) throw new ClosedError(`Endpoint "${this.id}" is closed`);
