@@ -237,7 +237,7 @@ const packed = JSON.parse(
 );
 console.log(`packed ${packed.length} packages (${seconds(phase)})`);
 
-const peer = (name) => packages.map((pkg) => pkg.peerDependencies?.[name]).find(Boolean);
+const rootVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 const project = join(scratch, 'project');
 mkdirSync(project);
 const dependencies = Object.fromEntries(packed.map((tarball) => [tarball.name, `file:${join(tarballs, tarball.filename)}`]));
@@ -250,8 +250,8 @@ writeFileSync(
       ...dependencies,
       // The optional peers of the compliance suites (the `compliance` entries), at the versions
       // the repository tests with.
-      vitest: JSON.parse(readFileSync(join(root, 'node_modules/vitest/package.json'), 'utf8')).version ?? peer('vitest'),
-      'fast-check': JSON.parse(readFileSync(join(root, 'node_modules/fast-check/package.json'), 'utf8')).version ?? peer('fast-check'),
+      vitest: rootVersion('vitest'),
+      'fast-check': rootVersion('fast-check'),
       'typescript-latest': `npm:typescript@${LATEST_TYPESCRIPT}`,
       'typescript-minimum': `npm:typescript@${MINIMUM_TYPESCRIPT}`,
     },

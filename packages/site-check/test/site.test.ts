@@ -75,7 +75,12 @@ describe.skipIf(!chromiumInstalled && !required)('the site in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
+      // A failed load is reported below with its URL.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    });
+    page.on('response', (response) => {
+      // Browsers ask for /favicon.ico on their own; the site has none and links none.
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.url()}`);
     });
     await page.goto(new URL(path, site.url).href);
     // The body is hidden until main.js runs; the sidebar is built from navigation.js.
