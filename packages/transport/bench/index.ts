@@ -1,11 +1,14 @@
 // Loopback throughput of the TCP transport (and MemoryNetwork), beside a bare `node:net` pipe of
 // length-prefixed frames: the floor any framing over TCP can reach, so the ratio shows our overhead.
+// Then the NATS transport beside the bare NATS client (bench/nats.ts).
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { type BenchResult, report, result } from '@lattice/bench-kit';
+import { serviceMissing } from '@lattice/test-kit';
 import type { Endpoint } from '@lattice/core';
 import { MemoryNetwork } from '../src/index.js';
 import { TcpTransport } from '../src/tcp/index.js';
+import { natsResults } from './nats.js';
 
 const WINDOW = 256; // messages in flight before the sender waits, for both sides alike
 
@@ -91,4 +94,7 @@ for (const [label, size, count] of [['64 B', 64, 200_000], ['64 KiB', 65_536, 20
   results.push(result({ case: `tcp ${label} bytes`, unit: 'MB/s', betterIs: 'higher', ours: (oursRate * size) / 1e6, peer: 'raw node:net framing', peerValue: (peerRate * size) / 1e6 }));
   results.push(result({ case: `memory ${label} messages`, unit: 'msg/s', betterIs: 'higher', ours: await lattice(memory, size, count), peer: null }));
 }
+// NATS rows beside the TCP ones: a private nats-server (skipped with a line when none is installed).
+if (serviceMissing('nats') === undefined) results.push(...(await natsResults()));
+else console.log(`nats rows skipped: ${serviceMissing('nats')}`);
 report(join(import.meta.dirname, 'results.json'), results);
