@@ -1,0 +1,47 @@
+/**
+ * Two-phase commit with presumed abort: a pure {@link CoordinatorCore} and
+ * {@link ParticipantCore} on `@lattice/core`'s protocol runtime, a versioned binary codec for
+ * their messages and records, and validation of every peer message.
+ *
+ * @packageDocumentation
+ */
+export type { RetryPolicy } from './backoff.js';
+export {
+  coordinatorRecordCodec,
+  decodeCoordinatorRecord,
+  decodeParticipantRecord,
+  decodeTwoPhaseMessage,
+  encodeCoordinatorRecord,
+  encodeParticipantRecord,
+  encodeTwoPhaseMessage,
+  MAX_PARTICIPANTS,
+  participantRecordCodec,
+  TWO_PHASE_FORMAT_VERSION,
+  twoPhaseMessageCodec,
+} from './codec.js';
+export {
+  type CoordinatorCoreOptions,
+  CoordinatorCore,
+  type CoordinatorDeliberateBugs,
+  type CoordinatorTransactionState,
+  type Enlistment,
+} from './coordinator-core.js';
+export { DuplicateTransactionError, InvalidGidError } from './errors.js';
+export { assertGid, gidProblem, MAX_GID_BYTES } from './gid.js';
+export {
+  ParticipantCore,
+  type ParticipantCoreOptions,
+  type ParticipantDeliberateBugs,
+  type ParticipantTransactionState,
+} from './participant-core.js';
+export type {
+  CoordinatorEffect,
+  CoordinatorRecord,
+  Gid,
+  ParticipantEffect,
+  ParticipantRecord,
+  PeerState,
+  TransactionOutcome,
+  TwoPhaseMessage,
+  Vote,
+} from './types.js';

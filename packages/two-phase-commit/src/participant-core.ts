@@ -1,0 +1,326 @@
+import { assertNodeId, InvalidArgumentError, type NodeId, type Outbound, type ProtocolCore, ProtocolViolationError, type Ready } from '@lattice/core';
+import { nextDelay, type RetryPolicy } from './backoff.js';
+import { checkMessage } from './message-check.js';
+import type { Gid, ParticipantEffect, ParticipantRecord, TransactionOutcome, TwoPhaseMessage, Vote } from './types.js';
+
+/**
+ * Defects a test can switch on to prove the simulation catches them.
+ * @internal
+ */
+export interface ParticipantDeliberateBugs {
+  /** Sends a yes vote before the "prepared" record is durable. */
+  voteBeforeLogging?: boolean;
+}
+
+/** Options of {@link ParticipantCore}. */
+export interface ParticipantCoreOptions {
+  /** This participant's node id (it must be named in every prepare it gets). */
+  id: NodeId;
+  /** Monotonic time (ms) at construction; later times come through `tick`. */
+  now: number;
+  /** Records replayed from the participant's log, oldest first. */
+  stored?: readonly ParticipantRecord[];
+  /** How long the resource may take to vote before the participant aborts on its own, ms. Default 5000. */
+  voteTimeoutMs?: number;
+  /** When a prepared participant asks about the outcome, and how it backs off. Default 1000 ms doubling to 10000 ms. */
+  inquiry?: RetryPolicy;
+  /** @internal */
+  deliberateBugs?: ParticipantDeliberateBugs;
+}
+
+interface Known {
+  readonly coordinator: NodeId;
+  readonly participants: readonly NodeId[];
+  readonly ops: Uint8Array;
+}
+
+interface Preparing extends Known {
+  readonly phase: 'preparing';
+  readonly deadline: number;
+}
+
+interface Prepared extends Known {
+  readonly phase: 'prepared';
+  /** False until the "prepared" record is durable: no inquiry before. */
+  durable: boolean;
+  inquireAt: number;
+  delay: number;
+}
+
+interface Done {
+  readonly phase: TransactionOutcome;
+  readonly coordinator: NodeId | undefined;
+}
+
+type Entry = Preparing | Prepared | Done;
+
+/** What a participant knows of a transaction. */
+export type ParticipantTransactionState = 'preparing' | 'prepared' | TransactionOutcome | 'unknown';
+
+/**
+ * A participant of two-phase commit as a pure {@link ProtocolCore}. A `prepare` becomes a
+ * `prepare` effect for the resource, whose vote comes back through {@link ParticipantCore.voted};
+ * a yes vote leaves only once the "prepared" record (holding the work, the coordinator and the
+ * other participants) is synced. From then on the participant is blocked until it learns the
+ * outcome: from the coordinator's decision, or by asking — the coordinator (which answers from
+ * its log, or "aborted" when it has no record: presumed abort) and the other participants
+ * (cooperative termination: one that has committed, aborted, or not yet voted — it then refuses
+ * the transaction — settles it). A commit is synced before it is acknowledged; an abort need
+ * not be. Until it votes, it may abort on its own (the resource took too long, or a peer asked).
+ *
+ * @example
+ * ```ts
+ * const core = new ParticipantCore({ id: 'bank-a', now: clock.monotonic(), stored: replayed });
+ * // on a `prepare` effect: core.voted(gid, await resource.prepare(gid, ops))
+ * ```
+ */
+export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, ParticipantRecord, ParticipantEffect> {
+  readonly id: NodeId;
+  readonly #voteTimeoutMs: number;
+  readonly #inquiry: RetryPolicy;
+  readonly #bugs: ParticipantDeliberateBugs;
+  readonly #entries = new Map<Gid, Entry>();
+  #now: number;
+  #sendEarly: Outbound<TwoPhaseMessage>[] = [];
+  #persist: ParticipantRecord[] = [];
+  #mustSync = false;
+  #messages: Outbound<TwoPhaseMessage>[] = [];
+  #effects: ParticipantEffect[] = [];
+  #awaitingDurable: Gid[] = [];
+  #handedOut: Gid[] = [];
+
+  constructor(options: ParticipantCoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('ParticipantCore needs an options object');
+    assertNodeId(options.id, 'options.id');
+    if (!Number.isFinite(options.now)) throw new InvalidArgumentError('options.now must be a finite number');
+    this.id = options.id;
+    this.#now = options.now;
+    this.#voteTimeoutMs = positive(options.voteTimeoutMs ?? 5000, 'options.voteTimeoutMs');
+    const inquiry = options.inquiry ?? { initialMs: 1000, maxMs: 10_000 };
+    this.#inquiry = { initialMs: positive(inquiry.initialMs, 'options.inquiry.initialMs'), maxMs: positive(inquiry.maxMs, 'options.inquiry.maxMs') };
+    this.#bugs = options.deliberateBugs ?? {};
+    for (const record of options.stored ?? []) {
+      if (record.type === 'prepared') {
+        this.#entries.set(record.gid, {
+          phase: 'prepared',
+          coordinator: record.coordinator,
+          participants: record.participants,
+          ops: record.ops,
+          durable: true,
+          inquireAt: this.#now,
+          delay: 0,
+        });
+        // A resource that keeps nothing durable of its own is rebuilt from the log.
+        this.#effects.push({ type: 'restore', gid: record.gid, ops: record.ops });
+      } else {
+        const entry = this.#entries.get(record.gid);
+        if (entry?.phase === 'prepared') this.#effects.push({ type: record.outcome === 'committed' ? 'commit' : 'abort', gid: record.gid });
+        this.#entries.set(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
+      }
+    }
+  }
+
+  /** What this participant knows of `gid`. */
+  state(gid: Gid): ParticipantTransactionState {
+    return this.#entries.get(gid)?.phase ?? 'unknown';
+  }
+
+  /** Transactions voted yes on whose outcome is not known yet (blocked until it is). */
+  inDoubt(): Gid[] {
+    return [...this.#entries].filter(([, entry]) => entry.phase === 'prepared').map(([gid]) => gid);
+  }
+
+  /** Ops of a transaction still preparing or prepared (undefined otherwise). */
+  ops(gid: Gid): Uint8Array | undefined {
+    const entry = this.#entries.get(gid);
+    return entry !== undefined && 'ops' in entry ? entry.ops : undefined;
+  }
+
+  /**
+   * The resource's answer to a `prepare` effect. Ignored when the participant has moved on
+   * (it aborted on its own meanwhile: a yes then yields an `abort` effect to undo the prepare).
+   */
+  voted(gid: Gid, vote: Vote): void {
+    if (vote !== 'yes' && vote !== 'no') throw new InvalidArgumentError(`A vote is "yes" or "no", got ${String(vote)}`);
+    const entry = this.#entries.get(gid);
+    if (entry?.phase !== 'preparing') {
+      if (vote === 'yes' && entry?.phase === 'aborted') this.#effects.push({ type: 'abort', gid });
+      return;
+    }
+    if (vote === 'no') {
+      this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
+      this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+      this.#effects.push({ type: 'abort', gid });
+      return;
+    }
+    this.#entries.set(gid, {
+      phase: 'prepared',
+      coordinator: entry.coordinator,
+      participants: entry.participants,
+      ops: entry.ops,
+      durable: false,
+      inquireAt: this.#now,
+      delay: 0,
+    });
+    this.#persist.push({ type: 'prepared', gid, coordinator: entry.coordinator, participants: entry.participants, ops: entry.ops });
+    this.#mustSync = true;
+    this.#awaitingDurable.push(gid);
+    (this.#bugs.voteBeforeLogging ? this.#sendEarly : this.#messages).push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'yes' } });
+  }
+
+  step(from: NodeId, message: TwoPhaseMessage): void {
+    checkMessage(from, message);
+    const { gid } = message;
+    const entry = this.#entries.get(gid);
+    switch (message.type) {
+      case 'prepare': {
+        if (!message.participants.includes(this.id)) {
+          throw new ProtocolViolationError(`A prepare from "${from}" does not name this participant`, { peer: from });
+        }
+        if (message.participants.includes(from)) throw new ProtocolViolationError(`"${from}" names itself coordinator and participant`, { peer: from });
+        if (entry !== undefined && entry.coordinator !== undefined && entry.coordinator !== from) {
+          throw new ProtocolViolationError(`"${from}" sent a prepare for a transaction of "${entry.coordinator}"`, { peer: from });
+        }
+        if (entry === undefined) {
+          this.#entries.set(gid, { phase: 'preparing', coordinator: from, participants: message.participants, ops: message.ops, deadline: this.#now + this.#voteTimeoutMs });
+          this.#effects.push({ type: 'prepare', gid, ops: message.ops });
+        } else if (entry.phase === 'aborted') {
+          this.#messages.push({ to: from, message: { type: 'vote', gid, vote: 'no' } });
+        } else if ((entry.phase === 'prepared' && entry.durable) || entry.phase === 'committed') {
+          this.#messages.push({ to: from, message: { type: 'vote', gid, vote: 'yes' } });
+        }
+        return;
+      }
+      case 'decision': {
+        if (entry === undefined) {
+          // Never prepared here: nothing to undo. A commit cannot have been decided without this vote.
+          if (message.outcome === 'committed') throw new ProtocolViolationError(`"${from}" sent a commit of "${gid}", which this participant never prepared`, { peer: from });
+          this.#messages.push({ to: from, message: { type: 'ack', gid } });
+          return;
+        }
+        if (entry.coordinator !== undefined && entry.coordinator !== from) {
+          throw new ProtocolViolationError(`"${from}" sent a decision for a transaction of "${entry.coordinator}"`, { peer: from });
+        }
+        this.#learn(gid, entry, message.outcome, from);
+        return;
+      }
+      case 'status': {
+        if (entry !== undefined && 'participants' in entry && !entry.participants.includes(from)) {
+          throw new ProtocolViolationError(`"${from}" asked about a transaction it does not take part in`, { peer: from });
+        }
+        if (entry === undefined || entry.phase === 'preparing') {
+          // Not voted yet: refusing the transaction settles it for the asking peer (the
+          // coordinator cannot commit without this vote). Durable first, so a restart cannot vote yes.
+          this.#entries.set(gid, { phase: 'aborted', coordinator: entry?.coordinator });
+          this.#persist.push({ type: 'outcome', gid, outcome: 'aborted' });
+          this.#mustSync = true;
+          if (entry !== undefined) {
+            this.#effects.push({ type: 'abort', gid });
+            this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+          }
+          this.#messages.push({ to: from, message: { type: 'peerState', gid, state: 'aborted' } });
+          return;
+        }
+        if (entry.phase === 'prepared') {
+          if (entry.durable) this.#messages.push({ to: from, message: { type: 'peerState', gid, state: 'prepared' } });
+          return;
+        }
+        this.#messages.push({ to: from, message: { type: 'peerState', gid, state: entry.phase } });
+        return;
+      }
+      case 'peerState': {
+        if (entry?.phase !== 'prepared') return; // not asked, or settled meanwhile
+        if (!entry.participants.includes(from) || from === this.id) {
+          throw new ProtocolViolationError(`"${from}" answered about a transaction it does not take part in`, { peer: from });
+        }
+        if (message.state !== 'prepared') this.#learn(gid, entry, message.state, entry.coordinator);
+        return;
+      }
+      case 'vote':
+      case 'ack':
+        throw new ProtocolViolationError(`A participant does not take "${message.type}" messages (from "${from}")`, { peer: from });
+    }
+  }
+
+  tick(now: number): void {
+    if (!Number.isFinite(now)) throw new InvalidArgumentError('now must be a finite number');
+    if (now > this.#now) this.#now = now;
+    for (const [gid, entry] of this.#entries) {
+      if (entry.phase === 'preparing' && this.#now >= entry.deadline) {
+        this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
+        this.#effects.push({ type: 'abort', gid });
+        this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+      } else if (entry.phase === 'prepared' && entry.durable && this.#now >= entry.inquireAt) {
+        this.#messages.push({ to: entry.coordinator, message: { type: 'status', gid } });
+        for (const peer of entry.participants) if (peer !== this.id) this.#messages.push({ to: peer, message: { type: 'status', gid } });
+        entry.delay = nextDelay(this.#inquiry, entry.delay);
+        entry.inquireAt = this.#now + entry.delay;
+      }
+    }
+  }
+
+  wakeAt(): number | undefined {
+    let at: number | undefined;
+    for (const entry of this.#entries.values()) {
+      const next = entry.phase === 'preparing' ? entry.deadline : entry.phase === 'prepared' && entry.durable ? entry.inquireAt : undefined;
+      if (next !== undefined && (at === undefined || next < at)) at = next;
+    }
+    return at;
+  }
+
+  hasReady(): boolean {
+    return this.#sendEarly.length > 0 || this.#persist.length > 0 || this.#messages.length > 0 || this.#effects.length > 0 || this.#awaitingDurable.length > 0;
+  }
+
+  ready(): Ready<TwoPhaseMessage, ParticipantRecord, ParticipantEffect> {
+    const ready = { sendEarly: this.#sendEarly, persist: this.#persist, mustSync: this.#mustSync, messages: this.#messages, effects: this.#effects };
+    this.#handedOut = this.#awaitingDurable;
+    this.#sendEarly = [];
+    this.#persist = [];
+    this.#mustSync = false;
+    this.#messages = [];
+    this.#effects = [];
+    this.#awaitingDurable = [];
+    return ready;
+  }
+
+  advance(_ready: Ready<TwoPhaseMessage, ParticipantRecord, ParticipantEffect>): void {
+    for (const gid of this.#handedOut) {
+      const entry = this.#entries.get(gid);
+      if (entry?.phase === 'prepared') {
+        entry.durable = true;
+        entry.delay = this.#inquiry.initialMs;
+        entry.inquireAt = this.#now + entry.delay;
+      }
+    }
+    this.#handedOut = [];
+  }
+
+  #learn(gid: Gid, entry: Entry, outcome: TransactionOutcome, coordinator: NodeId | undefined): void {
+    if (entry.phase === 'committed' || entry.phase === 'aborted') {
+      if (entry.phase !== outcome && outcome === 'committed') {
+        throw new ProtocolViolationError(`A commit of "${gid}", which this participant aborted`, coordinator === undefined ? {} : { peer: coordinator });
+      }
+      // Settled already (a repeated decision, or a late "aborted" for a forgotten commit): repeat the ack.
+      if (entry.phase === outcome && coordinator !== undefined) this.#messages.push({ to: coordinator, message: { type: 'ack', gid } });
+      return;
+    }
+    if (entry.phase === 'preparing' && outcome === 'committed') {
+      throw new ProtocolViolationError(`A commit of "${gid}" before this participant voted`, coordinator === undefined ? {} : { peer: coordinator });
+    }
+    const open = entry as Preparing | Prepared;
+    this.#entries.set(gid, { phase: outcome, coordinator: open.coordinator });
+    if (open.phase === 'prepared') {
+      this.#persist.push({ type: 'outcome', gid, outcome });
+      // Presumed abort: a lost abort record is recovered as abort; a lost commit would not be.
+      if (outcome === 'committed') this.#mustSync = true;
+    }
+    this.#effects.push({ type: outcome === 'committed' ? 'commit' : 'abort', gid });
+    this.#messages.push({ to: open.coordinator, message: { type: 'ack', gid } });
+  }
+}
+
+function positive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return value;
+}
