@@ -1,10 +1,10 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Envelope, LatticeError } from '@lattice/core';
+import { type Envelope, type LatticeError, UnsupportedVersionError } from '@lattice/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from '../src/tcp/frame.js';
-import { encodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce } from '../src/tcp/handshake.js';
+import { decodeHello, encodeHello, helloProof, MAX_HANDSHAKE_BODY, newNonce } from '../src/tcp/handshake.js';
 import { FrameError, HandshakeError, type TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
 import { testTls } from './tls-fixture.js';
 
@@ -219,6 +219,34 @@ describe.each(modes)('TcpTransport handshake deadline and close ($mode)', ({ tls
     expect(performance.now() - started).toBeLessThan(3_000);
     await within(Promise.all(all.map((c) => c.closed)), 3_000, 'the server closing the clients');
     expect(acceptedBeforeClose).toBe(all.length);
+  });
+});
+
+describe('HELLO versions', () => {
+  const hello = (v: unknown) => Buffer.from(JSON.stringify({ ...JSON.parse(encodeHello({ from: 'a', to: 'b', clientNonce: newNonce(), proof: Buffer.alloc(32) }).toString()), v }));
+
+  it('a HELLO of a newer protocol version is a HandshakeError caused by an UnsupportedVersionError', () => {
+    let error: unknown;
+    try {
+      decodeHello(hello(2));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: HandshakeError.code, cause: { code: UnsupportedVersionError.code, version: 2, supported: 1 } });
+  });
+
+  it('a HELLO of version 0 or a version that is not a number is a plain HandshakeError', () => {
+    for (const v of [0, '1', null]) {
+      let error: { code?: string; cause?: unknown } | undefined;
+      try {
+        decodeHello(hello(v));
+      } catch (caught) {
+        error = caught as typeof error;
+      }
+      expect(error?.code).toBe(HandshakeError.code);
+      expect(error?.cause).toBeUndefined();
+    }
+    expect(decodeHello(hello(1)).from).toBe('a');
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UnsupportedVersionError } from '@lattice/core';
 import { HandshakeError } from './errors.js';
 
 /**
@@ -37,9 +38,12 @@ export function welcomeProof(secret: Uint8Array, clientNonce: Uint8Array, to: st
   return mac(secret, 'lattice-tcp-v1 welcome', clientNonce, to, from);
 }
 
+/** The HELLO format this build writes and the newest it reads. */
+const HELLO_VERSION = 1;
+
 export function encodeHello(hello: Hello): Buffer {
   return Buffer.from(
-    JSON.stringify({ v: 1, from: hello.from, to: hello.to, nonce: hello.clientNonce.toString('base64'), proof: hello.proof.toString('base64') }),
+    JSON.stringify({ v: HELLO_VERSION, from: hello.from, to: hello.to, nonce: hello.clientNonce.toString('base64'), proof: hello.proof.toString('base64') }),
   );
 }
 
@@ -51,8 +55,15 @@ export function decodeHello(body: Buffer): Hello {
     throw new HandshakeError('Malformed HELLO frame', { cause });
   }
   const value = parsed as Record<string, unknown>;
+  const version = typeof value === 'object' && value !== null ? value.v : undefined;
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version > HELLO_VERSION) {
+    // A peer of a newer release: say so (the cause), rather than call its HELLO malformed.
+    throw new HandshakeError(`HELLO of protocol version ${version}; this build speaks version ${HELLO_VERSION}`, {
+      cause: new UnsupportedVersionError(version, HELLO_VERSION, 'TCP handshake'),
+    });
+  }
   if (
-    typeof value !== 'object' || value === null || value.v !== 1 ||
+    typeof value !== 'object' || value === null || value.v !== HELLO_VERSION ||
     typeof value.from !== 'string' || typeof value.to !== 'string' ||
     typeof value.nonce !== 'string' || typeof value.proof !== 'string'
   ) {
