@@ -90,10 +90,13 @@ export class WalRaftStorage implements RecordSink<RaftRecord> {
     if (record.type === 'hardState') this.#hardState = record.hardState;
     if (record.type === 'entries' && record.entries.length > 0) {
       const first = record.entries[0]!.index;
-      // Later records replace stored entries from their first index on.
-      this.#entryRecords = this.#entryRecords.filter((r) => r.first < first);
-      for (const r of this.#entryRecords) r.last = Math.min(r.last, first - 1);
-      this.#entryRecords.push({ position, first, last: record.entries[record.entries.length - 1]!.index });
+      // Later records replace stored entries from their first index on. The records are kept in
+      // order of `first` and do not overlap, so only the tail can be affected: trimming it from
+      // the end keeps each write O(1) instead of a pass over every record since the last snapshot.
+      const records = this.#entryRecords;
+      while (records.length > 0 && records[records.length - 1]!.first >= first) records.pop();
+      for (let i = records.length - 1; i >= 0 && records[i]!.last >= first; i--) records[i]!.last = first - 1;
+      records.push({ position, first, last: record.entries[record.entries.length - 1]!.index });
     }
   }
 
