@@ -10,6 +10,8 @@ import { NatsTransport } from '../src/nats/index.js';
 
 const PEER = '@nats-io/transport-node@3.4.0 (bare publish/subscribe)';
 const WINDOW = 256; // messages in flight before the sender waits, for both sides alike
+// The machine is shared: five rounds, alternating, and the median of each side.
+const ROUNDS = 5;
 
 function until(condition: () => boolean): Promise<void> {
   return new Promise((resolve) => {
@@ -71,7 +73,7 @@ async function bare(url: string, size: number, count: number): Promise<number> {
 
 const median = (values: number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
 
-/** The NATS rows of the transport benchmark: a private nats-server, 3 alternating rounds per size, medians. */
+/** The NATS rows of the transport benchmark: a private nats-server, ROUNDS alternating rounds per size, medians. */
 export async function natsResults(): Promise<BenchResult[]> {
   const server = await startNats();
   const results: BenchResult[] = [];
@@ -79,7 +81,7 @@ export async function natsResults(): Promise<BenchResult[]> {
     for (const [label, size, count] of [['64 B', 64, 200_000], ['64 KiB', 65_536, 10_000]] as const) {
       const oursRates: number[] = [];
       const bareRates: number[] = [];
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < ROUNDS; round++) {
         oursRates.push(await ours(server.url, size, count));
         bareRates.push(await bare(server.url, size, count));
       }
