@@ -1,7 +1,7 @@
 /**
  * The part of the NATS client's `NatsConnection` this transport uses. Declared here, not
  * imported, so that `@lattice/transport/nats` and its types load without the optional peer
- * dependency installed; a connection from `@nats-io/transport-node` (or `nats` v2) fits it.
+ * dependency installed; a connection from `@nats-io/transport-node` fits it.
  */
 export interface NatsConnectionLike {
   /** The server's INFO; `max_payload` bounds every message. Undefined once closed. */
