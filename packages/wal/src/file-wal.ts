@@ -15,13 +15,11 @@ import {
   throwIfAborted,
   UnsupportedVersionError,
 } from '@lattice/core';
-import { crc32c } from './crc32c.js';
 import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalLockedError, WalMissingSegmentError } from './errors.js';
 import {
   checkFrame,
   decodeMeta,
   decodeSegmentHeader,
-  encodeMeta,
   END_MARKER_SIZE,
   encodeSegmentHeader,
   FRAME_HEADER_SIZE,
@@ -30,101 +28,30 @@ import {
   META_FILE,
   type MetaState,
   parseSegmentName,
-  readU64,
   reindexFrames,
   SEGMENT_HEADER_SIZE,
   segmentName,
-  TEMP_SUFFIX,
 } from './format.js';
 import { findLaterFrame, lastNonZeroByte } from './frame-scan.js';
 import { FramePool, type Slab } from './frame-pool.js';
 import { Gather } from './gather.js';
-import { isNodeFileSystem, NodeFileHandle, nodeFileSystem } from './node-file-system.js';
+import { type Segment, SEGMENT_FLAGS, SegmentFiles, ZERO_CHUNK } from './segment-files.js';
+import { NodeFileHandle, } from './node-file-system.js';
 import { assertIndex, MAX_INDEX, recordsOf } from './validate.js';
+import { resolveWalSettings, type WalOptions, type WalSettings as Settings } from './wal-options.js';
 import { ReadWriteGate } from './read-write-gate.js';
 import type { WalEntry, WriteAheadLog } from './wal.js';
 import { WriterThread } from './writer-thread.js';
 
-/** Options of {@link openWal}. */
-export interface WalOptions {
-  /** Aborting it before the log starts opening rejects with an `AbortError`. */
-  signal?: AbortSignal | undefined;
-  /**
-   * Size of each segment file in bytes; files are preallocated (recycled or zero-filled) to this size so
-   * that an fdatasync never has to update the file size. Default 64 MiB; at least 4 KiB.
-   * Existing segments keep the size they were created with.
-   */
-  segmentSize?: number;
-  /** Largest record accepted, in bytes. Default and upper bound: what fits in one segment. */
-  maxRecordSize?: number;
-  /**
-   * Most bytes written and synced by one group commit (one larger append is still written
-   * whole). Default 1 MiB. When more than that is queued, it goes out as consecutive writes of
-   * equal size, and the writers acknowledged by one of them frame (copy and checksum) their
-   * next records while the next one is being synced, instead of all of them waiting for one
-   * long sync and then for the checksums. Raise it for disks where each sync costs far more
-   * than its bytes.
-   */
-  maxBatchBytes?: number;
-  /**
-   * Segment files that `dropPrefix` releases are kept, up to this many, and reused as new
-   * segments instead of writing a fresh file full of zeros (which doubles the bytes the disk
-   * writes while appends run at full speed). Kept files survive a reopen. Default 8 (with the
-   * default segment size, up to 512 MiB of disk the log has already used); 0 deletes them.
-   */
-  recycleSegments?: number;
-  /**
-   * Whether group commits are written by a thread of the log's own (one `worker_threads`
-   * worker), which lets the next write be handed over while the current one is being synced:
-   * `'auto'` (default) starts it once appends have queued up behind writes in flight a few
-   * times, `'always'` at open, `'never'` leaves every write to libuv's thread pool.
-   */
-  writerThread?: 'auto' | 'always' | 'never';
-  /**
-   * Where the log's files live: any implementation of the storage seam of `@lattice/core`
-   * (`SimFileSystem` from `@lattice/sim` runs the same recovery code on a disk that crashes).
-   * Default {@link nodeFileSystem}. The writer thread writes only to the Node file system:
-   * with any other, every write goes through the `FileSystem`, and `writerThread: 'always'`
-   * is refused.
-   */
-  fs?: FileSystem;
-}
-
-const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
-const MIN_SEGMENT_SIZE = 4096;
-const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
-const SPARE_NAME = `next-segment${TEMP_SUFFIX}`;
-const DEFAULT_RECYCLE_SEGMENTS = 8;
 /** Writes handed to the writer thread at once: one being synced, one waiting behind it. */
 const MAX_WRITES_IN_FLIGHT = 2;
 /** Group commits that found appends queued behind them before the writer thread starts. */
 const CONTENTION_BEFORE_THREAD = 8;
-/** Segment files kept for reuse: `recycled-<n>.free`. */
-const RECYCLED_NAME = /^recycled-(\d+)\.free$/;
-const ZERO_CHUNK = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 /** Most buffers handed to one writev: Linux's IOV_MAX, above which libuv would split the write in several. */
 const MAX_WRITEV_CHUNKS = 1024;
 /** Size of the slabs appends are framed into (see FramePool). */
 const SLAB_SIZE = 1024 * 1024;
-/**
- * Segment files are opened with `dataSync`: each write returns only once its data is durable
- * (O_DSYNC on the Node file system, one threadpool round trip instead of write + fdatasync).
- */
-const SEGMENT_FLAGS = { write: true, dataSync: true } as const;
-
-/** One segment file: the records `base .. base + offsets.length - 1`. */
-interface Segment {
-  readonly base: number;
-  readonly name: string;
-  file: FileHandle;
-  /** Byte offset of each record's frame. */
-  offsets: number[];
-  /** Offset just after the last frame. */
-  end: number;
-  /** Bytes the file may hold (its preallocated size). */
-  capacity: number;
-}
 
 interface AppendOp {
   readonly kind: 'append';
@@ -158,8 +85,6 @@ interface TaskOp {
 
 type Op = AppendOp | TaskOp;
 
-/** What `openWal` calls on its file system: one missing would fail mid-open with a TypeError. */
-const FILE_SYSTEM_METHODS = ['open', 'readFile', 'rename', 'remove', 'list', 'mkdir', 'stat', 'syncDirectory', 'lock'] as const;
 
 /**
  * Opens (creating if needed) the write-ahead log in directory `dir` and recovers it: a torn
@@ -182,37 +107,7 @@ const FILE_SYSTEM_METHODS = ['open', 'readFile', 'rename', 'remove', 'list', 'mk
  */
 export async function openWal(dir: string, options: WalOptions = {}): Promise<WriteAheadLog> {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir must be a non-empty path');
-  assertAbortOptions(options, 'openWal options');
-  const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-  if (!Number.isSafeInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > 0xffff_ffff) {
-    throw new InvalidArgumentError(`segmentSize must be an integer in [${MIN_SEGMENT_SIZE}, 4 GiB), got ${String(segmentSize)}`);
-  }
-  // The largest record whose padded frame fits in an empty segment.
-  const largest = ((segmentSize - SEGMENT_HEADER_SIZE) & ~7) - FRAME_HEADER_SIZE;
-  const maxRecordSize = options.maxRecordSize ?? largest;
-  if (!Number.isSafeInteger(maxRecordSize) || maxRecordSize < 0 || maxRecordSize > largest) {
-    throw new InvalidArgumentError(`maxRecordSize must be an integer in [0, ${largest}] for this segment size, got ${String(maxRecordSize)}`);
-  }
-  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-  if (!Number.isSafeInteger(maxBatchBytes) || maxBatchBytes < 1) {
-    throw new InvalidArgumentError(`maxBatchBytes must be a positive integer, got ${String(maxBatchBytes)}`);
-  }
-  const recycleSegments = options.recycleSegments ?? DEFAULT_RECYCLE_SEGMENTS;
-  if (!Number.isSafeInteger(recycleSegments) || recycleSegments < 0) {
-    throw new InvalidArgumentError(`recycleSegments must be a non-negative integer, got ${String(recycleSegments)}`);
-  }
-  const writerThread = options.writerThread ?? 'auto';
-  if (writerThread !== 'auto' && writerThread !== 'always' && writerThread !== 'never') {
-    throw new InvalidArgumentError(`writerThread must be 'auto', 'always' or 'never', got ${String(writerThread)}`);
-  }
-  const fs = options.fs ?? nodeFileSystem();
-  if (typeof fs !== 'object' || fs === null || FILE_SYSTEM_METHODS.some((method) => typeof fs[method] !== 'function')) {
-    throw new InvalidArgumentError(`fs must be a FileSystem (the storage seam of @lattice/core: ${FILE_SYSTEM_METHODS.join(', ')})`);
-  }
-  const onNode = isNodeFileSystem(fs);
-  if (writerThread === 'always' && !onNode) {
-    throw new InvalidArgumentError("writerThread 'always' needs the Node file system: the writer thread writes to descriptors of the local disk");
-  }
+  const { settings, fs } = resolveWalSettings(options);
   throwIfAborted(options.signal);
   await fs.mkdir(dir);
   let lock: FileLock;
@@ -222,7 +117,6 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
     if (isLatticeError(error, FileLockedError.code)) throw new WalLockedError(dir, (error as FileLockedError).holder, { cause: error });
     throw error;
   }
-  const settings: Settings = { segmentSize, maxRecordSize, maxBatchBytes, recycleSegments, writerThread: onNode ? writerThread : 'never', onNode };
   const wal = new FileWal(fs, dir, lock, settings);
   try {
     await wal.recover();
@@ -234,21 +128,6 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wr
   return wal;
 }
 
-interface Settings {
-  segmentSize: number;
-  maxRecordSize: number;
-  maxBatchBytes: number;
-  recycleSegments: number;
-  writerThread: 'auto' | 'always' | 'never';
-  /** On the Node file system (else an injected one, such as the simulator's). */
-  onNode: boolean;
-}
-
-/** A file ready to become the next segment: zero-filled (SPARE_NAME) or recycled. */
-interface Spare {
-  readonly file: FileHandle;
-  readonly name: string;
-}
 
 class FileWal implements WriteAheadLog {
   readonly #fs: FileSystem;
@@ -273,10 +152,8 @@ class FileWal implements WriteAheadLog {
   readonly #pool = new FramePool(SLAB_SIZE);
   /** Where a batch of more than MAX_WRITEV_CHUNKS pieces is copied together before writing. */
   #buffer = new Uint8Array(64 * 1024);
-  #spare: Promise<Spare> | undefined;
-  /** Names of recycled segment files waiting for reuse. */
-  readonly #recycled: string[] = [];
-  #recycleSeq = 0;
+  /** The directory's segment, spare and recycled files. */
+  readonly #files: SegmentFiles;
   /** The end-of-records marker written after every batch (zeros; shared memory, for the writer thread). */
   readonly #marker = new Uint8Array(new SharedArrayBuffer(END_MARKER_SIZE));
   /** Writes appends handed over while another write is being synced (see WalOptions.writerThread). */
@@ -296,6 +173,7 @@ class FileWal implements WriteAheadLog {
     this.#dir = dir;
     this.#lock = lock;
     this.#settings = settings;
+    this.#files = new SegmentFiles(fs, dir, settings.segmentSize, settings.recycleSegments);
     if (settings.writerThread === 'always') this.#thread = new WriterThread();
   }
 
@@ -312,18 +190,8 @@ class FileWal implements WriteAheadLog {
   /** Reads the directory, checks every segment and cuts a torn tail. Called once by openWal. */
   async recover(): Promise<void> {
     const names = await this.#fs.list(this.#dir);
-    for (const name of names) {
-      if (name.endsWith(TEMP_SUFFIX)) await this.#fs.remove(this.#path(name));
-      const recycled = RECYCLED_NAME.exec(name);
-      if (recycled !== null) {
-        this.#recycleSeq = Math.max(this.#recycleSeq, Number(recycled[1]) + 1);
-        // Kept for reuse if it is a whole segment of the current size; otherwise deleted.
-        const { size } = await this.#fs.stat(this.#path(name));
-        if (size === this.#settings.segmentSize && this.#recycled.length < this.#settings.recycleSegments) this.#recycled.push(name);
-        else await this.#fs.remove(this.#path(name));
-      }
-    }
-    const metaBytes = await this.#fs.readFile(this.#path(META_FILE)).catch((error: unknown) => {
+    for (const name of names) await this.#files.adopt(name);
+    const metaBytes = await this.#fs.readFile(this.#files.path(META_FILE)).catch((error: unknown) => {
       if (isLatticeError(error, FileNotFoundError.code)) return undefined;
       throw error;
     });
@@ -344,7 +212,7 @@ class FileWal implements WriteAheadLog {
 
     if (bases.length === 0) {
       if (hasMeta) throw new WalCorruptionError(META_FILE, 0, 'metadata is present but every segment file is gone');
-      const segment = await this.#createSegment(1);
+      const segment = await this.#files.createSegment(1);
       this.#segments = [segment];
       this.#first = 1;
       this.#last = 0;
@@ -354,7 +222,7 @@ class FileWal implements WriteAheadLog {
     // Segments wholly below the first index were being deleted by an interrupted dropPrefix.
     const firstIndex = this.#meta.firstIndex;
     while (bases.length > 1 && bases[1]! <= firstIndex) {
-      await this.#unlinkDurably(segmentName(bases.shift()!));
+      await this.#files.unlinkDurably(segmentName(bases.shift()!));
     }
     if (bases[0]! > firstIndex) {
       throw new WalMissingSegmentError(firstIndex, bases[0]! - 1, segmentName(bases[0]!));
@@ -384,7 +252,7 @@ class FileWal implements WriteAheadLog {
 
   /** Opens and verifies one segment; in the last segment a torn tail is cut off (zeroed). */
   async #loadSegment(name: string, base: number, isLast: boolean): Promise<Segment> {
-    const file = await this.#fs.open(this.#path(name), SEGMENT_FLAGS);
+    const file = await this.#fs.open(this.#files.path(name), SEGMENT_FLAGS);
     try {
       const size = await file.size();
       const bytes = new Uint8Array(size);
@@ -448,129 +316,18 @@ class FileWal implements WriteAheadLog {
 
   // ---------------------------------------------------------------- segment files
 
-  /**
-   * Starts preparing the next segment file in the background, if not already started: a
-   * recycled one if any is kept (nothing to write), else a new one zero-filled.
-   */
-  #prepareSpare(): Promise<Spare> {
-    if (this.#spare === undefined) {
-      const recycled = this.#recycled.pop();
-      const promise = recycled !== undefined ? this.#openRecycled(recycled) : this.#zeroFilledSpare();
-      // Failures surface when the spare is taken; do not report them as unhandled meanwhile.
-      promise.catch(() => undefined);
-      this.#spare = promise;
-    }
-    return this.#spare;
-  }
-
-  async #openRecycled(name: string): Promise<Spare> {
-    return { file: await this.#fs.open(this.#path(name), { write: true }), name };
-  }
-
-  async #zeroFilledSpare(): Promise<Spare> {
-    const file = await this.#fs.open(this.#path(SPARE_NAME), { create: true, truncate: true });
-    try {
-      const size = this.#settings.segmentSize;
-      const zeros = new Uint8Array(Math.min(ZERO_CHUNK, size));
-      for (let at = 0; at < size; at += zeros.length) await file.write(zeros.subarray(0, Math.min(zeros.length, size - at)), at);
-      await file.datasync();
-      return { file, name: SPARE_NAME };
-    } catch (error) {
-      await file.close().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** Takes the prepared file (waiting for it if needed), still under its temporary name. */
-  async #takeSpare(): Promise<Spare> {
-    const spare = await this.#prepareSpare();
-    this.#spare = undefined;
-    return spare;
-  }
-
-  /** Makes a new, empty segment starting at `base` durable in the directory. */
-  async #createSegment(base: number): Promise<Segment> {
-    const spare = await this.#takeSpare();
-    const name = segmentName(base);
-    // The header and an end marker: a recycled file holds stale frames right after it.
-    const head = new Uint8Array(SEGMENT_HEADER_SIZE + END_MARKER_SIZE);
-    head.set(encodeSegmentHeader(base, this.#settings.segmentSize), 0);
-    try {
-      await spare.file.write(head, 0);
-      await spare.file.datasync();
-      await this.#fs.rename(this.#path(spare.name), this.#path(name));
-    } catch (error) {
-      await spare.file.close().catch(() => undefined);
-      throw error;
-    }
-    await this.#fs.syncDirectory(this.#dir);
-    const file = await this.#reopenSegment(spare.file, name);
-    return { base, name, file, offsets: [], end: SEGMENT_HEADER_SIZE, capacity: this.#settings.segmentSize };
-  }
-
-  /** Swaps the handle a prepared file was written through for one with SEGMENT_FLAGS. */
-  async #reopenSegment(prepared: FileHandle, name: string): Promise<FileHandle> {
-    try {
-      return await this.#fs.open(this.#path(name), SEGMENT_FLAGS);
-    } finally {
-      await prepared.close();
-    }
-  }
-
-  #path(name: string): string {
-    return joinPath(this.#dir, name);
-  }
-
-  async #unlinkDurably(name: string): Promise<void> {
-    await this.#fs.remove(this.#path(name));
-    await this.#fs.syncDirectory(this.#dir);
-  }
-
-  async #dropSegment(segment: Segment): Promise<void> {
-    await segment.file.close();
-    await this.#unlinkDurably(segment.name);
-  }
-
-  /**
-   * Removes a segment whose records are all below the first index (already recorded in
-   * `meta`): kept for reuse under a recycled name if there is room, else deleted. Only such
-   * segments are recycled, never ones cut off by truncateSuffix, whose indexes come back.
-   */
-  async #retireSegment(segment: Segment): Promise<void> {
-    const size = await segment.file.size();
-    await segment.file.close();
-    if (size !== this.#settings.segmentSize || this.#recycled.length >= this.#settings.recycleSegments) {
-      await this.#unlinkDurably(segment.name);
-      return;
-    }
-    const name = `recycled-${this.#recycleSeq++}.free`;
-    await this.#fs.rename(this.#path(segment.name), this.#path(name));
-    await this.#fs.syncDirectory(this.#dir);
-    this.#recycled.push(name);
-  }
-
   async #writeMeta(state: MetaState): Promise<void> {
-    const bytes = encodeMeta(state);
-    const temp = this.#path(`${META_FILE}${TEMP_SUFFIX}`);
-    const file = await this.#fs.open(temp, { create: true, truncate: true });
-    try {
-      await file.write(bytes, 0);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    await this.#fs.rename(temp, this.#path(META_FILE));
-    await this.#fs.syncDirectory(this.#dir);
+    await this.#files.writeMeta(state);
     this.#meta = state;
   }
 
   /** Empties the log so that the next index is `next`: new segment first, then old ones go. */
   async #resetTo(next: number): Promise<void> {
-    const fresh = await this.#createSegment(next);
+    const fresh = await this.#files.createSegment(next);
     const old = this.#segments;
     this.#segments = [fresh];
     // Every record in them is below `next`, the new first index (already in meta).
-    for (const segment of old) await this.#retireSegment(segment);
+    for (const segment of old) await this.#files.retireSegment(segment);
     this.#first = next;
     this.#last = next - 1;
   }
@@ -957,7 +714,7 @@ class FileWal implements WriteAheadLog {
             if (at > piece) chunks.add(frames, piece, at);
             piece = at;
             await flush();
-            segment = await this.#createSegment(index);
+            segment = await this.#files.createSegment(index);
             this.#segments.push(segment);
             start = segment.end;
             position = start;
@@ -970,7 +727,7 @@ class FileWal implements WriteAheadLog {
         if (at > piece) chunks.add(frames, piece, at);
       }
       await flush();
-      if (segment.end > segment.capacity / 2) void this.#prepareSpare();
+      if (segment.end > segment.capacity / 2) void this.#files.prepareSpare();
       return firsts;
     } finally {
       this.#pending -= total - committed;
@@ -1092,7 +849,7 @@ class FileWal implements WriteAheadLog {
       // Whole segments after the cut go first, newest first, so a crash leaves a shorter log,
       // never one with a hole.
       while (this.#segments.length > 1 && this.#segments[this.#segments.length - 1]!.base >= keepUntil) {
-        await this.#dropSegment(this.#segments.pop()!);
+        await this.#files.dropSegment(this.#segments.pop()!);
       }
       const segment = this.#segments[this.#segments.length - 1]!;
       const keep = keepUntil - segment.base;
@@ -1100,7 +857,7 @@ class FileWal implements WriteAheadLog {
         // Rewrite the segment with only the records kept: copy them into the prepared file
         // and rename it over the old one, so a crash leaves either the old or the new file.
         const keepEnd = segment.offsets[keep]!;
-        const { file, name } = await this.#takeSpare();
+        const { file, name } = await this.#files.takeSpare();
         try {
           // The records kept and an end marker (the spare may be a recycled file).
           const bytes = new Uint8Array(Math.min(keepEnd + END_MARKER_SIZE, this.#settings.segmentSize));
@@ -1108,14 +865,14 @@ class FileWal implements WriteAheadLog {
           bytes.set(encodeSegmentHeader(segment.base, this.#settings.segmentSize), 0);
           await file.write(bytes, 0);
           await file.datasync();
-          await this.#fs.rename(this.#path(name), this.#path(segment.name));
+          await this.#fs.rename(this.#files.path(name), this.#files.path(segment.name));
           await this.#fs.syncDirectory(this.#dir);
         } catch (error) {
           await file.close().catch(() => undefined);
           throw error;
         }
         const old = segment.file;
-        segment.file = await this.#reopenSegment(file, segment.name);
+        segment.file = await this.#files.reopenSegment(file, segment.name);
         segment.offsets.length = keep;
         segment.end = keepEnd;
         segment.capacity = this.#settings.segmentSize;
@@ -1142,7 +899,7 @@ class FileWal implements WriteAheadLog {
         return;
       }
       while (this.#segments.length > 1 && this.#segments[1]!.base <= index) {
-        await this.#retireSegment(this.#segments.shift()!);
+        await this.#files.retireSegment(this.#segments.shift()!);
       }
       this.#first = index;
     }, options);
@@ -1176,14 +933,7 @@ class FileWal implements WriteAheadLog {
     await this.#settle();
     await this.#thread?.close();
     await this.#gate.exclusive(async () => {
-      const spare = this.#spare;
-      this.#spare = undefined;
-      if (spare !== undefined) {
-        const prepared = await spare.catch(() => undefined);
-        if (prepared !== undefined) await prepared.file.close().catch(() => undefined);
-        // A recycled file stays for the next open; a zero-filled one goes.
-        if (prepared === undefined || prepared.name === SPARE_NAME) await this.#fs.remove(this.#path(SPARE_NAME)).catch(() => undefined);
-      }
+      await this.#files.closeSpare();
       for (const segment of this.#segments) await segment.file.close().catch(() => undefined);
     });
     await this.#lock.release();

@@ -35,7 +35,8 @@ export {
   WalLockedError,
   WalMissingSegmentError,
 } from './errors.js';
-export { openWal, type WalOptions } from './file-wal.js';
+export { openWal } from './file-wal.js';
+export type { WalOptions } from './wal-options.js';
 export { nodeFileSystem } from './node-file-system.js';
 export { MemoryWal, type MemoryWalOptions, MemoryWalStorage } from './memory-wal.js';
 export type { WalEntry, WriteAheadLog } from './wal.js';
