@@ -1,8 +1,8 @@
-import { DecodeError, isLatticeError } from '@lattice/core';
+import { DecodeError, isLatticeError, type LatticeError, ProtocolViolationError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CostExceedsLimitError, DistributedLimiter, InvalidCostError } from '../src/index.js';
+import { CostExceedsLimitError, DistributedLimiter, GossipCounterState, type GossipMessage, InvalidCostError } from '../src/index.js';
 
 const NODES = ['n0', 'n1', 'n2', 'n3', 'n4'];
 const LIMIT = 100;
@@ -124,6 +124,95 @@ describe('DistributedLimiter over MemoryNetwork (5 nodes, even load)', () => {
     expect(isLatticeError(zero, InvalidCostError.code)).toBe(true);
     const huge = await limiter.consume('k', 11).catch((e: unknown) => e);
     expect(isLatticeError(huge, CostExceedsLimitError.code)).toBe(true);
+    await limiter.close();
+    await network.close();
+  });
+});
+
+describe('DistributedLimiter on the protocol driver', () => {
+  it('reports errors on on("error") and counts through stats(), a snapshot', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork({ timers: clock });
+    const a = await network.open('a');
+    const b = await network.open('b');
+    const limiter = new DistributedLimiter({ endpoint: a, nodes: ['a', 'b'], limit: 10, windowMs: 1000, syncIntervalMs: 10, clock, timers: clock });
+    const errors: LatticeError[] = [];
+    const stop = limiter.on('error', (error) => errors.push(error));
+    await b.send('a', new TextEncoder().encode('not json'));
+    clock.advance(1);
+    expect(errors.map((e) => e.code)).toEqual([DecodeError.code]);
+    expect(limiter.stats()).toMatchObject({ decodeErrors: 1, messagesReceived: 0 });
+    await b.send('a', new TextEncoder().encode('{"v":1,"e":[]}'));
+    expect((await limiter.consume('k')).allowed).toBe(true);
+    clock.advance(10); // one gossip round: our counter goes to b
+    const snapshot = limiter.stats();
+    expect(snapshot).toMatchObject({ decodeErrors: 1, messagesReceived: 1, messagesSent: 1, sendErrors: 0, keys: 1, livePeers: 1 });
+    snapshot.messagesSent = 99;
+    expect(limiter.stats().messagesSent).toBe(1);
+    stop();
+    await b.send('a', new Uint8Array([0xff]));
+    clock.advance(1);
+    expect(errors).toHaveLength(1);
+    await limiter.close();
+    await network.close();
+  });
+
+  it('its core is a ProtocolCore: time only from its inputs, wakeAt is the next gossip round', () => {
+    const options = { nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 5, peerTimeoutMs: 40, syncIntervalMs: 10 };
+    const a = new GossipCounterState({ id: 'a', ...options }, 0);
+    const b = new GossipCounterState({ id: 'b', ...options }, 0);
+    const wall = 1_700_000_000_000;
+    expect(a.wakeAt()).toBe(10);
+    a.observe(wall + 3, 3);
+    expect(a.decide('k', 2, wall + 3, 3, true).allowed).toBe(true);
+    a.tick(5);
+    expect(a.hasReady()).toBe(false);
+    a.observe(wall + 10, 10);
+    a.tick(10);
+    expect(a.wakeAt()).toBe(20);
+    expect(a.hasReady()).toBe(true);
+    const ready = a.ready();
+    expect(a.hasReady()).toBe(false); // nothing more until advanced
+    expect(ready.persist).toEqual([]);
+    expect(ready.mustSync).toBe(false);
+    expect(ready.messages.map((m) => m.to)).toEqual(['b']);
+    a.advance(ready);
+    b.observe(wall + 11, 11);
+    for (const { message } of ready.messages) b.step('a', message);
+    expect(b.decide('k', 9, wall + 11, 11, false)).toMatchObject({ allowed: false, reason: 'limit', remaining: 8 });
+  });
+
+  it('step refuses a malformed message with ProtocolViolationError and changes nothing', () => {
+    const core = new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 5, peerTimeoutMs: 40 }, 0);
+    core.observe(1_700_000_000_000, 0);
+    const malformed = { v: 1, e: [['k', 1_700_000_000, [['b', 3]], 0], ['k2', 'not a window', [], 0]] } as unknown as GossipMessage;
+    let error: unknown;
+    try {
+      core.step('b', malformed);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isLatticeError(error, ProtocolViolationError.code)).toBe(true);
+    expect(core.keyCount).toBe(0);
+  });
+
+  it('splits a round into messages that fit the transport', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork({ timers: clock, maxMessageSize: 200 });
+    const a = await network.open('a');
+    const b = await network.open('b');
+    const received: number[] = [];
+    b.onMessage((envelope) => received.push(envelope.payload.byteLength));
+    const limiter = new DistributedLimiter({ endpoint: a, nodes: ['a', 'b'], limit: 10, windowMs: 1000, syncIntervalMs: 10, clock, timers: clock });
+    const errors: LatticeError[] = [];
+    limiter.on('error', (error) => errors.push(error));
+    for (let i = 0; i < 20; i++) limiter.decide(`key-${i}`);
+    clock.advance(10);
+    clock.advance(1);
+    expect(errors).toEqual([]);
+    expect(received.length).toBeGreaterThan(1);
+    for (const size of received) expect(size).toBeLessThanOrEqual(200);
+    expect(limiter.stats().messagesSent).toBe(received.length);
     await limiter.close();
     await network.close();
   });

@@ -4,20 +4,21 @@ import {
   assertObject,
   assertOptionalClock,
   assertOptionalTimers,
+  type BaseEvents,
   type Clock,
   ClosedError,
-  DecodeError,
   type Endpoint,
   InvalidArgumentError,
   type LatticeError,
   type NodeId,
+  Observable,
+  ProtocolDriver,
   systemClock,
   systemTimers,
-  type TimerHandle,
   type Timers,
 } from '@lattice/core';
 import { checkKey, type RateLimitPolicy, type RateLimitResult } from '../limiter.js';
-import { type GossipDecision, GossipCounterState, type GossipEntry, type GossipMessage } from './gossip-state.js';
+import { type GossipDecision, GossipCounterState, type GossipMessage } from './gossip-state.js';
 
 /** Options of {@link DistributedLimiter}. */
 export interface DistributedLimiterOptions {
@@ -44,22 +45,31 @@ export interface DistributedLimiterOptions {
   name?: string;
   clock?: Clock;
   timers?: Timers;
-  /** Receives malformed messages (`DecodeError`) and send failures; never thrown. */
-  onError?: (error: LatticeError | Error) => void;
+  /**
+   * Shorthand for `limiter.on('error', onError)` from construction on: receives malformed
+   * messages (`DecodeError`), send failures and listener failures; never thrown.
+   */
+  onError?: (error: LatticeError) => void;
 }
 
-/** Counters of a {@link DistributedLimiter}. */
+/** Events of a {@link DistributedLimiter}. */
+export interface DistributedLimiterEvents extends BaseEvents {}
+
+/** Counters of a {@link DistributedLimiter} (a snapshot, from `stats()`). */
 export interface DistributedLimiterStats {
+  /** Gossip payloads handed to the transport. */
   messagesSent: number;
+  /** Gossip messages received and merged. */
   messagesReceived: number;
+  /** Received payloads refused: undecodable or malformed (each also an `error` event). */
   decodeErrors: number;
+  /** Sends that could not be encoded or that the transport failed (each also an `error` event). */
   sendErrors: number;
+  /** Keys tracked now. */
   keys: number;
+  /** Peers heard from within `peerTimeoutMs`. */
   livePeers: number;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A rate limiter shared by N nodes without a central store: each node decides locally (no round
@@ -77,24 +87,22 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * ```ts
  * const endpoint = await transport.open('node-a');
  * const limiter = new DistributedLimiter({ endpoint, nodes: ['node-a', 'node-b', 'node-c'], limit: 1000, windowMs: 60_000 });
+ * limiter.on('error', (error) => console.warn(error.code, error.message));
  * const { allowed } = await limiter.consume('api-key:123');
+ * console.log(limiter.stats().messagesSent);
  * ```
  */
-export class DistributedLimiter {
+export class DistributedLimiter extends Observable<DistributedLimiterEvents> {
+  /** The gossip core (read its state; the limiter's driver feeds it). */
   readonly state: GossipCounterState;
   readonly policy: RateLimitPolicy;
-  readonly #endpoint: Endpoint;
   readonly #clock: Clock;
-  readonly #timers: Timers;
-  readonly #syncIntervalMs: number;
-  readonly #onError: ((error: LatticeError | Error) => void) | undefined;
-  readonly #unsubscribe: () => void;
-  #timer: TimerHandle | undefined;
+  readonly #driver: ProtocolDriver<GossipMessage>;
+  readonly #detachClock: () => void;
   #closed = false;
-  #lastHeartbeat: number;
-  readonly #stats = { messagesSent: 0, messagesReceived: 0, decodeErrors: 0, sendErrors: 0 };
 
   constructor(options: DistributedLimiterOptions) {
+    super();
     assertObject(options, 'DistributedLimiter options');
     const { endpoint } = options;
     if (typeof endpoint?.send !== 'function' || typeof endpoint.onMessage !== 'function') {
@@ -107,29 +115,44 @@ export class DistributedLimiter {
     assertOptionalTimers(options.timers, 'options.timers');
     if (options.onError !== undefined) assertFunction(options.onError, 'options.onError');
     if (options.name !== undefined && typeof options.name !== 'string') throw new InvalidArgumentError('options.name must be a string');
-    this.#endpoint = options.endpoint;
-    this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
-    this.#syncIntervalMs = options.syncIntervalMs ?? 50;
-    if (!Number.isSafeInteger(this.#syncIntervalMs) || this.#syncIntervalMs < 1) throw new InvalidArgumentError(`syncIntervalMs must be a positive integer, got ${this.#syncIntervalMs}`);
-    const size = new Set([...options.nodes, options.endpoint.id]).size;
+    const clock = options.clock ?? systemClock;
+    const timers: Timers = options.timers ?? systemTimers;
+    const syncIntervalMs = options.syncIntervalMs ?? 50;
+    if (!Number.isSafeInteger(syncIntervalMs) || syncIntervalMs < 1) throw new InvalidArgumentError(`syncIntervalMs must be a positive integer, got ${syncIntervalMs}`);
+    const size = new Set([...options.nodes, endpoint.id]).size;
+    this.#clock = clock;
     this.state = new GossipCounterState(
       {
-        id: options.endpoint.id,
+        id: endpoint.id,
         nodes: options.nodes,
         limit: options.limit,
         windowMs: options.windowMs,
         maxUnsynced: options.maxUnsynced ?? Math.max(1, Math.floor(options.limit / (4 * size))),
-        peerTimeoutMs: options.peerTimeoutMs ?? 4 * this.#syncIntervalMs,
+        peerTimeoutMs: options.peerTimeoutMs ?? 4 * syncIntervalMs,
+        syncIntervalMs,
+        maxMessageBytes: endpoint.maxMessageSize,
         ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }),
       },
-      this.#clock.monotonic(),
+      clock.monotonic(),
     );
     this.policy = { name: options.name ?? 'distributed', quota: this.state.limit, windowMs: this.state.windowMs };
-    this.#onError = options.onError;
-    this.#lastHeartbeat = this.#clock.monotonic();
-    this.#unsubscribe = this.#endpoint.onMessage((envelope) => this.#receive(envelope.from, envelope.payload));
-    this.#schedule();
+    if (options.onError !== undefined) this.on('error', options.onError);
+    this.#observe();
+    // The driver steps messages at the time the core last observed; attached before the
+    // driver's handler, this one runs first and brings that time up to date for each message.
+    this.#detachClock = endpoint.onMessage(() => this.#observe());
+    // Likewise, every timer of the driver (a gossip round) first hands the core the wall time.
+    const observingTimers: Timers = {
+      setTimeout: (callback, delayMs) =>
+        timers.setTimeout(() => {
+          if (!this.#closed) this.#observe();
+          callback();
+        }, delayMs),
+      clearTimeout: (handle) => timers.clearTimeout(handle),
+    };
+    this.#driver = new ProtocolDriver({ core: this.state, endpoint, codec: this.state.codec, clock, timers: observingTimers });
+    this.#driver.on('error', (error) => this.emit('error', error));
+    this.#driver.on('stopped', () => this.#detach());
   }
 
   /** The over-admission bound per window while all nodes are connected: (N − 1) × maxUnsynced. */
@@ -137,9 +160,17 @@ export class DistributedLimiter {
     return (this.state.clusterSize - 1) * this.state.maxUnsynced;
   }
 
-  /** Message and key counters. */
-  get stats(): DistributedLimiterStats {
-    return { ...this.#stats, keys: this.state.keyCount, livePeers: this.state.livePeers(this.#clock.monotonic()).length };
+  /** A snapshot of the message and key counters. */
+  stats(): DistributedLimiterStats {
+    const driver = this.#driver.stats();
+    return {
+      messagesSent: driver.messagesSent,
+      messagesReceived: driver.messagesReceived - driver.rejected,
+      decodeErrors: driver.rejected,
+      sendErrors: driver.sendErrors,
+      keys: this.state.keyCount,
+      livePeers: this.state.livePeers(this.#clock.monotonic()).length,
+    };
   }
 
   /** Decides locally (no network round trip) and consumes `cost` units of `key` if admitted. */
@@ -156,20 +187,33 @@ export class DistributedLimiter {
   decide(key: string, cost = 1, commit = true): GossipDecision {
     if (this.#closed) throw new ClosedError('DistributedLimiter is closed');
     checkKey(key);
-    const decision = this.state.decide(key, cost, Math.floor(this.#clock.now()), this.#clock.monotonic(), commit);
-    return decision;
+    const wall = this.#clock.now();
+    const monotonic = this.#clock.monotonic();
+    return this.#driver.run(() => {
+      this.state.observe(wall, monotonic);
+      return this.state.decide(key, cost, Math.floor(wall), monotonic, commit);
+    });
   }
 
   /** Stops gossiping and detaches from the endpoint (which stays open: it belongs to the caller). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
-    this.#unsubscribe();
+    this.#detach();
+    await this.#driver.stop();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  #detach(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detachClock();
+  }
+
+  #observe(): void {
+    this.state.observe(this.#clock.now(), this.#clock.monotonic());
   }
 
   #decide(key: string, cost: number, commit: boolean): Promise<RateLimitResult> {
@@ -189,81 +233,4 @@ export class DistributedLimiter {
       return Promise.reject(error);
     }
   }
-
-  #schedule(): void {
-    if (this.#closed) return;
-    this.#timer = this.#timers.setTimeout(() => {
-      this.#tick();
-      this.#schedule();
-    }, this.#syncIntervalMs);
-  }
-
-  #tick(): void {
-    const monotonic = this.#clock.monotonic();
-    const heartbeat = monotonic - this.#lastHeartbeat >= this.state.peerTimeoutMs / 4;
-    if (heartbeat) this.#lastHeartbeat = monotonic;
-    const maxBytes = this.#endpoint.maxMessageSize;
-    for (const { to, message } of this.state.outgoing(Math.floor(this.#clock.now()), heartbeat)) {
-      for (const payload of encodeChunks(message, maxBytes)) {
-        this.#stats.messagesSent++;
-        this.#endpoint.send(to, payload).catch((error: unknown) => {
-          this.#stats.sendErrors++;
-          this.#report(error instanceof Error ? error : new Error(String(error)));
-        });
-      }
-    }
-  }
-
-  #receive(from: NodeId, payload: Uint8Array): void {
-    let message: GossipMessage;
-    try {
-      message = decodeMessage(payload);
-    } catch (error) {
-      this.#stats.decodeErrors++;
-      this.#report(error as DecodeError);
-      return;
-    }
-    this.#stats.messagesReceived++;
-    this.state.receive(from, message, Math.floor(this.#clock.now()), this.#clock.monotonic());
-  }
-
-  #report(error: LatticeError | Error): void {
-    try {
-      this.#onError?.(error);
-    } catch {
-      // The hook is the end of the reporting chain.
-    }
-  }
-}
-
-/** Splits a message into payloads of at most `maxBytes` (each a complete message). */
-function encodeChunks(message: GossipMessage, maxBytes: number): Uint8Array[] {
-  const whole = encoder.encode(JSON.stringify(message));
-  if (whole.byteLength <= maxBytes || message.e.length <= 1) return [whole];
-  const half = message.e.length >> 1;
-  return [...encodeChunks({ v: 1, e: message.e.slice(0, half) }, maxBytes), ...encodeChunks({ v: 1, e: message.e.slice(half) }, maxBytes)];
-}
-
-function decodeMessage(payload: Uint8Array): GossipMessage {
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(payload));
-  } catch (cause) {
-    throw new DecodeError(`Gossip message is not JSON (${payload.byteLength} bytes)`, { cause });
-  }
-  const message = value as { v?: unknown; e?: unknown };
-  if (typeof message !== 'object' || message === null || message.v !== 1 || !Array.isArray(message.e)) {
-    throw new DecodeError('Gossip message has an unknown shape or version');
-  }
-  for (const entry of message.e as unknown[]) {
-    if (!isEntry(entry)) throw new DecodeError('Gossip message has a malformed entry');
-  }
-  return message as GossipMessage;
-}
-
-function isEntry(entry: unknown): entry is GossipEntry {
-  if (!Array.isArray(entry) || entry.length !== 4) return false;
-  const [key, window, counts, acked] = entry as unknown[];
-  if (typeof key !== 'string' || !Number.isSafeInteger(window) || !Number.isSafeInteger(acked) || !Array.isArray(counts)) return false;
-  return counts.every((pair: unknown) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && Number.isSafeInteger(pair[1]) && (pair[1] as number) >= 0);
 }

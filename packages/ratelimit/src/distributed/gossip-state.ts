@@ -1,5 +1,6 @@
-import { assertNodeId, assertObject, InvalidArgumentError, type NodeId } from '@lattice/core';
+import { assertNodeId, assertObject, InvalidArgumentError, type NodeId, type Outbound, type ProtocolCore, ProtocolViolationError, type Ready } from '@lattice/core';
 import { CostExceedsLimitError, InvalidCostError } from '../errors.js';
+import { GossipCodec, isGossipMessage } from './gossip-codec.js';
 
 /** One key's counters in a gossip message: window index, the sender's vector, and what the sender knows the recipient has seen of the sender's own count. */
 export type GossipEntry = [key: string, window: number, counts: [NodeId, number][], ackedByYou: number];
@@ -26,7 +27,14 @@ export interface GossipStateOptions {
   peerTimeoutMs: number;
   /** Most keys tracked (older windows are dropped first; then refusals for new keys). */
   maxKeys?: number;
+  /** Monotonic ms between gossip rounds ({@link GossipCounterState.wakeAt}). Default 50. */
+  syncIntervalMs?: number;
+  /** Largest encoded message in bytes (the transport's `maxMessageSize`): bigger ones are split by entries. Default: no limit. */
+  maxMessageBytes?: number;
 }
+
+/** What the gossip core hands its driver: messages only (it persists nothing and has no effects). */
+export type GossipReady = Ready<GossipMessage, never, never>;
 
 interface KeyState {
   window: number;
@@ -50,9 +58,14 @@ export interface GossipDecision {
 }
 
 /**
- * The deterministic core of the distributed limiter: per key and window, a grow-only counter
- * per node (a G-counter CRDT, merged by max), admission rules, and what to send to whom. No I/O
- * and no timers: the driver feeds it decisions, messages and ticks.
+ * The deterministic core of the distributed limiter, a `ProtocolCore` run by `@lattice/core`'s
+ * `ProtocolDriver`: per key and window, a grow-only counter per node (a G-counter CRDT, merged
+ * by max), admission rules, and what to send to whom. No I/O, no timers, no clock: time comes in
+ * as arguments — `tick(monotonic)` for gossip rounds (`wakeAt` is the next one), and the wall and
+ * monotonic time of each decision and message, which the wrapper reads from its injected `Clock`
+ * and hands over through {@link GossipCounterState.observe} right before each message and each
+ * timer (`step` merges at the last time observed; a round at monotonic time t takes the wall time
+ * observed at t, or extrapolates from the last observation if none was made at t).
  *
  * A node admits a request when (1) the cluster total it knows plus the cost stays within the
  * limit; (2) its own consumption not yet acknowledged by every live peer stays within
@@ -69,7 +82,7 @@ export interface GossipDecision {
  * for (const { message } of a.outgoing(now, false)) b.receive('a', message, now, 1);
  * ```
  */
-export class GossipCounterState {
+export class GossipCounterState implements ProtocolCore<GossipMessage, never, never> {
   readonly id: NodeId;
   readonly peers: readonly NodeId[];
   readonly limit: number;
@@ -80,6 +93,18 @@ export class GossipCounterState {
   readonly #keys = new Map<string, KeyState>();
   readonly #lastHeard = new Map<NodeId, number>();
   readonly #size: number;
+  readonly syncIntervalMs: number;
+  readonly #maxMessageBytes: number;
+  /** The wire form of this core's messages; give it to the driver (it measures what it splits, and vouches for what it decoded). */
+  readonly codec: GossipCodec = new GossipCodec();
+  /** The last observed time: monotonic ms, and the wall time (epoch ms) at that instant. */
+  #monotonic: number;
+  #wall = 0;
+  #nextRound: number;
+  #lastHeartbeat: number;
+  /** Messages of rounds not yet handed out, and the batch handed out and not yet advanced. */
+  #pending: Outbound<GossipMessage>[] = [];
+  #handedOut: GossipReady | undefined;
 
   constructor(options: GossipStateOptions, startMonotonic: number) {
     assertObject(options, 'GossipCounterState options');
@@ -97,7 +122,78 @@ export class GossipCounterState {
     this.maxUnsynced = positive(options.maxUnsynced, 'maxUnsynced');
     this.peerTimeoutMs = positive(options.peerTimeoutMs, 'peerTimeoutMs');
     this.#maxKeys = positive(options.maxKeys ?? 100_000, 'maxKeys');
+    this.syncIntervalMs = positive(options.syncIntervalMs ?? 50, 'syncIntervalMs');
+    const maxMessageBytes = options.maxMessageBytes ?? Number.POSITIVE_INFINITY;
+    this.#maxMessageBytes = maxMessageBytes === Number.POSITIVE_INFINITY ? maxMessageBytes : positive(maxMessageBytes, 'maxMessageBytes');
     for (const peer of this.peers) this.#lastHeard.set(peer, startMonotonic);
+    this.#monotonic = startMonotonic;
+    this.#nextRound = startMonotonic + this.syncIntervalMs;
+    this.#lastHeartbeat = startMonotonic;
+  }
+
+  /** Tells the core the current wall time (epoch ms) and monotonic time (ms), for `step` and `tick`. */
+  observe(now: number, monotonic: number): void {
+    if (!Number.isFinite(now) || !Number.isFinite(monotonic)) throw new InvalidArgumentError(`now and monotonic must be finite numbers, got ${now} and ${monotonic}`);
+    this.#monotonic = monotonic;
+    this.#wall = now;
+  }
+
+  /** Wall time at monotonic `monotonic`, from the last observation (exact when observed at that instant). */
+  #wallAt(monotonic: number): number {
+    return Math.floor(monotonic === this.#monotonic ? this.#wall : this.#wall + (monotonic - this.#monotonic));
+  }
+
+  /** Merges a peer's message at the last observed time (`ProtocolCore.step`); a malformed one is a `ProtocolViolationError` and changes nothing. */
+  step(from: NodeId, message: GossipMessage): void {
+    if (typeof from !== 'string') throw new ProtocolViolationError(`from must be a node id, got ${typeof from}`);
+    if (!this.codec.decoded(message) && !isGossipMessage(message)) throw new ProtocolViolationError(`A malformed gossip message from "${from}"`, { peer: from });
+    this.receive(from, message, Math.floor(this.#wall), this.#monotonic);
+  }
+
+  /**
+   * Monotonic time `now` was reached: at or after {@link GossipCounterState.wakeAt}, runs a
+   * gossip round — what {@link GossipCounterState.outgoing} gives (with a heartbeat every
+   * peerTimeoutMs / 4), split to fit `maxMessageBytes` — and schedules the next one.
+   */
+  tick(now: number): void {
+    if (!Number.isFinite(now)) throw new InvalidArgumentError(`now must be a finite number, got ${now}`);
+    if (now < this.#nextRound) return;
+    this.#nextRound = now + this.syncIntervalMs;
+    const heartbeat = now - this.#lastHeartbeat >= this.peerTimeoutMs / 4;
+    if (heartbeat) this.#lastHeartbeat = now;
+    for (const { to, message } of this.outgoing(this.#wallAt(now), heartbeat)) this.#split(to, message);
+  }
+
+  /** The next gossip round (monotonic ms). */
+  wakeAt(): number {
+    return this.#nextRound;
+  }
+
+  hasReady(): boolean {
+    return this.#handedOut === undefined && this.#pending.length > 0;
+  }
+
+  ready(): GossipReady {
+    if (this.#handedOut !== undefined) return this.#handedOut;
+    const ready: GossipReady = { sendEarly: [], persist: [], mustSync: false, messages: this.#pending, effects: [] };
+    this.#pending = [];
+    this.#handedOut = ready;
+    return ready;
+  }
+
+  advance(ready: GossipReady): void {
+    if (ready === this.#handedOut) this.#handedOut = undefined;
+  }
+
+  /** Queues `message` for `to`, halved by entries until each part fits (a single entry always goes). */
+  #split(to: NodeId, message: GossipMessage): void {
+    if (this.#maxMessageBytes !== Number.POSITIVE_INFINITY && message.e.length > 1 && this.codec.size(message) > this.#maxMessageBytes) {
+      const half = message.e.length >> 1;
+      this.#split(to, { v: 1, e: message.e.slice(0, half) });
+      this.#split(to, { v: 1, e: message.e.slice(half) });
+      return;
+    }
+    this.#pending.push({ to, message });
   }
 
   /** Number of nodes in the cluster (N). */
