@@ -234,6 +234,19 @@ describeWithService('nats', 'NatsTransport on one server', (nats) => {
     const late = await a.send('a', encode('late')).catch((e: unknown) => e);
     expect(isLatticeError(late, ClosedError.code)).toBe(true);
   });
+  it('closes its endpoints, with a NatsConnectionError, when the connection closes for good', async () => {
+    const own = await client(nats().url);
+    const t = transport({ cluster: 'gone', connection: own });
+    const a = await t.open('a');
+    const closedEvent = nextError(a, NatsConnectionError.code);
+    await own.close();
+    expect((await closedEvent as NatsConnectionError).event).toBe('closed');
+    await eventually(() => a.closed, 5_000, 'the endpoint to close');
+    const late = await a.send('a', encode('late')).catch((e: unknown) => e);
+    expect(isLatticeError(late, ClosedError.code)).toBe(true);
+    const reopen = await t.open('b').catch((e: unknown) => e);
+    expect(isLatticeError(reopen, NatsConnectionError.code)).toBe(true);
+  });
 });
 
 describeWithService(

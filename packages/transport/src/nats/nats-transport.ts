@@ -188,7 +188,8 @@ export class NatsTransport implements Transport {
         endpoint.report(error);
         void endpoint.close();
       }
-      if (this.#connection !== undefined && connection !== this.#given) this.#connection = undefined;
+      // The next open connects anew (or, on a connection the caller owns, refuses: it is closed).
+      this.#connection = undefined;
     });
   }
 
