@@ -1,4 +1,16 @@
-import { assertFunction, assertNumber, assertObject, assertOptionalObject, type Clock, InvalidArgumentError, type NodeId, seededRandom, type Timers } from '@lattice/core';
+import {
+  assertFunction,
+  assertNumber,
+  assertObject,
+  assertOptionalObject,
+  type Clock,
+  InvalidArgumentError,
+  isNodeId,
+  MAX_NODE_ID_LENGTH,
+  type NodeId,
+  seededRandom,
+  type Timers,
+} from '@lattice/core';
 import type { Operation } from '@lattice/linearizability';
 import type { FaultOptions, NetworkStats } from '@lattice/transport';
 import { type ClientOptions, Clients } from './clients.js';
@@ -454,7 +466,10 @@ function resolveNodes(nodes: readonly NodeId[] | number): NodeId[] {
   if (!Array.isArray(nodes) || nodes.length === 0 || nodes.length > MAX_NODES) throw new InvalidArgumentError(`nodes must be a non-empty list of at most ${MAX_NODES} node ids`);
   const seen = new Set<string>();
   for (const id of nodes) {
-    if (typeof id !== 'string' || id.length === 0 || /\s/.test(id)) throw new InvalidArgumentError(`node ids must be non-empty strings without whitespace, got ${JSON.stringify(id)}`);
+    // Core's node-id rule, and no whitespace: ids are words of the event log and the replay command.
+    if (!isNodeId(id) || /\s/.test(id)) {
+      throw new InvalidArgumentError(`node ids must be node ids (1 to ${MAX_NODE_ID_LENGTH} characters, no control characters) without whitespace, got ${JSON.stringify(id)}`);
+    }
     if (seen.has(id)) throw new InvalidArgumentError(`node id ${JSON.stringify(id)} appears twice`);
     seen.add(id);
   }
