@@ -333,7 +333,8 @@ export class NatsEndpoint implements Endpoint {
     }
     const decoded = this.#decoder.decode(message.data);
     if ('problem' in decoded) {
-      this.#inbox.reportError(new NatsMessageError(message.subject, `Dropped a message on ${message.subject}: ${decoded.problem}`));
+      const options = decoded.cause === undefined ? undefined : { cause: decoded.cause };
+      this.#inbox.reportError(new NatsMessageError(message.subject, `Dropped a message on ${message.subject}: ${decoded.problem}`, options));
       return;
     }
     if (decoded.payload.byteLength > this.#options.maxMessageSize) {

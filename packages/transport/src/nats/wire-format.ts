@@ -1,4 +1,4 @@
-import { isNodeId, type NodeId } from '@lattice/core';
+import { isNodeId, type NodeId, UnsupportedVersionError } from '@lattice/core';
 
 /**
  * A message on a node's subject is `[0x4c 'L'][0x01 version][u16 big-endian sender length]
@@ -34,7 +34,7 @@ export function encodeMessage(header: Uint8Array, payload: Uint8Array): Uint8Arr
 }
 
 /** A decoded message, or the reason it is not one. */
-export type DecodedMessage = { from: NodeId; payload: Uint8Array } | { problem: string };
+export type DecodedMessage = { from: NodeId; payload: Uint8Array } | { problem: string; cause?: UnsupportedVersionError };
 
 /**
  * Reads a message. The sender id of the last message is kept with its bytes, so a stream from
@@ -47,7 +47,11 @@ export class MessageDecoder {
   decode(data: Uint8Array): DecodedMessage {
     if (data.byteLength < FIXED_HEADER) return { problem: `${data.byteLength} bytes are shorter than the ${FIXED_HEADER}-byte header` };
     if (data[0] !== MAGIC) return { problem: `first byte 0x${data[0]!.toString(16)} is not a Lattice message` };
-    if (data[1] !== VERSION) return { problem: `unsupported message version ${data[1]}` };
+    const version = data[1]!;
+    if (version > VERSION) {
+      return { problem: `message version ${version} is newer than this build reads`, cause: new UnsupportedVersionError(version, VERSION, 'NATS message format') };
+    }
+    if (version !== VERSION) return { problem: `unsupported message version ${version}` };
     const idLength = (data[2]! << 8) | data[3]!;
     const end = FIXED_HEADER + idLength;
     if (idLength === 0 || end > data.byteLength) return { problem: `sender id length ${idLength} does not fit the ${data.byteLength}-byte message` };
