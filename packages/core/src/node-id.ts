@@ -11,8 +11,9 @@ export const MAX_NODE_ID_LENGTH = 255;
 
 /**
  * Ids up to this length are checked by a loop over their code units, longer ones by a regular
- * expression: measured (`bench/node-id.ts`), the loop is about twice as fast on the short ids
- * clusters use, the expression's compiled scan wins from a few dozen characters on.
+ * expression: measured (`bench/node-id.ts`), the loop is about twice as fast on ids of a few
+ * characters, the two are even around a dozen, and the expression's compiled scan wins on ids
+ * of 40 characters and more.
  */
 const LOOP_LIMIT = 32;
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
