@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const output = join(root, 'docs', 'packages.svg');
 
-const BOX_WIDTH = 176;
+const BOX_WIDTH = 196;
 const BOX_HEIGHT = 44;
 const GAP_X = 28;
 const GAP_Y = 78;
