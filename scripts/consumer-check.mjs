@@ -88,6 +88,15 @@ await transport.close();
 print(alpha.closed);`,
     expect: 'alpha false\ntrue',
   },
+  // The NATS client is an optional peer and is not installed here: the entry loads, and open says what to install.
+  '@lattice/transport/nats': {
+    code: `const transport = new m.NatsTransport({ cluster: 'orders' });
+print(transport.subjectOf('db.eu/1'));
+const error = await transport.open('a').catch((e) => e);
+print(error.code === m.NatsClientMissingError.code);
+await transport.close();`,
+    expect: 'lattice.orders.db_2Eeu_2F1\ntrue',
+  },
   '@lattice/clocks': {
     code: `const a = new m.LamportClock('a');
 const b = new m.LamportClock('b');
