@@ -45,3 +45,8 @@ export type {
   TwoPhaseMessage,
   Vote,
 } from './types.js';
+export { decodeKvOps, encodeKvOps, type KvOp, MemoryKv } from './memory-kv.js';
+export type { ParticipantResource } from './resource.js';
+export { Coordinator, type CoordinatorEvents, type CoordinatorOpenOptions, type CoordinatorOptions, Transaction, type TransactionResult } from './coordinator.js';
+export { Participant, type ParticipantEvents, type ParticipantOpenOptions, type ParticipantOptions } from './participant.js';
+export { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';

@@ -1,0 +1,186 @@
+import {
+  type BaseEvents,
+  type Clock,
+  type Endpoint,
+  HandlerError,
+  InvalidArgumentError,
+  Observable,
+  ProtocolDriver,
+  type ProtocolDriverStats,
+  type RecordSink,
+  systemClock,
+  type Timers,
+} from '@lattice/core';
+import type { RetryPolicy } from './backoff.js';
+import { participantRecordCodec, twoPhaseMessageCodec } from './codec.js';
+import { ParticipantCore, type ParticipantDeliberateBugs } from './participant-core.js';
+import type { ParticipantResource } from './resource.js';
+import type { Gid, ParticipantEffect, ParticipantRecord, TwoPhaseMessage } from './types.js';
+import { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';
+
+/** Options of {@link Participant}. */
+export interface ParticipantOptions {
+  /** Where the participant talks to the coordinator and its peers; its id is the participant's. */
+  endpoint: Endpoint;
+  /** What transactions commit into. */
+  resource: ParticipantResource;
+  /** Durable storage of "prepared" and outcome records. */
+  storage: RecordSink<ParticipantRecord>;
+  /** Records read back from `storage`. */
+  stored?: readonly ParticipantRecord[];
+  /** Gids the resource reported prepared at start (`resource.recover()`); they are not restored again. */
+  held?: readonly Gid[];
+  clock?: Clock;
+  timers?: Timers;
+  /** How long the resource may take to vote, ms. Default 5000. */
+  voteTimeoutMs?: number;
+  /** When a prepared participant asks about the outcome. Default 1000 ms doubling to 10000 ms. */
+  inquiry?: RetryPolicy;
+  /** @internal */
+  deliberateBugs?: ParticipantDeliberateBugs;
+}
+
+/** Options of {@link Participant.open}: a log instead of `storage`, `stored` and `held`. */
+export type ParticipantOpenOptions = Omit<ParticipantOptions, 'storage' | 'stored' | 'held'> & { log: TwoPhaseLogStore };
+
+/** Events of a {@link Participant}. */
+export interface ParticipantEvents extends BaseEvents {
+  /** Each effect once the resource carried it out. */
+  applied: ParticipantEffect;
+}
+
+/**
+ * A participant of two-phase commit: a {@link ParticipantCore} bound by `ProtocolDriver` to an
+ * endpoint and durable storage, carrying its effects out on a {@link ParticipantResource}, one
+ * gid's effects in order (different gids run side by side).
+ *
+ * @example
+ * ```ts
+ * const participant = await Participant.open({ endpoint, log: await openWal('./bank-a'), resource: kv });
+ * ```
+ */
+export class Participant extends Observable<ParticipantEvents> {
+  readonly #driver: ProtocolDriver<TwoPhaseMessage, ParticipantRecord, ParticipantEffect>;
+  readonly #core: ParticipantCore;
+  readonly #resource: ParticipantResource;
+  readonly #storage: RecordSink<ParticipantRecord>;
+  readonly #held: Set<Gid>;
+  readonly #chains = new Map<Gid, Promise<void>>();
+
+  constructor(options: ParticipantOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Participant needs an options object');
+    const { resource } = options;
+    for (const method of ['prepare', 'commit', 'abort', 'recover'] as const) {
+      if (typeof resource?.[method] !== 'function') throw new InvalidArgumentError(`options.resource must have a ${method}() method`);
+    }
+    this.#resource = resource;
+    this.#storage = options.storage;
+    this.#held = new Set(options.held ?? []);
+    const clock = options.clock ?? systemClock;
+    this.#core = new ParticipantCore({
+      id: options.endpoint?.id,
+      now: clock.monotonic(),
+      stored: options.stored ?? [],
+      ...(options.voteTimeoutMs === undefined ? {} : { voteTimeoutMs: options.voteTimeoutMs }),
+      ...(options.inquiry === undefined ? {} : { inquiry: options.inquiry }),
+      ...(options.deliberateBugs === undefined ? {} : { deliberateBugs: options.deliberateBugs }),
+    });
+    this.#driver = new ProtocolDriver({
+      core: this.#core,
+      endpoint: options.endpoint,
+      codec: twoPhaseMessageCodec(),
+      storage: options.storage,
+      clock,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      apply: (effect) => this.#enqueue(effect),
+    });
+    this.#driver.on('error', (error) => this.emit('error', error));
+  }
+
+  /**
+   * Opens a participant on a write-ahead log: replays its records, asks the resource what it still
+   * holds prepared, and settles what the log already decided (a commit or abort the resource
+   * missed in a crash); transactions still in doubt ask the coordinator and their peers.
+   */
+  static async open(options: ParticipantOpenOptions): Promise<Participant> {
+    const { log, ...rest } = options;
+    const { storage, records } = await WalRecordStorage.open(log, participantRecordCodec());
+    const held = [...(await rest.resource.recover())];
+    const outcomes = new Map<Gid, string>();
+    for (const record of records) outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
+    for (const gid of held) {
+      const state = outcomes.get(gid);
+      if (state === 'committed') await rest.resource.commit(gid);
+      // Prepared in the resource with no record here: the yes vote never left, so nobody committed it.
+      else if (state !== 'prepared') await rest.resource.abort(gid);
+    }
+    return new Participant({ ...rest, storage, stored: records, held: held.filter((gid) => outcomes.get(gid) === 'prepared') });
+  }
+
+  /** The pure core (state, in-doubt transactions). */
+  get core(): ParticipantCore {
+    return this.#core;
+  }
+
+  /** The driver's counters. */
+  stats(): ProtocolDriverStats {
+    return this.#driver.stats();
+  }
+
+  /** Resolves once every effect handed to the resource so far has been carried out. */
+  async settled(): Promise<void> {
+    while (this.#chains.size > 0) await Promise.all(this.#chains.values());
+  }
+
+  /** Stops the participant (transactions in doubt stay prepared, in the log and the resource). */
+  async close(): Promise<void> {
+    await this.#driver.stop();
+    await this.settled();
+    if (this.#storage instanceof WalRecordStorage) await this.#storage.flush();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #enqueue(effect: ParticipantEffect): void {
+    const previous = this.#chains.get(effect.gid) ?? Promise.resolve();
+    const next = previous.then(() => this.#carryOut(effect));
+    this.#chains.set(effect.gid, next);
+    void next.then(() => {
+      if (this.#chains.get(effect.gid) === next) this.#chains.delete(effect.gid);
+    });
+  }
+
+  async #carryOut(effect: ParticipantEffect): Promise<void> {
+    try {
+      switch (effect.type) {
+        case 'prepare': {
+          let vote: 'yes' | 'no';
+          try {
+            vote = await this.#resource.prepare(effect.gid, effect.ops);
+          } catch (cause) {
+            this.emit('error', new HandlerError(`The resource failed to prepare "${effect.gid}"; voting no`, { cause }));
+            vote = 'no';
+          }
+          if (!this.#driver.stopped) this.#driver.run((core) => (core as ParticipantCore).voted(effect.gid, vote === 'yes' ? 'yes' : 'no'));
+          break;
+        }
+        case 'restore':
+          if (!this.#held.has(effect.gid)) await this.#resource.restore?.(effect.gid, effect.ops);
+          break;
+        case 'commit':
+          await this.#resource.commit(effect.gid);
+          break;
+        case 'abort':
+          await this.#resource.abort(effect.gid);
+          break;
+      }
+      this.emit('applied', effect);
+    } catch (cause) {
+      // The outcome is in the log: the next open settles the resource again.
+      this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"`, { cause }));
+    }
+  }
+}

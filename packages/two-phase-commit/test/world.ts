@@ -1,0 +1,389 @@
+/**
+ * A deterministic world for two-phase commit: one coordinator and a few participants, each a pure
+ * core with a log whose unsynced tail a crash loses, a network that delays, reorders and drops
+ * messages (as bytes, through the codec), and crash points at every step boundary of a `Ready`:
+ * before and after each message batch, and after each record. Everything follows from the seed
+ * and the fault plan, so a failure is replayed by running the same case again.
+ */
+import { isLatticeError, type NodeId, type Random, type Ready, seededRandom } from '@lattice/core';
+import {
+  CoordinatorCore,
+  type CoordinatorDeliberateBugs,
+  type CoordinatorRecord,
+  decodeTwoPhaseMessage,
+  encodeKvOps,
+  encodeTwoPhaseMessage,
+  type Gid,
+  type KvOp,
+  MemoryKv,
+  ParticipantCore,
+  type ParticipantDeliberateBugs,
+  type ParticipantRecord,
+  type TwoPhaseMessage,
+} from '../src/index.js';
+
+export const COORDINATOR = 'coordinator';
+
+export interface Transfer {
+  readonly gid: Gid;
+  /** Simulated ms at which the client starts it. */
+  readonly at: number;
+  readonly legs: readonly { readonly participant: NodeId; readonly ops: readonly KvOp[] }[];
+}
+
+/** Crash a node when its step-boundary counter reaches `at` (each node crashes at most once per plan entry). */
+export interface CrashPoint {
+  readonly node: NodeId;
+  readonly at: number;
+}
+
+export interface WorldOptions {
+  readonly seed: number;
+  readonly accounts: Readonly<Record<NodeId, Readonly<Record<string, number>>>>;
+  readonly transfers: readonly Transfer[];
+  readonly crashes?: readonly CrashPoint[];
+  /** Indexes (in send order) of messages the network loses. */
+  readonly drops?: readonly number[];
+  /** Random faults until `faultsUntil`: crash chance per boundary, loss chance per message. */
+  readonly random?: { readonly crash: number; readonly drop: number };
+  readonly faultsUntil?: number;
+  readonly coordinatorBugs?: CoordinatorDeliberateBugs;
+  readonly participantBugs?: ParticipantDeliberateBugs;
+}
+
+export interface WorldResult {
+  /** Problems found by the checks (empty when the run is correct). */
+  readonly problems: string[];
+  readonly boundaries: Record<NodeId, number>;
+  readonly messages: number;
+  readonly crashes: number;
+  readonly committed: number;
+  readonly aborted: number;
+}
+
+class Crash extends Error {}
+
+interface Node<R> {
+  readonly id: NodeId;
+  up: boolean;
+  durable: R[];
+  unsynced: R[];
+  boundaries: number;
+  restartAt: number | undefined;
+}
+
+interface CoordinatorNode extends Node<CoordinatorRecord> {
+  core: CoordinatorCore | undefined;
+}
+
+interface ParticipantNode extends Node<ParticipantRecord> {
+  core: ParticipantCore | undefined;
+  kv: MemoryKv | undefined;
+  votes: { gid: Gid; vote: 'yes' | 'no' }[];
+}
+
+interface InFlight {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly bytes: Uint8Array;
+  readonly at: number;
+  readonly order: number;
+}
+
+const QUIESCE_LIMIT_MS = 600_000;
+
+export function runWorld(options: WorldOptions): WorldResult {
+  const random: Random = seededRandom(options.seed);
+  const faultsUntil = options.faultsUntil ?? 2_000;
+  const pending = new Set((options.crashes ?? []).map((c) => `${c.node}@${c.at}`));
+  const drops = new Set(options.drops ?? []);
+  const problems: string[] = [];
+  let now = 0;
+  let sent = 0;
+  let crashes = 0;
+  let network: InFlight[] = [];
+  const coordinator: CoordinatorNode = { id: COORDINATOR, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined };
+  const participants = new Map<NodeId, ParticipantNode>();
+  for (const id of Object.keys(options.accounts)) {
+    participants.set(id, { id, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined, kv: undefined, votes: [] });
+  }
+  const faulty = (): boolean => now < faultsUntil;
+  const startCoordinator = (): void => {
+    coordinator.core = new CoordinatorCore({
+      now,
+      stored: coordinator.durable,
+      voteTimeoutMs: 300,
+      retry: { initialMs: 50, maxMs: 800 },
+      ...(options.coordinatorBugs === undefined ? {} : { deliberateBugs: options.coordinatorBugs }),
+    });
+  };
+  const startParticipant = (node: ParticipantNode): void => {
+    node.kv = new MemoryKv(options.accounts[node.id]);
+    node.core = new ParticipantCore({
+      id: node.id,
+      now,
+      stored: node.durable,
+      voteTimeoutMs: 200,
+      inquiry: { initialMs: 100, maxMs: 1600 },
+      ...(options.participantBugs === undefined ? {} : { deliberateBugs: options.participantBugs }),
+    });
+  };
+  startCoordinator();
+  for (const node of participants.values()) startParticipant(node);
+
+  const crash = (node: CoordinatorNode | ParticipantNode): never => {
+    node.up = false;
+    node.core = undefined;
+    if ('kv' in node) {
+      node.kv = undefined;
+      node.votes = [];
+    }
+    // Writes not yet synced may or may not have reached the disk: a prefix survives.
+    const kept = options.random === undefined ? 0 : random.int(node.unsynced.length + 1);
+    (node.durable as unknown[]).push(...node.unsynced.slice(0, kept));
+    node.unsynced = [];
+    node.restartAt = now + 20 + random.int(200);
+    crashes++;
+    throw new Crash();
+  };
+  const boundary = (node: CoordinatorNode | ParticipantNode): void => {
+    const at = node.boundaries++;
+    if (pending.delete(`${node.id}@${at}`)) crash(node);
+    if (options.random !== undefined && faulty() && random.next() < options.random.crash) crash(node);
+  };
+  const send = (from: NodeId, batch: readonly { to: NodeId; message: TwoPhaseMessage }[]): void => {
+    for (const { to, message } of batch) {
+      const index = sent++;
+      if (drops.has(index)) continue;
+      if (options.random !== undefined && faulty() && random.next() < options.random.drop) continue;
+      network.push({ from, to, bytes: encodeTwoPhaseMessage(message), at: now + 1 + random.int(10), order: index });
+    }
+  };
+  function persist<R>(node: Node<R> & { up: boolean }, ready: Ready<TwoPhaseMessage, R, unknown>): void {
+    for (const record of ready.persist) {
+      node.unsynced.push(record);
+      boundary(node as unknown as CoordinatorNode);
+    }
+    if (ready.mustSync) {
+      node.durable.push(...node.unsynced);
+      node.unsynced = [];
+    }
+  }
+  const decisions = new Map<Gid, Set<string>>();
+  const drainCoordinator = (): void => {
+    const core = coordinator.core;
+    if (core === undefined) return;
+    try {
+      while (core.hasReady()) {
+        const ready = core.ready();
+        boundary(coordinator);
+        send(COORDINATOR, ready.sendEarly);
+        boundary(coordinator);
+        persist(coordinator, ready);
+        boundary(coordinator);
+        send(COORDINATOR, ready.messages);
+        boundary(coordinator);
+        for (const effect of ready.effects) {
+          let seen = decisions.get(effect.gid);
+          if (seen === undefined) decisions.set(effect.gid, (seen = new Set()));
+          seen.add(effect.outcome);
+        }
+        core.advance(ready);
+      }
+    } catch (error) {
+      if (!(error instanceof Crash)) throw error;
+    }
+  };
+  const drainParticipant = (node: ParticipantNode): void => {
+    try {
+      for (;;) {
+        const core = node.core!;
+        const kv = node.kv!;
+        if (!core.hasReady()) {
+          const vote = node.votes.shift();
+          if (vote === undefined) return;
+          core.voted(vote.gid, vote.vote);
+          continue;
+        }
+        const ready = core.ready();
+        boundary(node);
+        send(node.id, ready.sendEarly);
+        boundary(node);
+        persist(node, ready);
+        boundary(node);
+        send(node.id, ready.messages);
+        boundary(node);
+        for (const effect of ready.effects) {
+          if (effect.type === 'prepare') node.votes.push({ gid: effect.gid, vote: kv.prepare(effect.gid, effect.ops) });
+          else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
+          else if (effect.type === 'commit') kv.commit(effect.gid);
+          else kv.abort(effect.gid);
+        }
+        core.advance(ready);
+      }
+    } catch (error) {
+      if (!(error instanceof Crash)) throw error;
+    }
+  };
+  const drain = (id: NodeId): void => {
+    if (id === COORDINATOR) {
+      if (coordinator.up) drainCoordinator();
+    } else {
+      const node = participants.get(id)!;
+      if (node.up) drainParticipant(node);
+    }
+  };
+  const deliver = (m: InFlight): void => {
+    const message = decodeTwoPhaseMessage(m.bytes);
+    const core = m.to === COORDINATOR ? coordinator.core : participants.get(m.to)?.core;
+    if (core === undefined) return; // the node is down: the message is lost
+    try {
+      core.step(m.from, message);
+    } catch (error) {
+      if (!isLatticeError(error)) throw error;
+      // A refused message changes nothing (the driver counts it as rejected).
+    }
+    drain(m.to);
+  };
+
+  const transfers = [...options.transfers].sort((a, b) => a.at - b.at);
+  let nextTransfer = 0;
+  const all = (): (CoordinatorNode | ParticipantNode)[] => [coordinator, ...participants.values()];
+  const quiet = (): boolean =>
+    network.length === 0 &&
+    nextTransfer >= transfers.length &&
+    all().every((n) => n.up) &&
+    coordinator.core!.activeCount === 0 &&
+    [...participants.values()].every((p) => p.core!.inDoubt().length === 0 && p.votes.length === 0);
+
+  drain(COORDINATOR);
+  for (const node of participants.values()) drain(node.id);
+  for (let steps = 0; ; steps++) {
+    if (now >= faultsUntil && quiet()) break;
+    if (now > QUIESCE_LIMIT_MS || steps > 200_000) {
+      problems.push(`did not quiesce by ${now} ms (${network.length} messages in flight)`);
+      break;
+    }
+    // The next event in time: a delivery, a wake-up, a restart or a client's transfer.
+    let at = Number.POSITIVE_INFINITY;
+    for (const m of network) at = Math.min(at, m.at);
+    for (const node of all()) {
+      if (!node.up) at = Math.min(at, node.restartAt!);
+      else {
+        const wake = node.core!.wakeAt();
+        if (wake !== undefined) at = Math.min(at, Math.max(wake, now));
+      }
+    }
+    if (nextTransfer < transfers.length) at = Math.min(at, transfers[nextTransfer]!.at);
+    if (at === Number.POSITIVE_INFINITY) {
+      if (quiet()) break;
+      problems.push('nothing left to happen, but the run is not quiet');
+      break;
+    }
+    now = Math.max(now, at);
+    const restart = all().find((n) => !n.up && n.restartAt! <= now);
+    if (restart !== undefined) {
+      restart.up = true;
+      restart.restartAt = undefined;
+      if (restart === coordinator) startCoordinator();
+      else startParticipant(restart as ParticipantNode);
+      drain(restart.id);
+      continue;
+    }
+    if (nextTransfer < transfers.length && transfers[nextTransfer]!.at <= now) {
+      const transfer = transfers[nextTransfer++]!;
+      if (coordinator.up) {
+        coordinator.core!.begin(
+          transfer.gid,
+          transfer.legs.map((leg) => ({ participant: leg.participant, ops: encodeKvOps(leg.ops) })),
+        );
+        drain(COORDINATOR);
+      }
+      continue;
+    }
+    const due = network.filter((m) => m.at <= now).sort((a, b) => a.at - b.at || a.order - b.order);
+    if (due.length > 0) {
+      // Reordering: any message already due may go first.
+      const m = due[random.int(Math.min(due.length, 3))]!;
+      network = network.filter((x) => x !== m);
+      deliver(m);
+      continue;
+    }
+    for (const node of all()) {
+      const wake = node.up ? node.core!.wakeAt() : undefined;
+      if (wake !== undefined && wake <= now) {
+        node.core!.tick(now);
+        drain(node.id);
+        break;
+      }
+    }
+  }
+
+  // The checks: one outcome per gid everywhere, money conserved, nothing left prepared.
+  let committed = 0;
+  let aborted = 0;
+  for (const transfer of options.transfers) {
+    const states = transfer.legs.map((leg) => participants.get(leg.participant)!.core?.state(transfer.gid) ?? 'down');
+    const anyCommitted = states.includes('committed');
+    if (anyCommitted && states.some((s) => s !== 'committed')) problems.push(`${transfer.gid}: participants disagree (${states.join(', ')})`);
+    if (anyCommitted) committed++;
+    else aborted++;
+    const decided = decisions.get(transfer.gid);
+    if (decided !== undefined && decided.size > 1) problems.push(`${transfer.gid}: the coordinator decided both ways`);
+  }
+  let expected = 0;
+  let total = 0;
+  for (const [id, node] of participants) {
+    for (const amount of Object.values(options.accounts[id]!)) expected += amount;
+    if (node.kv === undefined) continue;
+    for (const [, value] of node.kv.entries()) total += value;
+    if (node.kv.preparedGids().length > 0) problems.push(`${id} still holds ${node.kv.preparedGids().join(', ')} prepared`);
+  }
+  if (total !== expected) problems.push(`total balance ${total}, expected ${expected}`);
+  const boundaries: Record<NodeId, number> = {};
+  for (const node of all()) boundaries[node.id] = node.boundaries;
+  return { problems, boundaries, messages: sent, crashes, committed, aborted };
+}
+
+/** The bank: two accounts of 100 on each participant. */
+export function bankAccounts(participants: readonly NodeId[]): Record<NodeId, Record<string, number>> {
+  const accounts: Record<NodeId, Record<string, number>> = {};
+  for (const p of participants) accounts[p] = { [`${p}-x`]: 100, [`${p}-y`]: 100 };
+  return accounts;
+}
+
+/** Random transfers between accounts of different participants; some span all three. */
+export function randomTransfers(seed: number, participants: readonly NodeId[], count: number, spreadMs: number): Transfer[] {
+  const random = seededRandom(seed * 7919 + 1);
+  const transfers: Transfer[] = [];
+  const account = (p: NodeId): string => `${p}-${random.next() < 0.5 ? 'x' : 'y'}`;
+  for (let i = 0; i < count; i++) {
+    const from = participants[random.int(participants.length)]!;
+    const others = participants.filter((p) => p !== from);
+    const amount = 1 + random.int(80);
+    if (others.length >= 2 && random.next() < 0.3) {
+      const [a, b] = [others[0]!, others[1]!];
+      const half = Math.floor(amount / 2);
+      transfers.push({
+        gid: `t${i}`,
+        at: random.int(spreadMs),
+        legs: [
+          { participant: from, ops: [{ op: 'add', key: account(from), amount: -amount }] },
+          { participant: a, ops: [{ op: 'add', key: account(a), amount: half }] },
+          { participant: b, ops: [{ op: 'add', key: account(b), amount: amount - half }] },
+        ],
+      });
+    } else {
+      const to = others[random.int(others.length)]!;
+      transfers.push({
+        gid: `t${i}`,
+        at: random.int(spreadMs),
+        legs: [
+          { participant: from, ops: [{ op: 'add', key: account(from), amount: -amount }] },
+          { participant: to, ops: [{ op: 'add', key: account(to), amount }] },
+        ],
+      });
+    }
+  }
+  return transfers;
+}
