@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { exportedErrorClassProblems, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
+import * as entry0 from '../src/index.js';
+
+describe('error classes', () => {
+  it('every exported error class has a literal name and a static code equal to the code of its instances', () => {
+    expect(exportedErrorClassProblems([entry0])).toEqual([]);
+  });
+
+  it('every error class in the sources is declared in the house form', () => {
+    expect(sourceErrorClassProblems(new URL('../src/', import.meta.url))).toEqual([]);
+  });
+});
