@@ -5,7 +5,7 @@ import type { ConfState, Entry, HardState, RaftMessage, RaftMessageType, RaftRec
 export const RAFT_FORMAT_VERSION = 1;
 
 // One table of message kinds: the wire tag is the position (append-only: never reorder).
-const MESSAGE_TYPES: readonly RaftMessageType[] = [
+export const MESSAGE_TYPES: readonly RaftMessageType[] = [
   'vote',
   'preVote',
   'voteResp',

@@ -1,22 +1,9 @@
 import { type NodeId, ProtocolViolationError } from '@lattice/core';
+import { MESSAGE_TYPES } from './codec.js';
 import { decodeConfChange } from './conf-change.js';
 import type { ConfState, Entry, RaftMessage } from './types.js';
 
-const MESSAGE_TYPES = new Set<string>([
-  'vote',
-  'preVote',
-  'voteResp',
-  'preVoteResp',
-  'append',
-  'appendResp',
-  'heartbeat',
-  'heartbeatResp',
-  'snapshot',
-  'timeoutNow',
-  'propose',
-  'readIndex',
-  'readIndexResp',
-]);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 
 function fail(from: NodeId, what: string): never {
   throw new ProtocolViolationError(`Malformed Raft message from "${from}": ${what}`, { peer: from });
@@ -75,7 +62,7 @@ function checkEntries(from: NodeId, entries: unknown, term: number, prevIndex: n
  * or a forged message is a `ProtocolViolationError` and changes nothing.
  */
 export function checkMessage(from: NodeId, message: RaftMessage): void {
-  if (typeof message !== 'object' || message === null || !MESSAGE_TYPES.has((message as { type: string }).type)) fail(from, 'unknown type');
+  if (typeof message !== 'object' || message === null || !KNOWN_TYPES.has((message as { type: string }).type)) fail(from, 'unknown type');
   const term = index(from, message.term, 'term');
   switch (message.type) {
     case 'vote':
