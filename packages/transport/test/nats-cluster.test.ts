@@ -101,7 +101,7 @@ describe.skipIf(skip !== undefined)('NatsTransport on a 3-server NATS cluster', 
 
     running = false;
     const [sentToB, sentToA] = await Promise.all(loads);
-    await sleep(systemTimers, 200);
+    await eventually(() => atB.received() >= sentToB && atA.received() >= sentToA, 10_000, 'the last messages in flight').catch(() => undefined);
     expect(atB.duplicates() + atA.duplicates()).toBe(0);
     // a and b never lost their servers: nothing between them is lost either.
     expect(atB.received()).toBe(sentToB);
