@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)('NatsTransport on a 3-server NATS cluster', 
     await deliverEventually(a, c, 'welcome back, c', 20_000);
 
     running = false;
-    const [sentToB, sentToA] = await Promise.all(loads);
+    const [sentToB, sentToA] = (await Promise.all(loads)) as [number, number];
     await eventually(() => atB.received() >= sentToB && atA.received() >= sentToA, 10_000, 'the last messages in flight').catch(() => undefined);
     expect(atB.duplicates() + atA.duplicates()).toBe(0);
     // a and b never lost their servers: nothing between them is lost either.
