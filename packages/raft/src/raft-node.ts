@@ -113,7 +113,6 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   readonly #timers: Timers;
   readonly #clock: Clock;
   /** Removes the handler that tells the core the time of each arriving message. */
-  readonly #detachClock: () => void;
   readonly #timeoutMs: number;
   readonly #snapshotEvery: number;
   /** A random number of this start, so request ids never repeat across restarts. */
@@ -140,11 +139,6 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     this.#incarnation = Math.floor(random.next() * 0xffff_ffff);
     this.#applied = applied;
     this.#lastSnapshot = applied;
-    // The driver ticks the core only at its wake-up times; a message arriving in between would be
-    // stepped at the time of the last tick, so a heartbeat would push the election deadline back
-    // from a stale time (and followers campaigned every election timeout). Registered before the
-    // driver's handler, this one runs first and brings the core's clock up to date.
-    this.#detachClock = options.endpoint.onMessage(() => this.#tick());
     this.#driver = new ProtocolDriver({
       core,
       endpoint: options.endpoint,
@@ -180,10 +174,7 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   propose(command: Uint8Array, options: RequestOptions = {}): Promise<Result> {
     if (!(command instanceof Uint8Array)) return Promise.reject(new InvalidArgumentError('propose(command) needs a Uint8Array'));
     return this.#request(this.#proposals, options, (key, id) => {
-      this.#driver.run(() => {
-        this.#tick();
-        this.#core.propose(wrapCommand(this.id, this.#incarnation, id, command));
-      });
+      this.#driver.run(() => this.#core.propose(wrapCommand(this.id, this.#incarnation, id, command)));
       return key;
     });
   }
@@ -194,10 +185,7 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
    */
   read(options: RequestOptions = {}): Promise<void> {
     return this.#request(this.#reads, options, (key, id) => {
-      this.#driver.run(() => {
-        this.#tick();
-        this.#core.readIndex(requestKeyBytes(this.#incarnation, id));
-      });
+      this.#driver.run(() => this.#core.readIndex(requestKeyBytes(this.#incarnation, id)));
       return key;
     });
   }
@@ -263,12 +251,6 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   }
 
   // ------------------------------------------------------------------ internals
-
-  /** Tells the core the current time (a lease, a transfer deadline or an election timer may depend on it). */
-  #tick(): void {
-    if (this.#stopped) return;
-    this.#core.tick(this.#clock.monotonic());
-  }
 
   #checkOpen(): void {
     if (this.#stopped) throw new ClosedError('The Raft node is stopped');
@@ -400,7 +382,6 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   #halt(reason: LatticeError | undefined): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#detachClock();
     const closed = new ClosedError('The Raft node stopped', reason === undefined ? undefined : { cause: reason });
     for (const map of [this.#proposals, this.#reads, this.#confWaiters] as Map<unknown, Pending<never>>[]) {
       for (const [key] of map) this.#settle(map, key, undefined, closed);

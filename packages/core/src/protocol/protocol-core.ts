@@ -51,7 +51,12 @@ export interface Ready<Message, Record, Effect> {
 export interface ProtocolCore<Message, Record, Effect> {
   /** Feeds a message received from peer `from`. */
   step(from: NodeId, message: Message): void;
-  /** Tells the core that monotonic time `now` (ms) has been reached. */
+  /**
+   * Tells the core that monotonic time `now` (ms) has been reached. The driver calls it at the
+   * core's wake-ups and before every message and local request, so the core never acts on a
+   * stale time; it must therefore be cheap when nothing is due, and ignore a `now` that has not
+   * moved forward.
+   */
   tick(now: number): void;
   /** Monotonic time (ms) at which the core next wants {@link ProtocolCore.tick}, if any. */
   wakeAt(): number | undefined;

@@ -156,7 +156,10 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     // Checked here: called inside the guard, a non-function would throw a TypeError that stops the node.
     assertFunction(request, 'request');
     try {
-      return this.#guard(() => request(this.#core));
+      return this.#guard(() => {
+        this.#core.tick(this.#clock.monotonic());
+        return request(this.#core);
+      });
     } finally {
       this.#drain();
     }
@@ -187,6 +190,9 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
       return;
     }
     try {
+      // The core learns the time with every input, not only at its wake-ups: a message stepped at
+      // the time of the last timer would, say, push a Raft election deadline back from a stale time.
+      this.#core.tick(this.#clock.monotonic());
       this.#core.step(from, message);
     } catch (error) {
       if (isFatal(error)) {
