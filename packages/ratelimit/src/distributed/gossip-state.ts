@@ -77,9 +77,14 @@ export interface GossipDecision {
  * ```ts
  * const a = new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
  * const b = new GossipCounterState({ id: 'b', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 2, peerTimeoutMs: 200 }, 0);
- * const now = clock.now(); // the injected Clock
- * a.decide('k', 1, now, 0, true);
- * for (const { message } of a.outgoing(now, false)) b.receive('a', message, now, 1);
+ * const wall = clock.now(); // the wrapper's injected Clock; the core reads none
+ * a.observe(wall, 0);
+ * b.observe(wall, 0);
+ * a.decide('k', 1, Math.floor(wall), 0, true);
+ * a.tick(a.wakeAt()); // a gossip round (the driver ticks at wakeAt)
+ * const ready = a.ready();
+ * for (const { to, message } of ready.messages) if (to === 'b') b.step('a', message);
+ * a.advance(ready);
  * ```
  */
 export class GossipCounterState implements ProtocolCore<GossipMessage, never, never> {
