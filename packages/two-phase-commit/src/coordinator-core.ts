@@ -197,6 +197,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
         if (tx.pending.size === 0) {
           this.#transactions.delete(message.gid);
           this.#persist.push({ type: 'forget', gid: message.gid });
+          this.#effects.push({ type: 'forgotten', gid: message.gid });
         }
         return;
       }

@@ -117,6 +117,7 @@ export class Coordinator extends Observable<CoordinatorEvents> {
   readonly #storage: RecordSink<CoordinatorRecord>;
   readonly #waiting = new Map<Gid, (result: TransactionResult) => void>();
   readonly #failWaiting = new Map<Gid, (error: unknown) => void>();
+  readonly #idle: (() => void)[] = [];
 
   constructor(options: CoordinatorOptions) {
     super();
@@ -146,6 +147,7 @@ export class Coordinator extends Observable<CoordinatorEvents> {
       for (const fail of this.#failWaiting.values()) fail(reason ?? new ClosedError('The coordinator stopped; the outcome is settled after a restart'));
       this.#waiting.clear();
       this.#failWaiting.clear();
+      for (const resolve of this.#idle.splice(0)) resolve();
     });
   }
 
@@ -189,6 +191,15 @@ export class Coordinator extends Observable<CoordinatorEvents> {
     return tx.commit(options.signal === undefined ? {} : { signal: options.signal });
   }
 
+  /**
+   * Resolves once every transaction is settled everywhere: decided, and acknowledged by every
+   * participant (the coordinator then holds nothing). Also resolves when the coordinator stops.
+   */
+  idle(): Promise<void> {
+    if (this.#core.activeCount === 0 || this.#driver.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   /** Stops the coordinator (decisions not yet acknowledged are re-driven by the next one to open the log). */
   async close(): Promise<void> {
     await this.#driver.stop();
@@ -223,6 +234,10 @@ export class Coordinator extends Observable<CoordinatorEvents> {
   }
 
   #settle(effect: CoordinatorEffect): void {
+    if (effect.type === 'forgotten') {
+      if (this.#core.activeCount === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      return;
+    }
     const result: TransactionResult = { gid: effect.gid, outcome: effect.outcome, reason: effect.reason };
     const resolve = this.#waiting.get(effect.gid);
     this.#waiting.delete(effect.gid);

@@ -71,9 +71,7 @@ export class Participant extends Observable<ParticipantEvents> {
     super();
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Participant needs an options object');
     const { resource } = options;
-    for (const method of ['prepare', 'commit', 'abort', 'recover'] as const) {
-      if (typeof resource?.[method] !== 'function') throw new InvalidArgumentError(`options.resource must have a ${method}() method`);
-    }
+    assertResource(resource);
     this.#resource = resource;
     this.#storage = options.storage;
     this.#held = new Set(options.held ?? []);
@@ -104,7 +102,9 @@ export class Participant extends Observable<ParticipantEvents> {
    * missed in a crash); transactions still in doubt ask the coordinator and their peers.
    */
   static async open(options: ParticipantOpenOptions): Promise<Participant> {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Participant.open needs an options object');
     const { log, ...rest } = options;
+    assertResource(rest.resource);
     const { storage, records } = await WalRecordStorage.open(log, participantRecordCodec());
     const held = [...(await rest.resource.recover())];
     const outcomes = new Map<Gid, string>();
@@ -181,6 +181,14 @@ export class Participant extends Observable<ParticipantEvents> {
     } catch (cause) {
       // The outcome is in the log: the next open settles the resource again.
       this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"`, { cause }));
+    }
+  }
+}
+
+function assertResource(resource: unknown): asserts resource is ParticipantResource {
+  for (const method of ['prepare', 'commit', 'abort', 'recover'] as const) {
+    if (typeof (resource as Record<string, unknown> | undefined)?.[method] !== 'function') {
+      throw new InvalidArgumentError(`options.resource must have a ${method}() method`);
     }
   }
 }

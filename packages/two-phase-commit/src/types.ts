@@ -37,8 +37,10 @@ export type ParticipantRecord =
   | { readonly type: 'prepared'; readonly gid: Gid; readonly coordinator: NodeId; readonly participants: readonly NodeId[]; readonly ops: Uint8Array }
   | { readonly type: 'outcome'; readonly gid: Gid; readonly outcome: TransactionOutcome };
 
-/** What the coordinator reports to its application. */
-export type CoordinatorEffect = { readonly type: 'decided'; readonly gid: Gid; readonly outcome: TransactionOutcome; readonly reason: string };
+/** What the coordinator reports to its application: an outcome, and (later) that every participant acknowledged it. */
+export type CoordinatorEffect =
+  | { readonly type: 'decided'; readonly gid: Gid; readonly outcome: TransactionOutcome; readonly reason: string }
+  | { readonly type: 'forgotten'; readonly gid: Gid };
 
 /**
  * What a participant asks its resource to do. `prepare` is answered with

@@ -40,7 +40,9 @@ describe('CoordinatorCore', () => {
     expect(decision.effects).toEqual([{ type: 'decided', gid: 'g1', outcome: 'committed', reason: 'every participant voted yes' }]);
     core.step('a', { type: 'ack', gid: 'g1' });
     core.step('b', { type: 'ack', gid: 'g1' });
-    expect(drain(core).persist).toEqual([{ type: 'forget', gid: 'g1' }]);
+    const forget = drain(core);
+    expect(forget.persist).toEqual([{ type: 'forget', gid: 'g1' }]);
+    expect(forget.effects).toEqual([{ type: 'forgotten', gid: 'g1' }]);
     expect(core.state('g1')).toBe('unknown');
   });
 

@@ -184,6 +184,7 @@ export function runWorld(options: WorldOptions): WorldResult {
         send(COORDINATOR, ready.messages);
         boundary(coordinator);
         for (const effect of ready.effects) {
+          if (effect.type !== 'decided') continue;
           let seen = decisions.get(effect.gid);
           if (seen === undefined) decisions.set(effect.gid, (seen = new Set()));
           seen.add(effect.outcome);
