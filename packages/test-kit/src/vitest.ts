@@ -100,7 +100,7 @@ export function describeReadme(testFileUrl: string, options: ReadmeSuiteOptions 
     blocks.forEach((block, index) => {
       const title = blockTitle(block);
       if (block.notRun !== undefined) {
-        it.skip(`${title} — not run: ${block.notRun}`, () => undefined);
+        it.skip(`${title} — not run: ${block.notRun}`, () => undefined); // skipped for the reason its README marker gives
         return;
       }
       const missing = block.needs.map((name) => serviceSkipReason(name)).find((reason) => reason !== undefined);

@@ -41,9 +41,7 @@ async function readAll(handle: FileHandle): Promise<number[]> {
  *
  * @example
  * ```ts
- * import { mkdtemp, rm } from 'node:fs/promises';
- * import { tmpdir } from 'node:os';
- * import { join } from 'node:path';
+ * // In Node, with mkdtemp and rm from the fs promises module, tmpdir from os and join from path:
  * import { runStorageTests } from '@lattice/core/compliance';
  * import { nodeFileSystem } from '@lattice/wal';
  *
