@@ -216,3 +216,93 @@ describeWithService('redis', 'differential: the Redis scripts against algorithms
     it(`${algorithm.name}: the general script (a composite's command) decides like the reference`, () => check(algorithm, target, throughApply(true), Math.ceil(RUNS / 4)));
   }
 });
+
+// The concurrency limiter's leases go through `apply` on every store (no fused path, no lean
+// script): acquire with a fresh lease id, peek, release and extend (of live, expired or released
+// leases), block and reset, against the same reference.
+type LeaseOp =
+  | { kind: 'advance'; ms: number }
+  | { kind: 'back'; ms: number }
+  | { kind: 'acquire' | 'peek'; cost: number }
+  | { kind: 'release' | 'extend'; lease: number }
+  | { kind: 'block'; ms: number }
+  | { kind: 'reset' };
+
+function leaseOps(limit: number, leaseMs: number, back: boolean): fc.Arbitrary<LeaseOp[]> {
+  const op: fc.Arbitrary<LeaseOp> = fc.oneof(
+    { weight: 3, arbitrary: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: leaseMs * 2 })).map((ms) => ({ kind: 'advance' as const, ms })) },
+    { weight: back ? 1 : 0, arbitrary: fc.integer({ min: 1, max: leaseMs }).map((ms) => ({ kind: 'back' as const, ms })) },
+    { weight: 4, arbitrary: fc.integer({ min: 1, max: limit }).map((cost) => ({ kind: 'acquire' as const, cost })) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: limit }).map((cost) => ({ kind: 'peek' as const, cost })) },
+    { weight: 2, arbitrary: fc.nat(8).map((lease) => ({ kind: 'release' as const, lease })) },
+    { weight: 2, arbitrary: fc.nat(8).map((lease) => ({ kind: 'extend' as const, lease })) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: leaseMs }).map((ms) => ({ kind: 'block' as const, ms })) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
+  );
+  return fc.array(op, { minLength: 1, maxLength: 40 });
+}
+
+const LEASE_ACTION = { acquire: StoreAction.Consume, peek: StoreAction.Peek, release: StoreAction.Release, extend: StoreAction.Extend, block: StoreAction.Block, reset: StoreAction.Reset } as const;
+
+function checkLeases(target: () => { store: Store; clock: ManualClock }, companion: boolean, numRuns: number, back = false): Promise<void> {
+  let serial = 0;
+  const run = globalThis.crypto.randomUUID().slice(0, 8);
+  const params = fc.record({ limit: fc.integer({ min: 1, max: 6 }), leaseMs: fc.constantFrom(1, 10, 97, 1000) });
+  return fc.assert(
+    fc.asyncProperty(
+      params.chain((p) => fc.tuple(fc.constant(p), leaseOps(p.limit, p.leaseMs, back))),
+      async ([p, ops]) => {
+        const { store, clock } = target();
+        const spec: LimitSpec = { name: `leases-${run}-${serial++}`, algorithm: AlgorithmId.Concurrency, p1: p.limit, p2: p.leaseMs, p3: 0 };
+        const specs = companion ? [spec, COMPANION] : [spec];
+        const reference = new ReferenceKey(spec, back);
+        const key = `k-${run}-${serial++}`;
+        let nextLease = 1;
+        for (const [step, op] of ops.entries()) {
+          if (op.kind === 'advance') {
+            clock.advance(op.ms);
+            continue;
+          }
+          if (op.kind === 'back') {
+            clock.jumpWall(-op.ms);
+            continue;
+          }
+          const now = Math.floor(clock.now());
+          const amount = op.kind === 'acquire' || op.kind === 'peek' ? op.cost : op.kind === 'block' ? op.ms : 0;
+          // A release or extend names one of the leases handed out so far (live, expired or released).
+          const arg = op.kind === 'acquire' ? nextLease++ : op.kind === 'release' || op.kind === 'extend' ? 1 + (op.lease % nextLease) : 0;
+          const want = fields(reference.apply(LEASE_ACTION[op.kind], amount, now, arg), p.limit);
+          const out = await store.apply(LEASE_ACTION[op.kind], key, specs, amount, arg);
+          const got = fields([...out.slice(0, 6), out[out.length - 1]!], p.limit);
+          if (op.kind !== 'reset') expect({ step, op, ...got }).toEqual({ step, op, ...want });
+        }
+      },
+    ),
+    { numRuns },
+  );
+}
+
+describe('differential: concurrency leases on the memory store against algorithms.ts', () => {
+  const target = () => {
+    const clock = new ManualClock();
+    return { store: new MemoryStore({ clock }), clock };
+  };
+  it('leases decide like the reference', () => checkLeases(target, false, RUNS));
+  it('leases decide like the reference with expiry when the wall clock steps back', () => checkLeases(target, false, RUNS, true));
+});
+
+describeWithService('redis', 'differential: concurrency leases in the Redis script against algorithms.ts', (redis) => {
+  const clock = new ManualClock();
+  let client: ReturnType<typeof connectIoredis>;
+  let store: RedisStore;
+  beforeAll(() => {
+    client = connectIoredis(redis().url);
+    store = new RedisStore({ adapter: clockedAdapter(client, clock), prefix: `dl${Date.now().toString(36)}:` });
+  });
+  afterAll(async () => {
+    await store.close();
+    client.disconnect();
+  });
+  it('leases decide like the reference (one limit)', () => checkLeases(() => ({ store, clock }), false, Math.ceil(RUNS / 4)));
+  it('leases decide like the reference (with a companion limit, as in a composite)', () => checkLeases(() => ({ store, clock }), true, Math.ceil(RUNS / 4)));
+});

@@ -28,7 +28,7 @@ export class ReferenceKey {
   }
 
   /** The decision array (`RESULT_STRIDE` numbers, then `now`), as a store's `apply` returns it. */
-  apply(action: StoreAction, amount: number, now: number): number[] {
+  apply(action: StoreAction, amount: number, now: number, arg = 0): number[] {
     const out = new Array<number>(RESULT_STRIDE + 1).fill(0);
     out[RESULT_STRIDE] = now;
     if (action === StoreAction.Reset) {
@@ -43,7 +43,7 @@ export class ReferenceKey {
       return out;
     }
     if (action === StoreAction.Block) {
-      evaluate(this.spec, this.#state, now, StoreAction.Peek, 1, 0, out, 0);
+      evaluate(this.spec, this.#state, now, StoreAction.Peek, 1, arg, out, 0);
       this.#blockedUntil = Math.max(now + amount, this.#blockedUntil);
       this.#expiresAt = Math.max(this.#state === undefined ? 0 : this.#expiresAt, this.#blockedUntil, now + 1);
       out[0] = 0;
@@ -52,7 +52,7 @@ export class ReferenceKey {
       out[3] = this.#blockedUntil - now;
       return out;
     }
-    const next = evaluate(this.spec, this.#state, now, action, amount, 0, out, 0);
+    const next = evaluate(this.spec, this.#state, now, action, amount, arg, out, 0);
     if (next === undefined) return out;
     const blocked = this.#blockedUntil > now ? this.#blockedUntil : 0;
     if (next.length === 0) {
