@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Timers, type NodeId, ByteReader, ByteWriter } from '@lattice/core';
+import { describeWithService } from '@lattice/test-kit/vitest';
+import { MemoryNetwork } from '@lattice/transport';
+import { openWal, type WriteAheadLog } from '@lattice/wal';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Coordinator, encodeKvOps, MemoryKv, Participant, type PgSession, PostgresResource } from '../src/index.js';
+
+const timers: Timers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
+
+/** The ops of a PostgreSQL leg: add `amount` to account `id`. */
+function pgOps(id: string, amount: number): Uint8Array {
+  const w = new ByteWriter();
+  w.string(id);
+  w.int(amount);
+  return w.finish();
+}
+
+async function work(session: PgSession, ops: Uint8Array): Promise<void> {
+  const r = new ByteReader(ops, 'bank ops');
+  const id = r.string();
+  const amount = r.int();
+  r.end();
+  // The CHECK constraint refuses an overdraft: the throw votes no.
+  await session.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [amount, id]);
+}
+
+describeWithService('postgres', 'PostgresResource against a real PostgreSQL 15', (postgres) => {
+  let pool: pg.Pool;
+  let dir: string;
+  const logs: WriteAheadLog[] = [];
+  const balance = async (id: string): Promise<number> => Number((await pool.query('SELECT balance FROM accounts WHERE id = $1', [id])).rows[0].balance);
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: postgres().url, max: 4 });
+    await pool.query('CREATE TABLE accounts (id text PRIMARY KEY, balance integer NOT NULL CHECK (balance >= 0))');
+    await pool.query("INSERT INTO accounts VALUES ('carol', 100)");
+    dir = await mkdtemp(join(tmpdir(), 'two-phase-pg-'));
+  });
+  afterAll(async () => {
+    for (const log of logs) await log.close().catch(() => undefined);
+    await pool?.end();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prepares with PREPARE TRANSACTION, commits and rolls back idempotently, votes no on a constraint', async () => {
+    const resource = new PostgresResource({ pool, work });
+    expect(await resource.prepare("it's-1", pgOps('carol', -10))).toBe('yes');
+    expect(await resource.recover()).toEqual(["it's-1"]);
+    expect(await resource.prepare("it's-1", pgOps('carol', -10))).toBe('yes'); // idempotent
+    expect(await balance('carol')).toBe(100); // not visible before the commit
+    await resource.commit("it's-1");
+    await resource.commit("it's-1");
+    expect(await balance('carol')).toBe(90);
+    expect(await resource.prepare('overdraft', pgOps('carol', -1000))).toBe('no');
+    expect(await resource.prepare('rolled-back', pgOps('carol', -5))).toBe('yes');
+    await resource.abort('rolled-back');
+    await resource.abort('rolled-back');
+    expect(await resource.recover()).toEqual([]);
+    expect(await balance('carol')).toBe(90);
+  });
+
+  it('moves money between PostgreSQL and a MemoryKv participant, and a prepared transaction survives a participant restart', async () => {
+    const network = new MemoryNetwork({ timers });
+    const open = async (name: string) => {
+      const log = await openWal(join(dir, name), { segmentSize: 64 * 1024 });
+      logs.push(log);
+      return log;
+    };
+    const kv = new MemoryKv({ dave: 0 });
+    const kvParticipant = await Participant.open({ endpoint: await network.open('kv'), log: await open('kv'), resource: kv, timers });
+    const pgLog = await open('pg');
+    const pgParticipant = await Participant.open({ endpoint: await network.open('pg'), log: pgLog, resource: new PostgresResource({ pool, work }), timers });
+    const coordinator = await Coordinator.open({ endpoint: await network.open('c'), log: await open('c'), timers });
+    const pay = (amount: number, gid: string) =>
+      coordinator.transaction(new Map<NodeId, Uint8Array>([['pg', pgOps('carol', -amount)], ['kv', encodeKvOps([{ op: 'add', key: 'dave', amount }])]]), { gid });
+    expect((await pay(40, 'pay-1')).outcome).toBe('committed');
+    expect((await pay(400, 'pay-2')).outcome).toBe('aborted');
+    await coordinator.idle();
+    await Promise.all([kvParticipant.settled(), pgParticipant.settled()]);
+    expect([await balance('carol'), kv.get('dave')]).toEqual([50, 40]);
+
+    // A transaction prepared in PostgreSQL and in the log, then the participant process "dies":
+    const resource = new PostgresResource({ pool, work });
+    expect(await resource.prepare('in-doubt', pgOps('carol', -1))).toBe('yes');
+    await pgParticipant.close();
+    const { WalRecordStorage, participantRecordCodec } = await import('../src/index.js');
+    const store = await WalRecordStorage.open(pgLog, participantRecordCodec());
+    await store.storage.persist([{ type: 'prepared', gid: 'in-doubt', coordinator: 'c', participants: ['pg'], ops: pgOps('carol', -1) }], { sync: true });
+    await store.storage.persist([{ type: 'outcome', gid: 'in-doubt', outcome: 'committed' }], { sync: true });
+    // Reopened: the log says committed, PostgreSQL still holds it prepared: it is committed on open.
+    const reopened = await Participant.open({ endpoint: await network.open('pg2'), log: pgLog, resource: new PostgresResource({ pool, work }), timers });
+    await reopened.settled();
+    expect(await resource.recover()).toEqual([]);
+    expect(await balance('carol')).toBe(49);
+    await reopened.close();
+    await coordinator.close();
+    await kvParticipant.close();
+    await network.close();
+  });
+});
