@@ -1,0 +1,140 @@
+import { ByteReader, ByteWriter, type Codec, DecodeError, UnsupportedVersionError } from '@lattice/core';
+import { checkSwimMessage } from './message-check.js';
+import type { Member, MemberState, SwimMessage, Update } from './types.js';
+
+/** Wire format version; a reader refuses newer ones with core's `UnsupportedVersionError`. */
+export const SWIM_FORMAT_VERSION = 1;
+/** First byte of every SWIM datagram, so other protocols on one endpoint can be told apart. */
+export const SWIM_MAGIC = 0x53;
+
+// One table per enumeration: the wire tag is the position (append-only, never reorder).
+const MESSAGE_TYPES: readonly SwimMessage['type'][] = ['ping', 'ack', 'pingReq', 'nack', 'gossip', 'pushPull'];
+const UPDATE_KINDS: readonly Update['kind'][] = ['alive', 'suspect', 'dead'];
+const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
+
+function writeUpdates(w: ByteWriter, updates: readonly Update[]): void {
+  w.uint(updates.length);
+  for (const u of updates) {
+    w.byte(UPDATE_KINDS.indexOf(u.kind));
+    w.string(u.id);
+    w.uint(u.incarnation);
+    if (u.kind === 'alive') w.bytes(u.meta);
+    else w.string(u.from);
+  }
+}
+
+function readUpdates(r: ByteReader): Update[] {
+  const count = r.uint();
+  // An update takes at least 4 bytes: a larger count is a lie, not an allocation.
+  if (count > r.remaining / 4) r.fail(`${count} updates claimed in ${r.remaining} bytes`);
+  const updates: Update[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = UPDATE_KINDS[r.byte()] ?? r.fail('unknown update kind');
+    const id = r.string();
+    const incarnation = r.uint();
+    if (kind === 'alive') updates.push({ kind, id, incarnation, meta: r.bytes() });
+    else updates.push({ kind, id, incarnation, from: r.string() });
+  }
+  return updates;
+}
+
+/** Encodes a message (without checking it; {@link decodeSwimMessage} checks). */
+export function encodeSwimMessage(message: SwimMessage): Uint8Array {
+  const w = new ByteWriter();
+  w.byte(SWIM_MAGIC);
+  w.byte(SWIM_FORMAT_VERSION);
+  w.byte(MESSAGE_TYPES.indexOf(message.type));
+  switch (message.type) {
+    case 'ping':
+    case 'pingReq':
+      w.uint(message.seq);
+      w.string(message.target);
+      writeUpdates(w, message.updates);
+      break;
+    case 'ack':
+      w.uint(message.seq);
+      writeUpdates(w, message.updates);
+      break;
+    case 'nack':
+      w.uint(message.seq);
+      break;
+    case 'gossip':
+      writeUpdates(w, message.updates);
+      break;
+    case 'pushPull':
+      w.byte((message.join ? 1 : 0) | (message.reply ? 2 : 0));
+      w.uint(message.members.length);
+      for (const m of message.members) {
+        w.string(m.id);
+        w.uint(m.incarnation);
+        w.byte(STATES.indexOf(m.state));
+        w.bytes(m.meta);
+      }
+      break;
+  }
+  return w.finish();
+}
+
+/** Decodes and checks a message; garbage throws `DecodeError`, a newer format `UnsupportedVersionError`. */
+export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('A SWIM message must be a Uint8Array');
+  const r = new ByteReader(bytes, 'SWIM message');
+  if (r.byte() !== SWIM_MAGIC) r.fail('not a SWIM message');
+  const version = r.byte();
+  if (version > SWIM_FORMAT_VERSION) throw new UnsupportedVersionError(version, SWIM_FORMAT_VERSION, 'SWIM message');
+  if (version < 1) r.fail(`version ${version}`);
+  const type = MESSAGE_TYPES[r.byte()] ?? r.fail('unknown message type');
+  let message: SwimMessage;
+  switch (type) {
+    case 'ping':
+    case 'pingReq': {
+      const seq = r.uint();
+      const target = r.string();
+      message = { type, seq, target, updates: readUpdates(r) };
+      break;
+    }
+    case 'ack': {
+      const seq = r.uint();
+      message = { type, seq, updates: readUpdates(r) };
+      break;
+    }
+    case 'nack':
+      message = { type, seq: r.uint() };
+      break;
+    case 'gossip':
+      message = { type, updates: readUpdates(r) };
+      break;
+    case 'pushPull': {
+      const flags = r.byte();
+      if (flags > 3) r.fail(`push/pull flags ${flags}`);
+      const count = r.uint();
+      if (count > r.remaining / 4) r.fail(`${count} members claimed in ${r.remaining} bytes`);
+      const members: Member[] = [];
+      for (let i = 0; i < count; i++) {
+        const id = r.string();
+        const incarnation = r.uint();
+        const state = STATES[r.byte()] ?? r.fail('unknown member state');
+        members.push({ id, incarnation, state, meta: r.bytes() });
+      }
+      message = { type, join: (flags & 1) !== 0, reply: (flags & 2) !== 0, members };
+      break;
+    }
+  }
+  r.end();
+  try {
+    checkSwimMessage(message);
+  } catch (cause) {
+    throw new DecodeError(`Malformed SWIM message: ${(cause as Error).message}`, { cause });
+  }
+  return message;
+}
+
+/** The `Codec` of SWIM messages, for a `ProtocolDriver` or `ctx.runCore`. */
+export function swimMessageCodec(): Codec<SwimMessage> {
+  return { encode: encodeSwimMessage, decode: decodeSwimMessage };
+}
+
+/** True for payloads that start like a SWIM message (the driver's `accepts`). */
+export function isSwimPayload(payload: Uint8Array): boolean {
+  return payload.length > 0 && payload[0] === SWIM_MAGIC;
+}
