@@ -189,10 +189,9 @@ export class DistributedLimiter extends Observable<DistributedLimiterEvents> {
     checkKey(key);
     const wall = this.#clock.now();
     const monotonic = this.#clock.monotonic();
-    return this.#driver.run(() => {
-      this.state.observe(wall, monotonic);
-      return this.state.decide(key, cost, Math.floor(wall), monotonic, commit);
-    });
+    // Observed before `run`, which ticks the core first: a round due now then takes this wall time.
+    this.state.observe(wall, monotonic);
+    return this.#driver.run(() => this.state.decide(key, cost, Math.floor(wall), monotonic, commit));
   }
 
   /** Stops gossiping and detaches from the endpoint (which stays open: it belongs to the caller). */
