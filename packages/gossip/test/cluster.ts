@@ -77,6 +77,7 @@ export class Cluster {
   readonly #queue = new EventQueue();
   readonly #random: Random;
   readonly #options: ClusterOptions;
+  #loss: number;
   readonly #cut = new Set<string>();
   #seq = 0;
   now = 0;
@@ -87,6 +88,7 @@ export class Cluster {
 
   constructor(options: ClusterOptions) {
     this.#options = options;
+    this.#loss = options.loss ?? 0;
     this.#random = seededRandom(options.seed * 7919 + 17);
     this.ids = Array.from({ length: options.size }, (_, i) => `n${i}`);
     for (const [i, id] of this.ids.entries()) this.add(id, options.seed * 1_000_003 + i);
@@ -139,6 +141,11 @@ export class Cluster {
   pause(id: NodeId, ms: number): void {
     this.nodes.get(id)!.pausedUntil = this.now + ms;
     this.#push({ at: this.now + ms, to: id, kind: 'wake' });
+  }
+
+  /** Changes the probability that a message is lost. */
+  setLoss(loss: number): void {
+    this.#loss = loss;
   }
 
   /** Ends a pause early. */
@@ -226,7 +233,7 @@ export class Cluster {
     this.onMessage?.(from, to, message, this.now);
     if (message.type === 'ping' && !this.firstPingAt.has(to)) this.firstPingAt.set(to, this.now);
     if (this.#cut.has(`${from}>${to}`)) return;
-    if (this.#random.next() < (this.#options.loss ?? 0)) return;
+    if (this.#random.next() < this.#loss) return;
     if (!this.nodes.has(to)) return;
     const delivered = this.#options.wire ? decodeSwimMessage(encodeSwimMessage(message)) : message;
     this.#push({ at: this.now + 1 + this.#random.int(5), to, kind: 'deliver', from, message: delivered });
