@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bankAccounts, COORDINATOR, randomTransfers, runWorld, type Transfer } from './world.js';
+import { bankAccounts, COORDINATOR, randomTransfers, runWorld, threeWay } from './world.js';
 
 const PARTICIPANTS = ['p1', 'p2', 'p3'];
 const accounts = bankAccounts(PARTICIPANTS);
 
-/** One transfer over all three participants, and a second one racing it on one account. */
-const threeWay: Transfer[] = [
-  {
-    gid: 'three-way',
-    at: 0,
-    legs: [
-      { participant: 'p1', ops: [{ op: 'add', key: 'p1-x', amount: -30 }] },
-      { participant: 'p2', ops: [{ op: 'add', key: 'p2-x', amount: 10 }] },
-      { participant: 'p3', ops: [{ op: 'add', key: 'p3-x', amount: 20 }] },
-    ],
-  },
-  {
-    gid: 'racing',
-    at: 3,
-    legs: [
-      { participant: 'p3', ops: [{ op: 'add', key: 'p3-y', amount: -5 }] },
-      { participant: 'p1', ops: [{ op: 'add', key: 'p1-y', amount: 5 }] },
-    ],
-  },
-];
 
 function expectClean(result: ReturnType<typeof runWorld>, replay: string): void {
   expect(result.problems, replay).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorDeliberateBugs, ParticipantDeliberateBugs } from '../src/index.js';
-import { bankAccounts, randomTransfers, runWorld } from './world.js';
+import { bankAccounts, COORDINATOR, randomTransfers, runWorld, threeWay } from './world.js';
 
 const PARTICIPANTS = ['p1', 'p2', 'p3'];
 const accounts = bankAccounts(PARTICIPANTS);
@@ -39,5 +39,42 @@ describe('deliberate bugs are caught by the bank simulation', () => {
     const found = firstFailingSeed({ coordinator: { forgetPresumedAbort: true } });
     expect(found, 'no seed caught it').toBeDefined();
     console.log(`forgetPresumedAbort: seed ${found!.seed}: ${found!.problems[0]}`);
+  });
+});
+
+describe('deliberate bugs are caught by the enumerated crash points', () => {
+  const clean = runWorld({ seed: 1, accounts, transfers: threeWay });
+  const caught = (runs: Parameters<typeof runWorld>[0][]): number => runs.filter((run) => runWorld(run).problems.length > 0).length;
+
+  it('deciding before logging: a coordinator crash at some boundary, a crash of p2 and the loss of some message', () => {
+    const runs = [];
+    for (let c = 0; c <= clean.boundaries[COORDINATOR]!; c++) {
+      for (let at = 0; at <= clean.boundaries['p2']!; at++) {
+        for (let d = 0; d < clean.messages; d++) {
+          runs.push({ seed: 1, accounts, transfers: threeWay, crashes: [{ node: COORDINATOR, at: c }, { node: 'p2', at }], drops: [d], coordinatorBugs: { decideBeforeLogging: true } });
+        }
+      }
+    }
+    expect(caught(runs)).toBeGreaterThan(0);
+  });
+
+  it('voting before logging: a participant crash at some boundary', () => {
+    const runs = [];
+    for (const p of ['p1', 'p2', 'p3']) {
+      for (let at = 0; at <= clean.boundaries[p]!; at++) runs.push({ seed: 1, accounts, transfers: threeWay, crashes: [{ node: p, at }], participantBugs: { voteBeforeLogging: true } });
+    }
+    expect(caught(runs)).toBeGreaterThan(0);
+  });
+
+  it('forgetting presumed abort: a coordinator crash at some boundary together with a participant crash', () => {
+    const runs = [];
+    for (let c = 0; c <= clean.boundaries[COORDINATOR]!; c++) {
+      for (const p of ['p1', 'p2', 'p3']) {
+        for (let at = 0; at <= clean.boundaries[p]!; at++) {
+          runs.push({ seed: 1, accounts, transfers: threeWay, crashes: [{ node: COORDINATOR, at: c }, { node: p, at }], coordinatorBugs: { forgetPresumedAbort: true } });
+        }
+      }
+    }
+    expect(caught(runs)).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,31 @@
-/** `npm run soak`: 10,000 random schedules of the bank world (SOAK_SEEDS overrides the count). */
-import { bankAccounts, randomTransfers, runWorld } from './world.js';
+/**
+ * `npm run soak`: every coordinator crash point × every participant crash point × every single
+ * message loss for the three-way transfer, then 10,000 random schedules of the bank world
+ * (SOAK_SEEDS overrides the count).
+ */
+import { bankAccounts, COORDINATOR, randomTransfers, runWorld, threeWay } from './world.js';
 
 const PARTICIPANTS = ['p1', 'p2', 'p3'];
 const accounts = bankAccounts(PARTICIPANTS);
 const seeds = Number(process.env['SOAK_SEEDS'] ?? 10_000);
+const clean = runWorld({ seed: 1, accounts, transfers: threeWay });
+let enumerated = 0;
+for (let c = 0; c <= clean.boundaries[COORDINATOR]!; c++) {
+  for (const p of PARTICIPANTS) {
+    for (let at = 0; at <= clean.boundaries[p]!; at++) {
+      for (let d = -1; d < clean.messages; d++) {
+        const crashes = [{ node: COORDINATOR, at: c }, { node: p, at }];
+        const result = runWorld({ seed: 1, accounts, transfers: threeWay, crashes, drops: d < 0 ? [] : [d] });
+        if (result.problems.length > 0) {
+          console.error(`crashes ${JSON.stringify(crashes)}, drop ${d} failed: ${result.problems.join('; ')}`);
+          process.exit(1);
+        }
+        enumerated++;
+      }
+    }
+  }
+}
+console.log(`${enumerated} enumerated fault plans (coordinator crash point × participant crash point × lost message): all atomic`);
 let committed = 0;
 let aborted = 0;
 let crashes = 0;

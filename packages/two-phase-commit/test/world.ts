@@ -388,3 +388,24 @@ export function randomTransfers(seed: number, participants: readonly NodeId[], c
   }
   return transfers;
 }
+
+/** One transfer over all three participants, and a second one racing it on one account. */
+export const threeWay: Transfer[] = [
+  {
+    gid: 'three-way',
+    at: 0,
+    legs: [
+      { participant: 'p1', ops: [{ op: 'add', key: 'p1-x', amount: -30 }] },
+      { participant: 'p2', ops: [{ op: 'add', key: 'p2-x', amount: 10 }] },
+      { participant: 'p3', ops: [{ op: 'add', key: 'p3-x', amount: 20 }] },
+    ],
+  },
+  {
+    gid: 'racing',
+    at: 3,
+    legs: [
+      { participant: 'p3', ops: [{ op: 'add', key: 'p3-y', amount: -5 }] },
+      { participant: 'p1', ops: [{ op: 'add', key: 'p1-y', amount: 5 }] },
+    ],
+  },
+];
