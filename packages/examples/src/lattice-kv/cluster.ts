@@ -1,0 +1,204 @@
+/**
+ * Starts a 3-node lattice-kv cluster on loopback: one process per node, each with its own data
+ * directory, and waits until a leader exists.
+ *
+ *   npm run kv -w @lattice/examples        # then: redis-cli -p <port>
+ *
+ * Runs until Ctrl-C. `startKvCluster` is what the tests use.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LatticeError, type LatticeErrorOptions, sleep, systemClock, systemTimers } from '@lattice/core';
+
+/** Thrown when a lattice-kv node process does not start, or the cluster elects no leader in time. */
+export class KvClusterStartError extends LatticeError {
+  static readonly code = 'ERR_KV_CLUSTER_START';
+  override readonly name = 'KvClusterStartError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(KvClusterStartError.code, message, options);
+  }
+}
+
+const nodeScript = fileURLToPath(new URL('./node.ts', import.meta.url));
+
+/** One node process of the cluster. */
+export interface KvClusterNode {
+  readonly id: string;
+  readonly dataDir: string;
+  readonly respPort: number;
+  child: ChildProcess | undefined;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one inline command over RESP and returns the raw reply line(s). */
+export function respCommand(port: number, command: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let data = '';
+    const timer = systemTimers.setTimeout(() => {
+      socket.destroy();
+      reject(new KvClusterStartError(`no reply to ${command} on port ${port}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      if (data.endsWith('\r\n') && (!data.startsWith('$') || data.split('\r\n').length > 2)) {
+        systemTimers.clearTimeout(timer);
+        socket.end();
+        resolve(data);
+      }
+    });
+    socket.on('error', (error) => {
+      systemTimers.clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** A running cluster of node processes. */
+export class KvCluster {
+  readonly nodes = new Map<string, KvClusterNode>();
+  readonly #root: string;
+  readonly #peers: string;
+  readonly #extraArgs: string[];
+
+  private constructor(root: string, peers: string, nodes: KvClusterNode[], extraArgs: string[]) {
+    this.#root = root;
+    this.#peers = peers;
+    this.#extraArgs = extraArgs;
+    for (const node of nodes) this.nodes.set(node.id, node);
+  }
+
+  /** Starts `ids.length` nodes and waits for a leader. */
+  static async start(options: { ids?: string[]; leaseReads?: boolean; dataRoot?: string } = {}): Promise<KvCluster> {
+    const ids = options.ids ?? ['a', 'b', 'c'];
+    const root = options.dataRoot ?? mkdtempSync(join(tmpdir(), 'lattice-kv-'));
+    const raft: string[] = [];
+    const nodes: KvClusterNode[] = [];
+    for (const id of ids) {
+      raft.push(`${id}=127.0.0.1:${await freePort()}`);
+      nodes.push({ id, dataDir: join(root, id), respPort: await freePort(), child: undefined });
+    }
+    const cluster = new KvCluster(root, raft.join(','), nodes, options.leaseReads === true ? ['--lease-reads'] : []);
+    try {
+      await Promise.all(ids.map((id) => cluster.startNode(id)));
+      await cluster.waitForLeader();
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** (Re)starts one node process on its data directory; resolves once it serves RESP. */
+  startNode(id: string): Promise<void> {
+    const node = this.nodes.get(id);
+    if (node === undefined) return Promise.reject(new KvClusterStartError(`no node ${id}`));
+    const child = spawn(process.execPath, ['--conditions=@lattice/source', '--import', 'tsx', nodeScript, id, node.dataDir, String(node.respPort), this.#peers, ...this.#extraArgs], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    node.child = child;
+    return new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = systemTimers.setTimeout(() => reject(new KvClusterStartError(`node ${id} did not start within 20 s`)), 20_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes(`ready ${id}`)) {
+          systemTimers.clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) => {
+        systemTimers.clearTimeout(timer);
+        if (node.child === child) node.child = undefined;
+        reject(new KvClusterStartError(`node ${id} exited (${signal ?? code})`));
+      });
+    });
+  }
+
+  /** SIGKILLs one node process (no clean shutdown: what a crash looks like). */
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.nodes.get(id)?.child;
+    if (child === undefined || child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /** The leader's id as the live nodes see it, once one exists and they agree. */
+  async waitForLeader(timeoutMs = 15_000, except?: string): Promise<string> {
+    const deadline = systemClock.monotonic() + timeoutMs;
+    while (systemClock.monotonic() < deadline) {
+      const leaders = new Set<string>();
+      for (const node of this.nodes.values()) {
+        if (node.child === undefined || node.id === except) continue;
+        try {
+          const info = await respCommand(node.respPort, 'INFO', 1000);
+          const leader = /raft_leader:(\S*)/.exec(info)?.[1] ?? '';
+          leaders.add(leader);
+        } catch {
+          leaders.add('');
+        }
+      }
+      const [leader] = [...leaders];
+      if (leaders.size === 1 && leader !== undefined && leader !== '' && leader !== except) return leader;
+      await sleep(systemTimers, 100);
+    }
+    throw new KvClusterStartError(`no leader within ${timeoutMs} ms`);
+  }
+
+  /** Stops every node (SIGTERM, then SIGKILL) and removes the data directories. */
+  async stop(options: { keepData?: boolean } = {}): Promise<void> {
+    await Promise.all(
+      [...this.nodes.values()].map(async (node) => {
+        const child = node.child;
+        if (child === undefined || child.exitCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = systemTimers.setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        systemTimers.clearTimeout(timer);
+      }),
+    );
+    if (options.keepData !== true) rmSync(this.#root, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const cluster = await KvCluster.start({ leaseReads: process.argv.includes('--lease-reads') });
+  const leader = await cluster.waitForLeader();
+  console.log('lattice-kv: 3 nodes, each a process with its own fsync\'d write-ahead log');
+  for (const node of cluster.nodes.values()) console.log(`  node ${node.id}: redis-cli -p ${node.respPort}${node.id === leader ? '   (leader)' : ''}`);
+  console.log('Ctrl-C stops the cluster and removes its data.');
+  const stop = () => {
+    cluster.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

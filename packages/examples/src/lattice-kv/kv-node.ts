@@ -1,0 +1,108 @@
+/**
+ * A lattice-kv node: a `RaftNode` over TCP with an fsync'd write-ahead log and snapshots, the
+ * KV state machine, and the RESP server in front of it.
+ */
+import type { Server } from 'node:net';
+import { type Clock, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
+import { RaftNode } from '@lattice/raft';
+import { TcpTransport } from '@lattice/transport/tcp';
+import { openWal } from '@lattice/wal';
+import { encodeKvCommand, type KvCommand, KvStateMachine } from './kv-state-machine.js';
+import type { Reply } from './resp.js';
+import { type KvBackend, startRespServer } from './resp-server.js';
+
+/** Options of {@link startKvNode}. */
+export interface KvNodeOptions {
+  id: string;
+  /** The write-ahead log's directory (created if missing; reopened after a restart). */
+  dataDir: string;
+  /** Raft address of every voter, this node's included: `{ a: '127.0.0.1:7101', … }`. */
+  peers: Record<string, string>;
+  /** Port of the RESP (Redis protocol) listener; 0 picks one. */
+  respPort: number;
+  /** Shared secret of the cluster's TCP transport. */
+  secret: string;
+  /** Serve `LATTICE.READS lease` (the leader answers from its lease; assumes bounded clock drift). */
+  leaseReads?: boolean;
+  /** Applied entries between snapshots. Default 1,000. */
+  snapshotEvery?: number;
+  clock?: Clock;
+  timers?: Timers;
+}
+
+/** A running node. */
+export interface KvNode {
+  readonly raft: RaftNode<Reply>;
+  readonly machine: KvStateMachine;
+  readonly respPort: number;
+  stop(): Promise<void>;
+}
+
+// While keys carry TTLs the leader proposes an empty write this often, so that the agreed time
+// moves on (and keys expire) even when nobody writes.
+const TICK_MS = 250;
+
+/** Starts a node; resolves once its RESP port listens. */
+export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
+  const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
+  const own = options.peers[options.id];
+  if (own === undefined) throw new InvalidArgumentError(`peers has no address for ${options.id}`);
+  const [host, port] = own.split(':') as [string, string];
+  const transport = new TcpTransport({ secret: options.secret, peers: options.peers });
+  const endpoint = await transport.open(options.id, { listen: { host, port: Number(port) } });
+  const log = await openWal(options.dataDir);
+  const machine = new KvStateMachine();
+  const leaseReads = options.leaseReads === true;
+  const raft = await RaftNode.start<Reply>({
+    endpoint,
+    log,
+    stateMachine: machine,
+    voters: Object.keys(options.peers),
+    electionTimeoutMs: 300,
+    heartbeatIntervalMs: 50,
+    snapshotEvery: options.snapshotEvery ?? 1000,
+    requestTimeoutMs: 2000,
+    checkQuorum: true,
+    ...(leaseReads ? { readOnly: 'lease' as const } : {}),
+    clock,
+    timers,
+  });
+  raft.on('error', (error) => {
+    if (process.env['LATTICE_KV_DEBUG']) console.error(`[${options.id}] ${error.code}: ${error.message}`);
+  });
+  const propose = (command: KvCommand) => raft.propose(encodeKvCommand(clock.now(), command));
+  const backend: KvBackend = {
+    machine,
+    leaseReads,
+    propose,
+    readBarrier: () => raft.read(),
+    info: () => {
+      const status = raft.status();
+      return { raft_id: options.id, raft_role: status.role, raft_term: status.term, raft_leader: status.leader, raft_commit: status.commit, raft_applied: status.applied, agreed_time_ms: machine.time };
+    },
+  };
+  let stopped = false;
+  let tickTimer: unknown;
+  const tick = () => {
+    if (stopped) return;
+    if (raft.status().role === 'leader' && machine.hasVolatileKeys) propose({ op: 'tick' }).catch(() => {});
+    tickTimer = timers.setTimeout(tick, TICK_MS);
+  };
+  tickTimer = timers.setTimeout(tick, TICK_MS);
+  const server: Server = await startRespServer(backend, options.respPort);
+  const address = server.address();
+  const respPort = typeof address === 'object' && address !== null ? address.port : options.respPort;
+  return {
+    raft,
+    machine,
+    respPort,
+    async stop() {
+      stopped = true;
+      timers.clearTimeout(tickTimer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await raft.stop();
+      await transport.close?.();
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The lattice-kv state machine: Redis strings with TTLs, deterministic on every node. Time is
+ * never read from a local clock: each command carries the wall-clock stamp of the node that
+ * took it, the machine's time is the largest stamp applied so far, and expiry is judged
+ * against that time — so every replica expires the same keys at the same log index.
+ */
+import type { StateMachine } from '@lattice/raft';
+import { KvCommandDecodeError } from './errors.js';
+import { bulk, errorReply, integer, OK, type Reply } from './resp.js';
+
+/** A write, as it travels through the Raft log. Keys and values are byte strings (latin1). */
+export type KvCommand =
+  | { op: 'set'; key: string; value: string; expireMs?: number; nx?: boolean; xx?: boolean; keepTtl?: boolean; get?: boolean }
+  | { op: 'mset'; pairs: [string, string][] }
+  | { op: 'del'; keys: string[] }
+  | { op: 'incrby'; key: string; by: string }
+  | { op: 'expire'; key: string; ms: number }
+  | { op: 'flushdb' }
+  | { op: 'tick' };
+
+/** A command with the stamp (ms since the epoch) the node that took it put on it. */
+export interface StampedKvCommand {
+  readonly at: number;
+  readonly command: KvCommand;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+export const NOT_INTEGER = 'ERR value is not an integer or out of range';
+
+/** Encodes a stamped command for `RaftNode.propose`. */
+export function encodeKvCommand(at: number, command: KvCommand): Uint8Array {
+  return encoder.encode(JSON.stringify({ at, command } satisfies StampedKvCommand));
+}
+
+/** Decodes a log entry; a foreign entry is a {@link KvCommandDecodeError}. */
+export function decodeKvCommand(bytes: Uint8Array): StampedKvCommand {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes));
+  } catch (error) {
+    throw new KvCommandDecodeError('log entry is not JSON', { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new KvCommandDecodeError('log entry is not an object');
+  const { at, command } = parsed as { at?: unknown; command?: { op?: unknown } };
+  if (typeof at !== 'number' || !Number.isFinite(at) || typeof command !== 'object' || command === null || typeof command.op !== 'string') {
+    throw new KvCommandDecodeError('log entry is not a stamped lattice-kv command');
+  }
+  return parsed as StampedKvCommand;
+}
+
+interface Entry {
+  value: string;
+  /** Absolute expiry in the machine's time, or undefined for none. */
+  expireAt: number | undefined;
+}
+
+/** Parses a Redis integer argument (signed 64-bit) or returns undefined. */
+export function parseInt64(text: string): bigint | undefined {
+  if (!/^-?(0|[1-9]\d{0,18})$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value > INT64_MAX || value < INT64_MIN ? undefined : value;
+}
+
+/** Redis strings with TTLs as a Raft state machine; `apply` returns the command's reply. */
+export class KvStateMachine implements StateMachine<Reply> {
+  #entries = new Map<string, Entry>();
+  #time = 0;
+  #volatile = 0;
+
+  /** The time agreed through the log: the largest stamp applied so far. */
+  get time(): number {
+    return this.#time;
+  }
+
+  /** Whether some key carries a TTL (then the leader keeps time moving with ticks). */
+  get hasVolatileKeys(): boolean {
+    return this.#volatile > 0;
+  }
+
+  apply(bytes: Uint8Array): Reply {
+    const { at, command } = decodeKvCommand(bytes);
+    if (at > this.#time) this.#time = at;
+    this.#purgeExpired();
+    return this.#run(command);
+  }
+
+  #run(command: KvCommand): Reply {
+    switch (command.op) {
+      case 'set': {
+        const old = this.#live(command.key);
+        if ((command.nx === true && old !== undefined) || (command.xx === true && old === undefined)) return command.get === true ? bulk(old?.value ?? null) : bulk(null);
+        const expireAt = command.expireMs !== undefined ? this.#time + command.expireMs : command.keepTtl === true ? old?.expireAt : undefined;
+        this.#put(command.key, { value: command.value, expireAt });
+        return command.get === true ? bulk(old?.value ?? null) : OK;
+      }
+      case 'mset':
+        for (const [key, value] of command.pairs) this.#put(key, { value, expireAt: undefined });
+        return OK;
+      case 'del': {
+        let removed = 0;
+        for (const key of command.keys) {
+          if (this.#live(key) !== undefined) {
+            this.#remove(key);
+            removed++;
+          }
+        }
+        return integer(removed);
+      }
+      case 'incrby': {
+        const old = this.#live(command.key);
+        const current = old === undefined ? 0n : parseInt64(old.value);
+        const by = parseInt64(command.by);
+        if (current === undefined || by === undefined) return errorReply(NOT_INTEGER);
+        const next = current + by;
+        if (next > INT64_MAX || next < INT64_MIN) return errorReply('ERR increment or decrement would overflow');
+        this.#put(command.key, { value: next.toString(), expireAt: old?.expireAt });
+        return integer(next);
+      }
+      case 'expire': {
+        const old = this.#live(command.key);
+        if (old === undefined) return integer(0);
+        if (command.ms <= 0) this.#remove(command.key);
+        else this.#put(command.key, { value: old.value, expireAt: this.#time + command.ms });
+        return integer(1);
+      }
+      case 'flushdb':
+        this.#entries.clear();
+        this.#volatile = 0;
+        return OK;
+      case 'tick':
+        return OK;
+      default:
+        return errorReply(`ERR unknown log command ${(command as { op: string }).op}`);
+    }
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    return entry.expireAt !== undefined && entry.expireAt <= this.#time ? undefined : entry;
+  }
+
+  #put(key: string, entry: Entry): void {
+    const old = this.#entries.get(key);
+    if (old?.expireAt !== undefined) this.#volatile--;
+    if (entry.expireAt !== undefined) this.#volatile++;
+    this.#entries.set(key, entry);
+  }
+
+  #remove(key: string): void {
+    const old = this.#entries.get(key);
+    if (old === undefined) return;
+    if (old.expireAt !== undefined) this.#volatile--;
+    this.#entries.delete(key);
+  }
+
+  #purgeExpired(): void {
+    if (this.#volatile === 0) return;
+    for (const [key, entry] of this.#entries) if (entry.expireAt !== undefined && entry.expireAt <= this.#time) this.#remove(key);
+  }
+
+  /** The value of `key`, or undefined (missing or expired at the agreed time). */
+  get(key: string): string | undefined {
+    return this.#live(key)?.value;
+  }
+
+  /** Milliseconds left before `key` expires; -1 without a TTL, -2 when missing. */
+  pttl(key: string): number {
+    const entry = this.#live(key);
+    if (entry === undefined) return -2;
+    return entry.expireAt === undefined ? -1 : entry.expireAt - this.#time;
+  }
+
+  /** The live keys, sorted (so that SCAN's cursor is a position in a stable order). */
+  keys(): string[] {
+    const keys: string[] = [];
+    for (const key of this.#entries.keys()) if (this.#live(key) !== undefined) keys.push(key);
+    return keys.sort();
+  }
+
+  get size(): number {
+    return this.keys().length;
+  }
+
+  snapshot(): Uint8Array {
+    return encoder.encode(JSON.stringify({ time: this.#time, entries: [...this.#entries].map(([k, e]) => [k, e.value, e.expireAt ?? null]) }));
+  }
+
+  restore(snapshot: Uint8Array): void {
+    const parsed = JSON.parse(decoder.decode(snapshot)) as { time: number; entries: [string, string, number | null][] };
+    this.#entries = new Map();
+    this.#volatile = 0;
+    this.#time = parsed.time;
+    for (const [key, value, expireAt] of parsed.entries) this.#put(key, { value, expireAt: expireAt ?? undefined });
+  }
+}

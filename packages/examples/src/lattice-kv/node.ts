@@ -1,0 +1,34 @@
+/**
+ * One lattice-kv node as a process:
+ *
+ *   tsx --conditions=@lattice/source node.ts <id> <dataDir> <respPort> <id=host:port,...> [--lease-reads]
+ *
+ * Prints "ready <id> <respPort>" once redis clients can connect. SIGINT/SIGTERM stop it cleanly.
+ */
+import { startKvNode } from './kv-node.js';
+
+const args = process.argv.slice(2);
+const leaseReads = args.includes('--lease-reads');
+const [id, dataDir, respPort, peerList] = args.filter((arg) => !arg.startsWith('--'));
+if (id === undefined || dataDir === undefined || respPort === undefined || peerList === undefined) {
+  console.error('usage: node.ts <id> <dataDir> <respPort> <id=host:port,...> [--lease-reads]');
+  process.exit(2);
+}
+const peers = Object.fromEntries(peerList.split(',').map((pair) => pair.split('=') as [string, string]));
+const node = await startKvNode({
+  id,
+  dataDir,
+  peers,
+  respPort: Number(respPort),
+  secret: process.env['LATTICE_KV_SECRET'] ?? 'lattice-kv-local-cluster-secret',
+  leaseReads,
+});
+console.log(`ready ${id} ${node.respPort}`);
+const shutdown = () => {
+  node.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

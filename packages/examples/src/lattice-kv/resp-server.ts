@@ -1,0 +1,342 @@
+/**
+ * The Redis-facing side of a lattice-kv node: one RESP connection per socket, commands run in
+ * order per connection (so a GET after a SET on the same connection sees it), writes proposed
+ * through Raft, reads served after the connection's chosen read barrier.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { isLatticeError, TimeoutError } from '@lattice/core';
+import { type KvCommand, type KvStateMachine, NOT_INTEGER, parseInt64 } from './kv-state-machine.js';
+import { array, bulk, encodeReply, errorReply, integer, map, OK, type Reply, RespRequestParser, simple } from './resp.js';
+
+/** How a connection's reads are made safe. */
+export type ReadMode = 'linearizable' | 'lease' | 'follower';
+
+/** What the RESP server needs from the node underneath. */
+export interface KvBackend {
+  readonly machine: KvStateMachine;
+  /** Replicates a write; settles with its reply once applied on this node. */
+  propose(command: KvCommand): Promise<Reply>;
+  /** Resolves when this node may serve a read under `mode` ('follower' never waits). */
+  readBarrier(mode: 'linearizable' | 'lease'): Promise<void>;
+  /** Whether the node was started with lease reads. */
+  readonly leaseReads: boolean;
+  /** Lines of the `# Replication` / `# Raft` sections of INFO. */
+  info(): Record<string, string | number>;
+}
+
+const WRONG_ARGS = (name: string) => errorReply(`ERR wrong number of arguments for '${name}' command`);
+const SYNTAX = errorReply('ERR syntax error');
+
+/** Redis glob matching (`*`, `?`, `[...]`, `\`), as KEYS and SCAN MATCH use it. */
+export function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') source += '[\\s\\S]*';
+    else if (c === '?') source += '[\\s\\S]';
+    else if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]!);
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close === -1) source += '\\[';
+      else {
+        let body = pattern.slice(i + 1, close);
+        const negate = body.startsWith('^');
+        if (negate) body = body.slice(1);
+        source += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
+        i = close;
+      }
+    } else source += escapeRegExp(c);
+  }
+  return new RegExp(`^${source}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+function failureReply(error: unknown): Reply {
+  if (isLatticeError(error, TimeoutError.code)) return errorReply(`TIMEOUT the write's outcome is unknown: ${error.message}`);
+  if (isLatticeError(error)) return errorReply(`TRYAGAIN ${error.code}: ${error.message}`);
+  return errorReply(`ERR ${String(error)}`);
+}
+
+class Connection {
+  protocol: 2 | 3 = 2;
+  reads: ReadMode = 'linearizable';
+  name = '';
+}
+
+/** Starts a RESP server over `backend` on `port` (0: any) at `host`. */
+export function startRespServer(backend: KvBackend, port: number, host = '127.0.0.1'): Promise<Server> {
+  const server = createServer((socket) => serve(backend, socket));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function serve(backend: KvBackend, socket: Socket): void {
+  const parser = new RespRequestParser();
+  const connection = new Connection();
+  let queue: Promise<void> = Promise.resolve();
+  let closed = false;
+  socket.on('error', () => {
+    closed = true;
+  });
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.on('data', (chunk: Buffer) => {
+    const { requests, error } = parser.push(chunk);
+    for (const request of requests) {
+      queue = queue.then(async () => {
+        if (closed) return;
+        let reply: Reply;
+        try {
+          reply = await execute(backend, connection, request);
+        } catch (failure) {
+          reply = failureReply(failure);
+        }
+        if (!closed) socket.write(encodeReply(reply, connection.protocol));
+      });
+    }
+    if (error !== undefined) {
+      socket.pause();
+      queue = queue.then(() => {
+        if (!closed) socket.end(encodeReply(errorReply(`ERR ${error.message}`), connection.protocol));
+        closed = true;
+      });
+    }
+  });
+}
+
+const text = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1'));
+
+async function read<T>(backend: KvBackend, connection: Connection, serve: () => T): Promise<T> {
+  if (connection.reads !== 'follower') await backend.readBarrier(connection.reads);
+  return serve();
+}
+
+function seconds(text: string): number | undefined {
+  const value = parseInt64(text);
+  return value === undefined ? undefined : Number(value);
+}
+
+async function execute(backend: KvBackend, connection: Connection, request: Buffer[]): Promise<Reply> {
+  const name = text(request[0]).toLowerCase();
+  const args = request.slice(1).map(text);
+  const arity = (min: number, max = min) => args.length >= min && args.length <= max;
+  const machine = backend.machine;
+  switch (name) {
+    case 'ping':
+      if (!arity(0, 1)) return WRONG_ARGS(name);
+      return args.length === 0 ? simple('PONG') : bulk(args[0]!);
+    case 'echo':
+      return arity(1) ? bulk(args[0]!) : WRONG_ARGS(name);
+    case 'get':
+      if (!arity(1)) return WRONG_ARGS(name);
+      return read(backend, connection, () => bulk(machine.get(args[0]!) ?? null));
+    case 'mget':
+      if (args.length < 1) return WRONG_ARGS(name);
+      return read(backend, connection, () => array(args.map((key) => bulk(machine.get(key) ?? null))));
+    case 'exists':
+      if (args.length < 1) return WRONG_ARGS(name);
+      return read(backend, connection, () => integer(args.filter((key) => machine.get(key) !== undefined).length));
+    case 'ttl':
+    case 'pttl':
+      if (!arity(1)) return WRONG_ARGS(name);
+      return read(backend, connection, () => {
+        const ms = machine.pttl(args[0]!);
+        return integer(ms < 0 || name === 'pttl' ? ms : Math.round(ms / 1000));
+      });
+    case 'dbsize':
+      return arity(0) ? read(backend, connection, () => integer(machine.size)) : WRONG_ARGS(name);
+    case 'keys': {
+      if (!arity(1)) return WRONG_ARGS(name);
+      const pattern = globToRegExp(args[0]!);
+      return read(backend, connection, () => array(machine.keys().filter((key) => pattern.test(key)).map((key) => bulk(key))));
+    }
+    case 'scan':
+      return scan(backend, connection, args);
+    case 'set':
+      return set(backend, args);
+    case 'mset': {
+      if (args.length < 2 || args.length % 2 !== 0) return WRONG_ARGS(name);
+      const pairs: [string, string][] = [];
+      for (let i = 0; i < args.length; i += 2) pairs.push([args[i]!, args[i + 1]!]);
+      return backend.propose({ op: 'mset', pairs });
+    }
+    case 'del':
+    case 'unlink':
+      return args.length < 1 ? WRONG_ARGS(name) : backend.propose({ op: 'del', keys: args });
+    case 'incr':
+    case 'decr':
+      return arity(1) ? backend.propose({ op: 'incrby', key: args[0]!, by: name === 'incr' ? '1' : '-1' }) : WRONG_ARGS(name);
+    case 'incrby':
+    case 'decrby': {
+      if (!arity(2)) return WRONG_ARGS(name);
+      const by = parseInt64(args[1]!);
+      if (by === undefined) return errorReply(NOT_INTEGER);
+      return backend.propose({ op: 'incrby', key: args[0]!, by: (name === 'incrby' ? by : -by).toString() });
+    }
+    case 'expire':
+    case 'pexpire': {
+      if (!arity(2)) return WRONG_ARGS(name);
+      const amount = seconds(args[1]!);
+      if (amount === undefined) return errorReply(NOT_INTEGER);
+      return backend.propose({ op: 'expire', key: args[0]!, ms: name === 'expire' ? amount * 1000 : amount });
+    }
+    case 'flushdb':
+    case 'flushall':
+      return arity(0, 1) ? backend.propose({ op: 'flushdb' }) : WRONG_ARGS(name);
+    case 'select':
+      if (!arity(1)) return WRONG_ARGS(name);
+      return args[0] === '0' ? OK : errorReply('ERR DB index is out of range');
+    case 'hello':
+      return hello(connection, args);
+    case 'client':
+      return client(connection, args);
+    case 'command':
+      // redis-cli asks for COMMAND DOCS to show hints; an empty answer means "no hints".
+      if (args.length === 0 || ['docs', 'info'].includes(args[0]!.toLowerCase())) return connection.protocol === 3 && args[0]?.toLowerCase() === 'docs' ? map([]) : array([]);
+      if (args[0]!.toLowerCase() === 'count') return integer(COMMAND_NAMES.length);
+      return errorReply(`ERR unknown subcommand '${args[0]}'. Try COMMAND HELP.`);
+    case 'config':
+      return config(args);
+    case 'info':
+      return bulk(info(backend));
+    case 'lattice.reads': {
+      if (!arity(0, 1)) return WRONG_ARGS(name);
+      if (args.length === 0) return bulk(connection.reads);
+      const mode = args[0]!.toLowerCase();
+      if (mode !== 'linearizable' && mode !== 'lease' && mode !== 'follower') return errorReply('ERR LATTICE.READS takes linearizable, lease or follower');
+      if (mode === 'lease' && !backend.leaseReads) return errorReply('ERR lease reads are off on this node: start it with --lease-reads');
+      connection.reads = mode;
+      return OK;
+    }
+    case 'readonly':
+      connection.reads = 'follower';
+      return OK;
+    case 'readwrite':
+      connection.reads = 'linearizable';
+      return OK;
+    case 'quit':
+      return OK;
+    default:
+      return errorReply(`ERR unknown command '${text(request[0])}', with args beginning with: ${args.slice(0, 8).map((arg) => `'${arg}' `).join('')}`);
+  }
+}
+
+const COMMAND_NAMES = ['get', 'set', 'del', 'exists', 'incr', 'incrby', 'decr', 'decrby', 'mget', 'mset', 'expire', 'pexpire', 'ttl', 'pttl', 'keys', 'scan', 'ping', 'echo', 'info', 'dbsize', 'flushdb', 'hello', 'command', 'config', 'select', 'client', 'lattice.reads', 'readonly', 'readwrite'];
+
+function set(backend: KvBackend, args: string[]): Promise<Reply> | Reply {
+  if (args.length < 2) return WRONG_ARGS('set');
+  const command: KvCommand & { op: 'set' } = { op: 'set', key: args[0]!, value: args[1]! };
+  for (let i = 2; i < args.length; i++) {
+    const option = args[i]!.toUpperCase();
+    if (option === 'NX' && command.xx !== true) command.nx = true;
+    else if (option === 'XX' && command.nx !== true) command.xx = true;
+    else if (option === 'GET') command.get = true;
+    else if (option === 'KEEPTTL' && command.expireMs === undefined) command.keepTtl = true;
+    else if ((option === 'EX' || option === 'PX') && command.expireMs === undefined && command.keepTtl !== true && i + 1 < args.length) {
+      const amount = seconds(args[++i]!);
+      if (amount === undefined) return errorReply(NOT_INTEGER);
+      if (amount <= 0) return errorReply(`ERR invalid expire time in 'set' command`);
+      command.expireMs = option === 'EX' ? amount * 1000 : amount;
+    } else return SYNTAX;
+  }
+  return backend.propose(command);
+}
+
+function scan(backend: KvBackend, connection: Connection, args: string[]): Promise<Reply> | Reply {
+  if (args.length < 1) return WRONG_ARGS('scan');
+  const cursor = parseInt64(args[0]!);
+  if (cursor === undefined || cursor < 0n) return errorReply('ERR invalid cursor');
+  let count = 10;
+  let pattern: RegExp | undefined;
+  for (let i = 1; i < args.length; i += 2) {
+    const option = args[i]!.toUpperCase();
+    const value = args[i + 1];
+    if (value === undefined) return SYNTAX;
+    if (option === 'COUNT') {
+      const parsed = parseInt64(value);
+      if (parsed === undefined) return errorReply(NOT_INTEGER);
+      if (parsed < 1n) return SYNTAX;
+      count = Number(parsed);
+    } else if (option === 'MATCH') pattern = globToRegExp(value);
+    else if (option === 'TYPE') {
+      if (value.toLowerCase() !== 'string') return read(backend, connection, () => array([bulk('0'), array([])]));
+    } else return SYNTAX;
+  }
+  return read(backend, connection, () => {
+    // The cursor is a position in the sorted key list: keys present for the whole scan are
+    // returned unless keys before them were deleted meanwhile (Redis promises more).
+    const keys = backend.machine.keys();
+    const start = Number(cursor);
+    const page = keys.slice(start, start + count);
+    const next = start + count >= keys.length ? 0 : start + count;
+    return array([bulk(String(next)), array(page.filter((key) => pattern === undefined || pattern.test(key)).map((key) => bulk(key)))]);
+  });
+}
+
+function hello(connection: Connection, args: string[]): Reply {
+  if (args.length > 0) {
+    const version = args[0]!;
+    if (version !== '2' && version !== '3') return errorReply('NOPROTO unsupported protocol version');
+    for (let i = 1; i < args.length; i++) {
+      const option = args[i]!.toUpperCase();
+      if (option === 'SETNAME' && i + 1 < args.length) connection.name = args[++i]!;
+      else if (option === 'AUTH' && i + 2 < args.length) i += 2;
+      else return SYNTAX;
+    }
+    connection.protocol = version === '3' ? 3 : 2;
+  }
+  return map([
+    [bulk('server'), bulk('redis')],
+    [bulk('version'), bulk('7.0.0')],
+    [bulk('proto'), integer(connection.protocol)],
+    [bulk('id'), integer(1)],
+    [bulk('mode'), bulk('standalone')],
+    [bulk('role'), bulk('master')],
+    [bulk('modules'), array([])],
+  ]);
+}
+
+function client(connection: Connection, args: string[]): Reply {
+  const sub = (args[0] ?? '').toLowerCase();
+  if (sub === 'setname' && args.length === 2) {
+    connection.name = args[1]!;
+    return OK;
+  }
+  if (sub === 'getname' && args.length === 1) return bulk(connection.name === '' ? null : connection.name);
+  if (sub === 'setinfo' && args.length === 3) return OK;
+  if (sub === 'id' && args.length === 1) return integer(1);
+  return errorReply(`ERR unknown subcommand '${args[0] ?? ''}'. Try CLIENT HELP.`);
+}
+
+// redis-benchmark reads `save` and `appendonly` to print the server's persistence settings.
+const CONFIG: Record<string, string> = { save: '', appendonly: 'yes', appendfsync: 'always', databases: '1' };
+
+function config(args: string[]): Reply {
+  const sub = (args[0] ?? '').toLowerCase();
+  if (sub !== 'get') return errorReply(`ERR unknown subcommand '${args[0] ?? ''}'. Try CONFIG HELP.`);
+  if (args.length < 2) return WRONG_ARGS('config|get');
+  const pairs: (readonly [Reply, Reply])[] = [];
+  for (const pattern of args.slice(1)) {
+    const matcher = globToRegExp(pattern.toLowerCase());
+    for (const [key, value] of Object.entries(CONFIG)) if (matcher.test(key)) pairs.push([bulk(key), bulk(value)]);
+  }
+  return map(pairs);
+}
+
+function info(backend: KvBackend): string {
+  const lines = ['# Server', 'redis_version:7.0.0', 'lattice_kv:1', 'redis_mode:standalone', '', '# Keyspace'];
+  const size = backend.machine.size;
+  if (size > 0) lines.push(`db0:keys=${size},expires=0,avg_ttl=0`);
+  lines.push('', '# Raft');
+  for (const [key, value] of Object.entries(backend.info())) lines.push(`${key}:${value}`);
+  return `${lines.join('\r\n')}\r\n`;
+}
