@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RespProtocolError } from '../src/lattice-kv/errors.js';
+import { encodeKvCommand, KvStateMachine } from '../src/lattice-kv/kv-state-machine.js';
+import { array, bulk, encodeReply, integer, map, OK, RespRequestParser } from '../src/lattice-kv/resp.js';
+import { globToRegExp } from '../src/lattice-kv/resp-server.js';
+
+const encodeRequest = (args: string[]) => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`, 'latin1');
+const asText = (requests: Buffer[][]) => requests.map((r) => r.map((a) => a.toString('latin1')));
+
+describe('RespRequestParser', () => {
+  it('parses pipelined requests in one chunk, in order', () => {
+    const parser = new RespRequestParser();
+    const chunk = Buffer.concat([encodeRequest(['SET', 'k', 'v']), encodeRequest(['GET', 'k']), Buffer.from('PING\r\n')]);
+    expect(asText(parser.push(chunk).requests)).toEqual([['SET', 'k', 'v'], ['GET', 'k'], ['PING']]);
+    expect(parser.pendingBytes).toBe(0);
+  });
+
+  it('reassembles any fragmentation of a pipeline, binary values included', () => {
+    const word = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 20 });
+    fc.assert(
+      fc.property(fc.array(fc.array(word, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 20 }), (requests, cuts) => {
+        const bytes = Buffer.concat(requests.map(encodeRequest));
+        const parser = new RespRequestParser();
+        const seen: string[][] = [];
+        let offset = 0;
+        for (const cut of cuts) {
+          if (offset >= bytes.length) break;
+          const result = parser.push(bytes.subarray(offset, offset + cut));
+          expect(result.error).toBeUndefined();
+          seen.push(...asText(result.requests));
+          offset += cut;
+        }
+        if (offset < bytes.length) seen.push(...asText(parser.push(bytes.subarray(offset)).requests));
+        expect(seen).toEqual(requests);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('splits inline requests on spaces and honours quotes', () => {
+    expect(asText(new RespRequestParser().push(Buffer.from('set  "a b" c\r\n')).requests)).toEqual([['set', 'a b', 'c']]);
+  });
+
+  it('answers the good requests before garbage, then reports a protocol error and stays failed', () => {
+    const parser = new RespRequestParser();
+    const result = parser.push(Buffer.concat([encodeRequest(['PING']), Buffer.from('*2\r\n$3\r\nGET\r\n:12\r\n')]));
+    expect(asText(result.requests)).toEqual([['PING']]);
+    expect(result.error?.code).toBe(RespProtocolError.code);
+    expect(result.error?.message).toMatch(/expected '\$', got ':'/);
+    expect(parser.push(encodeRequest(['PING'])).error?.code).toBe(RespProtocolError.code);
+  });
+
+  it('refuses bad lengths and oversize input without buffering it', () => {
+    for (const garbage of ['*abc\r\n', '*1\r\n$-5\r\n', '*1\r\n$99999999999\r\n', '*1\r\n$3\r\nabcXY']) {
+      expect(new RespRequestParser().push(Buffer.from(garbage)).error?.code, garbage).toBe(RespProtocolError.code);
+    }
+    const small = new RespRequestParser({ maxBulkBytes: 10, maxInlineBytes: 16, maxArguments: 2 });
+    expect(small.push(Buffer.from('*1\r\n$11\r\n')).error?.code).toBe(RespProtocolError.code);
+    expect(new RespRequestParser({ maxInlineBytes: 16 }).push(Buffer.alloc(100, 0x61)).error?.code).toBe(RespProtocolError.code);
+    expect(new RespRequestParser({ maxArguments: 2 }).push(Buffer.from('*3\r\n')).error?.code).toBe(RespProtocolError.code);
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const result = new RespRequestParser({ maxInlineBytes: 64 }).push(bytes);
+        expect(result.error === undefined || result.error.code === RespProtocolError.code).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('reply encoding', () => {
+  it('speaks RESP2 and RESP3', () => {
+    expect(encodeReply(OK, 2).toString()).toBe('+OK\r\n');
+    expect(encodeReply(bulk(null), 2).toString()).toBe('$-1\r\n');
+    expect(encodeReply(bulk(null), 3).toString()).toBe('_\r\n');
+    expect(encodeReply(array([bulk('a'), integer(3)]), 2).toString()).toBe('*2\r\n$1\r\na\r\n:3\r\n');
+    expect(encodeReply(map([[bulk('k'), bulk('v')]]), 2).toString()).toBe('*2\r\n$1\r\nk\r\n$1\r\nv\r\n');
+    expect(encodeReply(map([[bulk('k'), bulk('v')]]), 3).toString()).toBe('%1\r\n$1\r\nk\r\n$1\r\nv\r\n');
+  });
+});
+
+describe('KvStateMachine', () => {
+  const apply = (machine: KvStateMachine, at: number, command: Parameters<typeof encodeKvCommand>[1]) => machine.apply(encodeKvCommand(at, command));
+
+  it('expires keys on the time agreed through the log, never going back', () => {
+    const machine = new KvStateMachine();
+    apply(machine, 1000, { op: 'set', key: 'k', value: 'v', expireMs: 500 });
+    expect(machine.pttl('k')).toBe(500);
+    apply(machine, 1400, { op: 'tick' });
+    expect(machine.get('k')).toBe('v');
+    apply(machine, 900, { op: 'tick' }); // a node with a slow clock stamps an older time
+    expect(machine.time).toBe(1400);
+    apply(machine, 1500, { op: 'tick' });
+    expect(machine.get('k')).toBeUndefined();
+    expect(machine.pttl('k')).toBe(-2);
+    expect(machine.hasVolatileKeys).toBe(false);
+  });
+
+  it('INCRBY keeps 64-bit range and refuses non-integers', () => {
+    const machine = new KvStateMachine();
+    expect(apply(machine, 1, { op: 'incrby', key: 'n', by: '9223372036854775806' })).toEqual(integer(9223372036854775806n));
+    expect(apply(machine, 1, { op: 'incrby', key: 'n', by: '1' })).toEqual(integer(9223372036854775807n));
+    expect(apply(machine, 1, { op: 'incrby', key: 'n', by: '1' })).toEqual({ type: 'error', value: 'ERR increment or decrement would overflow' });
+    apply(machine, 1, { op: 'set', key: 's', value: 'abc' });
+    expect(apply(machine, 1, { op: 'incrby', key: 's', by: '1' })).toEqual({ type: 'error', value: 'ERR value is not an integer or out of range' });
+  });
+
+  it('replicas applying the same log agree, and a snapshot restores the same state', () => {
+    const key = fc.constantFrom('a', 'b', 'c');
+    const command = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), key, value: fc.string({ maxLength: 3 }), expireMs: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ op: fc.constant('incrby' as const), key, by: fc.integer({ min: -5, max: 5 }).map(String) }),
+      fc.record({ op: fc.constant('del' as const), keys: fc.array(key, { minLength: 1, maxLength: 2 }) }),
+      fc.record({ op: fc.constant('expire' as const), key, ms: fc.integer({ min: -5, max: 50 }) }),
+      fc.constant({ op: 'tick' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), command), { maxLength: 40 }), fc.nat(40), (log, cut) => {
+        const one = new KvStateMachine();
+        const other = new KvStateMachine();
+        const replies = log.map(([at, c]) => apply(one, at, c));
+        log.slice(0, cut).forEach(([at, c]) => apply(other, at, c));
+        const restored = new KvStateMachine();
+        restored.restore(other.snapshot());
+        const rest = log.slice(cut).map(([at, c]) => apply(restored, at, c));
+        expect(rest).toEqual(replies.slice(Math.min(cut, log.length)));
+        expect(restored.snapshot()).toEqual(one.snapshot());
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('globToRegExp', () => {
+  it('matches like Redis KEYS', () => {
+    expect(globToRegExp('user:*').test('user:1')).toBe(true);
+    expect(globToRegExp('h?llo').test('hallo')).toBe(true);
+    expect(globToRegExp('h[^e]llo').test('hello')).toBe(false);
+    expect(globToRegExp('h[ae]llo').test('hello')).toBe(true);
+    expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+});
