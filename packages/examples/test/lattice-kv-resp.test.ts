@@ -123,7 +123,7 @@ describe('KvStateMachine', () => {
         const one = new KvStateMachine();
         const other = new KvStateMachine();
         const replies = log.map(([at, c]) => apply(one, at, c));
-        log.slice(0, cut).forEach(([at, c]) => apply(other, at, c));
+        for (const [at, c] of log.slice(0, cut)) apply(other, at, c);
         const restored = new KvStateMachine();
         restored.restore(other.snapshot());
         const rest = log.slice(cut).map(([at, c]) => apply(restored, at, c));
