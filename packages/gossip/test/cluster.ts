@@ -84,6 +84,8 @@ export class Cluster {
   messages = 0;
   /** Time a ping first went to each member (what "detection" of a crashed member starts with). */
   readonly firstPingAt = new Map<NodeId, number>();
+  /** Members whose processing lags: each message waits up to this many ms before they handle it. */
+  readonly slowness = new Map<NodeId, number>();
   onMessage: ((from: NodeId, to: NodeId, message: SwimMessage, at: number) => void) | undefined;
 
   constructor(options: ClusterOptions) {
@@ -236,7 +238,8 @@ export class Cluster {
     if (this.#random.next() < this.#loss) return;
     if (!this.nodes.has(to)) return;
     const delivered = this.#options.wire ? decodeSwimMessage(encodeSwimMessage(message)) : message;
-    this.#push({ at: this.now + 1 + this.#random.int(5), to, kind: 'deliver', from, message: delivered });
+    const lag = this.slowness.get(to) ?? 0;
+    this.#push({ at: this.now + 1 + this.#random.int(5) + (lag > 0 ? this.#random.int(lag) : 0), to, kind: 'deliver', from, message: delivered });
   }
 
   #push(event: Pending): void {

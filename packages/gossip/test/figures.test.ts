@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detection, dissemination, falsePositives, load } from './figures.js';
+import { detection, dissemination, falsePositives, load, slowMembers } from './figures.js';
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const seeds = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
@@ -46,5 +46,16 @@ describe('figures (printed; bounds asserted)', () => {
       if (loss <= 0.01) expect(sum(guarded, 'dead')).toBe(0);
     }
     console.log(`false positives (20 members, 100 periods, 2 seeds)\n  ${rows.join('\n  ')}`);
+  });
+
+  it('false positives with slow members (the Lifeguard paper\'s setting): Lifeguard suspects less and declares no one dead', () => {
+    const plain = seeds(3).map((s) => slowMembers(30, 5, 3_000, s, false));
+    const guarded = seeds(3).map((s) => slowMembers(30, 5, 3_000, s, true));
+    const sum = (rs: typeof plain, key: 'dead' | 'suspicions') => rs.reduce((a, r) => a + r[key], 0);
+    console.log(
+      `slow members (30 members, 5 of them lagging up to 3 s, 120 periods, 3 seeds)\n  dead events plain ${sum(plain, 'dead')}, Lifeguard ${sum(guarded, 'dead')}; suspect events plain ${sum(plain, 'suspicions')}, Lifeguard ${sum(guarded, 'suspicions')}`,
+    );
+    expect(sum(guarded, 'dead')).toBeLessThanOrEqual(sum(plain, 'dead'));
+    expect(sum(guarded, 'suspicions') * 1.5).toBeLessThan(sum(plain, 'suspicions'));
   });
 });

@@ -58,3 +58,18 @@ export function falsePositives(size: number, seed: number, loss: number, lifegua
   const later = cluster.events.slice(start);
   return { dead: later.filter((e) => e.event.kind === 'dead').length, suspicions: later.filter((e) => e.event.kind === 'suspect').length };
 }
+
+/**
+ * The Lifeguard paper's setting: some members are slow (each message they receive waits up to
+ * `lagMs` before they handle it, as under CPU exhaustion). Counts dead events about members that
+ * never failed (every member here is alive), and suspect events.
+ */
+export function slowMembers(size: number, slow: number, lagMs: number, seed: number, lifeguard: boolean, periods = 120): { dead: number; suspicions: number } {
+  const cluster = new Cluster({ seed, size, lifeguard });
+  cluster.bootstrap();
+  for (let i = 0; i < slow; i++) cluster.slowness.set(`n${1 + ((seed + i * 7) % (size - 1))}`, lagMs);
+  const start = cluster.events.length;
+  cluster.runFor(periods * PERIOD);
+  const later = cluster.events.slice(start);
+  return { dead: later.filter((e) => e.event.kind === 'dead').length, suspicions: later.filter((e) => e.event.kind === 'suspect').length };
+}
