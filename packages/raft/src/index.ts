@@ -31,7 +31,7 @@ export { confOf, isJoint, isVoter } from './quorum.js';
 export { type RaftNodeEvents, RaftNode, type RaftNodeOptions, type RequestOptions, type StateMachine } from './raft-node.js';
 export { replayRaftRecords } from './stored-state.js';
 export { type RaftLogStore, WalRaftStorage } from './wal-storage.js';
-export { type DeliberateBug, type FollowerStatus, RaftCore, type RaftCoreOptions, type RaftStatus, type RaftStoredState } from './raft-core.js';
+export { type DeliberateBug, type FollowerStatus, RaftCore, type RaftCoreOptions, type RaftReady, type RaftStatus, type RaftStoredState } from './raft-core.js';
 export type {
   ConfChange,
   ConfChangeStep,

@@ -137,7 +137,8 @@ interface SnapshotAssembly {
   received: number;
 }
 
-type RaftReady = Ready<RaftMessage, RaftRecord, RaftEffect>;
+/** What a {@link RaftCore}'s `ready()` hands out. */
+export type RaftReady = Ready<RaftMessage, RaftRecord, RaftEffect>;
 
 const EMPTY = new Uint8Array(0);
 const EARLY_TYPES = new Set<RaftMessage['type']>(['append', 'heartbeat', 'snapshot', 'timeoutNow', 'readIndexResp']);

@@ -46,5 +46,18 @@ export { type IoredisLike, ioredisAdapter, type NodeRedisLike, nodeRedisAdapter,
 export { type RedisFailurePolicy, RedisStore, type RedisStoreOptions, type RedisStoreStats, type StoreErrorContext } from './redis-store.js';
 export { hasFusedPath, isSyncStore, type Store, type SyncStore } from './store.js';
 export type { Attempt, WaitOptions } from './wait-queue.js';
-export { DistributedLimiter, type DistributedLimiterOptions, type DistributedLimiterStats } from './distributed/distributed-limiter.js';
-export { GossipCounterState, type GossipDecision, type GossipEntry, type GossipMessage, type GossipStateOptions } from './distributed/gossip-state.js';
+export {
+  DistributedLimiter,
+  type DistributedLimiterEvents,
+  type DistributedLimiterOptions,
+  type DistributedLimiterStats,
+} from './distributed/distributed-limiter.js';
+export { GossipCodec } from './distributed/gossip-codec.js';
+export {
+  GossipCounterState,
+  type GossipDecision,
+  type GossipEntry,
+  type GossipMessage,
+  type GossipReady,
+  type GossipStateOptions,
+} from './distributed/gossip-state.js';
