@@ -1,9 +1,10 @@
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RespProtocolError } from '../src/lattice-kv/errors.js';
 import { encodeKvCommand, KvStateMachine } from '../src/lattice-kv/kv-state-machine.js';
 import { array, bulk, encodeReply, integer, map, OK, RespRequestParser } from '../src/lattice-kv/resp.js';
-import { globToRegExp } from '../src/lattice-kv/resp-server.js';
+import { globToRegExp, startRespServer } from '../src/lattice-kv/resp-server.js';
 
 const encodeRequest = (args: string[]) => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`, 'latin1');
 const asText = (requests: Buffer[][]) => requests.map((r) => r.map((a) => a.toString('latin1')));
@@ -142,5 +143,86 @@ describe('globToRegExp', () => {
     expect(globToRegExp('h[^e]llo').test('hello')).toBe(false);
     expect(globToRegExp('h[ae]llo').test('hello')).toBe(true);
     expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+});
+
+describe('RESP server', () => {
+  // A backend without Raft: writes apply at once, and the read barrier is counted.
+  async function withServer(body: (port: number, barriers: string[]) => Promise<void>) {
+    const machine = new KvStateMachine();
+    const barriers: string[] = [];
+    let now = 1000;
+    const server = await startRespServer(
+      {
+        machine,
+        leaseReads: false,
+        propose: async (command) => machine.apply(encodeKvCommand(now++, command)),
+        readBarrier: async (mode) => {
+          barriers.push(mode);
+        },
+        info: () => ({ raft_role: 'leader' }),
+      },
+      0,
+    );
+    const address = server.address();
+    try {
+      await body(typeof address === 'object' && address !== null ? address.port : 0, barriers);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  function exchange(port: number, bytes: string): Promise<{ reply: string; closed: boolean }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let reply = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ reply, closed: false });
+      }, 300);
+      socket.on('connect', () => {
+        // Byte by byte: the worst fragmentation a client can produce.
+        for (const byte of Buffer.from(bytes, 'latin1')) socket.write(Buffer.from([byte]));
+      });
+      socket.on('data', (chunk) => {
+        reply += chunk.toString('latin1');
+      });
+      socket.on('end', () => {
+        clearTimeout(timer);
+        resolve({ reply, closed: true });
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers a fragmented pipeline in order', async () => {
+    await withServer(async (port, barriers) => {
+      const pipeline = Buffer.concat([encodeRequest(['SET', 'k', '1']), encodeRequest(['INCR', 'k']), encodeRequest(['GET', 'k']), encodeRequest(['MGET', 'k', 'x']), Buffer.from('PING\r\n')]).toString('latin1');
+      const { reply, closed } = await exchange(port, pipeline);
+      expect(reply).toBe('+OK\r\n:2\r\n$1\r\n2\r\n*2\r\n$1\r\n2\r\n$-1\r\n+PONG\r\n');
+      expect(closed).toBe(false);
+      expect(barriers).toEqual(['linearizable', 'linearizable']);
+    });
+  });
+
+  it('answers garbage with a protocol error after the good replies, closes, and keeps serving others', async () => {
+    await withServer(async (port) => {
+      const { reply, closed } = await exchange(port, 'PING\r\n*1\r\n$x\r\n');
+      expect(reply).toBe('+PONG\r\n-ERR Protocol error: invalid bulk length\r\n');
+      expect(closed).toBe(true);
+      expect((await exchange(port, 'PING\r\n')).reply).toBe('+PONG\r\n');
+    });
+  });
+
+  it('switches to RESP3 with HELLO 3, serves follower reads without a barrier, refuses lease reads when off', async () => {
+    await withServer(async (port, barriers) => {
+      const { reply } = await exchange(port, 'HELLO 3\r\nGET nothing\r\nLATTICE.READS lease\r\nLATTICE.READS follower\r\nGET nothing\r\nCONFIG GET save\r\nSET k v EX 0\r\nSET k\r\nFOO bar\r\n');
+      expect(reply.startsWith('%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n')).toBe(true);
+      expect(reply).toContain('$5\r\nproto\r\n:3\r\n');
+      expect(reply.slice(reply.indexOf('$7\r\nmodules\r\n*0\r\n') + '$7\r\nmodules\r\n*0\r\n'.length)).toBe(
+        "_\r\n-ERR lease reads are off on this node: start it with --lease-reads\r\n+OK\r\n_\r\n%1\r\n$4\r\nsave\r\n$0\r\n\r\n-ERR invalid expire time in 'set' command\r\n-ERR wrong number of arguments for 'set' command\r\n-ERR unknown command 'FOO', with args beginning with: 'bar' \r\n",
+      );
+      expect(barriers).toEqual(['linearizable']);
+    });
   });
 });
