@@ -205,6 +205,25 @@ describe('RESP server', () => {
     });
   });
 
+  it('answers a pipeline longer than the pending limit completely (pausing the socket), and QUIT closes', async () => {
+    await withServer(async (port) => {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let data = '';
+        socket.on('connect', () => socket.write(`${'INCR n\r\n'.repeat(3000)}QUIT\r\n`));
+        socket.on('data', (chunk) => {
+          data += chunk.toString('latin1');
+        });
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+      const lines = reply.split('\r\n');
+      expect(lines.length).toBe(3002);
+      expect(lines[2999]).toBe(':3000');
+      expect(lines[3000]).toBe('+OK');
+    });
+  });
+
   it('answers garbage with a protocol error after the good replies, closes, and keeps serving others', async () => {
     await withServer(async (port) => {
       const { reply, closed } = await exchange(port, 'PING\r\n*1\r\n$x\r\n');

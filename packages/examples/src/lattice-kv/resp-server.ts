@@ -78,11 +78,15 @@ export function startRespServer(backend: KvBackend, port: number, host = '127.0.
   });
 }
 
+const MAX_PENDING_REQUESTS = 1024;
+
 function serve(backend: KvBackend, socket: Socket): void {
   const parser = new RespRequestParser();
   const connection = new Connection();
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  let failed = false;
+  let pending = 0;
   socket.on('error', () => {
     closed = true;
   });
@@ -91,6 +95,9 @@ function serve(backend: KvBackend, socket: Socket): void {
   });
   socket.on('data', (chunk: Buffer) => {
     const { requests, error } = parser.push(chunk);
+    pending += requests.length;
+    // A client that pipelines faster than Raft commits waits in TCP instead of in our memory.
+    if (pending > MAX_PENDING_REQUESTS) socket.pause();
     for (const request of requests) {
       queue = queue.then(async () => {
         if (closed) return;
@@ -101,9 +108,16 @@ function serve(backend: KvBackend, socket: Socket): void {
           reply = failureReply(failure);
         }
         if (!closed) socket.write(encodeReply(reply, connection.protocol));
+        pending--;
+        if (text(request[0]).toLowerCase() === 'quit') {
+          closed = true;
+          socket.end();
+        }
+        if (!failed && pending <= MAX_PENDING_REQUESTS / 2 && socket.isPaused()) socket.resume();
       });
     }
     if (error !== undefined) {
+      failed = true;
       socket.pause();
       queue = queue.then(() => {
         if (!closed) socket.end(encodeReply(errorReply(`ERR ${error.message}`), connection.protocol));
