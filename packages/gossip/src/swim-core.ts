@@ -497,21 +497,27 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
 
   /** The least-sent updates that fit one datagram; the buddy system puts news about `to` first. */
   #piggyback(to: NodeId): Update[] {
-    if (this.#broadcasts.size === 0) return [];
-    const limit = retransmitLimit(this.profile.retransmitMult, this.#liveCount() + 1);
-    const queued = [...this.#broadcasts.values()].sort((a, b) => a.transmits - b.transmits);
-    if (this.lifeguard) {
-      const buddy = this.#broadcasts.get(to);
-      if (buddy !== undefined && buddy.update.kind === 'suspect') queued.unshift(...queued.splice(queued.indexOf(buddy), 1));
-    }
     const chosen: Update[] = [];
     let bytes = 0;
-    for (const broadcast of queued) {
-      const size = updateSize(broadcast.update);
-      if (bytes + size > this.#maxPiggybackBytes) break;
-      bytes += size;
-      chosen.push(broadcast.update);
-      if (++broadcast.transmits >= limit) this.#broadcasts.delete(broadcast.update.id);
+    const target = this.#members.get(to);
+    // Lifeguard's buddy system: a suspect always hears of its suspicion from whoever probes it.
+    const buddy = this.lifeguard && target?.state === 'suspect';
+    if (buddy) {
+      const update: Update = { kind: 'suspect', id: to, incarnation: target.incarnation, from: this.id };
+      chosen.push(update);
+      bytes += updateSize(update);
+    }
+    if (this.#broadcasts.size > 0) {
+      const limit = retransmitLimit(this.profile.retransmitMult, this.#liveCount() + 1);
+      const queued = [...this.#broadcasts.values()].sort((a, b) => a.transmits - b.transmits);
+      for (const broadcast of queued) {
+        if (buddy && broadcast.update.id === to && broadcast.update.kind === 'suspect') continue;
+        const size = updateSize(broadcast.update);
+        if (bytes + size > this.#maxPiggybackBytes) break;
+        bytes += size;
+        chosen.push(broadcast.update);
+        if (++broadcast.transmits >= limit) this.#broadcasts.delete(broadcast.update.id);
+      }
     }
     this.#stats.updatesSent += chosen.length;
     return chosen;

@@ -41,3 +41,62 @@ describe('SwimCore arguments', () => {
     expect(c.stats().incarnation).toBe(1); // an old suspicion is already refuted
   });
 });
+
+describe('SwimCore dissemination details', () => {
+  const alive = (id: string) => ({ kind: 'alive' as const, id, incarnation: 0, meta: new Uint8Array() });
+
+  function withMembers(count: number, lifeguard = true): SwimCore {
+    const c = new SwimCore({ id: 'a', now: 0, random: seededRandom(3), lifeguard });
+    c.step('x', { type: 'gossip', updates: Array.from({ length: count }, (_, i) => alive(`m${i}`)) });
+    return c;
+  }
+
+  it('an update is piggybacked retransmitMult · ceil(log10(n + 1)) times, then no more', () => {
+    const c = withMembers(9); // n = 10 with itself: 4 · ceil(log10 11) = 8
+    c.advance(c.ready());
+    c.step('m0', { type: 'gossip', updates: [{ kind: 'alive', id: 'm1', incarnation: 5, meta: new Uint8Array([1]) }] });
+    let sent = 0;
+    for (let i = 0; i < 40; i++) {
+      c.step('m2', { type: 'ping', seq: i, target: 'a', updates: [] });
+      const ready = c.ready();
+      for (const { message } of ready.messages) if (message.type === 'ack') sent += message.updates.filter((u) => u.id === 'm1' && u.incarnation === 5).length;
+      c.advance(ready);
+    }
+    expect(sent).toBe(8);
+  });
+
+  it('buddy system: a ping to a suspect carries its suspicion first', () => {
+    const c = withMembers(30);
+    c.step('m1', { type: 'gossip', updates: [{ kind: 'suspect', id: 'm7', incarnation: 0, from: 'm1' }] });
+    c.advance(c.ready());
+    let ping: { updates: readonly { kind: string; id: string }[] } | undefined;
+    for (let now = 0; now < 200_000 && ping === undefined; now += 100) {
+      c.tick(now);
+      const ready = c.ready();
+      for (const { to, message } of ready.messages) if (to === 'm7' && message.type === 'ping') ping = message;
+      c.advance(ready);
+      // keep the suspicion alive: everyone else acks promptly
+      if (c.member('m7')?.state !== 'suspect') break;
+    }
+    expect(ping?.updates[0]).toMatchObject({ kind: 'suspect', id: 'm7' });
+  });
+
+  it('dogpile: independent confirmations bring the dead verdict forward', () => {
+    const deadAt = (confirmers: string[]) => {
+      const c = withMembers(30);
+      c.step('m1', { type: 'gossip', updates: [{ kind: 'suspect', id: 'm7', incarnation: 0, from: 'm1' }] });
+      for (const from of confirmers) c.step(from, { type: 'gossip', updates: [{ kind: 'suspect', id: 'm7', incarnation: 0, from }] });
+      for (let now = 0; now < 200_000; now += 250) {
+        c.tick(now);
+        c.advance(c.ready());
+        if (c.member('m7')?.state === 'dead') return now;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    const alone = deadAt([]);
+    const two = deadAt(['m2', 'm3']);
+    // n = 31: min = floor(4 · 1.491 · 1000) ms = 5.96 s, max = 6 · min; k = 2
+    expect(alone).toBeGreaterThanOrEqual(35_000);
+    expect(two).toBeLessThan(7_000);
+  });
+});
