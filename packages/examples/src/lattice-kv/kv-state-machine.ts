@@ -76,6 +76,11 @@ export class KvStateMachine implements StateMachine<Reply> {
     return this.#time;
   }
 
+  /** How many stored keys carry a TTL (expired ones included until the next applied entry purges them). */
+  get volatileCount(): number {
+    return this.#volatile;
+  }
+
   /** Whether some key carries a TTL (then the leader keeps time moving with ticks). */
   get hasVolatileKeys(): boolean {
     return this.#volatile > 0;

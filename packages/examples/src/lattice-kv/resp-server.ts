@@ -349,7 +349,7 @@ function config(args: string[]): Reply {
 function info(backend: KvBackend): string {
   const lines = ['# Server', 'redis_version:7.0.0', 'lattice_kv:1', 'redis_mode:standalone', '', '# Keyspace'];
   const size = backend.machine.size;
-  if (size > 0) lines.push(`db0:keys=${size},expires=0,avg_ttl=0`);
+  if (size > 0) lines.push(`db0:keys=${size},expires=${backend.machine.volatileCount},avg_ttl=0`);
   lines.push('', '# Raft');
   for (const [key, value] of Object.entries(backend.info())) lines.push(`${key}:${value}`);
   return `${lines.join('\r\n')}\r\n`;
