@@ -1,4 +1,4 @@
-import { DecodeError, InvalidArgumentError, type LatticeError } from '@lattice/core';
+import { DecodeError, InvalidArgumentError, } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,17 +21,8 @@ import {
   ShivizLog,
   VectorClock,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
-/** Calls `fn` and returns the code of what it threw (a non-Lattice error fails the test). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toHaveProperty('code');
-    return (error as LatticeError).code;
-  }
-  throw new Error('expected a throw');
-}
 
 const ts = { wallTime: 1, logical: 0, node: 'a' };
 const hlc = (options: object): HybridLogicalClock => new HybridLogicalClock({ node: 'a', clock: new ManualClock(), ...options });

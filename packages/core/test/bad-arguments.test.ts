@@ -24,17 +24,8 @@ import {
   sleep,
   systemTimers,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
-/** Calls `fn` and returns the code of what it threw (a non-Lattice error fails the test). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toHaveProperty('code');
-    return (error as LatticeError).code;
-  }
-  throw new Error('expected a throw');
-}
 
 // Each entry is one wrong call; every one must be refused with a typed error at the call.
 const wrongCalls: [string, () => unknown][] = [

@@ -28,21 +28,12 @@ import {
   xxh32,
   xxh64,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
 /** Calls with deliberately wrong types, as JavaScript callers (or bad config files) would. */
 // biome-ignore lint/suspicious/noExplicitAny: the point is to pass what the types forbid
 type Loose = any;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    throw new Error(`expected a Lattice error, got ${String(error)}`);
-  }
-  throw new Error('expected an error, got none');
-}
 
 const makers: Record<string, (options?: Loose) => Partitioner> = {
   HashRing: (o) => new HashRing(o),

@@ -27,21 +27,12 @@ import {
   setModel,
   unorderedQueueModel,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
 /** Calls with deliberately wrong types, as JavaScript callers (or generated data) would. */
 // biome-ignore lint/suspicious/noExplicitAny: the point is to pass what the types forbid
 type Loose = any;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    throw new Error(`expected a Lattice error, got ${String(error)}`);
-  }
-  throw new Error('expected an error, got none');
-}
 
 async function asyncCodeOf(promise: Promise<unknown>): Promise<string> {
   try {

@@ -1,4 +1,4 @@
-import { ClosedError, InvalidArgumentError, type LatticeError } from '@lattice/core';
+import { ClosedError, InvalidArgumentError, } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { describe, expect, it } from 'vitest';
@@ -24,17 +24,8 @@ import {
   SlidingWindowLog,
   TokenBucket,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
-/** Calls `fn` and returns the code of what it threw (a non-Lattice error fails the test). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toHaveProperty('code');
-    return (error as LatticeError).code;
-  }
-  throw new Error('expected a throw');
-}
 
 const clock = new ManualClock();
 const bucket = (options: object): TokenBucket => new TokenBucket({ capacity: 10, refillRate: 1, clock, timers: clock, ...options });

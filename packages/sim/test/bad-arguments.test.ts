@@ -16,17 +16,8 @@ import {
   toShiViz,
   toSpaceTimeDiagram,
 } from '../src/index.js';
+import { codeOf } from '@lattice/test-kit';
 
-/** Calls `fn` and returns the code of what it threw (a non-Lattice error fails the test). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toHaveProperty('code');
-    return (error as LatticeError).code;
-  }
-  throw new Error('expected a throw');
-}
 
 const node = () => ({ stop: () => undefined });
 const simulation = (extra: object): Simulation<unknown, unknown, unknown> =>

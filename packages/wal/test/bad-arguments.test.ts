@@ -2,17 +2,8 @@ import { ClosedError, InvalidArgumentError, type LatticeError } from '@lattice/c
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryWal, MemoryWalStorage, openWal, type WriteAheadLog } from '../src/index.js';
 import { tempDir } from './helpers.js';
+import { codeOf } from '@lattice/test-kit';
 
-/** Calls `fn` and returns the code of what it threw (a non-Lattice error fails the test). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toHaveProperty('code');
-    return (error as LatticeError).code;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The code an async call rejects with (a non-Lattice error fails the test). */
 async function rejection(promise: Promise<unknown>): Promise<string> {
