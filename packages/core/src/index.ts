@@ -72,6 +72,7 @@ export {
   type ProtocolDriverStats,
 } from './protocol/protocol-driver.js';
 export { InvariantViolationError, NodeStoppedError, ProtocolViolationError } from './protocol/protocol-errors.js';
+export { ReadyBuffer } from './protocol/ready-buffer.js';
 export { type Random, seededRandom, systemRandom } from './random.js';
 export {
   FileExistsError,

@@ -1,4 +1,4 @@
-import { assertNodeId, InvalidArgumentError, type NodeId, type Outbound, type ProtocolCore, ProtocolViolationError, type Ready } from '@lattice/core';
+import { assertNodeId, InvalidArgumentError, type NodeId, type ProtocolCore, ProtocolViolationError, type Ready, ReadyBuffer } from '@lattice/core';
 import { nextDelay, type RetryPolicy } from './backoff.js';
 import { MAX_PARTICIPANTS } from './codec.js';
 import { DuplicateTransactionError } from './errors.js';
@@ -82,11 +82,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
   readonly #bugs: CoordinatorDeliberateBugs;
   readonly #transactions = new Map<Gid, Transaction>();
   #now: number;
-  #sendEarly: Outbound<TwoPhaseMessage>[] = [];
-  #persist: CoordinatorRecord[] = [];
-  #mustSync = false;
-  #messages: Outbound<TwoPhaseMessage>[] = [];
-  #effects: CoordinatorEffect[] = [];
+  readonly #out = new ReadyBuffer<TwoPhaseMessage, CoordinatorRecord, CoordinatorEffect>();
   /** Decisions waiting for their record to be durable. */
   #awaitingDurable: Gid[] = [];
   #handedOut: Gid[] = [];
@@ -154,7 +150,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
     if (new Set(participants).size !== participants.length) throw new InvalidArgumentError('A participant is enlisted twice');
     this.#transactions.set(gid, { phase: 'voting', participants, yes: new Set(), deadline: this.#now + this.#voteTimeoutMs });
     // Presumed abort: nothing is logged yet, so the prepares need not wait for the disk.
-    for (const item of work) this.#sendEarly.push({ to: item.participant, message: { type: 'prepare', gid, participants, ops: item.ops } });
+    for (const item of work) this.#out.sendEarly.push({ to: item.participant, message: { type: 'prepare', gid, participants, ops: item.ops } });
   }
 
   /** Aborts a transaction still collecting votes (no effect once decided). Returns true if it did. */
@@ -172,13 +168,13 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
       case 'vote': {
         if (tx === undefined) {
           // A vote for a transaction it has no record of (lost in a crash): presumed abort.
-          if (message.vote === 'yes') this.#messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
+          if (message.vote === 'yes') this.#out.messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
           return;
         }
         this.#checkParticipant(tx, from, message.type);
         if (tx.phase !== 'voting') {
           // A repeated vote after the decision: repeat the decision to it.
-          if (tx.durable && tx.pending.has(from)) this.#messages.push({ to: from, message: { type: 'decision', gid: message.gid, outcome: tx.outcome } });
+          if (tx.durable && tx.pending.has(from)) this.#out.messages.push({ to: from, message: { type: 'decision', gid: message.gid, outcome: tx.outcome } });
           return;
         }
         if (message.vote === 'no') {
@@ -196,19 +192,19 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
         tx.pending.delete(from);
         if (tx.pending.size === 0) {
           this.#transactions.delete(message.gid);
-          this.#persist.push({ type: 'forget', gid: message.gid });
-          this.#effects.push({ type: 'forgotten', gid: message.gid });
+          this.#out.persist.push({ type: 'forget', gid: message.gid });
+          this.#out.effects.push({ type: 'forgotten', gid: message.gid });
         }
         return;
       }
       case 'status': {
         if (tx === undefined) {
-          this.#messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
+          this.#out.messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
           return;
         }
         this.#checkParticipant(tx, from, message.type);
         // Still voting: the answer comes with the decision.
-        if (tx.phase === 'deciding' && tx.durable) this.#messages.push({ to: from, message: { type: 'decision', gid: message.gid, outcome: tx.outcome } });
+        if (tx.phase === 'deciding' && tx.durable) this.#out.messages.push({ to: from, message: { type: 'decision', gid: message.gid, outcome: tx.outcome } });
         return;
       }
       case 'prepare':
@@ -225,7 +221,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
       if (tx.phase === 'voting') {
         if (this.#now >= tx.deadline) this.#decide(gid, tx, 'aborted', 'a vote did not arrive in time');
       } else if (tx.durable && this.#now >= tx.retryAt) {
-        for (const to of tx.pending) this.#messages.push({ to, message: { type: 'decision', gid, outcome: tx.outcome } });
+        for (const to of tx.pending) this.#out.messages.push({ to, message: { type: 'decision', gid, outcome: tx.outcome } });
         tx.delay = nextDelay(this.#retry, tx.delay);
         tx.retryAt = this.#now + tx.delay;
       }
@@ -242,17 +238,12 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
   }
 
   hasReady(): boolean {
-    return this.#sendEarly.length > 0 || this.#persist.length > 0 || this.#messages.length > 0 || this.#effects.length > 0 || this.#awaitingDurable.length > 0;
+    return !this.#out.empty || this.#awaitingDurable.length > 0;
   }
 
   ready(): Ready<TwoPhaseMessage, CoordinatorRecord, CoordinatorEffect> {
-    const ready = { sendEarly: this.#sendEarly, persist: this.#persist, mustSync: this.#mustSync, messages: this.#messages, effects: this.#effects };
+    const ready = this.#out.take();
     this.#handedOut = this.#awaitingDurable;
-    this.#sendEarly = [];
-    this.#persist = [];
-    this.#mustSync = false;
-    this.#messages = [];
-    this.#effects = [];
     this.#awaitingDurable = [];
     return ready;
   }
@@ -280,12 +271,12 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
       retryAt: this.#now,
       delay: 0,
     });
-    this.#persist.push({ type: 'decision', gid, outcome, participants: tx.participants });
+    this.#out.persist.push({ type: 'decision', gid, outcome, participants: tx.participants });
     // Presumed abort: a lost abort record means abort all the same, so only a commit is synced.
-    if (outcome === 'committed') this.#mustSync = true;
-    const phase2 = this.#bugs.decideBeforeLogging ? this.#sendEarly : this.#messages;
+    if (outcome === 'committed') this.#out.mustSync = true;
+    const phase2 = this.#bugs.decideBeforeLogging ? this.#out.sendEarly : this.#out.messages;
     for (const to of tx.participants) phase2.push({ to, message: { type: 'decision', gid, outcome } });
-    this.#effects.push({ type: 'decided', gid, outcome, reason });
+    this.#out.effects.push({ type: 'decided', gid, outcome, reason });
     this.#awaitingDurable.push(gid);
   }
 

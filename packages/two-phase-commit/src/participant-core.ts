@@ -1,4 +1,4 @@
-import { assertNodeId, InvalidArgumentError, type NodeId, type Outbound, type ProtocolCore, ProtocolViolationError, type Ready } from '@lattice/core';
+import { assertNodeId, InvalidArgumentError, type NodeId, type ProtocolCore, ProtocolViolationError, type Ready, ReadyBuffer } from '@lattice/core';
 import { nextDelay, type RetryPolicy } from './backoff.js';
 import { checkMessage } from './message-check.js';
 import type { Gid, ParticipantEffect, ParticipantRecord, TransactionOutcome, TwoPhaseMessage, Vote } from './types.js';
@@ -81,11 +81,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   readonly #bugs: ParticipantDeliberateBugs;
   readonly #entries = new Map<Gid, Entry>();
   #now: number;
-  #sendEarly: Outbound<TwoPhaseMessage>[] = [];
-  #persist: ParticipantRecord[] = [];
-  #mustSync = false;
-  #messages: Outbound<TwoPhaseMessage>[] = [];
-  #effects: ParticipantEffect[] = [];
+  readonly #out = new ReadyBuffer<TwoPhaseMessage, ParticipantRecord, ParticipantEffect>();
   #awaitingDurable: Gid[] = [];
   #handedOut: Gid[] = [];
 
@@ -111,10 +107,10 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
           delay: 0,
         });
         // A resource that keeps nothing durable of its own is rebuilt from the log.
-        this.#effects.push({ type: 'restore', gid: record.gid, ops: record.ops });
+        this.#out.effects.push({ type: 'restore', gid: record.gid, ops: record.ops });
       } else {
         const entry = this.#entries.get(record.gid);
-        if (entry?.phase === 'prepared') this.#effects.push({ type: record.outcome === 'committed' ? 'commit' : 'abort', gid: record.gid });
+        if (entry?.phase === 'prepared') this.#out.effects.push({ type: record.outcome === 'committed' ? 'commit' : 'abort', gid: record.gid });
         this.#entries.set(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
       }
     }
@@ -144,13 +140,13 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     if (vote !== 'yes' && vote !== 'no') throw new InvalidArgumentError(`A vote is "yes" or "no", got ${String(vote)}`);
     const entry = this.#entries.get(gid);
     if (entry?.phase !== 'preparing') {
-      if (vote === 'yes' && entry?.phase === 'aborted') this.#effects.push({ type: 'abort', gid });
+      if (vote === 'yes' && entry?.phase === 'aborted') this.#out.effects.push({ type: 'abort', gid });
       return;
     }
     if (vote === 'no') {
       this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
-      this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
-      this.#effects.push({ type: 'abort', gid });
+      this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+      this.#out.effects.push({ type: 'abort', gid });
       return;
     }
     this.#entries.set(gid, {
@@ -162,10 +158,10 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
       inquireAt: this.#now,
       delay: 0,
     });
-    this.#persist.push({ type: 'prepared', gid, coordinator: entry.coordinator, participants: entry.participants, ops: entry.ops });
-    this.#mustSync = true;
+    this.#out.persist.push({ type: 'prepared', gid, coordinator: entry.coordinator, participants: entry.participants, ops: entry.ops });
+    this.#out.mustSync = true;
     this.#awaitingDurable.push(gid);
-    (this.#bugs.voteBeforeLogging ? this.#sendEarly : this.#messages).push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'yes' } });
+    (this.#bugs.voteBeforeLogging ? this.#out.sendEarly : this.#out.messages).push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'yes' } });
   }
 
   step(from: NodeId, message: TwoPhaseMessage): void {
@@ -183,11 +179,11 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         }
         if (entry === undefined) {
           this.#entries.set(gid, { phase: 'preparing', coordinator: from, participants: message.participants, ops: message.ops, deadline: this.#now + this.#voteTimeoutMs });
-          this.#effects.push({ type: 'prepare', gid, ops: message.ops });
+          this.#out.effects.push({ type: 'prepare', gid, ops: message.ops });
         } else if (entry.phase === 'aborted') {
-          this.#messages.push({ to: from, message: { type: 'vote', gid, vote: 'no' } });
+          this.#out.messages.push({ to: from, message: { type: 'vote', gid, vote: 'no' } });
         } else if ((entry.phase === 'prepared' && entry.durable) || entry.phase === 'committed') {
-          this.#messages.push({ to: from, message: { type: 'vote', gid, vote: 'yes' } });
+          this.#out.messages.push({ to: from, message: { type: 'vote', gid, vote: 'yes' } });
         }
         return;
       }
@@ -195,7 +191,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         if (entry === undefined) {
           // Never prepared here: nothing to undo. A commit cannot have been decided without this vote.
           if (message.outcome === 'committed') throw new ProtocolViolationError(`"${from}" sent a commit of "${gid}", which this participant never prepared`, { peer: from });
-          this.#messages.push({ to: from, message: { type: 'ack', gid } });
+          this.#out.messages.push({ to: from, message: { type: 'ack', gid } });
           return;
         }
         if (entry.coordinator !== undefined && entry.coordinator !== from) {
@@ -212,20 +208,20 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
           // Not voted yet: refusing the transaction settles it for the asking peer (the
           // coordinator cannot commit without this vote). Durable first, so a restart cannot vote yes.
           this.#entries.set(gid, { phase: 'aborted', coordinator: entry?.coordinator });
-          this.#persist.push({ type: 'outcome', gid, outcome: 'aborted' });
-          this.#mustSync = true;
+          this.#out.persist.push({ type: 'outcome', gid, outcome: 'aborted' });
+          this.#out.mustSync = true;
           if (entry !== undefined) {
-            this.#effects.push({ type: 'abort', gid });
-            this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+            this.#out.effects.push({ type: 'abort', gid });
+            this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
           }
-          this.#messages.push({ to: from, message: { type: 'peerState', gid, state: 'aborted' } });
+          this.#out.messages.push({ to: from, message: { type: 'peerState', gid, state: 'aborted' } });
           return;
         }
         if (entry.phase === 'prepared') {
-          if (entry.durable) this.#messages.push({ to: from, message: { type: 'peerState', gid, state: 'prepared' } });
+          if (entry.durable) this.#out.messages.push({ to: from, message: { type: 'peerState', gid, state: 'prepared' } });
           return;
         }
-        this.#messages.push({ to: from, message: { type: 'peerState', gid, state: entry.phase } });
+        this.#out.messages.push({ to: from, message: { type: 'peerState', gid, state: entry.phase } });
         return;
       }
       case 'peerState': {
@@ -248,11 +244,11 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     for (const [gid, entry] of this.#entries) {
       if (entry.phase === 'preparing' && this.#now >= entry.deadline) {
         this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
-        this.#effects.push({ type: 'abort', gid });
-        this.#messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
+        this.#out.effects.push({ type: 'abort', gid });
+        this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
       } else if (entry.phase === 'prepared' && entry.durable && this.#now >= entry.inquireAt) {
-        this.#messages.push({ to: entry.coordinator, message: { type: 'status', gid } });
-        for (const peer of entry.participants) if (peer !== this.id) this.#messages.push({ to: peer, message: { type: 'status', gid } });
+        this.#out.messages.push({ to: entry.coordinator, message: { type: 'status', gid } });
+        for (const peer of entry.participants) if (peer !== this.id) this.#out.messages.push({ to: peer, message: { type: 'status', gid } });
         entry.delay = nextDelay(this.#inquiry, entry.delay);
         entry.inquireAt = this.#now + entry.delay;
       }
@@ -269,17 +265,12 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   }
 
   hasReady(): boolean {
-    return this.#sendEarly.length > 0 || this.#persist.length > 0 || this.#messages.length > 0 || this.#effects.length > 0 || this.#awaitingDurable.length > 0;
+    return !this.#out.empty || this.#awaitingDurable.length > 0;
   }
 
   ready(): Ready<TwoPhaseMessage, ParticipantRecord, ParticipantEffect> {
-    const ready = { sendEarly: this.#sendEarly, persist: this.#persist, mustSync: this.#mustSync, messages: this.#messages, effects: this.#effects };
+    const ready = this.#out.take();
     this.#handedOut = this.#awaitingDurable;
-    this.#sendEarly = [];
-    this.#persist = [];
-    this.#mustSync = false;
-    this.#messages = [];
-    this.#effects = [];
     this.#awaitingDurable = [];
     return ready;
   }
@@ -302,7 +293,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         throw new ProtocolViolationError(`A commit of "${gid}", which this participant aborted`, coordinator === undefined ? {} : { peer: coordinator });
       }
       // Settled already (a repeated decision, or a late "aborted" for a forgotten commit): repeat the ack.
-      if (entry.phase === outcome && coordinator !== undefined) this.#messages.push({ to: coordinator, message: { type: 'ack', gid } });
+      if (entry.phase === outcome && coordinator !== undefined) this.#out.messages.push({ to: coordinator, message: { type: 'ack', gid } });
       return;
     }
     if (entry.phase === 'preparing' && outcome === 'committed') {
@@ -311,12 +302,12 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     const open = entry as Preparing | Prepared;
     this.#entries.set(gid, { phase: outcome, coordinator: open.coordinator });
     if (open.phase === 'prepared') {
-      this.#persist.push({ type: 'outcome', gid, outcome });
+      this.#out.persist.push({ type: 'outcome', gid, outcome });
       // Presumed abort: a lost abort record is recovered as abort; a lost commit would not be.
-      if (outcome === 'committed') this.#mustSync = true;
+      if (outcome === 'committed') this.#out.mustSync = true;
     }
-    this.#effects.push({ type: outcome === 'committed' ? 'commit' : 'abort', gid });
-    this.#messages.push({ to: open.coordinator, message: { type: 'ack', gid } });
+    this.#out.effects.push({ type: outcome === 'committed' ? 'commit' : 'abort', gid });
+    this.#out.messages.push({ to: open.coordinator, message: { type: 'ack', gid } });
   }
 }
 
