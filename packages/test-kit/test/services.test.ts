@@ -126,9 +126,14 @@ describeWithService('etcd', 'startService("etcd")', (etcd) => {
       expect(cluster.endpoints).toHaveLength(3);
       for (const member of cluster.members) expect(await etcdHealthy(member.port)).toBe(true);
       await cluster.members[0]!.kill();
-      // The two survivors still form a quorum.
+      // The two survivors still form a quorum. If the dead member led, /health is false until
+      // they elect a new leader (one election timeout), so poll against a deadline, not a count.
       let healthy = false;
-      for (let i = 0; i < 100 && !healthy; i++) healthy = await etcdHealthy(cluster.members[1]!.port).catch(() => false);
+      const deadline = performance.now() + 15_000;
+      while (!healthy && performance.now() < deadline) {
+        healthy = await etcdHealthy(cluster.members[1]!.port).catch(() => false);
+        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(healthy).toBe(true);
     } finally {
       await cluster.stop();
