@@ -11,6 +11,11 @@ export interface RedisOptions {
   /** More `redis-server` arguments, e.g. `['--maxmemory', '64mb']`. */
   readonly args?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /**
+   * Listen on this port instead of a free one: how a test restarts Redis where its clients
+   * reconnect (kill the first server, then start another on the same port).
+   */
+  readonly port?: number;
 }
 
 export interface RedisService extends RunningService {
@@ -28,8 +33,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServi
   const binary = findServiceBinary('redis')!;
   const dir = makeServiceDir('redis');
   try {
-    return await startOnFreePorts(3, async () => {
-      const port = await freePort();
+    return await startOnFreePorts(options.port === undefined ? 3 : 1, async () => {
+      const port = options.port ?? (await freePort());
       const persistence = options.appendonly === true ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'everysec'] : ['--appendonly', 'no'];
       const server = await ServerProcess.start({
         title: `redis-server on port ${port}`,

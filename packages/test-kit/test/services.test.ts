@@ -90,6 +90,22 @@ describeWithService('redis', 'startService("redis")', (redis) => {
   });
 });
 
+describeWithService('redis', 'restarting redis on its port', () => {
+  it('starts a second server on the port of a killed one', async () => {
+    const first = await startService('redis');
+    await first.kill();
+    expect(await listening(first.port)).toBe(false);
+    const second = await startService('redis', { port: first.port });
+    try {
+      expect(second.port).toBe(first.port);
+      expect(await redisPing(second.port)).toBe(true);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
+});
+
 describeWithService('postgres', 'startService("postgres")', (postgres) => {
   it('is ready for pg_isready on loopback, with fsync on and prepared transactions enabled', async () => {
     const pg = postgres();
