@@ -67,6 +67,14 @@ export interface RaftCoreOptions {
   maxUncommittedSize?: number;
   /** Followers refuse proposals instead of forwarding them to the leader. Default false. */
   disableProposalForwarding?: boolean;
+  /**
+   * Called at the leader for each normal entry's data as the leader appends it — proposed on the
+   * leader itself or forwarded by a follower — and returns the data to append instead. This is
+   * where the leader stamps entries with its own clock, so that no follower's clock enters the
+   * log. Must be deterministic in what it keeps of the input and must not throw (a throw drops
+   * the proposal).
+   */
+  stampProposal?: (data: Uint8Array) => Uint8Array;
   /** A leader removed from the configuration steps down once the removal is applied. Default true. */
   stepDownOnRemoval?: boolean;
   /** Snapshot bytes per message. Default 512 KiB. */
@@ -230,6 +238,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   #restoreEffect: Snapshot | undefined;
   #persistedHard: HardState;
   #reportedSoft = { role: 'follower' as Role, term: 0, leader: '' };
+  readonly #stampProposal: ((data: Uint8Array) => Uint8Array) | undefined;
   #inReady: { lastEntry: Entry | undefined; hard: HardState; snapshot: Snapshot | undefined; applied: number } | undefined;
 
   constructor(options: RaftCoreOptions) {
@@ -252,6 +261,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#maxInflightBytes = positive('maxInflightBytes', options.maxInflightBytes, 0, 0);
     this.#maxUncommitted = positive('maxUncommittedSize', options.maxUncommittedSize, 0, 0);
     this.#forwarding = !(options.disableProposalForwarding ?? false);
+    this.#stampProposal = options.stampProposal;
     this.#stepDownOnRemoval = options.stepDownOnRemoval ?? true;
     this.#chunkSize = positive('snapshotChunkSize', options.snapshotChunkSize, 512 * 1024);
     this.#maxApplyBatch = positive('maxApplyBatch', options.maxApplyBatch, 4096);
@@ -801,7 +811,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
               if (this.#pendingConfIndex > this.#log.applied) return;
               applyConfChange(this.#conf, decodeConfChange(entry.data));
             }
-            this.#appendEntries([{ type: entry.type, data: entry.data }]);
+            this.#appendEntries([{ type: entry.type, data: entry.type === 'normal' ? this.#stamped(entry.data) : entry.data }]);
           }
         } catch {
           // An invalid forwarded proposal is dropped, as a local one would be refused.
@@ -861,13 +871,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       if (this.#maxUncommitted > 0 && this.#uncommittedSize > 0 && this.#uncommittedSize + data.byteLength > this.#maxUncommitted) {
         throw new ProposalDroppedError(`The uncommitted log is at its limit of ${this.#maxUncommitted} bytes`);
       }
-      const entry = this.#appendEntries([{ type, data }]);
+      const entry = this.#appendEntries([{ type, data: type === 'normal' ? this.#stamped(data) : data }]);
       return { index: entry.index, term: entry.term };
     }
     if (this.#leader === '') throw new ProposalDroppedError('No leader is known');
     if (!this.#forwarding) throw new ProposalDroppedError('This node does not forward proposals; send them to the leader', { cause: new NotLeaderError(this.#leader) });
     this.#send(this.#leader, { type: 'propose', term: this.#term, entries: [{ term: 0, index: 0, type, data }] });
     return undefined;
+  }
+
+  #stamped(data: Uint8Array): Uint8Array {
+    return this.#stampProposal === undefined ? data : this.#stampProposal(data);
   }
 
   #appendEntries(items: readonly { type: Entry['type']; data: Uint8Array }[]): Entry {

@@ -45,7 +45,7 @@ export interface StateMachine<Result> {
 }
 
 /** Options of {@link RaftNode.start}. */
-export interface RaftNodeOptions<Result> extends Omit<RaftCoreOptions, 'id' | 'stored' | 'now' | 'random'> {
+export interface RaftNodeOptions<Result> extends Omit<RaftCoreOptions, 'id' | 'stored' | 'now' | 'random' | 'stampProposal'> {
   /** This node's endpoint (its id is the node's id). */
   endpoint: Endpoint;
   /** Durable storage: a write-ahead log (`openWal` from `@lattice/wal`). */
@@ -59,6 +59,12 @@ export interface RaftNodeOptions<Result> extends Omit<RaftCoreOptions, 'id' | 's
   snapshotEvery?: number;
   /** How long `propose`, `read` and membership calls wait before a `TimeoutError`. Default 5 election timeouts. */
   requestTimeoutMs?: number;
+  /**
+   * Rewrites a command at the leader as the leader appends it to the log, wherever it was
+   * proposed (a follower forwards its proposals): e.g. stamps it with the leader's clock, so that
+   * a follower's clock never enters the log. Must not throw; the proposer still gets its result.
+   */
+  stampCommand?: (command: Uint8Array) => Uint8Array;
 }
 
 /** Options of a request. */
@@ -164,9 +170,10 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     const clock = options.clock ?? systemClock;
     const { storage, stored } = await WalRaftStorage.open(log);
     if (stored.snapshot !== undefined) stateMachine.restore(stored.snapshot.data);
-    const { endpoint: _e, log: _l, stateMachine: _s, clock: _c, timers: _t, snapshotEvery: _se, requestTimeoutMs: _r, random, ...coreOptions } = options;
+    const { endpoint: _e, log: _l, stateMachine: _s, clock: _c, timers: _t, snapshotEvery: _se, requestTimeoutMs: _r, random, stampCommand, ...coreOptions } = options;
     const seed = random ?? seededRandom(seedFrom(endpoint.id, clock.now()));
-    const core = new RaftCore({ ...coreOptions, id: endpoint.id, stored, now: clock.monotonic(), random: seed });
+    const stampProposal = stampCommand === undefined ? undefined : (data: Uint8Array) => restampCommand(data, stampCommand);
+    const core = new RaftCore({ ...coreOptions, ...(stampProposal === undefined ? {} : { stampProposal }), id: endpoint.id, stored, now: clock.monotonic(), random: seed });
     return new RaftNode(options, core, storage, stored.snapshot?.meta.index ?? 0, seed);
   }
 
@@ -415,6 +422,13 @@ function unwrapCommand(data: Uint8Array): { proposer: NodeId; incarnation: numbe
   } catch {
     return undefined;
   }
+}
+
+// The proposer's envelope stays as it is (it settles the proposer's promise); only the command changes.
+function restampCommand(data: Uint8Array, stamp: (command: Uint8Array) => Uint8Array): Uint8Array {
+  const unwrapped = unwrapCommand(data);
+  if (unwrapped === undefined) return data;
+  return wrapCommand(unwrapped.proposer, unwrapped.incarnation, unwrapped.id, stamp(unwrapped.command));
 }
 
 function requestKey(incarnation: number, id: number): string {
