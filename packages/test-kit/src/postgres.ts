@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findServiceBinary } from './binaries.js';
 import { ServiceStartError } from './errors.js';
 import { run } from './probes.js';
 import { type RunningService, assertServiceInstalled } from './service.js';
-import { asUser, type RunAs, ServerProcess, freePort, makeServiceDir, removeServiceDir, startOnFreePorts } from './server-process.js';
+import { asUser, type RunAs, ServerProcess, freePort, makeServiceDir, processRunning, removeServiceDir, startOnFreePorts } from './server-process.js';
 
 export interface PostgresOptions {
   /** `max_prepared_transactions` (two-phase commit needs it above 0); default 64. */
@@ -23,6 +24,12 @@ export interface PostgresService extends RunningService {
   readonly database: string;
   /** The directory holding the server's unix socket (inside `dir`). */
   readonly socketDir: string;
+  /**
+   * Starts the server again on the same data dir and port, e.g. after `kill()` (it then runs
+   * crash recovery, as after a power loss); kills it first if it is still running. Resolves once
+   * `pg_isready` says so.
+   */
+  restart(): Promise<void>;
 }
 
 const SUPERUSER = 'postgres';
@@ -35,6 +42,23 @@ function postgresRunAs(): RunAs | undefined {
     return { user: 'postgres', uid: id('-u'), gid: id('-g') };
   } catch (error) {
     throw new ServiceStartError('PostgreSQL cannot run as root and there is no `postgres` system user to run it as', { cause: error });
+  }
+}
+
+/**
+ * A killed postmaster's lock files (the data dir's and the unix socket's), when their owner is
+ * gone or a zombie nobody reaps, would refuse the restart; a live owner's are left to refuse it.
+ */
+function removeStaleLockFiles(...locks: string[]): void {
+  for (const lock of locks) {
+    let owner: number;
+    try {
+      owner = Number(readFileSync(lock, 'utf8').split('\n')[0]);
+    } catch {
+      continue; // no lock file
+    }
+    if (Number.isSafeInteger(owner) && owner > 0 && processRunning(owner)) continue;
+    rmSync(lock, { force: true });
   }
 }
 
@@ -67,7 +91,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     };
     return await startOnFreePorts(3, async () => {
       const port = await freePort();
-      const server = await ServerProcess.start({
+      const launch = (): Promise<ServerProcess> => ServerProcess.start({
         title: `postgres on port ${port}`,
         command: postgres,
         args: ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
@@ -78,6 +102,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         ready: async () => (await run(pgIsReady, ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, '-d', 'postgres', '-t', '1'])).code === 0,
         readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       });
+      let server = await launch();
       const url = `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
       const stop = async (): Promise<void> => {
         await server.stop();
@@ -95,6 +120,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         socketDir: dir,
         stop,
         kill: () => server.kill(),
+        restart: async (): Promise<void> => {
+          await server.kill();
+          removeStaleLockFiles(join(data, 'postmaster.pid'), join(dir, `.s.PGSQL.${port}.lock`));
+          server = await launch();
+        },
         [Symbol.asyncDispose]: stop,
       };
     });

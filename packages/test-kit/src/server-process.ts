@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,10 +91,18 @@ export class ServerProcess {
     return this.#stopping;
   }
 
-  /** Kills the server at once (SIGKILL), as a crash would. */
+  /**
+   * Kills the server at once (SIGKILL), as a crash would, and waits until every process of its
+   * group is gone (the child may exit before the server behind `runuser` and its workers do, and a
+   * restart on the same data dir or port must not find them still there).
+   */
   async kill(): Promise<void> {
     this.#signal('SIGKILL');
     await this.#exited;
+    const pid = this.#child.pid;
+    if (pid === undefined) return;
+    const deadline = systemClock.monotonic() + STOP_GRACE_MS;
+    while (groupAlive(pid) && systemClock.monotonic() < deadline) await sleep(systemTimers, 10);
   }
 
   async #stop(): Promise<void> {
@@ -131,6 +139,50 @@ export class ServerProcess {
       }
       await sleep(systemTimers, 50);
     }
+  }
+}
+
+/** True while some process of the group is still running (zombies awaiting their reaper count as gone). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return true; // no /proc: the signal check above is all there is
+  }
+  return entries.some((entry) => {
+    const stat = procStat(Number(entry));
+    return stat !== undefined && stat.group === pgid && stat.state !== 'Z';
+  });
+}
+
+/**
+ * True while process `pid` exists and is not a zombie. A killed server's processes can stay
+ * zombies when the container's init does not reap orphans; they hold nothing, but a server
+ * that checks its lock file with `kill(pid, 0)` (PostgreSQL) takes them for a live owner.
+ */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = procStat(pid);
+  return stat === undefined ? true : stat.state !== 'Z';
+}
+
+function procStat(pid: number): { state: string; group: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', group: Number(fields[2]) };
+  } catch {
+    return undefined;
   }
 }
 

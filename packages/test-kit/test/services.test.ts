@@ -119,6 +119,28 @@ describeWithService('postgres', 'startService("postgres")', (postgres) => {
     }
   });
 
+  it('restarts after a SIGKILL on the same data dir and port, with committed and prepared transactions recovered', async () => {
+    const psql = findServiceBinary('postgres', 'psql');
+    if (psql === undefined) return; // psql ships with the server on Debian; nothing to ask the server with
+    const own = await startService('postgres');
+    try {
+      const sql = async (...commands: string[]) => (await run(psql, [own.connectionString, '-qAt', ...commands.flatMap((c) => ['-c', c])])).output.trim();
+      await sql('CREATE TABLE t (v integer)', 'INSERT INTO t VALUES (1)');
+      await sql('BEGIN; INSERT INTO t VALUES (2); PREPARE TRANSACTION \'survives\'');
+      await own.kill();
+      expect(await listening(own.port)).toBe(false);
+      await own.restart();
+      expect(await sql('SELECT gid FROM pg_prepared_xacts')).toBe('survives');
+      await sql("COMMIT PREPARED 'survives'");
+      expect(await sql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM t')).toBe('1,2');
+      await own.restart(); // while running: killed first, then started again
+      expect(await sql('SELECT count(*) FROM t')).toBe('2');
+    } finally {
+      await own.stop();
+    }
+    expect(existsSync(own.dir)).toBe(false);
+  });
+
   it('stops and removes its data dir', async () => {
     const own = await startService('postgres');
     expect(existsSync(own.dir)).toBe(true);
