@@ -85,7 +85,7 @@ export class KvCluster {
   }
 
   /** Starts `ids.length` nodes and waits for a leader. */
-  static async start(options: { ids?: string[]; leaseReads?: boolean; dataRoot?: string } = {}): Promise<KvCluster> {
+  static async start(options: { ids?: string[]; leaseReads?: boolean; dataRoot?: string; nemesis?: boolean } = {}): Promise<KvCluster> {
     const ids = options.ids ?? ['a', 'b', 'c'];
     const root = options.dataRoot ?? mkdtempSync(join(tmpdir(), 'lattice-kv-'));
     const raft: string[] = [];
@@ -94,7 +94,8 @@ export class KvCluster {
       raft.push(`${id}=127.0.0.1:${await freePort()}`);
       nodes.push({ id, dataDir: join(root, id), respPort: await freePort(), child: undefined });
     }
-    const cluster = new KvCluster(root, raft.join(','), nodes, options.leaseReads === true ? ['--lease-reads'] : []);
+    const extraArgs = [...(options.leaseReads === true ? ['--lease-reads'] : []), ...(options.nemesis === true ? ['--nemesis'] : [])];
+    const cluster = new KvCluster(root, raft.join(','), nodes, extraArgs);
     try {
       await Promise.all(ids.map((id) => cluster.startNode(id)));
       await cluster.waitForLeader();

@@ -3,11 +3,13 @@
  * KV state machine, and the RESP server in front of it.
  */
 import type { Server } from 'node:net';
-import { type Clock, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
+import { HybridLogicalClock } from '@lattice/clocks';
+import { type Clock, type Endpoint, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
 import { RaftNode } from '@lattice/raft';
 import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal } from '@lattice/wal';
-import { encodeKvCommand, type KvCommand, KvStateMachine } from './kv-state-machine.js';
+import { encodeKvCommand, type KvCommand, KvStateMachine, stampKvCommand } from './kv-state-machine.js';
+import { PartitionableEndpoint } from './nemesis.js';
 import type { Reply } from './resp.js';
 import { type KvBackend, startRespServer } from './resp-server.js';
 
@@ -24,6 +26,11 @@ export interface KvNodeOptions {
   secret: string;
   /** Serve `LATTICE.READS lease` (the leader answers from its lease; assumes bounded clock drift). */
   leaseReads?: boolean;
+  /**
+   * Accept `LATTICE.NEMESIS ISOLATE <peer…>|HEAL` on the RESP port, which cuts this node off from
+   * peers (for partition tests). Never set it on a node real clients use.
+   */
+  nemesis?: boolean;
   /** Applied entries between snapshots. Default 1,000. */
   snapshotEvery?: number;
   clock?: Clock;
@@ -50,10 +57,32 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   if (own === undefined) throw new InvalidArgumentError(`peers has no address for ${options.id}`);
   const [host, port] = own.split(':') as [string, string];
   const transport = new TcpTransport({ secret: options.secret, peers: options.peers });
-  const endpoint = await transport.open(options.id, { listen: { host, port: Number(port) } });
+  const opened = await transport.open(options.id, { listen: { host, port: Number(port) } });
+  const nemesis = options.nemesis === true ? new PartitionableEndpoint(opened) : undefined;
+  const endpoint: Endpoint = nemesis ?? opened;
   const log = await openWal(options.dataDir);
   const machine = new KvStateMachine();
   const leaseReads = options.leaseReads === true;
+  // The leader stamps each entry as it appends it (forwarded ones too), so the agreed time is the
+  // leader's: a follower whose clock runs ahead cannot push it forward. The clock merges every
+  // stamp applied, so a new leader's stamps start above its predecessor's even if its clock is behind.
+  const hlc = new HybridLogicalClock({ node: options.id, clock, maxOffsetMs: Number.POSITIVE_INFINITY });
+  const stampCommand = (command: Uint8Array): Uint8Array => {
+    const applied = machine.stamp;
+    const issued = hlc.last;
+    if (applied.wallTime > issued.wallTime || (applied.wallTime === issued.wallTime && applied.logical > issued.logical)) {
+      try {
+        hlc.update({ wallTime: applied.wallTime, logical: applied.logical, node: options.id });
+      } catch {}
+    }
+    let stamp: { wallTime: number; logical: number };
+    try {
+      stamp = hlc.now();
+    } catch {
+      stamp = hlc.last; // more than 65,535 entries in one millisecond: share the stamp
+    }
+    return stampKvCommand(command, stamp.wallTime, stamp.logical);
+  };
   const raft = await RaftNode.start<Reply>({
     endpoint,
     log,
@@ -64,6 +93,7 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
     snapshotEvery: options.snapshotEvery ?? 1000,
     requestTimeoutMs: 2000,
     checkQuorum: true,
+    stampCommand,
     ...(leaseReads ? { readOnly: 'lease' as const } : {}),
     clock,
     timers,
@@ -71,10 +101,11 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   raft.on('error', (error) => {
     if (process.env['LATTICE_KV_DEBUG']) console.error(`[${options.id}] ${error.code}: ${error.message}`);
   });
-  const propose = (command: KvCommand) => raft.propose(encodeKvCommand(clock.now(), command));
+  const propose = (command: KvCommand) => raft.propose(encodeKvCommand(0, command));
   const backend: KvBackend = {
     machine,
     leaseReads,
+    ...(nemesis === undefined ? {} : { nemesis }),
     propose,
     readBarrier: () => raft.read(),
     info: () => {

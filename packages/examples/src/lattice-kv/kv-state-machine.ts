@@ -1,8 +1,9 @@
 /**
  * The lattice-kv state machine: Redis strings with TTLs, deterministic on every node. Time is
- * never read from a local clock: each command carries the wall-clock stamp of the node that
- * took it, the machine's time is the largest stamp applied so far, and expiry is judged
- * against that time — so every replica expires the same keys at the same log index.
+ * never read from a local clock: each command carries the stamp the leader put on it as it
+ * appended it to the log (its hybrid logical clock), the machine's time is the largest stamp
+ * applied so far, and expiry is judged against that time — so every replica expires the same
+ * keys at the same log index.
  */
 import type { StateMachine } from '@lattice/raft';
 import { KvCommandDecodeError } from './errors.js';
@@ -18,9 +19,12 @@ export type KvCommand =
   | { op: 'flushdb' }
   | { op: 'tick' };
 
-/** A command with the stamp (ms since the epoch) the node that took it put on it. */
+/** A command with the stamp (the leader's HLC: wall ms since the epoch, and a logical counter) put on it. */
 export interface StampedKvCommand {
+  /** The leader's wall time, in ms since the epoch; 0 for a command no leader has stamped. */
   readonly at: number;
+  /** The HLC's logical counter: orders entries stamped within the same millisecond. */
+  readonly logical: number;
   readonly command: KvCommand;
 }
 
@@ -31,25 +35,52 @@ const INT64_MIN = -(2n ** 63n);
 
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 
-/** Encodes a stamped command for `RaftNode.propose`. */
-export function encodeKvCommand(at: number, command: KvCommand): Uint8Array {
-  return encoder.encode(JSON.stringify({ at, command } satisfies StampedKvCommand));
+// An entry: a version byte, the stamp (float64 wall ms, uint16 logical, little-endian) and the
+// command as JSON. The stamp has a fixed place so that the leader can stamp without re-encoding.
+const FORMAT = 2;
+const HEADER = 11;
+
+/**
+ * Encodes a command for `RaftNode.propose` with the stamp `at` (0: unstamped, for the leader to
+ * stamp with {@link stampKvCommand} as it appends it).
+ */
+export function encodeKvCommand(at: number, command: KvCommand, logical = 0): Uint8Array {
+  const body = encoder.encode(JSON.stringify(command));
+  const bytes = new Uint8Array(HEADER + body.byteLength);
+  bytes[0] = FORMAT;
+  const view = new DataView(bytes.buffer);
+  view.setFloat64(1, at, true);
+  view.setUint16(9, logical, true);
+  bytes.set(body, HEADER);
+  return bytes;
+}
+
+/** A copy of an encoded command carrying the stamp `(at, logical)`; anything else is returned as it is. */
+export function stampKvCommand(bytes: Uint8Array, at: number, logical: number): Uint8Array {
+  if (bytes.byteLength < HEADER || bytes[0] !== FORMAT) return bytes;
+  const stamped = bytes.slice();
+  const view = new DataView(stamped.buffer);
+  view.setFloat64(1, at, true);
+  view.setUint16(9, logical, true);
+  return stamped;
 }
 
 /** Decodes a log entry; a foreign entry is a {@link KvCommandDecodeError}. */
 export function decodeKvCommand(bytes: Uint8Array): StampedKvCommand {
-  let parsed: unknown;
+  if (bytes.byteLength < HEADER || bytes[0] !== FORMAT) throw new KvCommandDecodeError('log entry is not a lattice-kv command');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = view.getFloat64(1, true);
+  const logical = view.getUint16(9, true);
+  let command: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(bytes));
+    command = JSON.parse(decoder.decode(bytes.subarray(HEADER)));
   } catch (error) {
     throw new KvCommandDecodeError('log entry is not JSON', { cause: error });
   }
-  if (typeof parsed !== 'object' || parsed === null) throw new KvCommandDecodeError('log entry is not an object');
-  const { at, command } = parsed as { at?: unknown; command?: { op?: unknown } };
-  if (typeof at !== 'number' || !Number.isFinite(at) || typeof command !== 'object' || command === null || typeof command.op !== 'string') {
+  if (!Number.isFinite(at) || at < 0 || typeof command !== 'object' || command === null || typeof (command as { op?: unknown }).op !== 'string') {
     throw new KvCommandDecodeError('log entry is not a stamped lattice-kv command');
   }
-  return parsed as StampedKvCommand;
+  return { at, logical, command: command as KvCommand };
 }
 
 interface Entry {
@@ -69,11 +100,17 @@ export function parseInt64(text: string): bigint | undefined {
 export class KvStateMachine implements StateMachine<Reply> {
   #entries = new Map<string, Entry>();
   #time = 0;
+  #logical = 0;
   #volatile = 0;
 
   /** The time agreed through the log: the largest stamp applied so far. */
   get time(): number {
     return this.#time;
+  }
+
+  /** The largest stamp applied so far, with its logical counter (a new leader's clock starts above it). */
+  get stamp(): { readonly wallTime: number; readonly logical: number } {
+    return { wallTime: this.#time, logical: this.#logical };
   }
 
   /** How many stored keys carry a TTL (expired ones included until the next applied entry purges them). */
@@ -87,8 +124,11 @@ export class KvStateMachine implements StateMachine<Reply> {
   }
 
   apply(bytes: Uint8Array): Reply {
-    const { at, command } = decodeKvCommand(bytes);
-    if (at > this.#time) this.#time = at;
+    const { at, logical, command } = decodeKvCommand(bytes);
+    if (at > this.#time || (at === this.#time && logical > this.#logical)) {
+      this.#time = at;
+      this.#logical = logical;
+    }
     this.#purgeExpired();
     return this.#run(command);
   }
@@ -192,14 +232,15 @@ export class KvStateMachine implements StateMachine<Reply> {
   }
 
   snapshot(): Uint8Array {
-    return encoder.encode(JSON.stringify({ time: this.#time, entries: [...this.#entries].map(([k, e]) => [k, e.value, e.expireAt ?? null]) }));
+    return encoder.encode(JSON.stringify({ time: this.#time, logical: this.#logical, entries: [...this.#entries].map(([k, e]) => [k, e.value, e.expireAt ?? null]) }));
   }
 
   restore(snapshot: Uint8Array): void {
-    const parsed = JSON.parse(decoder.decode(snapshot)) as { time: number; entries: [string, string, number | null][] };
+    const parsed = JSON.parse(decoder.decode(snapshot)) as { time: number; logical?: number; entries: [string, string, number | null][] };
     this.#entries = new Map();
     this.#volatile = 0;
     this.#time = parsed.time;
+    this.#logical = parsed.logical ?? 0;
     for (const [key, value, expireAt] of parsed.entries) this.#put(key, { value, expireAt: expireAt ?? undefined });
   }
 }

@@ -9,6 +9,7 @@ import { startKvNode } from './kv-node.js';
 
 const args = process.argv.slice(2);
 const leaseReads = args.includes('--lease-reads');
+const nemesis = args.includes('--nemesis'); // tests only: LATTICE.NEMESIS partitions the node
 const [id, dataDir, respPort, peerList] = args.filter((arg) => !arg.startsWith('--'));
 if (id === undefined || dataDir === undefined || respPort === undefined || peerList === undefined) {
   console.error('usage: node.ts <id> <dataDir> <respPort> <id=host:port,...> [--lease-reads]');
@@ -22,6 +23,7 @@ const node = await startKvNode({
   respPort: Number(respPort),
   secret: process.env['LATTICE_KV_SECRET'] ?? 'lattice-kv-local-cluster-secret',
   leaseReads,
+  nemesis,
 });
 console.log(`ready ${id} ${node.respPort}`);
 const shutdown = () => {

@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { isLatticeError, TimeoutError } from '@lattice/core';
 import { type KvCommand, type KvStateMachine, NOT_INTEGER, parseInt64 } from './kv-state-machine.js';
+import type { Nemesis } from './nemesis.js';
 import { array, bulk, encodeReply, errorReply, integer, map, OK, type Reply, RespRequestParser, simple } from './resp.js';
 
 /** How a connection's reads are made safe. */
@@ -22,6 +23,8 @@ export interface KvBackend {
   readonly leaseReads: boolean;
   /** Lines of the `# Replication` / `# Raft` sections of INFO. */
   info(): Record<string, string | number>;
+  /** Fault injection for tests (`LATTICE.NEMESIS`); absent on ordinary nodes, where the command is unknown. */
+  readonly nemesis?: Nemesis;
 }
 
 const WRONG_ARGS = (name: string) => errorReply(`ERR wrong number of arguments for '${name}' command`);
@@ -239,9 +242,24 @@ async function execute(backend: KvBackend, connection: Connection, request: Buff
       return OK;
     case 'quit':
       return OK;
+    case 'lattice.nemesis':
+      if (backend.nemesis !== undefined) return nemesis(backend.nemesis, args);
+      return unknownCommand(request, args);
     default:
-      return errorReply(`ERR unknown command '${text(request[0])}', with args beginning with: ${args.slice(0, 8).map((arg) => `'${arg}' `).join('')}`);
+      return unknownCommand(request, args);
   }
+}
+
+function unknownCommand(request: Buffer[], args: string[]): Reply {
+  return errorReply(`ERR unknown command '${text(request[0])}', with args beginning with: ${args.slice(0, 8).map((arg) => `'${arg}' `).join('')}`);
+}
+
+function nemesis(control: Nemesis, args: string[]): Reply {
+  const sub = (args[0] ?? '').toLowerCase();
+  if (sub === 'isolate' && args.length >= 2) control.isolate(args.slice(1));
+  else if (sub === 'heal' && args.length === 1) control.heal();
+  else if (args.length !== 0) return errorReply('ERR LATTICE.NEMESIS takes ISOLATE <peer>… or HEAL');
+  return array(control.isolated.map((peer) => bulk(peer)));
 }
 
 const COMMAND_NAMES = ['get', 'set', 'del', 'exists', 'incr', 'incrby', 'decr', 'decrby', 'mget', 'mset', 'expire', 'pexpire', 'ttl', 'pttl', 'keys', 'scan', 'ping', 'echo', 'info', 'dbsize', 'flushdb', 'hello', 'command', 'config', 'select', 'client', 'lattice.reads', 'readonly', 'readwrite'];
