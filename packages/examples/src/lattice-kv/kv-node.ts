@@ -2,14 +2,17 @@
  * A lattice-kv node: a `RaftNode` over TCP with an fsync'd write-ahead log and snapshots, the
  * KV state machine, and the RESP server in front of it.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { HybridLogicalClock } from '@lattice/clocks';
 import { type Clock, type Endpoint, InvalidArgumentError, systemClock, systemTimers, type Timers } from '@lattice/core';
 import { RaftNode } from '@lattice/raft';
-import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal } from '@lattice/wal';
+import { startClusterPage } from './cluster-page.js';
 import { encodeKvCommand, type KvCommand, KvStateMachine, stampKvCommand } from './kv-state-machine.js';
 import { PartitionableEndpoint } from './nemesis.js';
+import { type KvNodeStatus, NodeStatusRecorder } from './node-status.js';
+import { openRaftEndpoint } from './raft-endpoint.js';
 import type { Reply } from './resp.js';
 import { type KvBackend, startRespServer } from './resp-server.js';
 
@@ -33,6 +36,15 @@ export interface KvNodeOptions {
   nemesis?: boolean;
   /** Applied entries between snapshots. Default 1,000. */
   snapshotEvery?: number;
+  /**
+   * Carry Raft's messages over NATS instead of TCP: the server's URL, and the cluster's name
+   * (subjects `lattice.<cluster>.<id>`; default `lattice-kv`). `peers` then only names the voters.
+   */
+  nats?: { url: string; cluster?: string };
+  /** Port of the cluster page (HTTP on 127.0.0.1; 0 picks one); omitted: no page. */
+  httpPort?: number;
+  /** The page address (`host:port`) of every node, so that each node's page shows them all. */
+  httpPeers?: Record<string, string>;
   clock?: Clock;
   timers?: Timers;
 }
@@ -42,6 +54,10 @@ export interface KvNode {
   readonly raft: RaftNode<Reply>;
   readonly machine: KvStateMachine;
   readonly respPort: number;
+  /** The cluster page's port, when one was asked for. */
+  readonly httpPort: number | undefined;
+  /** Role, indices, snapshots and recent elections/commits (what INFO and the page show). */
+  status(): KvNodeStatus;
   stop(): Promise<void>;
 }
 
@@ -56,12 +72,12 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   const own = options.peers[options.id];
   if (own === undefined) throw new InvalidArgumentError(`peers has no address for ${options.id}`);
   const [host, port] = own.split(':') as [string, string];
-  const transport = new TcpTransport({ secret: options.secret, peers: options.peers });
-  const opened = await transport.open(options.id, { listen: { host, port: Number(port) } });
+  const { transport, endpoint: opened } = await openRaftEndpoint(options, host, Number(port));
   const nemesis = options.nemesis === true ? new PartitionableEndpoint(opened) : undefined;
   const endpoint: Endpoint = nemesis ?? opened;
   const log = await openWal(options.dataDir);
   const machine = new KvStateMachine();
+  const recorder = new NodeStatusRecorder(options.id, clock, options.nats === undefined ? 'tcp' : 'nats');
   const leaseReads = options.leaseReads === true;
   // The leader stamps each entry as it appends it (forwarded ones too), so the agreed time is the
   // leader's: a follower whose clock runs ahead cannot push it forward. The clock merges every
@@ -86,7 +102,7 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   const raft = await RaftNode.start<Reply>({
     endpoint,
     log,
-    stateMachine: machine,
+    stateMachine: recorder.observe(machine),
     voters: Object.keys(options.peers),
     electionTimeoutMs: 300,
     heartbeatIntervalMs: 50,
@@ -98,6 +114,7 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
     clock,
     timers,
   });
+  recorder.attach(raft, () => machine.size);
   raft.on('error', (error) => {
     if (process.env['LATTICE_KV_DEBUG']) console.error(`[${options.id}] ${error.code}: ${error.message}`);
   });
@@ -110,7 +127,7 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
     readBarrier: () => raft.read(),
     info: () => {
       const status = raft.status();
-      return { raft_id: options.id, raft_role: status.role, raft_term: status.term, raft_leader: status.leader, raft_commit: status.commit, raft_applied: status.applied, agreed_time_ms: machine.time };
+      return { raft_id: options.id, raft_role: status.role, raft_term: status.term, raft_leader: status.leader, raft_commit: status.commit, raft_applied: status.applied, agreed_time_ms: machine.time, ...recorder.infoFields() };
     },
   };
   let stopped = false;
@@ -124,13 +141,22 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   const server: Server = await startRespServer(backend, options.respPort);
   const address = server.address();
   const respPort = typeof address === 'object' && address !== null ? address.port : options.respPort;
+  const page: HttpServer | undefined =
+    options.httpPort === undefined ? undefined : await startClusterPage({ id: options.id, status: () => recorder.status(), peers: options.httpPeers ?? { [options.id]: `127.0.0.1:${options.httpPort}` }, port: options.httpPort });
+  const pageAddress = page?.address();
   return {
     raft,
     machine,
     respPort,
+    httpPort: typeof pageAddress === 'object' && pageAddress !== null ? pageAddress.port : undefined,
+    status: () => recorder.status(),
     async stop() {
       stopped = true;
       timers.clearTimeout(tickTimer);
+      if (page !== undefined) {
+        page.closeAllConnections();
+        await new Promise<void>((resolve) => page.close(() => resolve()));
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await raft.stop();
       await transport.close?.();
