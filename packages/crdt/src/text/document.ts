@@ -4,7 +4,7 @@ import { applyOps, drain, type PendingOp, tryOp } from './integrate.js';
 import { Item, NONE } from './item-list.js';
 import { Replica } from './replica.js';
 import { copyReplica, restoreSnapshot, type TextSnapshot, takeSnapshot } from './snapshot.js';
-import type { TextDelete, TextInsert, TextUpdate, TextVersion } from './types.js';
+import type { TextAnchor, TextDelete, TextInsert, TextUpdate, TextVersion } from './types.js';
 import { missing, pendingUpdate, toOps, updateSince } from './updates.js';
 import { checkTextVersion, describe, MAX_AGENT_CHARS } from './validation.js';
 
@@ -203,6 +203,42 @@ export class TextDocument {
     if (removed.deletes.length === 0) return added;
     if (added.inserts.length === 0) return removed;
     return { inserts: added.inserts, deletes: removed.deletes };
+  }
+
+  /**
+   * A cursor position that stays between the same characters while anyone edits (Yjs calls
+   * it a relative position): the id of the character just left of `position`, or `null` for
+   * the document start. Send it to other replicas as is (it is plain data) and turn it back into
+   * a position with {@link TextDocument.positionOf} on any replica, now or after more edits.
+   */
+  anchorAt(position: number): TextAnchor {
+    const { agents, list } = this.#replica;
+    checkPosition(position, list.visibleLength, 'position');
+    if (position === 0) return null;
+    list.seek(position - 1);
+    const item = list.leaves[list.foundLeaf]!.items[list.foundItem]!;
+    return [agents[item.agent]!.name, item.seq + list.foundOffset];
+  }
+
+  /**
+   * Where `anchor` is in this replica now (0 … length): just after its character, or, when that
+   * character has been deleted, where it was (before the next visible character). `undefined`
+   * when this replica has not received the character yet. Throws `InvalidArgumentError` on
+   * something that is not an anchor.
+   */
+  positionOf(anchor: TextAnchor): number | undefined {
+    if (anchor === null) return 0;
+    if (!Array.isArray(anchor) || anchor.length !== 2 || typeof anchor[0] !== 'string' || !Number.isInteger(anchor[1]) || anchor[1] < 0) {
+      throw new InvalidArgumentError(`an anchor is null or [agent, seq] with a non-negative integer seq, got ${describe(anchor)}`);
+    }
+    const [name, seq] = anchor;
+    const index = this.#replica.agentIndex.get(name);
+    if (index === undefined) return undefined;
+    const agent = this.#replica.agents[index]!;
+    if (seq >= agent.version) return undefined;
+    const item = agent.find(seq);
+    const before = this.#replica.list.visibleBefore(item);
+    return item.deleted ? before : before + (seq - item.seq) + 1;
   }
 
   /**

@@ -14,4 +14,4 @@ export {
   textUpdateFromJSON,
   textUpdateToJSON,
 } from './encoding.js';
-export type { TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';
+export type { TextAnchor, TextDelete, TextId, TextInsert, TextUpdate, TextVersion } from './types.js';

@@ -159,6 +159,18 @@ export class ItemList {
     }
   }
 
+  /** Visible code points before `item` in document order: O(log leaves + leaf size). */
+  visibleBefore(item: Item): number {
+    const tree = this.#prefixTree();
+    let sum = 0;
+    for (let i = item.leaf.index; i > 0; i -= i & -i) sum += tree[i]!;
+    for (const it of item.leaf.items) {
+      if (it === item) break;
+      if (!it.deleted) sum += it.len;
+    }
+    return sum;
+  }
+
   /** Inserts `item` at index `i` of leaf `li`, splitting the leaf when it overflows. */
   insertAt(li: number, i: number, item: Item): void {
     const leaf = this.leaves[li]!;

@@ -5,6 +5,12 @@
 export type TextId = readonly [agent: string, seq: number];
 
 /**
+ * A cursor position that follows edits: the id of the character just left of it, or `null` for
+ * the document start (see `TextDocument.anchorAt` / `positionOf`).
+ */
+export type TextAnchor = TextId | null;
+
+/**
  * A run of characters inserted by one agent with consecutive sequence numbers. Character `k`
  * of the run has id `[agent, seq + k]`; its left origin is `left` for `k = 0`, otherwise the
  * previous character of the run; every character's right origin is `right`.
