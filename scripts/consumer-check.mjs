@@ -39,7 +39,7 @@ const NODE_TYPES = '^20.19.0';
  * needs @types/node itself, and refuses require(), so those are checked with Node's types and run
  * as ESM only.
  */
-const NODE_ONLY = new Set(['@lattice/transport/tcp', '@lattice/wal', '@lattice/wal/testing']);
+const NODE_ONLY = new Set(['@lattice/transport/tcp', '@lattice/wal', '@lattice/wal/testing', '@lattice/gossip/node']);
 
 /**
  * What each entry's program does and prints. `m` is the entry's namespace, imported in ESM and

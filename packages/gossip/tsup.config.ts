@@ -1,3 +1,3 @@
 import { defineLibrary } from '../../tsup.shared.ts';
 
-export default defineLibrary({ entry: {"index":"src/index.ts"}, platform: 'neutral' });
+export default defineLibrary({ entry: {"index":"src/index.ts","node":"src/node/index.ts"}, platform: 'neutral' });

@@ -1,5 +1,5 @@
 import { type Clock, type Endpoint, InvalidArgumentError, type NodeId, Observable, type BaseEvents, ProtocolDriver, type ProtocolDriverStats, type Random, systemClock, systemRandom, type Timers, type AbortOptions, raceAbort } from '@lattice/core';
-import { isSwimPayload, swimMessageCodec } from './codec.js';
+import { type SwimEncryption, isSwimTraffic, swimCodec } from './encryption.js';
 import type { SwimProfile } from './profiles.js';
 import { SwimCore, type SwimStats } from './swim-core.js';
 import type { Member, MemberEvent, SwimEffect, SwimMessage } from './types.js';
@@ -17,6 +17,11 @@ export interface SwimOptions {
   timers?: Timers;
   /** Default `systemRandom`; pass a seeded one for reproducible runs. */
   random?: Random;
+  /**
+   * Encrypt and authenticate every message with a keyring (AES-GCM). Messages that do not open
+   * under an installed key are `error` events and change nothing. Default: plaintext.
+   */
+  encryption?: SwimEncryption;
 }
 
 /** Events of {@link Swim}. */
@@ -62,8 +67,8 @@ export class Swim extends Observable<SwimEvents> {
     this.#driver = new ProtocolDriver({
       core: this.#core,
       endpoint,
-      codec: swimMessageCodec(),
-      accepts: isSwimPayload,
+      codec: swimCodec(options.encryption),
+      accepts: isSwimTraffic,
       apply: (effect) => this.#apply(effect),
       clock,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
