@@ -1,0 +1,310 @@
+/**
+ * A Jepsen-style harness for lattice-kv: real node processes, clients issuing GET/SET/INCR over
+ * RESP at random nodes, and a nemesis that SIGKILLs and restarts nodes and partitions them
+ * (`LATTICE.NEMESIS`, on nodes started with `--nemesis`). Every operation is recorded with its
+ * invocation and completion time; a timeout or a failed write is indeterminate (it may or may
+ * not have happened). The history is checked with `@lattice/linearizability`, per key.
+ *
+ * Used by `lattice-kv-jepsen.test.ts` (a few rounds) and `lattice-kv-jepsen-soak.ts` (many).
+ */
+import { createConnection, type Socket } from 'node:net';
+import { type Random, seededRandom } from '@lattice/core';
+import { type CheckResult, check, type Model, type Operation } from '@lattice/linearizability';
+import type { KvCluster } from '../src/lattice-kv/cluster.js';
+
+/** What a client asks of a key. */
+export type JepsenInput = { op: 'get'; key: string } | { op: 'set'; key: string; value: number } | { op: 'incr'; key: string };
+/** A GET's value (null: missing) or an INCR's result; SET answers nothing. */
+export type JepsenOutput = number | null;
+export type JepsenOperation = Operation<JepsenInput, JepsenOutput>;
+
+/**
+ * The sequential specification: one integer register per key (missing until set), with INCR
+ * returning the new value. States are `number | null` per key; the history is split by key.
+ */
+export const registerIncrModel: Model<number | null, JepsenInput, JepsenOutput> = {
+  init: () => null,
+  step(state, input, output) {
+    switch (input.op) {
+      case 'get':
+        return { ok: output === undefined || output === state, state };
+      case 'set':
+        return { ok: true, state: input.value };
+      case 'incr': {
+        const next = (state ?? 0) + 1;
+        return { ok: output === undefined || output === next, state: next };
+      }
+    }
+  },
+  isReadOnly: (input) => input.op === 'get',
+  partition(history) {
+    const byKey = new Map<string, JepsenOperation[]>();
+    for (const operation of history) {
+      const list = byKey.get(operation.input.key) ?? [];
+      list.push(operation);
+      byKey.set(operation.input.key, list);
+    }
+    return [...byKey.values()];
+  },
+  describeOperation: (input, output) => (input.op === 'set' ? `set ${input.key} ${input.value}` : `${input.op} ${input.key} -> ${output === undefined ? '?' : String(output)}`),
+  describeState: (state) => String(state),
+};
+
+type RespValue = string | number | null | RespError | RespValue[];
+
+class RespError {
+  constructor(readonly message: string) {}
+}
+
+/** One RESP connection with at most one request in flight (as a Jepsen client process). */
+class RespClient {
+  readonly #socket: Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  #waiting: ((value: RespValue) => void) | undefined;
+  #failed: ((error: Error) => void) | undefined;
+  #broken = false;
+
+  constructor(port: number) {
+    this.#socket = createConnection({ port, host: '127.0.0.1' });
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      const parsed = parseReply(this.#buffer, 0);
+      if (parsed === undefined) return;
+      this.#buffer = this.#buffer.subarray(parsed.end);
+      const resolve = this.#waiting;
+      this.#waiting = undefined;
+      this.#failed = undefined;
+      resolve?.(parsed.value);
+    });
+    const fail = (error: Error) => {
+      this.#broken = true;
+      const reject = this.#failed;
+      this.#waiting = undefined;
+      this.#failed = undefined;
+      reject?.(error);
+    };
+    this.#socket.on('error', fail);
+    this.#socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  /** Sends one command; rejects on a timeout or a broken connection (the client must then be dropped). */
+  call(args: readonly string[], timeoutMs: number): Promise<RespValue> {
+    if (this.#broken) return Promise.reject(new Error('connection broken'));
+    return new Promise<RespValue>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#broken = true;
+        this.#waiting = undefined;
+        this.#failed = undefined;
+        this.#socket.destroy();
+        reject(new Error(`timeout after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiting = (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      };
+      this.#failed = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      this.#socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
+    });
+  }
+
+  close(): void {
+    this.#broken = true;
+    this.#socket.destroy();
+  }
+}
+
+function parseReply(buffer: Buffer, start: number): { value: RespValue; end: number } | undefined {
+  const lineEnd = buffer.indexOf('\r\n', start);
+  if (lineEnd < 0) return undefined;
+  const line = buffer.toString('latin1', start + 1, lineEnd);
+  const next = lineEnd + 2;
+  switch (buffer[start]) {
+    case 0x2b: // +
+      return { value: line, end: next };
+    case 0x2d: // -
+      return { value: new RespError(line), end: next };
+    case 0x3a: // :
+      return { value: Number(line), end: next };
+    case 0x24: {
+      // $
+      const length = Number(line);
+      if (length < 0) return { value: null, end: next };
+      if (buffer.length < next + length + 2) return undefined;
+      return { value: buffer.toString('latin1', next, next + length), end: next + length + 2 };
+    }
+    case 0x2a: {
+      // *
+      const count = Number(line);
+      const items: RespValue[] = [];
+      let at = next;
+      for (let i = 0; i < count; i++) {
+        const item = parseReply(buffer, at);
+        if (item === undefined) return undefined;
+        items.push(item.value);
+        at = item.end;
+      }
+      return { value: items, end: at };
+    }
+    default:
+      throw new Error(`not a RESP reply: ${line}`);
+  }
+}
+
+/** Options of {@link runJepsenRound}. */
+export interface JepsenRoundOptions {
+  /** A cluster started with `nemesis: true`. */
+  cluster: KvCluster;
+  seed: number;
+  durationMs: number;
+  /** Concurrent client processes. Default 6. */
+  clients?: number;
+  /** Keys per round (few keys: much contention). Default 4. */
+  keys?: number;
+  /** Prefix of this round's keys, so rounds on one cluster are independent histories. */
+  keyPrefix: string;
+  /** How clients read: `linearizable` (the default) or `follower` (stale on purpose, to show the checker catches it). */
+  readMode?: 'linearizable' | 'follower';
+  /** Which faults the nemesis injects. Default both. */
+  faults?: readonly ('kill' | 'partition')[];
+  /** Client timeout per operation: past it the operation is indeterminate. Default 1,500 ms. */
+  timeoutMs?: number;
+}
+
+/** What a round did and what the checker said. */
+export interface JepsenRoundReport {
+  seed: number;
+  history: JepsenOperation[];
+  ok: number;
+  indeterminate: number;
+  failedReads: number;
+  nemesis: string[];
+  result: CheckResult<JepsenInput, JepsenOutput>;
+}
+
+const now = () => performance.now();
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs clients and the nemesis for `durationMs`, heals and restarts everything, then checks the history. */
+export async function runJepsenRound(options: JepsenRoundOptions): Promise<JepsenRoundReport> {
+  const { cluster, seed, durationMs, keyPrefix } = options;
+  const random = seededRandom(seed);
+  const ids = [...cluster.nodes.keys()];
+  const keys = Array.from({ length: options.keys ?? 4 }, (_, i) => `${keyPrefix}:k${i}`);
+  const timeoutMs = options.timeoutMs ?? 1_500;
+  const readMode = options.readMode ?? 'linearizable';
+  const faults = options.faults ?? ['kill', 'partition'];
+  const history: JepsenOperation[] = [];
+  const nemesisLog: string[] = [];
+  let failedReads = 0;
+  let nextProcess = 0;
+  const end = now() + durationMs;
+
+  const client = async (clientRandom: Random) => {
+    let process = nextProcess++;
+    let connection: RespClient | undefined;
+    let value = 0;
+    while (now() < end) {
+      if (connection === undefined || connection.broken) {
+        connection?.close();
+        const target = ids[clientRandom.int(ids.length)]!;
+        connection = new RespClient(cluster.nodes.get(target)!.respPort);
+        try {
+          if (readMode === 'follower') await connection.call(['LATTICE.READS', 'follower'], timeoutMs);
+        } catch {
+          connection.close();
+          await pause(50);
+          continue;
+        }
+      }
+      const key = keys[clientRandom.int(keys.length)]!;
+      const roll = clientRandom.next();
+      const input: JepsenInput = roll < 0.5 ? { op: 'get', key } : roll < 0.8 ? { op: 'set', key, value: ++value * 1000 + process } : { op: 'incr', key };
+      const args = input.op === 'get' ? ['GET', key] : input.op === 'set' ? ['SET', key, String(input.value)] : ['INCR', key];
+      const call = now();
+      let reply: RespValue | Error;
+      try {
+        reply = await connection.call(args, timeoutMs);
+      } catch (error) {
+        reply = error as Error;
+      }
+      const completed = now();
+      if (reply instanceof Error || reply instanceof RespError) {
+        if (input.op === 'get') failedReads++; // a failed read changed nothing: leave it out
+        else {
+          // The write may take effect later: it stays open, so this client goes on as a new process.
+          history.push({ process, call, return: undefined, input, output: undefined });
+          process = nextProcess++;
+        }
+        if (reply instanceof Error) connection.close();
+        else await pause(20);
+        continue;
+      }
+      const output: JepsenOutput = input.op === 'get' ? (reply === null ? null : Number(reply)) : input.op === 'incr' ? Number(reply) : null;
+      history.push({ process, call, return: completed, input, output: input.op === 'set' ? undefined : output });
+    }
+    connection?.close();
+  };
+
+  const admin = async (id: string, args: string[]): Promise<void> => {
+    const node = cluster.nodes.get(id)!;
+    if (node.child === undefined) return;
+    const connection = new RespClient(node.respPort);
+    try {
+      await connection.call(args, 1_000);
+    } catch {
+      // A node that is down or stuck keeps its state; it is healed or restarted below.
+    } finally {
+      connection.close();
+    }
+  };
+  const heal = async () => {
+    await Promise.all(ids.map((id) => admin(id, ['LATTICE.NEMESIS', 'HEAL'])));
+  };
+
+  const nemesis = async () => {
+    await pause(300 + random.int(400));
+    while (now() < end - 500) {
+      const fault = faults[random.int(faults.length)]!;
+      const victim = ids[random.int(ids.length)]!;
+      const hold = 600 + random.int(1_200);
+      if (fault === 'kill') {
+        nemesisLog.push(`${Math.round(now())} kill ${victim}`);
+        await cluster.kill(victim);
+        await pause(hold);
+        nemesisLog.push(`${Math.round(now())} restart ${victim}`);
+        await cluster.startNode(victim).catch((error: unknown) => nemesisLog.push(`restart of ${victim} failed: ${String(error)}`));
+      } else {
+        const others = ids.filter((id) => id !== victim);
+        nemesisLog.push(`${Math.round(now())} isolate ${victim}`);
+        await Promise.all([admin(victim, ['LATTICE.NEMESIS', 'ISOLATE', ...others]), ...others.map((id) => admin(id, ['LATTICE.NEMESIS', 'ISOLATE', victim]))]);
+        await pause(hold);
+        nemesisLog.push(`${Math.round(now())} heal`);
+        await heal();
+      }
+      await pause(200 + random.int(600));
+    }
+  };
+
+  const clientCount = options.clients ?? 6;
+  await Promise.all([nemesis(), ...Array.from({ length: clientCount }, (_, i) => client(seededRandom(seed * 31 + i + 1)))]);
+  await heal();
+  for (const [id, node] of cluster.nodes) if (node.child === undefined) await cluster.startNode(id);
+  await cluster.waitForLeader();
+
+  const result = check(registerIncrModel, history, { timeoutMs: 30_000 });
+  const ok = history.filter((operation) => operation.return !== undefined).length;
+  return { seed, history, ok, indeterminate: history.length - ok, failedReads, nemesis: nemesisLog, result };
+}
+
+/** One line per round, as the test and the soak script print it. */
+export function describeRound(report: JepsenRoundReport): string {
+  return `seed ${report.seed}: ${report.history.length} ops (${report.ok} ok, ${report.indeterminate} indeterminate, ${report.failedReads} failed reads left out), nemesis: ${report.nemesis.length} events, verdict: ${report.result.verdict}`;
+}
