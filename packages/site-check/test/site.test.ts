@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumSkipReason, findChromium, servicesRequired } from '@lattice/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenLocalLinks, ensureSite, guides, serveSite, siteDir } from './site.js';
 
-/** Debian's Chromium (`apt-get install chromium`); playwright-core brings no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const ci = process.env['CI'];
-const required = (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') || process.env['LATTICE_REQUIRE_SERVICES'] === '1';
-const chromiumInstalled = existsSync(CHROMIUM);
+const CHROMIUM = findChromium();
+const required = servicesRequired();
+const chromiumInstalled = CHROMIUM !== undefined;
 const screenshots = join(import.meta.dirname, '../.lattice-tmp/screenshots');
 
 beforeAll(() => ensureSite());
@@ -32,9 +31,7 @@ describe('the built site', () => {
   });
 });
 
-if (!chromiumInstalled && !required) {
-  console.log(`[skip] site in Chromium: ${CHROMIUM} not found: install it with \`sudo apt-get install chromium\``);
-}
+if (!chromiumInstalled && !required) console.log(`[skip] site in Chromium: ${chromiumSkipReason()}`);
 
 describe.skipIf(!chromiumInstalled && !required)('the site in Chromium', () => {
   let context: BrowserContext;
@@ -42,7 +39,7 @@ describe.skipIf(!chromiumInstalled && !required)('the site in Chromium', () => {
   let site: Awaited<ReturnType<typeof serveSite>>;
 
   beforeAll(async () => {
-    if (!chromiumInstalled) throw new Error(`${CHROMIUM} not found (required under CI): install it with \`apt-get install chromium\``);
+    if (!chromiumInstalled) throw new Error(`Chromium not found (required under CI): install it with \`apt-get install chromium\``);
     site = await serveSite();
     profile = mkdtempSync(join(tmpdir(), 'lattice-site-chromium-'));
     mkdirSync(screenshots, { recursive: true });
@@ -50,16 +47,7 @@ describe.skipIf(!chromiumInstalled && !required)('the site in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
   });
 

@@ -23,6 +23,7 @@ export { type NatsCluster, type NatsOptions, type NatsService, startNats, startN
 export { type PostgresOptions, type PostgresService, startPostgres } from './postgres.js';
 export { etcdHealthy, httpGet, natsInfo, redisPing, run, tcpExchange } from './probes.js';
 export { type RedisOptions, type RedisService, startRedis } from './redis.js';
+export { CHROMIUM_ARGS, chromiumSkipReason, findChromium } from './chromium.js';
 export { codeOf } from './code-of.js';
 export { freePort } from './server-process.js';
 export type { RunningService } from './service.js';

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceName, serviceMissing, servicesRequired } from './binaries.js';
+import { chromiumSkipReason, findChromium } from './chromium.js';
 import { extractReadmeBlocks, normalizeOutput, type ReadmeBlock, runReadmeBlock, SERVICE_ENV } from './readme.js';
 import type { RunningService } from './service.js';
 import { type ServiceTypes, startService } from './start-service.js';
@@ -67,6 +68,24 @@ export function describeWithService<N extends ServiceName>(
     body(() => {
       if (running === undefined) throw new Error(`${name} is not running: service() is for hooks and tests, inside the suite`);
       return running;
+    });
+  });
+}
+
+/**
+ * A `describe` for tests that drive a real Chromium: `chromium()` returns its executable path
+ * (for playwright-core's `chromium.launch({ executablePath, args: CHROMIUM_ARGS })`). Where
+ * Chromium is not installed the suite is skipped with one line, unless services are required,
+ * where it fails.
+ */
+export function describeWithChromium(title: string, body: (chromium: () => string) => void): void {
+  const skip = chromiumSkipReason();
+  if (skip !== undefined) printSkip(title, skip);
+  describe.skipIf(skip !== undefined)(title, () => {
+    body(() => {
+      const path = findChromium();
+      if (path === undefined) throw new Error('Chromium not found (required under CI): install it with `apt-get install chromium`');
+      return path;
     });
   });
 }

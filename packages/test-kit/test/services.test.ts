@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  chromiumSkipReason,
+  findChromium,
   etcdHealthy,
   httpGet,
   natsInfo,
@@ -203,5 +205,15 @@ describeWithService('nats', 'startService("nats")', (nats) => {
       await cluster.stop();
     }
     expect(existsSync(cluster.dir)).toBe(false);
+  });
+});
+
+describe('finding Chromium', () => {
+  it('takes CHROMIUM_PATH first and skips with one line when there is none, unless required', () => {
+    expect(findChromium({ CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+    if (findChromium({ CHROMIUM_PATH: '/nonexistent' }) === undefined) {
+      expect(chromiumSkipReason({ CHROMIUM_PATH: '/nonexistent' })).toContain('apt-get install chromium');
+    }
+    expect(chromiumSkipReason({ CHROMIUM_PATH: '/nonexistent', CI: 'true' })).toBeUndefined();
   });
 });
