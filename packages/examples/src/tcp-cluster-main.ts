@@ -1,4 +1,4 @@
-// `npm run demo`: the current main demo of Lattice.
+// `npm run demo:tcp -w @lattice/examples`: the TCP cluster demo (vector clocks, an intruder, a crash and a recovery), with a ShiViz log.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
