@@ -1,0 +1,38 @@
+/**
+ * One SWIM member as a real process: `Swim` over TCP on loopback, every message sealed with a
+ * keyring (AES-GCM on node:crypto).
+ *
+ *   node --conditions=@lattice/source --import tsx swim-node.ts <id> <id=host:port,...> <seed|-> <base64 key,...> <profile JSON>
+ *
+ * Prints "ready <id>" once listening, then one JSON line per member event
+ * (`{"event":kind,"id","state","incarnation"}`) and, every 100 ms, its view
+ * (`{"view":{id:[state,incarnation],...}}`).
+ */
+import { ConnectionError, SendQueueFullError, TcpTransport } from '@lattice/transport/tcp';
+import { Keyring, Swim, type SwimProfile } from '../../src/index.js';
+import { nodeAesGcm } from '../../src/node/index.js';
+
+const [id, peerList, seed, keyList, profileJson] = process.argv.slice(2);
+if (id === undefined || peerList === undefined || seed === undefined || keyList === undefined || profileJson === undefined) {
+  console.error('usage: swim-node <id> <id=host:port,...> <seed|-> <base64 key,...> <profile JSON>');
+  process.exit(2);
+}
+const peers = Object.fromEntries(peerList.split(',').map((pair) => pair.split('=') as [string, string]));
+const [host, port] = peers[id]!.split(':') as [string, string];
+const [primary, ...others] = keyList.split(',').map((key) => new Uint8Array(Buffer.from(key, 'base64')));
+const profile = JSON.parse(profileJson) as Partial<SwimProfile>;
+
+const transport = new TcpTransport({ secret: 'swim-process-test-cluster-secret', peers, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+const endpoint = await transport.open(id, { listen: { host, port: Number(port) } });
+const swim = new Swim({ endpoint, profile, encryption: { keyring: new Keyring(primary!, others), cipher: nodeAesGcm } });
+const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+swim.on('member', (e) => print({ event: e.kind, id: e.member.id, state: e.member.state, incarnation: e.member.incarnation }));
+swim.on('error', (error) => {
+  // Sends to a killed member fail until it is declared dead: expected, and not news. Anything
+  // else (a message that does not authenticate, a decode failure) is reported to the test.
+  if (error.code !== ConnectionError.code && error.code !== SendQueueFullError.code) print({ error: error.code, message: error.message });
+});
+const dump = () => print({ view: Object.fromEntries(swim.members().map((m) => [m.id, [m.state, m.incarnation]])) });
+setInterval(dump, 100);
+console.log(`ready ${id}`);
+if (seed !== '-') swim.join([seed]);
