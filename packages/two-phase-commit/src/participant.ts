@@ -5,12 +5,15 @@ import {
   HandlerError,
   InvalidArgumentError,
   Observable,
+  sleep,
   ProtocolDriver,
   type ProtocolDriverStats,
   type RecordSink,
   systemClock,
+  systemTimers,
   type Timers,
 } from '@lattice/core';
+import { nextDelay } from './backoff.js';
 import type { RetryPolicy } from './backoff.js';
 import { participantRecordCodec, twoPhaseMessageCodec } from './codec.js';
 import { ParticipantCore, type ParticipantDeliberateBugs } from './participant-core.js';
@@ -36,6 +39,8 @@ export interface ParticipantOptions {
   voteTimeoutMs?: number;
   /** When a prepared participant asks about the outcome. Default 1000 ms doubling to 10000 ms. */
   inquiry?: RetryPolicy;
+  /** Repeats of a resource's failed commit or abort (a database restarting). Default 100 ms doubling to 5000 ms. */
+  resourceRetry?: RetryPolicy;
   /** @internal */
   deliberateBugs?: ParticipantDeliberateBugs;
 }
@@ -66,6 +71,9 @@ export class Participant extends Observable<ParticipantEvents> {
   readonly #storage: RecordSink<ParticipantRecord>;
   readonly #held: Set<Gid>;
   readonly #chains = new Map<Gid, Promise<void>>();
+  readonly #timers: Timers;
+  readonly #resourceRetry: RetryPolicy;
+  readonly #stopping = new AbortController();
 
   constructor(options: ParticipantOptions) {
     super();
@@ -75,6 +83,8 @@ export class Participant extends Observable<ParticipantEvents> {
     this.#resource = resource;
     this.#storage = options.storage;
     this.#held = new Set(options.held ?? []);
+    this.#timers = options.timers ?? systemTimers;
+    this.#resourceRetry = checkRetry(options.resourceRetry ?? { initialMs: 100, maxMs: 5000 });
     const clock = options.clock ?? systemClock;
     this.#core = new ParticipantCore({
       id: options.endpoint?.id,
@@ -135,6 +145,7 @@ export class Participant extends Observable<ParticipantEvents> {
 
   /** Stops the participant (transactions in doubt stay prepared, in the log and the resource). */
   async close(): Promise<void> {
+    this.#stopping.abort();
     await this.#driver.stop();
     await this.settled();
     if (this.#storage instanceof WalRecordStorage) await this.#storage.flush();
@@ -151,6 +162,30 @@ export class Participant extends Observable<ParticipantEvents> {
     void next.then(() => {
       if (this.#chains.get(effect.gid) === next) this.#chains.delete(effect.gid);
     });
+  }
+
+  /**
+   * A decided outcome must reach the resource (it may be holding locks for it): a failure — the
+   * database restarting, a dropped connection — is reported and repeated with backoff until it
+   * succeeds or the participant closes (the next open settles it from the log then).
+   */
+  async #finish(effect: ParticipantEffect & { type: 'commit' | 'abort' }): Promise<void> {
+    let delay = 0;
+    for (;;) {
+      try {
+        await (effect.type === 'commit' ? this.#resource.commit(effect.gid) : this.#resource.abort(effect.gid));
+        return;
+      } catch (cause) {
+        if (this.#stopping.signal.aborted) throw cause;
+        this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"; repeating it`, { cause }));
+      }
+      delay = nextDelay(this.#resourceRetry, delay);
+      try {
+        await sleep(this.#timers, delay, { signal: this.#stopping.signal });
+      } catch {
+        throw new HandlerError(`The participant closed before the resource could ${effect.type} "${effect.gid}"`);
+      }
+    }
   }
 
   async #carryOut(effect: ParticipantEffect): Promise<void> {
@@ -171,10 +206,8 @@ export class Participant extends Observable<ParticipantEvents> {
           if (!this.#held.has(effect.gid)) await this.#resource.restore?.(effect.gid, effect.ops);
           break;
         case 'commit':
-          await this.#resource.commit(effect.gid);
-          break;
         case 'abort':
-          await this.#resource.abort(effect.gid);
+          await this.#finish(effect);
           break;
       }
       this.emit('applied', effect);
@@ -183,6 +216,14 @@ export class Participant extends Observable<ParticipantEvents> {
       this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"`, { cause }));
     }
   }
+}
+
+function checkRetry(policy: RetryPolicy): RetryPolicy {
+  for (const name of ['initialMs', 'maxMs'] as const) {
+    const value = (policy as unknown as Record<string, unknown> | undefined)?.[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`options.resourceRetry.${name} must be a positive number`);
+  }
+  return { initialMs: policy.initialMs, maxMs: policy.maxMs };
 }
 
 function assertResource(resource: unknown): asserts resource is ParticipantResource {

@@ -12,6 +12,12 @@ export interface PgQueryResult {
 export interface PgSession {
   query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;
   release(error?: Error | boolean): void;
+  /**
+   * `pg`'s client emits "error" when its server goes away between two queries; with no listener
+   * that would be an uncaught exception, so the resource listens while it holds the session.
+   */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** Where sessions come from: a `pg` `Pool` fits (`pg` is an optional peer dependency). */
@@ -72,6 +78,11 @@ export class PostgresResource implements ParticipantResource {
     if (await this.#isPrepared(gid)) return 'yes';
     const session = await this.#pool.connect();
     let broken: Error | undefined;
+    // The next query fails with the same cause, which votes no.
+    const onError = (error: Error): void => {
+      broken ??= error;
+    };
+    session.on?.('error', onError);
     try {
       await session.query('BEGIN');
       let vote: unknown;
@@ -92,6 +103,7 @@ export class PostgresResource implements ParticipantResource {
       await session.query('ROLLBACK').catch(() => undefined);
       return 'no';
     } finally {
+      session.removeListener?.('error', onError);
       session.release(broken);
     }
   }

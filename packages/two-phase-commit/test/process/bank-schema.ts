@@ -1,0 +1,59 @@
+/**
+ * The bank the real-process test and the benchmark share: accounts in PostgreSQL databases, one
+ * database per participant, and a ledger of transfer ids beside them, so that a transfer applied
+ * twice (or once where it should not be) shows in the data itself.
+ */
+import { ByteReader, ByteWriter } from '@lattice/core';
+import type pg from 'pg';
+import type { PgSession } from '../../src/index.js';
+
+/** One leg of a transfer at one bank: add `delta` to `account`, recorded under `transfer`. */
+export interface Leg {
+  readonly transfer: string;
+  readonly account: string;
+  readonly delta: number;
+}
+
+export function encodeLeg(leg: Leg): Uint8Array {
+  const w = new ByteWriter();
+  w.string(leg.transfer);
+  w.string(leg.account);
+  w.int(leg.delta);
+  return w.finish();
+}
+
+export function decodeLeg(bytes: Uint8Array): Leg {
+  const r = new ByteReader(bytes, 'bank leg');
+  const leg = { transfer: r.string(), account: r.string(), delta: r.int() };
+  r.end();
+  return leg;
+}
+
+/**
+ * The work of a leg inside the participant's `BEGIN`: a row lock held by another prepared
+ * transaction is waited for at most `lockTimeoutMs` (two transfers crossing two banks in opposite
+ * orders would otherwise wait on each other for ever); the CHECK refuses an overdraft and the
+ * ledger's primary key a second application. Any of these throws, which votes no.
+ */
+export function legWork(lockTimeoutMs: number) {
+  return async (session: PgSession, ops: Uint8Array): Promise<unknown> => {
+    const leg = decodeLeg(ops);
+    await session.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+    const updated = await session.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance', [leg.delta, leg.account]);
+    if (updated.rows.length !== 1) return 'no';
+    await session.query('INSERT INTO ledger (transfer, account, delta) VALUES ($1, $2, $3)', [leg.transfer, leg.account, leg.delta]);
+    return 'yes';
+  };
+}
+
+/** Creates the tables (afresh) with `accounts` accounts of `balance` each. */
+export async function createBank(pool: pg.Pool, accounts: number, balance: number): Promise<void> {
+  await pool.query('DROP TABLE IF EXISTS accounts, ledger');
+  await pool.query('CREATE TABLE accounts (id text PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0))');
+  await pool.query('CREATE TABLE ledger (transfer text PRIMARY KEY, account text NOT NULL, delta bigint NOT NULL)');
+  await pool.query('INSERT INTO accounts SELECT $1 || i, $2 FROM generate_series(0, $3 - 1) AS i', ['acct-', balance, accounts]);
+}
+
+export function accountName(index: number): string {
+  return `acct-${index}`;
+}
