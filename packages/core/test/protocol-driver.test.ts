@@ -90,6 +90,16 @@ class EchoCore implements ProtocolCore<Msg, number, string> {
   advance(): void {}
 }
 
+/** EchoCore as a pipelined core: hands out a Ready per write while earlier ones are in flight, and records what it was advanced with. */
+class PipelinedEchoCore extends EchoCore {
+  readonly pipelined = true;
+  advanced: number[][] = [];
+
+  override advance(ready?: Ready<Msg, number, string>): void {
+    this.advanced.push([...(ready?.persist ?? [])]);
+  }
+}
+
 /** Two endpoints whose messages wait in a queue until `flush()`, so a test sees every step. */
 function linkedEndpoints(): { a: Endpoint; b: Endpoint; sent: Envelope[]; flush(): void } {
   const handlers = new Map<NodeId, Set<MessageHandler>>();
@@ -309,6 +319,72 @@ describe('ProtocolDriver', () => {
     expect(errors.map((e) => e.code)).toEqual([HandlerError.code]);
     expect(seen).toEqual(['wrote 1']);
     expect(net.sent.length).toBe(1);
+  });
+
+  it('pipelined: takes the next Ready while a write is in flight, sends its messages and advances only in order, once durable', async () => {
+    const clock = new ManualClock();
+    const net = linkedEndpoints();
+    const storage = new DeferredStorage();
+    const applied: string[] = [];
+    const core = new PipelinedEchoCore('b');
+    const driver = new ProtocolDriver({ core, endpoint: net.a, codec, storage, clock, timers: clock, apply: (e) => applied.push(e) });
+    driver.run((c) => (c as EchoCore).write(1));
+    driver.run((c) => (c as EchoCore).write(2));
+    await Promise.resolve(); // the second write was gathered until the end of that synchronous run
+    expect(storage.written).toEqual([[1], [2]]);
+    // Effects of a pipelined core depend only on what is durable already: applied when handed out.
+    expect(applied).toEqual(['wrote 1', 'wrote 2']);
+    clock.advance(100);
+    await Promise.resolve();
+    expect(net.sent.map(decode)).toEqual([{ kind: 'ping' }]);
+    // The second write finishing first sends nothing: the first is not durable yet.
+    storage.pending[1]?.resolve();
+    await settle();
+    expect(net.sent.map(decode)).toEqual([{ kind: 'ping' }]);
+    expect(core.advanced).toEqual([]);
+    storage.pending[0]?.resolve();
+    await settle();
+    expect(net.sent.map(decode)).toEqual([{ kind: 'ping' }, { kind: 'stored', value: 1 }, { kind: 'stored', value: 2 }]);
+    // The ping's Ready (nothing to persist) waited behind the writes handed out before it.
+    expect(core.advanced).toEqual([[1], [2], []]);
+    expect(driver.stats()).toMatchObject({ readies: 3, syncs: 2 });
+    await driver.stop();
+  });
+
+  it('pipelined: inputs of one synchronous run share one Ready while a write is in flight', async () => {
+    const clock = new ManualClock();
+    const net = linkedEndpoints();
+    const storage = new DeferredStorage();
+    const driver = new ProtocolDriver({ core: new PipelinedEchoCore('b'), endpoint: net.a, codec, storage, clock, timers: clock });
+    driver.run((c) => (c as EchoCore).write(1));
+    for (const value of [2, 3, 4]) driver.run((c) => (c as EchoCore).write(value));
+    expect(storage.written).toEqual([[1]]);
+    await Promise.resolve();
+    expect(storage.written).toEqual([[1], [2, 3, 4]]);
+    for (const write of storage.pending) write.resolve();
+    await settle();
+    expect(net.sent.map(decode).map((m) => (m.kind === 'stored' ? m.value : 0))).toEqual([1, 2, 3, 4]);
+    await driver.stop();
+  });
+
+  it('pipelined: a failed write stops the node; nothing of it or of any later Ready is sent, even if a later write succeeded', async () => {
+    const clock = new ManualClock();
+    const net = linkedEndpoints();
+    const storage = new DeferredStorage();
+    const core = new PipelinedEchoCore('b');
+    const driver = new ProtocolDriver({ core, endpoint: net.a, codec, storage, clock, timers: clock });
+    const stops: (LatticeError | undefined)[] = [];
+    driver.on('stopped', (reason) => stops.push(reason));
+    driver.run((c) => (c as EchoCore).write(1));
+    driver.run((c) => (c as EchoCore).write(2));
+    await Promise.resolve();
+    storage.pending[1]?.resolve();
+    storage.pending[0]?.reject(new Error('EIO'));
+    await settle();
+    expect(net.sent).toEqual([]);
+    expect(core.advanced).toEqual([]);
+    expect(stops.map((s) => s?.code)).toEqual([NodeStoppedError.code]);
+    await driver.stop();
   });
 
   it('refuses a core that persists without storage, and bad options', () => {

@@ -17,7 +17,8 @@ export interface Outbound<Message> {
  * 4. `advance(ready)` tells the core all of it happened.
  *
  * A core does not hand out another `Ready` until the previous one was advanced, so records
- * accumulate while a sync runs and the next batch carries them all (group commit for free).
+ * accumulate while a sync runs and the next batch carries them all (group commit for free) —
+ * unless it is {@link ProtocolCore.pipelined}, which changes steps 2–4 (see there).
  */
 export interface Ready<Message, Record, Effect> {
   /** Messages that may leave before `persist` is durable. */
@@ -66,6 +67,18 @@ export interface ProtocolCore<Message, Record, Effect> {
   ready(): Ready<Message, Record, Effect>;
   /** Acknowledges that everything in `ready` was carried out. */
   advance(ready: Ready<Message, Record, Effect>): void;
+  /**
+   * True when the core hands out further `Ready`s while earlier ones are still being written
+   * (etcd raft's asynchronous storage writes), so a slow sync holds back neither the messages
+   * that may leave early nor the next write. The driver then, for each `Ready` in turn:
+   * sends `sendEarly` and applies `effects` as soon as it is handed out (a pipelined core puts in
+   * `effects` only what depends on records that are already durable); hands `persist` to storage
+   * after the earlier `Ready`s' records (storage keeps that order); and sends `messages` and calls
+   * `advance` once its records and every earlier `Ready`'s are durable, in the order handed out.
+   * Inputs that arrive while a write is in flight share one `Ready`, taken at the end of the
+   * current synchronous run (a microtask, not a turn of the event loop). Default false.
+   */
+  readonly pipelined?: boolean;
 }
 
 /** An empty {@link Ready}, for cores to build on. */

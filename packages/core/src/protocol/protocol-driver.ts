@@ -96,8 +96,14 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
   #timer: TimerHandle | undefined;
   #timerAt: number | undefined;
   #draining = false;
-  /** The write in flight, if any: no other `Ready` is taken until it settles. */
-  #persisting: Promise<void> | undefined;
+  /** A drain is queued for the end of the current synchronous run (pipelined cores, see #requestDrain). */
+  #drainQueued = false;
+  /**
+   * Settles once the last `Ready` still waiting for its records to be durable is carried out
+   * (never rejects); undefined when none waits. Only a pipelined core gets more `Ready`s meanwhile.
+   */
+  #tail: Promise<void> | undefined;
+  readonly #pipelined: boolean;
   #stopped = false;
 
   constructor(options: ProtocolDriverOptions<Message, Record, Effect>) {
@@ -128,6 +134,7 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
     this.#accepts = options.accepts;
+    this.#pipelined = core.pipelined === true;
     this.#detach = endpoint.onMessage((envelope) => this.#receive(envelope.from, envelope.payload));
     this.#drain();
   }
@@ -161,7 +168,7 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
         return request(this.#core);
       });
     } finally {
-      this.#drain();
+      this.#requestDrain();
     }
   }
 
@@ -171,7 +178,7 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
    */
   async stop(): Promise<void> {
     if (!this.#stopped) this.#halt(undefined);
-    await this.#persisting?.catch(() => undefined);
+    await this.#tail;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -202,7 +209,25 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
       this.#reject(error as LatticeError);
       return;
     }
-    this.#drain();
+    this.#requestDrain();
+  }
+
+  /**
+   * Carries out what the core has now, except for a pipelined core while a write is in flight:
+   * then at the end of the current synchronous run, so that the inputs of one run (the messages
+   * of one network read, the proposals of one client request batch) share one `Ready`.
+   */
+  #requestDrain(): void {
+    if (this.#tail === undefined || !this.#pipelined) {
+      this.#drain();
+      return;
+    }
+    if (this.#drainQueued) return;
+    this.#drainQueued = true;
+    queueMicrotask(() => {
+      this.#drainQueued = false;
+      this.#drain();
+    });
   }
 
   #reject(error: LatticeError): void {
@@ -224,26 +249,13 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     if (this.#stopped || this.#draining) return;
     this.#draining = true;
     try {
-      while (this.#persisting === undefined && !this.#stopped && this.#core.hasReady()) {
+      while ((this.#tail === undefined || this.#pipelined) && !this.#stopped && this.#core.hasReady()) {
         const ready = this.#core.ready();
         this.#send(ready.sendEarly);
+        if (this.#pipelined) this.#applyEffects(ready.effects);
         const write = this.#persist(ready);
-        if (write !== undefined) {
-          this.#persisting = write.then(
-            () => {
-              this.#persisting = undefined;
-              if (this.#stopped) return;
-              this.#complete(ready);
-              this.#drain();
-            },
-            (cause: unknown) => {
-              this.#persisting = undefined;
-              this.#halt(new NodeStoppedError('Durable storage failed; nothing that depended on it was sent', { cause }));
-            },
-          );
-          break;
-        }
-        this.#complete(ready);
+        if (write === undefined && this.#tail === undefined) this.#complete(ready);
+        else this.#completeWhenDurable(ready, write);
       }
     } catch (error) {
       if (!this.#stopped) this.#halt(new NodeStoppedError('The protocol core failed', { cause: error }));
@@ -265,9 +277,42 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     return result === undefined ? undefined : Promise.resolve(result);
   }
 
+  /** Carries out the rest of `ready` once its write (if any) and every earlier `Ready`'s are done. */
+  #completeWhenDurable(ready: AnyReady<Message, Record, Effect>, write: Promise<void> | undefined): void {
+    const previous = this.#tail;
+    // Seen as handled now: while it waits behind `previous` (which never rejects), a failure
+    // must not count as an unhandled rejection; the chain below still sees it.
+    write?.catch(() => undefined);
+    const durable = previous === undefined ? write! : write === undefined ? previous : previous.then(() => write);
+    const tail: Promise<void> = durable.then(
+      () => {
+        if (this.#tail === tail) this.#tail = undefined;
+        if (this.#stopped) return;
+        try {
+          this.#complete(ready);
+        } catch (error) {
+          this.#halt(new NodeStoppedError('The protocol core failed', { cause: error }));
+          return;
+        }
+        this.#drain();
+      },
+      (cause: unknown) => {
+        if (this.#tail === tail) this.#tail = undefined;
+        this.#halt(new NodeStoppedError('Durable storage failed; nothing that depended on it was sent', { cause }));
+      },
+    );
+    this.#tail = tail;
+  }
+
   #complete(ready: AnyReady<Message, Record, Effect>): void {
     this.#send(ready.messages);
-    for (const effect of ready.effects) {
+    if (!this.#pipelined) this.#applyEffects(ready.effects);
+    this.#stats.readies++;
+    this.#core.advance(ready);
+  }
+
+  #applyEffects(effects: readonly Effect[]): void {
+    for (const effect of effects) {
       if (this.#apply !== undefined) {
         try {
           this.#apply(effect);
@@ -277,8 +322,6 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
       }
       this.emit('effect', effect);
     }
-    this.#stats.readies++;
-    this.#core.advance(ready);
   }
 
   #send(outbound: readonly Outbound<Message>[]): void {
