@@ -144,7 +144,7 @@ export async function runKvDemo(options: KvDemoOptions = {}): Promise<KvDemoRepo
     const keys = Number(await reconnected.send('DBSIZE'));
     const extra = keys - acknowledged.size;
     say(
-      `9. Node ${firstLeader}, read locally (LATTICE.READS follower): ${acknowledged.size - missingThere}/${acknowledged.size} acknowledged writes there, ${keys} keys in all${extra > 0 ? ` (${extra} from writes that timed out but took effect: an unknown outcome, as Redis clients are told)` : ''}.`,
+      `9. Node ${firstLeader}, read locally (LATTICE.READS follower): ${acknowledged.size - missingThere}/${acknowledged.size} acknowledged writes there, ${keys} keys in all${extra > 0 ? ` (${extra} from ${extra === 1 ? 'a write' : 'writes'} that timed out but took effect: a timeout's outcome is unknown)` : ''}.`,
     );
     if (lost > 0 || missingThere > 0) throw new KvClusterStartError(`acknowledged writes missing: ${lost} at the leader, ${missingThere} at the restarted node`);
     const totalMs = Math.round(clock.monotonic() - started);
