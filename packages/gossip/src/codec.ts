@@ -40,7 +40,8 @@ function readUpdates(r: ByteReader): Update[] {
 
 /** Encodes a message (without checking it; {@link decodeSwimMessage} checks). */
 export function encodeSwimMessage(message: SwimMessage): Uint8Array {
-  const w = new ByteWriter();
+  // Sized up front: a full datagram would otherwise grow the buffer five times from 64 bytes.
+  const w = new ByteWriter(sizeHint(message));
   w.byte(SWIM_MAGIC);
   w.byte(SWIM_FORMAT_VERSION);
   w.byte(MESSAGE_TYPES.indexOf(message.type));
@@ -73,6 +74,18 @@ export function encodeSwimMessage(message: SwimMessage): Uint8Array {
       break;
   }
   return w.finish();
+}
+
+/** Bytes the message takes, about (exact for ASCII ids); only the writer's first allocation depends on it. */
+function sizeHint(message: SwimMessage): number {
+  let size = 16;
+  if (message.type === 'pushPull') {
+    for (const m of message.members) size += 12 + m.id.length + m.meta.length;
+  } else if (message.type !== 'nack') {
+    if (message.type !== 'ack' && message.type !== 'gossip') size += message.target.length;
+    for (const u of message.updates) size += 12 + u.id.length + (u.kind === 'alive' ? u.meta.length : u.from.length);
+  }
+  return size;
 }
 
 /** Decodes and checks a message; garbage throws `DecodeError`, a newer format `UnsupportedVersionError`. */

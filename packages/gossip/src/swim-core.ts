@@ -46,6 +46,8 @@ interface MemberRecord {
   state: MemberState;
   meta: Uint8Array;
   changedAt: number;
+  /** Position in the member list (what random picks draw from). */
+  slot: number;
 }
 
 interface Broadcast {
@@ -100,7 +102,15 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   readonly #maxPiggybackBytes: number;
   readonly #members = new Map<NodeId, MemberRecord>();
   readonly #suspicions = new Map<NodeId, Suspicion>();
+  /** Every member record, in no order: random picks draw an index instead of scanning a map. */
+  readonly #memberList: MemberRecord[] = [];
+  /** Members alive or suspect, kept as states change (the retransmit limit reads it per message). */
+  #live = 0;
+  /** Members that left, until they are forgotten. */
+  readonly #leaving = new Set<NodeId>();
   readonly #broadcasts = new Map<NodeId, Broadcast>();
+  /** The queued broadcasts by how often each was sent: the least-sent go first without sorting per message. */
+  readonly #byTransmits: Set<Broadcast>[] = [];
   readonly #relays = new Map<number, Relay>();
   #probeOrder: NodeId[] = [];
   #probeIndex = 0;
@@ -289,7 +299,10 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   }
 
   wakeAt(): number | undefined {
-    let at = this.#nextGossipAt;
+    // A gossip round with nothing queued sends nothing: no wake-up for it (5 a second per member
+    // on the LAN profile). Every input ticks the core, so the round is due again within one
+    // interval of the next update being queued.
+    let at = this.#left || this.#broadcasts.size > 0 ? this.#nextGossipAt : Number.POSITIVE_INFINITY;
     if (!this.#left) at = Math.min(at, this.#nextProbeAt);
     if (!this.#left && this.profile.pushPullIntervalMs > 0) at = Math.min(at, this.#nextPushPullAt);
     const probe = this.#probe;
@@ -400,10 +413,17 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     }
     const member = this.#members.get(update.id);
     if (member === undefined) {
-      const record: MemberRecord = { id: update.id, incarnation: update.incarnation, state: 'alive', meta: update.meta, changedAt: this.#now };
+      const record: MemberRecord = { id: update.id, incarnation: update.incarnation, state: 'alive', meta: update.meta, changedAt: this.#now, slot: this.#memberList.length };
       this.#members.set(update.id, record);
-      // A newcomer goes to a random place in the current pass, so it is probed within one pass.
-      this.#probeOrder.splice(this.#probeIndex + this.#random.int(this.#probeOrder.length - this.#probeIndex + 1), 0, update.id);
+      this.#memberList.push(record);
+      this.#live++;
+      // A newcomer goes to a random place in the rest of the current pass, so it is probed within
+      // one pass (memberlist appends and swaps with a random slot: O(1), where a splice is O(n)).
+      const order = this.#probeOrder;
+      const slot = this.#probeIndex + this.#random.int(order.length - this.#probeIndex + 1);
+      order.push(update.id);
+      const last = order.length - 1;
+      [order[slot], order[last]] = [order[last]!, order[slot]!];
       this.#queue(update);
       this.#event('join', record);
       return;
@@ -411,6 +431,8 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     if (update.incarnation <= member.incarnation) return;
     const previous = member.state;
     const metaChanged = !sameBytes(member.meta, update.meta);
+    if (previous === 'dead' || previous === 'left') this.#live++;
+    if (previous === 'left') this.#leaving.delete(member.id);
     member.incarnation = update.incarnation;
     member.meta = update.meta;
     member.state = 'alive';
@@ -462,6 +484,8 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     member.incarnation = update.incarnation;
     member.state = update.from === update.id ? 'left' : 'dead';
     member.changedAt = this.#now;
+    this.#live--;
+    if (member.state === 'left') this.#leaving.add(member.id);
     this.#suspicions.delete(member.id);
     this.#queue(update);
     this.#event(member.state === 'left' ? 'leave' : 'dead', member);
@@ -492,7 +516,11 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
 
   /** Newer news about a member replaces older news still queued (memberlist's invalidation). */
   #queue(update: Update): void {
-    this.#broadcasts.set(update.id, { update, transmits: 0 });
+    const replaced = this.#broadcasts.get(update.id);
+    if (replaced !== undefined) this.#byTransmits[replaced.transmits]?.delete(replaced);
+    const broadcast: Broadcast = { update, transmits: 0 };
+    this.#broadcasts.set(update.id, broadcast);
+    (this.#byTransmits[0] ??= new Set()).add(broadcast);
   }
 
   /** The least-sent updates that fit one datagram; the buddy system puts news about `to` first. */
@@ -508,15 +536,25 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
       bytes += updateSize(update);
     }
     if (this.#broadcasts.size > 0) {
-      const limit = retransmitLimit(this.profile.retransmitMult, this.#liveCount() + 1);
-      const queued = [...this.#broadcasts.values()].sort((a, b) => a.transmits - b.transmits);
-      for (const broadcast of queued) {
-        if (buddy && broadcast.update.id === to && broadcast.update.kind === 'suspect') continue;
-        const size = updateSize(broadcast.update);
-        if (bytes + size > this.#maxPiggybackBytes) break;
-        bytes += size;
-        chosen.push(broadcast.update);
+      const limit = retransmitLimit(this.profile.retransmitMult, this.#live + 1);
+      const buckets = this.#byTransmits;
+      const sent: Broadcast[] = [];
+      fill: for (const bucket of buckets) {
+        if (bucket === undefined) continue;
+        for (const broadcast of bucket) {
+          if (buddy && broadcast.update.id === to && broadcast.update.kind === 'suspect') continue;
+          const size = updateSize(broadcast.update);
+          if (bytes + size > this.#maxPiggybackBytes) break fill;
+          bytes += size;
+          chosen.push(broadcast.update);
+          sent.push(broadcast);
+        }
+      }
+      // Moved after the walk: a broadcast moved into a later bucket mid-walk would be sent twice.
+      for (const broadcast of sent) {
+        buckets[broadcast.transmits]!.delete(broadcast);
         if (++broadcast.transmits >= limit) this.#broadcasts.delete(broadcast.update.id);
+        else (buckets[broadcast.transmits] ??= new Set()).add(broadcast);
       }
     }
     this.#stats.updatesSent += chosen.length;
@@ -554,8 +592,20 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   // ---- helpers ----
 
   #pick(count: number, accept: (member: MemberRecord) => boolean): NodeId[] {
+    const list = this.#memberList;
+    if (count > 0 && list.length > 4 * count) {
+      // Draw random slots until `count` distinct members qualify: O(count) when most do (the
+      // usual case), with a full scan only when too few qualify. Each accepted draw is uniform
+      // over the qualifying members not yet drawn, so the pick is uniform either way.
+      const drawn: NodeId[] = [];
+      for (let tries = 0; tries < 4 * count + 8 && drawn.length < count; tries++) {
+        const member = list[this.#random.int(list.length)]!;
+        if (accept(member) && !drawn.includes(member.id)) drawn.push(member.id);
+      }
+      if (drawn.length === count) return drawn;
+    }
     const candidates: NodeId[] = [];
-    for (const m of this.#members.values()) if (accept(m)) candidates.push(m.id);
+    for (const m of list) if (accept(m)) candidates.push(m.id);
     if (candidates.length <= count) return shuffle(candidates, this.#random);
     // Partial Fisher–Yates: `count` distinct picks without shuffling the rest.
     for (let i = 0; i < count; i++) {
@@ -566,15 +616,24 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   }
 
   #liveCount(): number {
-    let n = 0;
-    for (const m of this.#members.values()) if (m.state === 'alive' || m.state === 'suspect') n++;
-    return n;
+    return this.#live;
   }
 
   /** Members that left are forgotten once no longer gossiped to; dead ones are kept for re-merging. */
   #reap(): void {
-    for (const [id, m] of this.#members) {
-      if (m.state === 'left' && this.#now - m.changedAt >= this.profile.gossipToTheDeadMs) this.#members.delete(id);
+    if (this.#leaving.size === 0) return;
+    for (const id of this.#leaving) {
+      const member = this.#members.get(id)!;
+      if (this.#now - member.changedAt < this.profile.gossipToTheDeadMs) continue;
+      this.#leaving.delete(id);
+      this.#members.delete(id);
+      // Swap-remove from the list; the record moved into the hole learns its new slot.
+      const list = this.#memberList;
+      const moved = list.pop()!;
+      if (moved !== member) {
+        list[member.slot] = moved;
+        moved.slot = member.slot;
+      }
     }
   }
 
