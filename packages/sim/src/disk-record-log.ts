@@ -64,8 +64,8 @@ export class DiskRecordLog<R> implements RecordSink<R> {
   }
 
   /**
-   * The records on disk, in the order persisted. A torn last record is cut off the file (the
-   * cut is itself an unsynced write), so later appends follow the last whole record.
+   * The records on disk, in the order persisted. A torn last record is cut off the file, durably
+   * (the disk is synced), so later appends follow the last whole record even across crashes.
    * A record that is whole but does not decode is corruption, not a torn write: the codec's
    * error is thrown.
    */
@@ -82,7 +82,13 @@ export class DiskRecordLog<R> implements RecordSink<R> {
       records.push(this.#codec.decode(bytes.subarray(at + LENGTH_BYTES, end)));
       at = end;
     }
-    if (at < bytes.byteLength) this.#disk.write(this.#file, bytes.slice(0, at));
+    if (at < bytes.byteLength) {
+      // The cut is synced at once, as a real log truncates and fsyncs before it appends: left
+      // unsynced, a crash could lose it while a torn prefix of the next append lands after the
+      // old torn bytes, and the two would read back as a record of garbage.
+      this.#disk.write(this.#file, bytes.slice(0, at));
+      this.#disk.sync();
+    }
     return records;
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Two-phase commit with presumed abort: a pure {@link CoordinatorCore} and
  * {@link ParticipantCore} on `@lattice/core`'s protocol runtime, a versioned binary codec for
- * their messages and records, and validation of every peer message.
+ * their messages and records, and validation of every peer message. A Saga orchestrator
+ * ({@link SagaCore}, {@link SagaOrchestrator}) for long-lived transactions, with the
+ * sub-transaction barrier for its participants ({@link MemoryBarrier}, {@link PostgresBarrier}).
  *
  * @packageDocumentation
  */
@@ -51,3 +53,18 @@ export { Coordinator, type CoordinatorEvents, type CoordinatorOpenOptions, type 
 export { Participant, type ParticipantEvents, type ParticipantOpenOptions, type ParticipantOptions } from './participant.js';
 export { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';
 export { type PgPool, type PgQueryResult, type PgSession, PostgresResource, type PostgresResourceOptions } from './postgres-resource.js';
+export {
+  assertBarrierRequest,
+  type BarrierRecord,
+  type BarrierRequest,
+  type BarrierResult,
+  type BarrierStatus,
+  MemoryBarrier,
+} from './saga/barrier.js';
+export { decodeSagaMessage, decodeSagaRecord, encodeSagaMessage, encodeSagaRecord, MAX_SAGA_STEPS, SAGA_FORMAT_VERSION, sagaMessageCodec, sagaRecordCodec } from './saga/codec.js';
+export { BarrierBusyError, InvalidBarrierRequestError, SagaConflictError, UnknownSagaError } from './saga/errors.js';
+export { SagaOrchestrator, type SagaOrchestratorEvents, type SagaOrchestratorOpenOptions, type SagaOrchestratorOptions, type SagaResult } from './saga/orchestrator.js';
+export { type SagaHandler, SagaParticipant, type SagaParticipantEvents, type SagaParticipantOptions, type SagaRequest } from './saga/participant.js';
+export { PostgresBarrier, type PostgresBarrierOptions } from './saga/postgres-barrier.js';
+export { SagaCore, type SagaCoreOptions, type SagaDeliberateBugs, type SagaState } from './saga/saga-core.js';
+export type { LoggedStep, SagaEffect, SagaMessage, SagaOp, SagaOutcome, SagaRecord, SagaReply, SagaStage, SagaStep } from './saga/types.js';
