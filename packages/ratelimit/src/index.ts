@@ -53,6 +53,7 @@ export {
   type DistributedLimiterStats,
 } from './distributed/distributed-limiter.js';
 export { GossipCodec } from './distributed/gossip-codec.js';
+export { type FollowMembershipOptions, followMembership, type MembershipMember, type MembershipSource } from './distributed/membership.js';
 export {
   GossipCounterState,
   type GossipDecision,

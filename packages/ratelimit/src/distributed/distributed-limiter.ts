@@ -160,6 +160,16 @@ export class DistributedLimiter extends Observable<DistributedLimiterEvents> {
     return (this.state.clusterSize - 1) * this.state.maxUnsynced;
   }
 
+  /**
+   * Replaces the cluster's nodes (this one included or not): a member joined or failed. The
+   * limit is then shared by the new N; see {@link GossipCounterState.setNodes}. To follow a
+   * SWIM membership, use {@link followMembership}.
+   */
+  setNodes(nodes: readonly NodeId[]): void {
+    if (this.#closed) throw new ClosedError('DistributedLimiter is closed');
+    this.state.setNodes(nodes, this.#clock.monotonic());
+  }
+
   /** A snapshot of the message and key counters. */
   stats(): DistributedLimiterStats {
     const driver = this.#driver.stats();

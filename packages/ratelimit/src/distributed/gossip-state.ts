@@ -89,7 +89,6 @@ export interface GossipDecision {
  */
 export class GossipCounterState implements ProtocolCore<GossipMessage, never, never> {
   readonly id: NodeId;
-  readonly peers: readonly NodeId[];
   readonly limit: number;
   readonly windowMs: number;
   readonly maxUnsynced: number;
@@ -97,7 +96,8 @@ export class GossipCounterState implements ProtocolCore<GossipMessage, never, ne
   readonly #maxKeys: number;
   readonly #keys = new Map<string, KeyState>();
   readonly #lastHeard = new Map<NodeId, number>();
-  readonly #size: number;
+  #peers: readonly NodeId[];
+  #size: number;
   readonly syncIntervalMs: number;
   readonly #maxMessageBytes: number;
   /** The wire form of this core's messages; give it to the driver (it measures what it splits, and vouches for what it decoded). */
@@ -120,7 +120,7 @@ export class GossipCounterState implements ProtocolCore<GossipMessage, never, ne
     const nodes = new Set(options.nodes);
     nodes.add(options.id);
     this.id = options.id;
-    this.peers = [...nodes].filter((node) => node !== options.id).sort();
+    this.#peers = [...nodes].filter((node) => node !== options.id).sort();
     this.#size = nodes.size;
     this.limit = positive(options.limit, 'limit');
     this.windowMs = positive(options.windowMs, 'windowMs');
@@ -204,6 +204,30 @@ export class GossipCounterState implements ProtocolCore<GossipMessage, never, ne
   /** Number of nodes in the cluster (N). */
   get clusterSize(): number {
     return this.#size;
+  }
+
+  /** The other nodes of the cluster, sorted. */
+  get peers(): readonly NodeId[] {
+    return this.#peers;
+  }
+
+  /**
+   * Replaces the set of nodes (a membership change, e.g. from SWIM): N becomes the new size. A
+   * new peer counts as live from `monotonic` on (so this node waits for its acknowledgements
+   * before running ahead of it); a removed peer's messages are ignored from now on, and what it
+   * admitted in the current window stays counted.
+   */
+  setNodes(nodes: readonly NodeId[], monotonic: number): void {
+    if (!Array.isArray(nodes)) throw new InvalidArgumentError('nodes must be an array of node ids');
+    for (const node of nodes) assertNodeId(node, 'a node of nodes');
+    if (!Number.isFinite(monotonic)) throw new InvalidArgumentError(`monotonic must be a finite number, got ${String(monotonic)}`);
+    const all = new Set(nodes);
+    all.add(this.id);
+    const peers = [...all].filter((node) => node !== this.id).sort();
+    for (const peer of this.#lastHeard.keys()) if (!all.has(peer)) this.#lastHeard.delete(peer);
+    for (const peer of peers) if (!this.#lastHeard.has(peer)) this.#lastHeard.set(peer, monotonic);
+    this.#peers = peers;
+    this.#size = all.size;
   }
 
   /** Peers heard from within `peerTimeoutMs`. */
