@@ -1,7 +1,8 @@
 /**
  * The cluster page in real headless Chromium: served by a follower of a real 3-process cluster,
  * it shows three nodes and one leader; after the leader is SIGKILLed it shows that node down,
- * a new leader in a higher term, and the election on the space-time strip.
+ * a new leader in a higher term, and the election on the space-time strip; after the node
+ * restarts, the snapshot it installed.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,6 +96,31 @@ describe.skipIf(!chromiumInstalled && !required)('lattice-kv cluster page in Chr
     );
     const shot = await page.screenshot();
     writeFileSync(join(screenshots, 'lattice-kv-page-after-kill.png'), shot);
+    expect(pngSize(shot)).toEqual(VIEWPORT);
+    expect(errors).toEqual([]);
+  }, 40_000);
+
+  it('shows the restarted node back, catching up from a snapshot', async () => {
+    // More writes than the snapshot interval: the leader compacts past what the killed node has.
+    const client = await RespClient.connect(cluster.nodes.get(viewer)!.respPort);
+    try {
+      for (let i = 0; i < 120; i++) expect(await client.send('SET', `later:${i}`, String(i))).toBe('OK');
+    } finally {
+      client.close();
+    }
+    await cluster.startNode(leader);
+    await page.waitForFunction(
+      (killed) => {
+        const row = document.querySelector(`#nodes tr[data-node="${killed}"]`);
+        const cells = row?.querySelectorAll('td');
+        return row?.getAttribute('data-role') === 'follower' && Number(cells?.[8]?.textContent) >= 1 && cells?.[6]?.textContent === '0' && document.querySelector(`#strip path.snapshot[data-node="${killed}"]`) !== null;
+      },
+      leader,
+      { timeout: 20_000 },
+    );
+    expect(await page.textContent('#summary')).toContain('3/3 nodes up');
+    const shot = await page.screenshot();
+    writeFileSync(join(screenshots, 'lattice-kv-page-after-restart.png'), shot);
     expect(pngSize(shot)).toEqual(VIEWPORT);
     expect(errors).toEqual([]);
   }, 40_000);
