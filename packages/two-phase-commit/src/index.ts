@@ -52,6 +52,16 @@ export type { ParticipantResource } from './resource.js';
 export { Coordinator, type CoordinatorEvents, type CoordinatorOpenOptions, type CoordinatorOptions, Transaction, type TransactionResult } from './coordinator.js';
 export { Participant, type ParticipantEvents, type ParticipantOpenOptions, type ParticipantOptions } from './participant.js';
 export { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';
+export {
+  CoordinatorFencedError,
+  type DecisionLogResult,
+  DecisionLogMachine,
+  encodeClaim,
+  encodeDecisionRecords,
+  RaftDecisionLog,
+  type ReplicatedLog,
+  type TakeOverOptions,
+} from './raft-decision-log.js';
 export { type PgPool, type PgQueryResult, type PgSession, PostgresResource, type PostgresResourceOptions } from './postgres-resource.js';
 export {
   assertBarrierRequest,
