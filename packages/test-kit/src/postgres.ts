@@ -5,7 +5,8 @@ import { findServiceBinary } from './binaries.js';
 import { ServiceStartError } from './errors.js';
 import { run } from './probes.js';
 import { type RunningService, assertServiceInstalled } from './service.js';
-import { asUser, type RunAs, ServerProcess, freePort, makeServiceDir, processRunning, removeServiceDir, startOnFreePorts } from './server-process.js';
+import { sleep, systemClock, systemTimers } from '@lattice/core';
+import { asUser, childProcesses, type RunAs, ServerProcess, freePort, makeServiceDir, processRunning, removeServiceDir, startOnFreePorts } from './server-process.js';
 
 export interface PostgresOptions {
   /** `max_prepared_transactions` (two-phase commit needs it above 0); default 64. */
@@ -42,6 +43,15 @@ function postgresRunAs(): RunAs | undefined {
     return { user: 'postgres', uid: id('-u'), gid: id('-g') };
   } catch (error) {
     throw new ServiceStartError('PostgreSQL cannot run as root and there is no `postgres` system user to run it as', { cause: error });
+  }
+}
+
+function postmasterPid(data: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -104,6 +114,22 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       });
       let server = await launch();
       const url = `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+      // Each backend makes itself a process group leader, so killing the server's group leaves
+      // them to notice the postmaster's death on their own; a crash takes them all at once.
+      const kill = async (): Promise<void> => {
+        const postmaster = postmasterPid(data);
+        const backends = postmaster === undefined ? [] : childProcesses(postmaster);
+        await server.kill();
+        for (const pid of backends) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        const deadline = systemClock.monotonic() + 10_000;
+        while (backends.some(processRunning) && systemClock.monotonic() < deadline) await sleep(systemTimers, 10);
+      };
       const stop = async (): Promise<void> => {
         await server.stop();
         removeServiceDir(dir);
@@ -119,9 +145,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         dir,
         socketDir: dir,
         stop,
-        kill: () => server.kill(),
+        kill,
         restart: async (): Promise<void> => {
-          await server.kill();
+          await kill();
           removeStaleLockFiles(join(data, 'postmaster.pid'), join(dir, `.s.PGSQL.${port}.lock`));
           server = await launch();
         },

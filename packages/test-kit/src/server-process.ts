@@ -176,11 +176,25 @@ export function processRunning(pid: number): boolean {
   return stat === undefined ? true : stat.state !== 'Z';
 }
 
-function procStat(pid: number): { state: string; group: number } | undefined {
+/** Pids of the running children of `parent` (Linux; empty without /proc). */
+export function childProcesses(parent: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  return entries.map(Number).filter((pid) => {
+    const stat = procStat(pid);
+    return stat !== undefined && stat.parent === parent && stat.state !== 'Z';
+  });
+}
+
+function procStat(pid: number): { state: string; parent: number; group: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', group: Number(fields[2]) };
+    return { state: fields[0] ?? '', parent: Number(fields[1]), group: Number(fields[2]) };
   } catch {
     return undefined;
   }

@@ -17,6 +17,7 @@ import {
   startService,
 } from '../src/index.js';
 import { findServiceBinary } from '../src/binaries.js';
+import { processRunning } from '../src/server-process.js';
 import { describeWithService, serviceSkipReason } from '../src/vitest.js';
 
 /** Resolves true when something accepts connections on the port. */
@@ -129,8 +130,19 @@ describeWithService('postgres', 'startService("postgres")', (postgres) => {
       const sql = async (...commands: string[]) => (await run(psql, [own.connectionString, '-qAt', ...commands.flatMap((c) => ['-c', c])])).output.trim();
       await sql('CREATE TABLE t (v integer)', 'INSERT INTO t VALUES (1)');
       await sql('BEGIN; INSERT INTO t VALUES (2); PREPARE TRANSACTION \'survives\'');
+      // A backend busy with a client dies with the server (each backend leads its own process group).
+      const sleeping = run(psql, [own.connectionString, '-qAt', '-c', 'SELECT pg_sleep(60)']);
+      let backend = 0;
+      const deadline = performance.now() + 10_000;
+      while (backend === 0 && performance.now() < deadline) {
+        backend = Number(await sql("SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"));
+        if (backend === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(backend).toBeGreaterThan(0);
       await own.kill();
       expect(await listening(own.port)).toBe(false);
+      expect(processRunning(backend)).toBe(false);
+      await sleeping;
       await own.restart();
       expect(await sql('SELECT gid FROM pg_prepared_xacts')).toBe('survives');
       await sql("COMMIT PREPARED 'survives'");
