@@ -222,6 +222,27 @@ ${body.join('\n')}
 `;
 }
 
+/**
+ * The SVG of a {@link toSpaceTimeDiagram} page on its own, with the page's styles moved inside
+ * it, so that it renders as an image (in a guide or a README). Throws `InvalidArgumentError`
+ * when `page` holds no diagram.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('docs/election.svg', spaceTimeSvg(result.diagram({ title: 'An election' })));
+ * ```
+ */
+export function spaceTimeSvg(page: string): string {
+  if (typeof page !== 'string') throw new InvalidArgumentError('spaceTimeSvg takes the HTML page of a diagram');
+  const start = page.indexOf('<svg');
+  const end = page.lastIndexOf('</svg>');
+  if (start < 0 || end < start) throw new InvalidArgumentError('the page holds no SVG diagram');
+  const svg = page.slice(start, end + '</svg>'.length);
+  const style = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? '';
+  const open = svg.indexOf('>') + 1;
+  return `${svg.slice(0, open)}<style>${style}</style>${svg.slice(open)}\n`;
+}
+
 function cross(cx: number, cy: number, r: number, kind: string, title: string): string {
   return `<path class="${kind}" d="M ${cx - r} ${cy - r} L ${cx + r} ${cy + r} M ${cx - r} ${cy + r} L ${cx + r} ${cy - r}"><title>${escapeHtml(title)}</title></path>`;
 }

@@ -28,7 +28,7 @@
  * @packageDocumentation
  */
 export { assertLinearizable, type CheckedRun } from './check.js';
-export { type DiagramOptions, toSpaceTimeDiagram } from './diagram.js';
+export { type DiagramOptions, spaceTimeSvg, toSpaceTimeDiagram } from './diagram.js';
 export { type CrashLoss, type Disk, SimDisk, type SimDiskOptions } from './disk.js';
 export { DiskRecordLog, type DiskRecordLogOptions } from './disk-record-log.js';
 export { type SimCrashReport, SimFileSystem, type SimFileSystemOptions, type SimReadFaults } from './sim-file-system.js';

@@ -2,7 +2,7 @@ import { checkShivizLog, SHIVIZ_REGEX as CLOCKS_SHIVIZ_REGEX } from '@lattice/cl
 import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../src/event-log.js';
-import { formatEvent, SHIVIZ_REGEX, Simulation, type SimEvent, toShiViz, toSpaceTimeDiagram } from '../src/index.js';
+import { formatEvent, SHIVIZ_REGEX, Simulation, type SimEvent, spaceTimeSvg, toShiViz, toSpaceTimeDiagram } from '../src/index.js';
 import { heartbeatNode } from './support/heartbeat.js';
 import { runRegister } from './support/register-run.js';
 
@@ -125,6 +125,17 @@ describe('space-time diagram', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('x &#38; &#60;y&#62;');
     expect(() => toSpaceTimeDiagram(events, ['a'], { from: 10, to: 5 })).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
+  });
+
+  it('gives the SVG of a diagram on its own, styles inside, for a guide to embed', () => {
+    const events: SimEvent[] = [{ time: 0, kind: 'note', node: 'a', text: 'hello' }];
+    const svg = spaceTimeSvg(toSpaceTimeDiagram(events, ['a']));
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('<style>');
+    expect(svg).toContain('svg line.lane');
+    expect(svg).not.toContain('<html');
+    expect(() => spaceTimeSvg('<p>no diagram</p>')).toThrow(expect.objectContaining({ code: InvalidArgumentError.code }));
   });
 
   it('renders the ShiViz log of an empty run as just the header', () => {
