@@ -4,22 +4,17 @@
  * a new leader in a higher term, and the election on the space-time strip; after the node
  * restarts, the snapshot it installed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS } from '@lattice/test-kit';
+import { describeWithChromium } from '@lattice/test-kit/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KvCluster } from '../src/lattice-kv/cluster.js';
 import { RespClient } from '../src/lattice-kv/resp-client.js';
 
-/** Debian's Chromium (`apt-get install chromium`); playwright-core brings no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const ci = process.env['CI'];
-const required = (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') || process.env['LATTICE_REQUIRE_SERVICES'] === '1';
-const chromiumInstalled = existsSync(CHROMIUM);
 const screenshots = join(import.meta.dirname, '../.lattice-tmp/screenshots');
 const VIEWPORT = { width: 1280, height: 800 };
-
-if (!chromiumInstalled && !required) console.log(`[skip] lattice-kv cluster page in Chromium: ${CHROMIUM} not found: install it with \`sudo apt-get install chromium\``);
 
 /** Width and height from a PNG's IHDR chunk, after checking the signature. */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -28,7 +23,7 @@ function pngSize(png: Buffer): { width: number; height: number } {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-describe.skipIf(!chromiumInstalled && !required)('lattice-kv cluster page in Chromium', () => {
+describeWithChromium('lattice-kv cluster page in Chromium', (chromiumPath) => {
   let cluster: KvCluster;
   let browser: Browser;
   let page: Page;
@@ -37,12 +32,11 @@ describe.skipIf(!chromiumInstalled && !required)('lattice-kv cluster page in Chr
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumInstalled) throw new Error(`${CHROMIUM} not found (required under CI): install it with \`apt-get install chromium\``);
     mkdirSync(screenshots, { recursive: true });
     cluster = await KvCluster.start({ page: true, snapshotEvery: 50 });
     leader = await cluster.waitForLeader();
     viewer = [...cluster.nodes.keys()].find((id) => id !== leader)!;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
     page = await browser.newPage({ viewport: VIEWPORT });
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`http://127.0.0.1:${cluster.nodes.get(viewer)!.httpPort}/`);
