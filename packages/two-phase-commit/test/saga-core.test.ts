@@ -83,7 +83,7 @@ describe('SagaCore forward and backward', () => {
     reply(core, 'c', 2, 'compensate', 'succeeded');
     expect(invokes(take(core))).toEqual(['a:compensate#0']);
     reply(core, 'a', 0, 'compensate', 'succeeded');
-    expect(take(core).effects).toEqual([{ type: 'finished', gid: 'g', outcome: 'compensated', reason: 'every started step was compensated' }]);
+    expect(take(core).effects).toEqual([{ type: 'finished', gid: 'g', outcome: 'compensated', reason: 'step 1 ("b") failed' }]);
   });
 
   it('retries a retriable action that fails with backoff, and compensations until they succeed', () => {

@@ -74,6 +74,8 @@ export function encodeLeg(account: string, amount: number): Uint8Array {
   return w.finish();
 }
 
+export { decodeLeg as decodeLegForTests };
+
 function decodeLeg(bytes: Uint8Array): { account: string; amount: number } {
   const r = new ByteReader(bytes, 'leg');
   const account = r.string();

@@ -54,6 +54,8 @@ interface RunningSaga {
   stage: number;
   readonly done: Set<number>;
   readonly compensated: Set<number>;
+  /** Why it turned backward (the outcome's reason once compensated). */
+  failure: string | undefined;
   /** Requests of the current stage that have not succeeded yet. */
   readonly pending: Map<number, Pending>;
 }
@@ -248,6 +250,7 @@ export class SagaCore implements ProtocolCore<SagaMessage, SagaRecord, SagaEffec
         return;
       case 'compensating':
         saga.direction = 'backward';
+        saga.failure = record.reason;
         saga.stage = saga.steps[record.step]?.stage ?? saga.stages.length - 1;
         return;
       case 'finished':
@@ -297,7 +300,7 @@ export class SagaCore implements ProtocolCore<SagaMessage, SagaRecord, SagaEffec
       saga.stage--;
       return true;
     }
-    this.#finish(gid, saga, 'compensated', 'every started step was compensated');
+    this.#finish(gid, saga, 'compensated', saga.failure ?? 'compensated');
     return false;
   }
 
@@ -321,6 +324,7 @@ export class SagaCore implements ProtocolCore<SagaMessage, SagaRecord, SagaEffec
 
   #turnBackward(gid: Gid, saga: RunningSaga, failed: number, reason: string): void {
     saga.direction = 'backward';
+    saga.failure = reason;
     // Every step of the failed stage may have run (or may still arrive): each is compensated,
     // and the barrier makes the compensation of an action that never ran a no-op.
     if (this.#bugs.skipUncertainStep) for (const index of saga.stages[saga.stage] ?? []) if (!saga.done.has(index)) saga.compensated.add(index);
@@ -349,7 +353,7 @@ function newSaga(steps: readonly LoggedStep[]): RunningSaga {
   steps.forEach((step, index) => {
     (stages[step.stage] ??= []).push(index);
   });
-  return { steps, stages, direction: 'forward', stage: 0, done: new Set(), compensated: new Set(), pending: new Map() };
+  return { steps, stages, direction: 'forward', stage: 0, done: new Set(), compensated: new Set(), failure: undefined, pending: new Map() };
 }
 
 /** Checks an application's stages and flattens them into logged steps. */
