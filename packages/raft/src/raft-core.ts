@@ -81,7 +81,13 @@ export interface RaftCoreOptions {
   snapshotChunkSize?: number;
   /** Most committed entries handed out in one `Ready`. Default 4,096. */
   maxApplyBatch?: number;
-  /** The leader sends appends before its own write of them is durable (it counts itself only once it is). Default true. */
+  /**
+   * etcd raft's asynchronous storage writes. The leader sends appends before its own write of
+   * them is durable (it counts itself toward a commit only once it is), and the core is
+   * `pipelined`: it hands out the next `Ready` while earlier writes are still in flight, applies
+   * only entries that are durable here, and holds back what promises durable state (an
+   * acknowledgement, a vote) until its `Ready` is durable. Default true.
+   */
   asyncStorageWrites?: boolean;
   /**
    * Deliberate protocol bugs, each switched on by name, so that a test harness can prove it
@@ -96,10 +102,12 @@ export interface RaftCoreOptions {
  * - `vote-without-sync`: a vote (and term) is sent before it is synced, so a crash can forget it;
  * - `commit-previous-term`: the leader commits an entry of an earlier term by counting replicas (Figure 8);
  * - `lease-without-check-quorum`: lease reads are served without check-quorum;
- * - `skip-log-matching`: a follower appends without checking that its log matches at `prevIndex`.
+ * - `skip-log-matching`: a follower appends without checking that its log matches at `prevIndex`;
+ * - `leader-counts-unsynced-entry`: the leader counts its own entries toward a commit as soon as
+ *   it appends them, before its write of them is durable, so a crash can lose a committed entry.
  * @internal
  */
-export type DeliberateBug = 'vote-without-sync' | 'commit-previous-term' | 'lease-without-check-quorum' | 'skip-log-matching';
+export type DeliberateBug = 'vote-without-sync' | 'commit-previous-term' | 'lease-without-check-quorum' | 'skip-log-matching' | 'leader-counts-unsynced-entry';
 
 /** What {@link RaftCore.status} reports about one follower. */
 export interface FollowerStatus {
@@ -149,7 +157,20 @@ interface SnapshotAssembly {
 export type RaftReady = Ready<RaftMessage, RaftRecord, RaftEffect>;
 
 const EMPTY = new Uint8Array(0);
+/** What a leader sends without waiting for its own writes (nothing in them promises what it has persisted). */
 const EARLY_TYPES = new Set<RaftMessage['type']>(['append', 'heartbeat', 'snapshot', 'timeoutNow', 'readIndexResp']);
+/**
+ * What any node sends without waiting for its writes: a heartbeat's answer, a forwarded
+ * proposal or read. (An append's answer and a vote wait: they promise durable state.)
+ */
+const EARLY_ANY_ROLE = new Set<RaftMessage['type']>(['heartbeatResp', 'propose', 'readIndex']);
+
+/** What a `Ready` handed out still owes until it is advanced. */
+interface InFlightReady {
+  readonly ready: RaftReady;
+  readonly lastEntry: Entry | undefined;
+  readonly applied: number;
+}
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   const v = value ?? fallback;
@@ -236,10 +257,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   #effects: RaftEffect[] = [];
   #pendingSnapshotRecord: Snapshot | undefined;
   #restoreEffect: Snapshot | undefined;
-  #persistedHard: HardState;
+  /** The hard state last handed out for persistence. */
+  #handedHard: HardState;
   #reportedSoft = { role: 'follower' as Role, term: 0, leader: '' };
   readonly #stampProposal: ((data: Uint8Array) => Uint8Array) | undefined;
-  #inReady: { lastEntry: Entry | undefined; hard: HardState; snapshot: Snapshot | undefined; applied: number } | undefined;
+  /** Handed out and not yet advanced, oldest first (more than one only when pipelined). */
+  #inFlight: InFlightReady[] = [];
+  /** See {@link RaftCoreOptions.asyncStorageWrites}. */
+  readonly pipelined: boolean;
 
   constructor(options: RaftCoreOptions) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('RaftCore needs an options object');
@@ -266,6 +291,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#chunkSize = positive('snapshotChunkSize', options.snapshotChunkSize, 512 * 1024);
     this.#maxApplyBatch = positive('maxApplyBatch', options.maxApplyBatch, 4096);
     this.#asyncWrites = options.asyncStorageWrites ?? true;
+    this.pipelined = this.#asyncWrites;
     this.#maxClockDrift = options.maxClockDrift ?? 0.1;
     if (typeof this.#maxClockDrift !== 'number' || !(this.#maxClockDrift >= 0 && this.#maxClockDrift < 1)) {
       throw new InvalidArgumentError(`maxClockDrift must be a fraction in [0, 1), got ${String(options.maxClockDrift)}`);
@@ -284,7 +310,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#log.load(stored.snapshot, stored.entries ?? [], hard.commit);
     this.#term = hard.term;
     this.#vote = hard.vote;
-    this.#persistedHard = { term: hard.term, vote: hard.vote, commit: this.#log.committed };
+    this.#handedHard = { term: hard.term, vote: hard.vote, commit: this.#log.committed };
     this.#reportedSoft = { role: 'follower', term: this.#term, leader: '' };
     // Config entries already in the log count as pending until applied (re-applied on restart).
     this.#resetElectionDeadline();
@@ -486,7 +512,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   // ---------------------------------------------------------------- outputs
 
   hasReady(): boolean {
-    if (this.#inReady !== undefined) return false;
+    if (this.#inFlight.length > 0 && !this.pipelined) return false;
     return (
       this.#appendPending ||
       this.#early.length > 0 ||
@@ -497,7 +523,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       this.#log.unstableFrom <= this.#log.lastIndex ||
       this.#hardChanged() ||
       this.#softChanged() ||
-      this.#log.committed > this.#log.applying
+      this.#applicable() > this.#log.applying
     );
   }
 
@@ -523,8 +549,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     const hard: HardState = { term: this.#term, vote: this.#vote, commit: this.#log.committed };
     if (this.#hardChanged()) {
       persist.push({ type: 'hardState', hardState: hard });
-      const voteChanged = hard.term !== this.#persistedHard.term || hard.vote !== this.#persistedHard.vote;
+      const voteChanged = hard.term !== this.#handedHard.term || hard.vote !== this.#handedHard.vote;
       if (voteChanged && !this.#bugs.has('vote-without-sync')) mustSync = true;
+      this.#handedHard = hard;
     }
     const effects: RaftEffect[] = [];
     if (this.#softChanged()) {
@@ -533,13 +560,13 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     }
     if (this.#restoreEffect !== undefined) effects.push({ type: 'restore', snapshot: this.#restoreEffect });
     effects.push(...this.#effects);
-    const toApply = this.#log.nextToApply(this.#maxApplyBatch);
+    const toApply = this.#log.nextToApply(this.#maxApplyBatch, this.#applicable());
     if (toApply.length > 0) {
       effects.push({ type: 'apply', entries: toApply });
       this.#log.applying = toApply[toApply.length - 1]!.index;
     }
     const ready: RaftReady = { sendEarly: this.#early, persist, mustSync, messages: this.#messages, effects };
-    this.#inReady = { lastEntry: entries[entries.length - 1], hard, snapshot, applied: this.#log.applying };
+    this.#inFlight.push({ ready, lastEntry: entries[entries.length - 1], applied: this.#log.applying });
     this.#early = [];
     this.#messages = [];
     this.#effects = [];
@@ -548,11 +575,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     return ready;
   }
 
-  advance(_ready: RaftReady): void {
-    const done = this.#inReady;
+  advance(ready: RaftReady): void {
+    const done = this.#inFlight[0];
     if (done === undefined) throw new RaftInvariantError('advance() without a ready()');
-    this.#inReady = undefined;
-    this.#persistedHard = done.hard;
+    if (done.ready !== ready) throw new RaftInvariantError('advance() of a Ready other than the oldest one handed out');
+    this.#inFlight.shift();
     if (done.lastEntry !== undefined) this.#log.stableTo(done.lastEntry.index, done.lastEntry.term);
     // Apply membership changes in log order, as the application applies the entries.
     for (let index = this.#log.applied + 1; index <= done.applied; index++) {
@@ -892,6 +919,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       this.#uncommittedSize += data.byteLength;
       if (type === 'config') this.#pendingConfIndex = last.index;
     }
+    if (this.#bugs.has('leader-counts-unsynced-entry')) this.#progress.get(this.id)?.acknowledge(last!.index);
     // Sent by the next ready(), so the proposals of one turn share an append per follower
     // rather than one each. A single voter commits once its own write is durable (see advance).
     this.#appendPending = true;
@@ -1127,12 +1155,18 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
 
   #send(to: NodeId, message: RaftMessage): void {
     const outbound = { to, message };
-    if (this.#asyncWrites && this.#role === 'leader' && EARLY_TYPES.has(message.type)) this.#early.push(outbound);
+    const early = this.#asyncWrites && (EARLY_ANY_ROLE.has(message.type) || (this.#role === 'leader' && EARLY_TYPES.has(message.type)));
+    if (early) this.#early.push(outbound);
     else this.#messages.push(outbound);
   }
 
+  /** Committed entries up to here may be applied: when pipelined, only those already durable here. */
+  #applicable(): number {
+    return this.pipelined ? Math.min(this.#log.committed, this.#log.stabled) : this.#log.committed;
+  }
+
   #hardChanged(): boolean {
-    const h = this.#persistedHard;
+    const h = this.#handedHard;
     return h.term !== this.#term || h.vote !== this.#vote || h.commit !== this.#log.committed;
   }
 

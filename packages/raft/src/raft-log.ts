@@ -128,11 +128,12 @@ export class RaftLog {
   }
 
   /**
-   * Committed entries not yet handed to the application (at most `max`). They may include
-   * entries of the same `Ready`'s persist: the driver applies effects only after it is durable.
+   * Committed entries not yet handed to the application (at most `max`, none after `upTo`).
+   * Without pipelining they may include entries of the same `Ready`'s persist: the driver then
+   * applies effects only after it is durable.
    */
-  nextToApply(max: number): Entry[] {
-    const to = Math.min(this.committed, this.applying + max);
+  nextToApply(max: number, upTo: number = this.committed): Entry[] {
+    const to = Math.min(this.committed, upTo, this.applying + max);
     return to > this.applying ? this.slice(this.applying + 1, to) : [];
   }
 

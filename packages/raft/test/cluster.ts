@@ -1,11 +1,23 @@
 /**
  * A deterministic in-memory cluster of Raft cores for tests: messages wait in one queue and
  * are delivered in an order the test controls (or a seeded random one), every core's `Ready` is
- * carried out synchronously (persist, then send and apply), nodes crash and restart from the
- * records they persisted, and the Raft safety invariants are checked after every step.
+ * carried out synchronously (persist, then send and apply) — or, with `asyncWrites`, its write
+ * waits until the test syncs it, as `ProtocolDriver` carries out a pipelined core's `Ready`s —
+ * nodes crash and restart from the records they synced, and the Raft safety invariants are
+ * checked after every step.
  */
 import { type NodeId, type Random, seededRandom } from '@lattice/core';
-import { type Entry, type RaftCoreOptions, type RaftMessage, type RaftRecord, RaftCore, replayRaftRecords, type Snapshot } from '../src/index.js';
+import {
+  type Entry,
+  type RaftCoreOptions,
+  type RaftEffect,
+  type RaftMessage,
+  type RaftReady,
+  type RaftRecord,
+  RaftCore,
+  replayRaftRecords,
+  type Snapshot,
+} from '../src/index.js';
 
 export interface InFlight {
   readonly from: NodeId;
@@ -22,6 +34,19 @@ export interface ClusterOptions {
   core?: Partial<RaftCoreOptions>;
   /** Check the invariants after every step. Default true. */
   checkInvariants?: boolean;
+  /**
+   * Writes stay in flight until {@link Cluster.sync} (or a delivery helper) completes them, in
+   * order per node, and a crash loses those still in flight: the early messages of a `Ready`
+   * leave when it is handed out, its other messages once it is synced. Default false (each
+   * `Ready` is synced at once).
+   */
+  asyncWrites?: boolean;
+}
+
+/** A `Ready` whose write is in flight. */
+interface PendingWrite {
+  readonly ready: RaftReady;
+  readonly sync: boolean;
 }
 
 export class Cluster {
@@ -29,6 +54,8 @@ export class Cluster {
   readonly disks = new Map<NodeId, RaftRecord[]>();
   /** Records written without a sync: a crash loses them (as the page cache would). */
   readonly #unsynced = new Map<NodeId, RaftRecord[]>();
+  /** Each node's `Ready`s whose write is in flight, oldest first (asyncWrites only). */
+  readonly #pending = new Map<NodeId, PendingWrite[]>();
   /** Every entry each node applied, in order (survives crashes: the state machine is rebuilt by replay). */
   readonly applied = new Map<NodeId, Entry[]>();
   readonly snapshots = new Map<NodeId, Snapshot>();
@@ -52,6 +79,7 @@ export class Cluster {
     for (const id of options.ids) {
       this.disks.set(id, []);
       this.#unsynced.set(id, []);
+      this.#pending.set(id, []);
       this.applied.set(id, []);
       this.readStates.set(id, []);
       this.#start(id);
@@ -96,29 +124,74 @@ export class Cluster {
     while (core.hasReady()) {
       const ready = core.ready();
       for (const { to, message } of ready.sendEarly) this.queue.push({ from: id, to, message });
-      const unsynced = this.#unsynced.get(id)!;
-      unsynced.push(...ready.persist);
-      if (ready.mustSync) this.disks.get(id)!.push(...unsynced.splice(0));
-      for (const { to, message } of ready.messages) this.queue.push({ from: id, to, message });
-      for (const effect of ready.effects) {
-        if (effect.type === 'apply') {
-          const applied = this.applied.get(id)!;
-          for (const entry of effect.entries) {
-            if (entry.index !== applied.length + 1) throw new Error(`${id} applied ${entry.index} after ${applied.length}`);
-            applied.push(entry);
-          }
-        } else if (effect.type === 'restore') {
-          const applied = this.applied.get(id)!;
-          // The snapshot stands for the entries up to its index; the test keeps them from the committed record.
-          applied.length = 0;
-          for (let index = 1; index <= effect.snapshot.meta.index; index++) applied.push(this.committed.get(index)!);
-          this.snapshots.set(id, effect.snapshot);
-        } else if (effect.type === 'readState') {
-          this.readStates.get(id)!.push({ index: effect.readState.index, context: new TextDecoder().decode(effect.readState.context) });
+      if (this.#options.asyncWrites) {
+        // As ProtocolDriver does: a pipelined core's effects depend only on what is durable already.
+        if (core.pipelined) this.#applyEffects(id, ready.effects);
+        const pending = this.#pending.get(id)!;
+        if (ready.mustSync || pending.length > 0) {
+          pending.push({ ready, sync: ready.mustSync });
+          continue;
         }
       }
-      core.advance(ready);
-      if (this.#options.checkInvariants !== false) this.checkInvariants();
+      this.#complete(id, core, ready);
+    }
+    // A step whose Ready only went in flight can still have moved the commit index.
+    if (this.#options.asyncWrites && this.#options.checkInvariants !== false) this.checkInvariants();
+  }
+
+  /** The rest of a `Ready` once its write is durable: its records and messages, its effects (unless already applied), advance. */
+  #complete(id: NodeId, core: RaftCore, ready: RaftReady): void {
+    const unsynced = this.#unsynced.get(id)!;
+    unsynced.push(...ready.persist);
+    if (ready.mustSync) this.disks.get(id)!.push(...unsynced.splice(0));
+    for (const { to, message } of ready.messages) this.queue.push({ from: id, to, message });
+    if (!(this.#options.asyncWrites && core.pipelined)) this.#applyEffects(id, ready.effects);
+    core.advance(ready);
+    if (this.#options.checkInvariants !== false) this.checkInvariants();
+  }
+
+  /** Writes in flight at `id` (asyncWrites). */
+  pendingWrites(id: NodeId): number {
+    return this.#pending.get(id)?.length ?? 0;
+  }
+
+  /**
+   * Completes the oldest write in flight at `id` (and the `Ready`s behind it that wait for no
+   * write of their own), then carries out what that produced. False when none is in flight.
+   */
+  sync(id: NodeId): boolean {
+    const core = this.cores.get(id);
+    const pending = this.#pending.get(id)!;
+    if (core === undefined || pending.length === 0) return false;
+    do this.#complete(id, core, pending.shift()!.ready);
+    while (pending.length > 0 && !pending[0]!.sync);
+    this.process(id);
+    return true;
+  }
+
+  /** Completes the oldest write in flight at the first node that has one. */
+  #syncAny(): boolean {
+    for (const id of this.cores.keys()) if (this.sync(id)) return true;
+    return false;
+  }
+
+  #applyEffects(id: NodeId, effects: readonly RaftEffect[]): void {
+    for (const effect of effects) {
+      if (effect.type === 'apply') {
+        const applied = this.applied.get(id)!;
+        for (const entry of effect.entries) {
+          if (entry.index !== applied.length + 1) throw new Error(`${id} applied ${entry.index} after ${applied.length}`);
+          applied.push(entry);
+        }
+      } else if (effect.type === 'restore') {
+        const applied = this.applied.get(id)!;
+        // The snapshot stands for the entries up to its index; the test keeps them from the committed record.
+        applied.length = 0;
+        for (let index = 1; index <= effect.snapshot.meta.index; index++) applied.push(this.committed.get(index)!);
+        this.snapshots.set(id, effect.snapshot);
+      } else if (effect.type === 'readState') {
+        this.readStates.get(id)!.push({ index: effect.readState.index, context: new TextDecoder().decode(effect.readState.context) });
+      }
     }
   }
 
@@ -144,9 +217,9 @@ export class Cluster {
     }
   }
 
-  /** Delivers until the queue is empty (bounded, to catch livelock). */
+  /** Delivers (and, with asyncWrites, syncs) until nothing is left in flight (bounded, to catch livelock). */
   deliverAll(limit = 100_000): void {
-    for (let i = 0; i < limit && this.deliverOne(); i++);
+    for (let i = 0; i < limit && (this.deliverOne() || this.#syncAny()); i++);
     if (this.queue.length > 0) throw new Error('message storm: queue never drained');
   }
 
@@ -219,6 +292,7 @@ export class Cluster {
   crash(id: NodeId): void {
     this.cores.delete(id);
     this.#unsynced.get(id)!.length = 0;
+    this.#pending.get(id)!.length = 0;
     this.queue = this.queue.filter((m) => m.to !== id);
   }
 
