@@ -1,8 +1,8 @@
-import { type LatticeError, seededRandom } from '@lattice/core';
+import { DecodeError, type LatticeError, seededRandom } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { describe, expect, it } from 'vitest';
-import { Keyring, LOCAL_PROFILE, MessageAuthenticationError, Swim, type SwimEncryption, UnencryptedMessageError } from '../src/index.js';
+import { encodeSwimMessage, encryptSwimPayload, Keyring, LOCAL_PROFILE, MessageAuthenticationError, Swim, type SwimEncryption, UnencryptedMessageError } from '../src/index.js';
 import { nodeAesGcm } from '../src/node/index.js';
 
 const key = (fill: number, size = 16) => new Uint8Array(size).fill(fill);
@@ -77,6 +77,31 @@ describe('Swim with a keyring', () => {
     expect(c.view('intruder')).toEqual({ intruder: 'alive' });
     expect(c.view('plain')).toEqual({ plain: 'alive' });
     await c.stop();
+  });
+
+  it('tampered, truncated and garbage envelopes are typed error events and change nothing; the intact one is heard', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork({ timers: clock, clock });
+    const keyring = new Keyring(key(1));
+    const swim = new Swim({ endpoint: await network.open('a'), profile, clock, timers: clock, random: seededRandom(1), encryption: { keyring, cipher: nodeAesGcm } });
+    const errors: string[] = [];
+    swim.on('error', (error) => errors.push(error.code));
+    const raw = await network.open('evil');
+    const join = encodeSwimMessage({ type: 'pushPull', join: true, reply: false, members: [{ id: 'evil', incarnation: 1, state: 'alive', meta: new Uint8Array(0) }] });
+    const sealed = encryptSwimPayload(join, keyring, nodeAesGcm);
+    const flipped = sealed.slice();
+    flipped[20]! ^= 0x10;
+    const bad = [flipped, sealed.subarray(0, sealed.length - 1), sealed.subarray(0, 10), Uint8Array.of(0x45, 1, 2, 3), encryptSwimPayload(join, new Keyring(key(2)), nodeAesGcm)];
+    for (const payload of bad) await raw.send('a', payload);
+    await clock.advanceAsync(10);
+    expect(errors).toEqual([MessageAuthenticationError.code, MessageAuthenticationError.code, DecodeError.code, DecodeError.code, MessageAuthenticationError.code]);
+    expect(swim.members().map((m) => m.id)).toEqual(['a']);
+    expect(swim.stats().driver.rejected).toBe(5);
+    await raw.send('a', sealed);
+    await clock.advanceAsync(10);
+    expect(swim.members().map((m) => m.id)).toEqual(['a', 'evil']);
+    await swim.stop();
+    await network.close();
   });
 
   it('encryption can be turned on in a running cluster (verifyOutgoing, then verifyIncoming)', async () => {
