@@ -11,6 +11,7 @@ import { openWal } from '@lattice/wal';
 import { startClusterPage } from './cluster-page.js';
 import { encodeKvCommand, type KvCommand, KvStateMachine, stampKvCommand } from './kv-state-machine.js';
 import { PartitionableEndpoint } from './nemesis.js';
+import { ReadBarrierBatcher } from './read-batcher.js';
 import { type KvNodeStatus, NodeStatusRecorder } from './node-status.js';
 import { openRaftEndpoint } from './raft-endpoint.js';
 import type { Reply } from './resp.js';
@@ -119,12 +120,14 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
     if (process.env['LATTICE_KV_DEBUG']) console.error(`[${options.id}] ${error.code}: ${error.message}`);
   });
   const propose = (command: KvCommand) => raft.propose(encodeKvCommand(0, command));
+  const reads = new ReadBarrierBatcher(() => raft.read());
   const backend: KvBackend = {
     machine,
     leaseReads,
     ...(nemesis === undefined ? {} : { nemesis }),
     propose,
-    readBarrier: () => raft.read(),
+    pipelineWrites: () => raft.role === 'leader',
+    readBarrier: () => reads.barrier(),
     info: () => {
       const status = raft.status();
       return { raft_id: options.id, raft_role: status.role, raft_term: status.term, raft_leader: status.leader, raft_commit: status.commit, raft_applied: status.applied, agreed_time_ms: machine.time, ...recorder.infoFields() };

@@ -58,7 +58,9 @@ export function encodeKvCommand(at: number, command: KvCommand, logical = 0): Ui
 /** A copy of an encoded command carrying the stamp `(at, logical)`; anything else is returned as it is. */
 export function stampKvCommand(bytes: Uint8Array, at: number, logical: number): Uint8Array {
   if (bytes.byteLength < HEADER || bytes[0] !== FORMAT) return bytes;
-  const stamped = bytes.slice();
+  // A copy (not `slice`: on a Node Buffer from the network that would share the bytes).
+  const stamped = new Uint8Array(bytes.byteLength);
+  stamped.set(bytes);
   const view = new DataView(stamped.buffer);
   view.setFloat64(1, at, true);
   view.setUint16(9, logical, true);

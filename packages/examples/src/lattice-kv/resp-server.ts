@@ -1,7 +1,8 @@
 /**
- * The Redis-facing side of a lattice-kv node: one RESP connection per socket, commands run in
- * order per connection (so a GET after a SET on the same connection sees it), writes proposed
- * through Raft, reads served after the connection's chosen read barrier.
+ * The Redis-facing side of a lattice-kv node: one RESP connection per socket, commands answered
+ * in order per connection (and a GET after a SET on the same connection sees it), writes proposed
+ * through Raft, reads served after the connection's chosen read barrier. A pipeline's commands
+ * run concurrently: its reads share barriers, its writes at the leader are proposed at once.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { isLatticeError, TimeoutError } from '@lattice/core';
@@ -17,6 +18,12 @@ export interface KvBackend {
   readonly machine: KvStateMachine;
   /** Replicates a write; settles with its reply once applied on this node. */
   propose(command: KvCommand): Promise<Reply>;
+  /**
+   * Whether writes proposed now are appended in the order proposed (true at the leader), so a
+   * connection's pipelined writes can all be proposed at once. Elsewhere (and without it) each
+   * waits for the one before.
+   */
+  pipelineWrites?(): boolean;
   /** Resolves when this node may serve a read under `mode` ('follower' never waits). */
   readBarrier(mode: 'linearizable' | 'lease'): Promise<void>;
   /** Whether the node was started with lease reads. */
@@ -65,6 +72,8 @@ function failureReply(error: unknown): Reply {
 
 class Connection {
   protocol: 2 | 3 = 2;
+  /** Reads of this connection waiting to be served (they are served in their turn, from the state then). */
+  unansweredReads = 0;
   reads: ReadMode = 'linearizable';
   name = '';
 }
@@ -83,58 +92,186 @@ export function startRespServer(backend: KvBackend, port: number, host = '127.0.
 
 const MAX_PENDING_REQUESTS = 1024;
 
+/** A read waiting for its barrier; served when every earlier command of its connection has answered. */
+class DeferredRead {
+  constructor(
+    readonly barrier: Promise<void> | undefined,
+    readonly serve: () => Reply,
+  ) {}
+}
+
+/** A write that may only be proposed once every earlier command of its connection has answered. */
+class DeferredWrite {
+  constructor(readonly start: () => Promise<Reply>) {}
+}
+
+/** What `execute` gives back: a reply now, one to come, or a command to finish in its turn. */
+type Outcome = Reply | Promise<Reply> | DeferredRead | DeferredWrite;
+
+/** One command of a connection, from its arrival to its answer (answers leave in arrival order). */
+interface Slot {
+  readonly protocol: 2 | 3;
+  reply: Reply | undefined;
+  serve: (() => Reply) | undefined;
+  start: (() => Promise<Reply>) | undefined;
+  /** Waiting for a barrier or a write. */
+  blocked: boolean;
+  /** A read (counted in `Connection.unansweredReads` until answered). */
+  read: boolean;
+  quit: boolean;
+}
+
 function serve(backend: KvBackend, socket: Socket): void {
   const parser = new RespRequestParser();
   const connection = new Connection();
-  let queue: Promise<void> = Promise.resolve();
+  // Commands run concurrently (reads wait for one shared barrier, writes at the leader are
+  // proposed at once, in order) but answer in order; a read is served only when it reaches the
+  // head, after the connection's earlier writes were applied, so it sees them.
+  let slots: Slot[] = [];
+  let head = 0;
   let closed = false;
   let failed = false;
-  let pending = 0;
+  let flushScheduled = false;
   socket.on('error', () => {
     closed = true;
   });
   socket.on('close', () => {
     closed = true;
   });
-  socket.on('data', (chunk: Buffer) => {
-    const { requests, error } = parser.push(chunk);
-    pending += requests.length;
-    // A client that pipelines faster than Raft commits waits in TCP instead of in our memory.
-    if (pending > MAX_PENDING_REQUESTS) socket.pause();
-    for (const request of requests) {
-      queue = queue.then(async () => {
-        if (closed) return;
-        let reply: Reply;
+
+  const settle = (slot: Slot, outcome: Promise<Reply>) => {
+    outcome.then(
+      (reply) => {
+        slot.reply = reply;
+        slot.blocked = false;
+        scheduleFlush();
+      },
+      (failure: unknown) => {
+        slot.reply = failureReply(failure);
+        slot.blocked = false;
+        scheduleFlush();
+      },
+    );
+  };
+
+  const flush = () => {
+    flushScheduled = false;
+    if (closed) return;
+    const out: Buffer[] = [];
+    let quit = false;
+    while (head < slots.length) {
+      const slot = slots[head]!;
+      if (slot.blocked) break;
+      if (slot.start !== undefined) {
+        const start = slot.start;
+        slot.start = undefined;
+        slot.blocked = true;
+        settle(slot, start());
+        break;
+      }
+      let reply = slot.reply;
+      if (slot.read) connection.unansweredReads--;
+      if (slot.serve !== undefined) {
         try {
-          reply = await execute(backend, connection, request);
+          reply = slot.serve();
         } catch (failure) {
           reply = failureReply(failure);
         }
-        if (!closed) socket.write(encodeReply(reply, connection.protocol));
-        pending--;
-        if (text(request[0]).toLowerCase() === 'quit') {
-          closed = true;
-          socket.end();
+        slot.serve = undefined;
+      }
+      out.push(encodeReply(reply ?? OK, slot.protocol));
+      head++;
+      if (slot.quit) {
+        quit = true;
+        break;
+      }
+    }
+    if (head === slots.length) {
+      slots = [];
+      head = 0;
+    } else if (head > 1024) {
+      slots = slots.slice(head);
+      head = 0;
+    }
+    if (out.length > 0) socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (quit) {
+      closed = true;
+      socket.end();
+      return;
+    }
+    if (!failed && slots.length - head <= MAX_PENDING_REQUESTS / 2 && socket.isPaused()) socket.resume();
+  };
+
+  // Many replies settle in one turn (Raft applies entries in batches): one write for them all.
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    queueMicrotask(flush);
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (failed || closed) return;
+    const { requests, error } = parser.push(chunk);
+    for (const request of requests) {
+      const slot: Slot = { protocol: connection.protocol, reply: undefined, serve: undefined, start: undefined, blocked: false, read: false, quit: false };
+      let outcome: Outcome;
+      try {
+        outcome = execute(backend, connection, request);
+      } catch (failure) {
+        outcome = failureReply(failure);
+      }
+      // The reply is encoded in the protocol in force when the command arrived (HELLO switches it for later ones).
+      (slot as { protocol: 2 | 3 }).protocol = connection.protocol;
+      if (outcome instanceof Promise) {
+        slot.blocked = true;
+        settle(slot, outcome);
+      } else if (outcome instanceof DeferredRead) {
+        slot.serve = outcome.serve;
+        slot.read = true;
+        connection.unansweredReads++;
+        if (outcome.barrier !== undefined) {
+          slot.blocked = true;
+          outcome.barrier.then(
+            () => {
+              slot.blocked = false;
+              scheduleFlush();
+            },
+            (failure: unknown) => {
+              slot.serve = undefined;
+              slot.reply = failureReply(failure);
+              slot.blocked = false;
+              scheduleFlush();
+            },
+          );
         }
-        if (!failed && pending <= MAX_PENDING_REQUESTS / 2 && socket.isPaused()) socket.resume();
-      });
+      } else if (outcome instanceof DeferredWrite) slot.start = outcome.start;
+      else slot.reply = outcome;
+      if (request.length > 0 && request[0]!.length === 4 && text(request[0]).toLowerCase() === 'quit') slot.quit = true;
+      slots.push(slot);
+      if (slot.quit) break;
     }
     if (error !== undefined) {
       failed = true;
       socket.pause();
-      queue = queue.then(() => {
-        if (!closed) socket.end(encodeReply(errorReply(`ERR ${error.message}`), connection.protocol));
-        closed = true;
-      });
+      slots.push({ protocol: connection.protocol, reply: errorReply(`ERR ${error.message}`), serve: undefined, start: undefined, blocked: false, read: false, quit: true });
     }
+    // A client that pipelines faster than Raft commits waits in TCP instead of in our memory.
+    if (slots.length - head > MAX_PENDING_REQUESTS) socket.pause();
+    scheduleFlush();
   });
 }
 
 const text = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1'));
 
-async function read<T>(backend: KvBackend, connection: Connection, serve: () => T): Promise<T> {
-  if (connection.reads !== 'follower') await backend.readBarrier(connection.reads);
-  return serve();
+function read(backend: KvBackend, connection: Connection, serve: () => Reply): DeferredRead {
+  return new DeferredRead(connection.reads === 'follower' ? undefined : backend.readBarrier(connection.reads), serve);
+}
+
+/** At the leader, writes are appended in the order proposed, so a pipeline's writes go at once; elsewhere each waits for its turn. */
+function write(backend: KvBackend, connection: Connection, command: KvCommand): Promise<Reply> | DeferredWrite {
+  // A read still to be served before this write must not see it: then the write waits its turn.
+  const now = backend.pipelineWrites?.() === true && connection.unansweredReads === 0;
+  return now ? backend.propose(command) : new DeferredWrite(() => backend.propose(command));
 }
 
 function seconds(text: string): number | undefined {
@@ -142,7 +279,7 @@ function seconds(text: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
-async function execute(backend: KvBackend, connection: Connection, request: Buffer[]): Promise<Reply> {
+function execute(backend: KvBackend, connection: Connection, request: Buffer[]): Outcome {
   const name = text(request[0]).toLowerCase();
   const args = request.slice(1).map(text);
   const arity = (min: number, max = min) => args.length >= min && args.length <= max;
@@ -179,36 +316,36 @@ async function execute(backend: KvBackend, connection: Connection, request: Buff
     case 'scan':
       return scan(backend, connection, args);
     case 'set':
-      return set(backend, args);
+      return set(backend, connection, args);
     case 'mset': {
       if (args.length < 2 || args.length % 2 !== 0) return WRONG_ARGS(name);
       const pairs: [string, string][] = [];
       for (let i = 0; i < args.length; i += 2) pairs.push([args[i]!, args[i + 1]!]);
-      return backend.propose({ op: 'mset', pairs });
+      return write(backend, connection, { op: 'mset', pairs });
     }
     case 'del':
     case 'unlink':
-      return args.length < 1 ? WRONG_ARGS(name) : backend.propose({ op: 'del', keys: args });
+      return args.length < 1 ? WRONG_ARGS(name) : write(backend, connection, { op: 'del', keys: args });
     case 'incr':
     case 'decr':
-      return arity(1) ? backend.propose({ op: 'incrby', key: args[0]!, by: name === 'incr' ? '1' : '-1' }) : WRONG_ARGS(name);
+      return arity(1) ? write(backend, connection, { op: 'incrby', key: args[0]!, by: name === 'incr' ? '1' : '-1' }) : WRONG_ARGS(name);
     case 'incrby':
     case 'decrby': {
       if (!arity(2)) return WRONG_ARGS(name);
       const by = parseInt64(args[1]!);
       if (by === undefined) return errorReply(NOT_INTEGER);
-      return backend.propose({ op: 'incrby', key: args[0]!, by: (name === 'incrby' ? by : -by).toString() });
+      return write(backend, connection, { op: 'incrby', key: args[0]!, by: (name === 'incrby' ? by : -by).toString() });
     }
     case 'expire':
     case 'pexpire': {
       if (!arity(2)) return WRONG_ARGS(name);
       const amount = seconds(args[1]!);
       if (amount === undefined) return errorReply(NOT_INTEGER);
-      return backend.propose({ op: 'expire', key: args[0]!, ms: name === 'expire' ? amount * 1000 : amount });
+      return write(backend, connection, { op: 'expire', key: args[0]!, ms: name === 'expire' ? amount * 1000 : amount });
     }
     case 'flushdb':
     case 'flushall':
-      return arity(0, 1) ? backend.propose({ op: 'flushdb' }) : WRONG_ARGS(name);
+      return arity(0, 1) ? write(backend, connection, { op: 'flushdb' }) : WRONG_ARGS(name);
     case 'select':
       if (!arity(1)) return WRONG_ARGS(name);
       return args[0] === '0' ? OK : errorReply('ERR DB index is out of range');
@@ -264,7 +401,7 @@ function nemesis(control: Nemesis, args: string[]): Reply {
 
 const COMMAND_NAMES = ['get', 'set', 'del', 'exists', 'incr', 'incrby', 'decr', 'decrby', 'mget', 'mset', 'expire', 'pexpire', 'ttl', 'pttl', 'keys', 'scan', 'ping', 'echo', 'info', 'dbsize', 'flushdb', 'hello', 'command', 'config', 'select', 'client', 'lattice.reads', 'readonly', 'readwrite'];
 
-function set(backend: KvBackend, args: string[]): Promise<Reply> | Reply {
+function set(backend: KvBackend, connection: Connection, args: string[]): Outcome {
   if (args.length < 2) return WRONG_ARGS('set');
   const command: KvCommand & { op: 'set' } = { op: 'set', key: args[0]!, value: args[1]! };
   for (let i = 2; i < args.length; i++) {
@@ -280,10 +417,10 @@ function set(backend: KvBackend, args: string[]): Promise<Reply> | Reply {
       command.expireMs = option === 'EX' ? amount * 1000 : amount;
     } else return SYNTAX;
   }
-  return backend.propose(command);
+  return write(backend, connection, command);
 }
 
-function scan(backend: KvBackend, connection: Connection, args: string[]): Promise<Reply> | Reply {
+function scan(backend: KvBackend, connection: Connection, args: string[]): Outcome {
   if (args.length < 1) return WRONG_ARGS('scan');
   const cursor = parseInt64(args[0]!);
   if (cursor === undefined || cursor < 0n) return errorReply('ERR invalid cursor');
