@@ -4,7 +4,8 @@
  *
  *   node --conditions=@lattice/source --import tsx swim-node.ts <id> <id=host:port,...> <seed|-> <base64 key,...> <profile JSON>
  *
- * Prints "ready <id>" once listening, then one JSON line per member event
+ * Reads key-ring commands on stdin ("install|use|remove <base64 key>", one a line, each
+ * acknowledged with `{"keys":command}`). Prints "ready <id>" once listening, then one JSON line per member event
  * (`{"event":kind,"id","state","incarnation"}`), one per error (`{"error":code,"message"}`)
  * and, every 100 ms, its view (`{"view":{id:[state,incarnation],...}}`).
  */
@@ -24,7 +25,20 @@ const profile = JSON.parse(profileJson) as Partial<SwimProfile>;
 
 const transport = new TcpTransport({ secret: 'swim-process-test-cluster-secret', peers, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
 const endpoint = await transport.open(id, { listen: { host, port: Number(port) } });
-const swim = new Swim({ endpoint, profile, encryption: { keyring: new Keyring(primary!, others), cipher: nodeAesGcm } });
+const keyring = new Keyring(primary!, others);
+const swim = new Swim({ endpoint, profile, encryption: { keyring, cipher: nodeAesGcm } });
+// Key rotation commands on stdin, one a line: "install|use|remove <base64 key>".
+let pending = '';
+process.stdin.on('data', (chunk: Buffer) => {
+  pending += chunk.toString();
+  const lines = pending.split('\n');
+  pending = lines.pop()!;
+  for (const line of lines) {
+    const [command, key] = line.split(' ') as ['install' | 'use' | 'remove', string];
+    keyring[command](new Uint8Array(Buffer.from(key, 'base64')));
+    print({ keys: command });
+  }
+});
 const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 swim.on('member', (e) => print({ event: e.kind, id: e.member.id, state: e.member.state, incarnation: e.member.incarnation }));
 // Every error goes to the test, which tells the expected ones (sends to a killed member) from the

@@ -2,7 +2,8 @@
  * Ten SWIM members as real processes over TCP on loopback, every message encrypted with a
  * keyring. Two are SIGKILLed: every survivor must see both dead within the time the profile
  * promises. One is SIGSTOPped until someone suspects it, then SIGCONTinued: it must refute the
- * suspicion (a higher incarnation) and be alive in every view again, never declared dead.
+ * suspicion (a higher incarnation) and be alive in every view again, never declared dead. Then
+ * the keys are rotated across the live processes (install, use, remove): no message is refused.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,8 @@ interface Member {
   view: View;
   events: { at: number; event: string; id: string; incarnation: number }[];
   errors: string[];
+  /** Key-ring commands the member has carried out. */
+  keyCommands: number;
   exited: boolean;
 }
 
@@ -61,15 +64,15 @@ describe.skipIf(process.platform === 'win32')('SWIM with real processes (TCP, ke
     }
   });
 
-  it('SIGKILLed members are dead in every view in time; a SIGSTOPped one refutes its suspicion after SIGCONT', async () => {
+  it('SIGKILLed members are dead in every view in time; a SIGSTOPped one refutes its suspicion after SIGCONT; a key rotation loses no message', async () => {
     const addresses: string[] = [];
     for (const id of ids) addresses.push(`${id}=127.0.0.1:${await freePort()}`);
     const started = ids.map(
       (id) =>
         new Promise<void>((resolve, reject) => {
           const args = ['--conditions=@lattice/source', '--import', 'tsx', script, id, addresses.join(','), id === 'n0' ? '-' : 'n0', keys.join(','), JSON.stringify(profile)];
-          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-          const member: Member = { child, view: {}, events: [], errors: [], exited: false };
+          const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+          const member: Member = { child, view: {}, events: [], errors: [], keyCommands: 0, exited: false };
           members.set(id, member);
           const timer = setTimeout(() => reject(new Error(`${id} did not start`)), 30_000);
           let buffered = '';
@@ -83,9 +86,10 @@ describe.skipIf(process.platform === 'win32')('SWIM with real processes (TCP, ke
                 resolve();
                 continue;
               }
-              const parsed = JSON.parse(line) as { view?: View; event?: string; id?: string; incarnation?: number; error?: string; message?: string };
+              const parsed = JSON.parse(line) as { view?: View; event?: string; id?: string; incarnation?: number; error?: string; message?: string; keys?: string };
               if (parsed.view !== undefined) member.view = parsed.view;
               else if (parsed.event !== undefined) member.events.push({ at: performance.now(), event: parsed.event, id: parsed.id!, incarnation: parsed.incarnation! });
+              else if (parsed.keys !== undefined) member.keyCommands++;
               else if (parsed.error !== undefined && MESSAGE_ERRORS.includes(parsed.error)) member.errors.push(`${parsed.error}: ${parsed.message}`);
             }
           });
@@ -133,6 +137,18 @@ describe.skipIf(process.platform === 'win32')('SWIM with real processes (TCP, ke
       bound,
     );
     for (const o of others) expect(members.get(o)!.events.filter((e) => e.id === slow && e.event === 'dead' && e.at > stopped), `${o} declared ${slow} dead`).toEqual([]);
+
+    // A key rotation across the live processes, each step on every member before the next.
+    const next = randomBytes(32).toString('base64');
+    const step = async (commands: string[]) => {
+      const target = members.get(survivors[0]!)!.keyCommands + commands.length;
+      for (const o of survivors) members.get(o)!.child.stdin!.write(commands.map((c) => `${c}\n`).join(''));
+      await until(`key commands ${commands.join(', ')}`, () => survivors.every((o) => members.get(o)!.keyCommands === target), 5_000);
+      await sleep(3 * profile.probeIntervalMs); // traffic under this step's keys
+    };
+    await step([`install ${next}`]);
+    await step([`use ${next}`]);
+    await step([`remove ${keys[0]}`, `remove ${keys[1]}`]);
 
     // Settled: every live member holds the same view (victims dead, everyone else alive).
     const expected = Object.fromEntries(ids.map((id) => [id, victims.includes(id) ? 'dead' : 'alive']));
