@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClosedError, DecodeError, InvalidArgumentError, ProtocolViolationError, seededRandom } from '@lattice/core';
+import { AbortError, ClosedError, DecodeError, InvalidArgumentError, ProtocolViolationError, seededRandom } from '@lattice/core';
 import { MemoryNetwork } from '@lattice/transport';
 import { openWal } from '@lattice/wal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,10 @@ describe('SagaOrchestrator on a write-ahead log', () => {
     await expect(orchestrator.run([], { gid: 'empty' })).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(orchestrator.run(pay(1), null as never)).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(orchestrator.result('never')).rejects.toMatchObject({ code: UnknownSagaError.code });
+    await expect(orchestrator.run(pay(1), { gid: 'aborted', signal: AbortSignal.abort() })).rejects.toMatchObject({ code: AbortError.code });
+    expect(orchestrator.core.state('aborted')).toBe('unknown');
+    await orchestrator.idle();
+    expect(orchestrator.core.activeCount).toBe(0);
     await orchestrator.close();
     await log.close();
     // A new orchestrator on the same log knows every outcome.
