@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError, UnsupportedVersionError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError, InvariantViolationError, UnsupportedVersionError } from '@lattice/core';
 import type { ConfState, Entry, HardState, RaftMessage, RaftMessageType, RaftRecord, Snapshot, SnapshotMeta } from './types.js';
 
 /** Format version of messages and records; a reader refuses newer ones with core's `UnsupportedVersionError`. */
@@ -21,7 +21,90 @@ export const MESSAGE_TYPES: readonly RaftMessageType[] = [
   'readIndexResp',
 ];
 const MESSAGE_TAG = new Map(MESSAGE_TYPES.map((type, tag) => [type, tag]));
+const APPEND_TAG = MESSAGE_TYPES.indexOf('append');
 const RECORD_TYPES: readonly RaftRecord['type'][] = ['entries', 'hardState', 'snapshot'];
+const ENTRIES_TAG = RECORD_TYPES.indexOf('entries');
+
+/** Bytes of `ByteWriter.uint(value)` (unsigned LEB128, shortest form). */
+function uintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function entriesSize(entries: readonly Entry[]): number {
+  let size = uintSize(entries.length);
+  for (const entry of entries) {
+    const length = entry.data.byteLength;
+    size += uintSize(entry.term) + uintSize(entry.index) + 1 + uintSize(length) + length;
+  }
+  return size;
+}
+
+/**
+ * Writes into a buffer allocated at the exact size, in `ByteWriter`'s format: the messages and
+ * records that carry entries (most of the bytes a node encodes) are neither grown nor copied.
+ * The caller has checked every value (the core's own entries and indexes).
+ */
+class ExactWriter {
+  readonly buffer: Uint8Array;
+  #at = 0;
+
+  constructor(size: number) {
+    this.buffer = new Uint8Array(size);
+  }
+
+  byte(value: number): void {
+    this.buffer[this.#at++] = value;
+  }
+
+  uint(value: number): void {
+    const buffer = this.buffer;
+    let at = this.#at;
+    while (value >= 0x80) {
+      buffer[at++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    buffer[at++] = value;
+    this.#at = at;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.uint(value.byteLength);
+    this.buffer.set(value, this.#at);
+    this.#at += value.byteLength;
+  }
+
+  entries(entries: readonly Entry[]): void {
+    this.uint(entries.length);
+    for (const entry of entries) {
+      this.uint(entry.term);
+      this.uint(entry.index);
+      this.byte(entry.type === 'config' ? 1 : 0);
+      this.bytes(entry.data);
+    }
+  }
+
+  finish(): Uint8Array {
+    if (this.#at !== this.buffer.byteLength) throw new InvariantViolationError(`encoded ${this.#at} bytes into a buffer of ${this.buffer.byteLength}`);
+    return this.buffer;
+  }
+}
+
+function encodeAppend(m: Extract<RaftMessage, { type: 'append' }>): Uint8Array {
+  const w = new ExactWriter(2 + uintSize(m.term) + uintSize(m.prevIndex) + uintSize(m.prevTerm) + uintSize(m.commit) + entriesSize(m.entries));
+  w.byte(RAFT_FORMAT_VERSION);
+  w.byte(APPEND_TAG);
+  w.uint(m.term);
+  w.uint(m.prevIndex);
+  w.uint(m.prevTerm);
+  w.uint(m.commit);
+  w.entries(m.entries);
+  return w.finish();
+}
 
 function writeEntries(w: ByteWriter, entries: readonly Entry[]): void {
   w.uint(entries.length);
@@ -98,7 +181,8 @@ function readHeader(r: ByteReader): number {
 
 /** Encodes one Raft message. */
 export function encodeRaftMessage(m: RaftMessage): Uint8Array {
-  const w = new ByteWriter(m.type === 'append' ? 64 + m.entries.length * 16 : 32);
+  if (m.type === 'append') return encodeAppend(m);
+  const w = new ByteWriter(m.type === 'propose' ? 16 + entriesSize(m.entries) : 32);
   writeHeader(w, MESSAGE_TAG.get(m.type)!);
   w.uint(m.term);
   switch (m.type) {
@@ -111,12 +195,6 @@ export function encodeRaftMessage(m: RaftMessage): Uint8Array {
     case 'voteResp':
     case 'preVoteResp':
       w.byte(m.reject ? 1 : 0);
-      break;
-    case 'append':
-      w.uint(m.prevIndex);
-      w.uint(m.prevTerm);
-      w.uint(m.commit);
-      writeEntries(w, m.entries);
       break;
     case 'appendResp':
       w.uint(m.index);
@@ -223,10 +301,16 @@ function writeHardState(w: ByteWriter, hard: HardState): void {
 
 /** Encodes one durable record (a WAL record of a Raft node). */
 export function encodeRaftRecord(record: RaftRecord): Uint8Array {
-  const w = new ByteWriter(record.type === 'entries' ? 32 + record.entries.length * 16 : 32);
+  if (record.type === 'entries') {
+    const w = new ExactWriter(2 + entriesSize(record.entries));
+    w.byte(RAFT_FORMAT_VERSION);
+    w.byte(ENTRIES_TAG);
+    w.entries(record.entries);
+    return w.finish();
+  }
+  const w = new ByteWriter(record.type === 'snapshot' ? 64 + record.snapshot.data.byteLength : 32);
   writeHeader(w, RECORD_TYPES.indexOf(record.type));
-  if (record.type === 'entries') writeEntries(w, record.entries);
-  else if (record.type === 'hardState') writeHardState(w, record.hardState);
+  if (record.type === 'hardState') writeHardState(w, record.hardState);
   else {
     writeMeta(w, record.snapshot.meta);
     w.bytes(record.snapshot.data);

@@ -87,7 +87,17 @@ export interface RaftNodeEvents extends BaseEvents {
 interface Pending<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
-  timer: TimerHandle;
+  /** Its own timer, for a request with its own timeout (the others share one, see #expiries). */
+  timer: TimerHandle | undefined;
+  settled: boolean;
+}
+
+/** When a request with the default timeout times out. */
+interface Expiry {
+  readonly map: Map<unknown, Pending<never>>;
+  readonly key: unknown;
+  readonly pending: Pending<never>;
+  readonly at: number;
 }
 
 const COMMAND_VERSION = 1;
@@ -124,7 +134,10 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   /** A random number of this start, so request ids never repeat across restarts. */
   readonly #incarnation: number;
   #seq = 0;
-  readonly #proposals = new Map<string, Pending<Result>>();
+  /** This node's id as it is written in the commands it proposes. */
+  readonly #idBytes: Uint8Array;
+  /** This incarnation's proposals, by request id. */
+  readonly #proposals = new Map<number, Pending<Result>>();
   readonly #reads = new Map<string, Pending<void>>();
   /** Reads whose index is known, waiting for the state machine to reach it. */
   #readsWaiting: { index: number; resolve: () => void }[] = [];
@@ -132,6 +145,13 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   #applied: number;
   #lastSnapshot: number;
   #stopped = false;
+  /**
+   * Requests with the default timeout, in the order made, which is the order of their deadlines:
+   * one timer, at the oldest one's, serves them all (instead of a timer set and cleared per request).
+   */
+  #expiries: Expiry[] = [];
+  #expiriesHead = 0;
+  #expiryTimer: TimerHandle | undefined;
 
   private constructor(options: RaftNodeOptions<Result>, core: RaftCore, storage: WalRaftStorage, applied: number, random: Random) {
     super();
@@ -143,6 +163,7 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     this.#timeoutMs = options.requestTimeoutMs ?? 5 * (options.electionTimeoutMs ?? 1000);
     this.#snapshotEvery = options.snapshotEvery ?? 10_000;
     this.#incarnation = Math.floor(random.next() * 0xffff_ffff);
+    this.#idBytes = new TextEncoder().encode(this.id);
     this.#applied = applied;
     this.#lastSnapshot = applied;
     this.#driver = new ProtocolDriver({
@@ -180,9 +201,8 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   /** Replicates `command`; settles with the state machine's result once it is applied here. */
   propose(command: Uint8Array, options: RequestOptions = {}): Promise<Result> {
     if (!(command instanceof Uint8Array)) return Promise.reject(new InvalidArgumentError('propose(command) needs a Uint8Array'));
-    return this.#request(this.#proposals, options, (key, id) => {
-      this.#driver.run(() => this.#core.propose(wrapCommand(this.id, this.#incarnation, id, command)));
-      return key;
+    return this.#request(this.#proposals, options, (id) => id, (id) => {
+      this.#driver.run(() => this.#core.propose(wrapCommand(this.#idBytes, this.#incarnation, id, command)));
     });
   }
 
@@ -191,9 +211,8 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
    * (a linearizable read point); then read it locally.
    */
   read(options: RequestOptions = {}): Promise<void> {
-    return this.#request(this.#reads, options, (key, id) => {
+    return this.#request(this.#reads, options, (id) => requestKey(this.#incarnation, id), (id) => {
       this.#driver.run(() => this.#core.readIndex(requestKeyBytes(this.#incarnation, id)));
-      return key;
     });
   }
 
@@ -263,15 +282,15 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     if (this.#stopped) throw new ClosedError('The Raft node is stopped');
   }
 
-  #request<T>(map: Map<string, Pending<T>>, options: RequestOptions, start: (key: string, id: number) => string): Promise<T> {
+  #request<K, T>(map: Map<K, Pending<T>>, options: RequestOptions, keyOf: (id: number) => K, start: (id: number) => void): Promise<T> {
     try {
       this.#checkOpen();
       throwIfAborted(options.signal);
       const id = this.#seq++;
-      const key = requestKey(this.#incarnation, id);
+      const key = keyOf(id);
       const promise = this.#wait(map, key, options);
       try {
-        start(key, id);
+        start(id);
       } catch (error) {
         this.#settle(map, key, undefined, error);
       }
@@ -282,13 +301,16 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
   }
 
   #wait<K, T>(map: Map<K, Pending<T>>, key: K, options: RequestOptions): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const promise = new Promise<T>((resolve, reject) => {
-      const timer = this.#timers.setTimeout(() => {
-        map.delete(key);
-        reject(new TimeoutError(`No outcome within ${timeoutMs} ms (the request may still take effect)`));
-      }, timeoutMs);
-      map.set(key, { resolve, reject, timer });
+      const pending: Pending<T> = { resolve, reject, timer: undefined, settled: false };
+      map.set(key, pending);
+      if (options.timeoutMs === undefined) {
+        this.#expiries.push({ map: map as Map<unknown, Pending<never>>, key, pending: pending as Pending<never>, at: this.#clock.monotonic() + this.#timeoutMs });
+        if (this.#expiryTimer === undefined) this.#armExpiry();
+        return;
+      }
+      const timeoutMs = options.timeoutMs;
+      pending.timer = this.#timers.setTimeout(() => this.#settle(map, key, undefined, timedOut(timeoutMs)), timeoutMs);
     });
     return options.signal === undefined ? promise : raceAbort(promise, options.signal);
   }
@@ -297,9 +319,42 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     const pending = map.get(key);
     if (pending === undefined) return;
     map.delete(key);
-    this.#timers.clearTimeout(pending.timer);
+    pending.settled = true;
+    if (pending.timer !== undefined) this.#timers.clearTimeout(pending.timer);
+    else this.#dropSettledExpiries();
     if (error !== undefined) pending.reject(error);
     else pending.resolve(value as T);
+  }
+
+  /** Forgets the oldest expiries whose requests were settled (they mostly settle in the order made). */
+  #dropSettledExpiries(): void {
+    const expiries = this.#expiries;
+    let head = this.#expiriesHead;
+    while (head < expiries.length && expiries[head]!.pending.settled) head++;
+    if (head === expiries.length) {
+      this.#expiries = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > expiries.length) {
+      this.#expiries = expiries.slice(head);
+      head = 0;
+    }
+    this.#expiriesHead = head;
+  }
+
+  /** One timer, at the deadline of the oldest request still waiting. */
+  #armExpiry(): void {
+    this.#dropSettledExpiries();
+    const next = this.#expiries[this.#expiriesHead];
+    if (next === undefined || this.#stopped) return;
+    this.#expiryTimer = this.#timers.setTimeout(() => {
+      this.#expiryTimer = undefined;
+      const now = this.#clock.monotonic();
+      for (let oldest = this.#expiries[this.#expiriesHead]; oldest !== undefined && oldest.at <= now; oldest = this.#expiries[this.#expiriesHead]) {
+        this.#expiriesHead++;
+        if (!oldest.pending.settled) this.#settle(oldest.map, oldest.key, undefined, timedOut(this.#timeoutMs));
+      }
+      this.#armExpiry();
+    }, Math.max(0, next.at - this.#clock.monotonic()));
   }
 
   #effect(effect: RaftEffect): void {
@@ -351,10 +406,14 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     } catch (cause) {
       const error = new HandlerError(`The state machine threw applying entry ${entry.index}`, { cause });
       this.emit('error', error);
-      if (unwrapped.proposer === this.id) this.#settle(this.#proposals, requestKey(unwrapped.incarnation, unwrapped.id), undefined, error);
+      if (this.#proposedHere(unwrapped)) this.#settle(this.#proposals, unwrapped.id, undefined, error);
       return;
     }
-    if (unwrapped.proposer === this.id) this.#settle(this.#proposals, requestKey(unwrapped.incarnation, unwrapped.id), result);
+    if (this.#proposedHere(unwrapped)) this.#settle(this.#proposals, unwrapped.id, result);
+  }
+
+  #proposedHere(command: { proposer: Uint8Array; incarnation: number }): boolean {
+    return command.incarnation === this.#incarnation && sameBytes(command.proposer, this.#idBytes);
   }
 
   #restore(snapshot: Snapshot): void {
@@ -394,26 +453,36 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
       for (const [key] of map) this.#settle(map, key, undefined, closed);
     }
     this.#readsWaiting = [];
+    if (this.#expiryTimer !== undefined) this.#timers.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    this.#expiries = [];
+    this.#expiriesHead = 0;
     this.emit('stopped', reason);
   }
 }
 
-// Commands carry who proposed them, so the proposer can settle its promise when it applies them.
-function wrapCommand(proposer: NodeId, incarnation: number, id: number, command: Uint8Array): Uint8Array {
-  const w = new ByteWriter(command.byteLength + proposer.length + 16);
+function timedOut(timeoutMs: number): TimeoutError {
+  return new TimeoutError(`No outcome within ${timeoutMs} ms (the request may still take effect)`);
+}
+
+// Commands carry who proposed them (the id's UTF-8 bytes, as `ByteWriter.string` writes them),
+// so the proposer can settle its promise when it applies them.
+function wrapCommand(proposer: Uint8Array, incarnation: number, id: number, command: Uint8Array): Uint8Array {
+  const w = new ByteWriter(command.byteLength + proposer.byteLength + 24);
   w.byte(COMMAND_VERSION);
-  w.string(proposer);
+  w.bytes(proposer);
   w.uint(incarnation);
   w.uint(id);
   w.bytes(command);
   return w.finish();
 }
 
-function unwrapCommand(data: Uint8Array): { proposer: NodeId; incarnation: number; id: number; command: Uint8Array } | undefined {
+/** The parts of a command; the proposer's id as bytes (compared, never decoded, on the hot path). */
+function unwrapCommand(data: Uint8Array): { proposer: Uint8Array; incarnation: number; id: number; command: Uint8Array } | undefined {
   try {
     const r = new ByteReader(data, 'Raft command');
     if (r.byte() !== COMMAND_VERSION) return undefined;
-    const proposer = r.string();
+    const proposer = r.bytes();
     const incarnation = r.uint();
     const id = r.uint();
     const command = r.bytes();
@@ -437,6 +506,12 @@ function requestKey(incarnation: number, id: number): string {
 
 function requestKeyBytes(incarnation: number, id: number): Uint8Array {
   return new TextEncoder().encode(requestKey(incarnation, id));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function keyOfContext(context: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { DecodeError, UnsupportedVersionError } from '@lattice/core';
+import { ByteWriter, DecodeError, UnsupportedVersionError } from '@lattice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRaftMessage, decodeRaftRecord, encodeRaftMessage, encodeRaftRecord, RAFT_FORMAT_VERSION, type RaftMessage, type RaftRecord } from '../src/index.js';
@@ -44,6 +44,32 @@ describe('Raft binary codec', () => {
     fc.assert(fc.property(record, (r) => {
         expect(decodeRaftRecord(encodeRaftRecord(r))).toEqual(r);
       }), { numRuns: 300 });
+  });
+
+  it('writes appends and entry records, encoded at their exact size, byte for byte in ByteWriter format', () => {
+    const writeEntries = (w: ByteWriter, entries: readonly { term: number; index: number; type: string; data: Uint8Array }[]) => {
+      w.uint(entries.length);
+      for (const e of entries) {
+        w.uint(e.term);
+        w.uint(e.index);
+        w.byte(e.type === 'config' ? 1 : 0);
+        w.bytes(e.data);
+      }
+    };
+    fc.assert(
+      fc.property(uint, uint, uint, uint, fc.array(entry, { maxLength: 6 }), (term, prevIndex, prevTerm, commit, entries) => {
+        const w = new ByteWriter();
+        for (const value of [RAFT_FORMAT_VERSION, 4]) w.byte(value);
+        for (const value of [term, prevIndex, prevTerm, commit]) w.uint(value);
+        writeEntries(w, entries);
+        expect(encodeRaftMessage({ type: 'append', term, prevIndex, prevTerm, commit, entries })).toEqual(w.finish());
+        const r = new ByteWriter();
+        for (const value of [RAFT_FORMAT_VERSION, 0]) r.byte(value);
+        writeEntries(r, entries);
+        expect(encodeRaftRecord({ type: 'entries', entries })).toEqual(r.finish());
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses every truncation, trailing bytes and garbage with a DecodeError, a newer version with an UnsupportedVersionError', () => {

@@ -27,7 +27,7 @@ class Counters implements StateMachine<number> {
 
 const ids = ['a', 'b', 'c'];
 
-async function startCluster(options: { snapshotEvery?: number } = {}) {
+async function startCluster(options: { snapshotEvery?: number; checkQuorum?: boolean } = {}) {
   const clock = new ManualClock();
   const network = new MemoryNetwork({ timers: clock, faults: { latency: { min: 1, max: 3 } } });
   const storages = new Map(ids.map((id) => [id, new MemoryWalStorage(id)]));
@@ -116,6 +116,38 @@ describe('RaftNode', () => {
     expect(leader.status().conf.learners).toContain('d');
     await expect(leader.propose('x' as never)).rejects.toMatchObject({ code: InvalidArgumentError.code });
     await expect(RaftNode.start({} as never)).rejects.toMatchObject({ code: InvalidArgumentError.code });
+  });
+
+  it('times out requests with the default timeout each at its own deadline (one shared timer), and settles the others', async () => {
+    // Without check-quorum the isolated leader stays leader, so its proposals wait until they time out.
+    const c = await startCluster({ checkQuorum: false });
+    const leader = await c.leader();
+    await c.settle(leader.propose(encoder.encode('z+1')));
+    for (const node of c.nodes.values()) if (node !== leader) c.network.isolate(node.id);
+    // The default timeout is 5 election timeouts: 1,500 ms.
+    const outcomes: string[] = [];
+    const track = (name: string, promise: Promise<unknown>) =>
+      promise.then(
+        () => outcomes.push(`${name} ok`),
+        (error: { code: string }) => outcomes.push(`${name} ${error.code === TimeoutError.code ? 'timed out' : error.code}`),
+      );
+    const first = track('first', leader.propose(encoder.encode('z+1')));
+    await c.clock.advanceAsync(600);
+    const second = track('second', leader.propose(encoder.encode('z+1')));
+    const own = track('own', leader.propose(encoder.encode('z+1'), { timeoutMs: 100 }));
+    await c.clock.advanceAsync(200);
+    expect(outcomes).toEqual(['own timed out']);
+    await c.clock.advanceAsync(750);
+    expect(outcomes).toEqual(['own timed out', 'first timed out']);
+    await c.clock.advanceAsync(600);
+    await Promise.all([first, second, own]);
+    expect(outcomes).toEqual(['own timed out', 'first timed out', 'second timed out']);
+    // Fifty more requests with the default timeout set one timer between them.
+    const timers = c.clock.pendingTimers;
+    const more = Array.from({ length: 50 }, () => leader.propose(encoder.encode('z+1')).catch(() => undefined));
+    expect(c.clock.pendingTimers).toBeLessThanOrEqual(timers + 1);
+    await leader.stop();
+    await Promise.all(more);
   });
 
   it('times out a proposal that cannot commit, and rejects pending requests on stop', async () => {
