@@ -5,7 +5,6 @@ import {
   HandlerError,
   InvalidArgumentError,
   Observable,
-  sleep,
   ProtocolDriver,
   type ProtocolDriverStats,
   type RecordSink,
@@ -73,7 +72,9 @@ export class Participant extends Observable<ParticipantEvents> {
   readonly #chains = new Map<Gid, Promise<void>>();
   readonly #timers: Timers;
   readonly #resourceRetry: RetryPolicy;
-  readonly #stopping = new AbortController();
+  #closing = false;
+  /** Wakes the retries waiting out their backoff, so that close() need not wait for them. */
+  readonly #wakers = new Set<() => void>();
 
   constructor(options: ParticipantOptions) {
     super();
@@ -145,7 +146,8 @@ export class Participant extends Observable<ParticipantEvents> {
 
   /** Stops the participant (transactions in doubt stay prepared, in the log and the resource). */
   async close(): Promise<void> {
-    this.#stopping.abort();
+    this.#closing = true;
+    for (const wake of this.#wakers) wake();
     await this.#driver.stop();
     await this.settled();
     if (this.#storage instanceof WalRecordStorage) await this.#storage.flush();
@@ -176,15 +178,20 @@ export class Participant extends Observable<ParticipantEvents> {
         await (effect.type === 'commit' ? this.#resource.commit(effect.gid) : this.#resource.abort(effect.gid));
         return;
       } catch (cause) {
-        if (this.#stopping.signal.aborted) throw cause;
+        if (this.#closing) throw cause;
         this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"; repeating it`, { cause }));
       }
       delay = nextDelay(this.#resourceRetry, delay);
-      try {
-        await sleep(this.#timers, delay, { signal: this.#stopping.signal });
-      } catch {
-        throw new HandlerError(`The participant closed before the resource could ${effect.type} "${effect.gid}"`);
-      }
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.#timers.clearTimeout(handle);
+          this.#wakers.delete(wake);
+          resolve();
+        };
+        const handle = this.#timers.setTimeout(wake, delay);
+        this.#wakers.add(wake);
+      });
+      if (this.#closing) throw new HandlerError(`The participant closed before the resource could ${effect.type} "${effect.gid}"`);
     }
   }
 

@@ -6,6 +6,8 @@ import type { Gid, Vote } from './types.js';
 /** A query result as `pg` returns it (only `rows` is read). */
 export interface PgQueryResult {
   readonly rows: readonly Record<string, unknown>[];
+  /** The command tag's verb as `pg` gives it ("PREPARE", "ROLLBACK"), when the driver gives one. */
+  readonly command?: string | null;
 }
 
 /** One session: a `pg` `PoolClient` fits. */
@@ -75,7 +77,8 @@ export class PostgresResource implements ParticipantResource {
 
   async prepare(gid: Gid, ops: Uint8Array): Promise<Vote> {
     assertGid(gid);
-    if (await this.#isPrepared(gid)) return 'yes';
+    // Every query of a prepare goes over the one session it holds: asking the pool for a second
+    // connection while holding one deadlocks once every connection is held by a prepare.
     const session = await this.#pool.connect();
     let broken: Error | undefined;
     // The next query fails with the same cause, which votes no.
@@ -84,6 +87,7 @@ export class PostgresResource implements ParticipantResource {
     };
     session.on?.('error', onError);
     try {
+      if (await isPrepared(session, gid)) return 'yes';
       await session.query('BEGIN');
       let vote: unknown;
       try {
@@ -95,9 +99,11 @@ export class PostgresResource implements ParticipantResource {
         await session.query('ROLLBACK');
         return 'no';
       }
-      await session.query(`PREPARE TRANSACTION ${literal(gid)}`);
-      // PREPARE on a failed transaction rolls back instead of preparing: ask the server.
-      return (await this.#isPrepared(gid)) ? 'yes' : 'no';
+      const prepared = await session.query(`PREPARE TRANSACTION ${literal(gid)}`);
+      // PREPARE on a failed transaction rolls back instead of preparing: its tag says ROLLBACK
+      // (without a tag, ask the server).
+      if (typeof prepared.command === 'string') return prepared.command.toUpperCase() === 'PREPARE' ? 'yes' : 'no';
+      return (await isPrepared(session, gid)) ? 'yes' : 'no';
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       await session.query('ROLLBACK').catch(() => undefined);
@@ -121,11 +127,6 @@ export class PostgresResource implements ParticipantResource {
     return result.rows.map((row) => String(row['gid'])).filter((gid) => this.#owns(gid));
   }
 
-  async #isPrepared(gid: Gid): Promise<boolean> {
-    const result = await this.#pool.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1 AND database = current_database()', [gid]);
-    return result.rows.length > 0;
-  }
-
   async #finish(statement: string): Promise<void> {
     try {
       await this.#pool.query(statement);
@@ -133,6 +134,11 @@ export class PostgresResource implements ParticipantResource {
       if ((error as { code?: unknown } | null)?.code !== NO_SUCH_PREPARED) throw error;
     }
   }
+}
+
+async function isPrepared(session: PgSession, gid: Gid): Promise<boolean> {
+  const result = await session.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1 AND database = current_database()', [gid]);
+  return result.rows.length > 0;
 }
 
 /** A SQL string literal (PREPARE TRANSACTION takes no parameters). */

@@ -63,6 +63,21 @@ describeWithService('postgres', 'PostgresResource against a real PostgreSQL 15',
     expect(await balance('carol')).toBe(90);
   });
 
+  it('prepares over the one session it holds: a pool of one connection does not deadlock, however many prepare at once', async () => {
+    const single = new pg.Pool({ connectionString: postgres().url, max: 1 });
+    try {
+      await single.query("INSERT INTO accounts VALUES ('erin', 10), ('frank', 10), ('gina', 10) ON CONFLICT DO NOTHING");
+      const resource = new PostgresResource({ pool: single, work });
+      const votes = await Promise.all(['erin', 'frank', 'gina'].map((id) => resource.prepare(`one-pool-${id}`, pgOps(id, -1))));
+      expect(votes).toEqual(['yes', 'yes', 'yes']);
+      expect(await resource.prepare('one-pool-erin', pgOps('erin', -1))).toBe('yes'); // already prepared
+      for (const id of ['erin', 'frank', 'gina']) await resource.abort(`one-pool-${id}`);
+      expect(await resource.recover()).toEqual([]);
+    } finally {
+      await single.end();
+    }
+  }, 20_000);
+
   it('moves money between PostgreSQL and a MemoryKv participant, and a prepared transaction survives a participant restart', async () => {
     const network = new MemoryNetwork({ timers });
     const open = async (name: string) => {

@@ -74,8 +74,10 @@ export class BankCluster {
     for (const [i, id] of ids.entries()) {
       const postgres = services[i]!;
       const pool = new pg.Pool({ connectionString: postgres.url, max: this.options.poolSize });
-      // Idle connections die with a killed server; the pool replaces them.
+      // Connections die with a killed server: the pool replaces idle ones, and a late "error"
+      // event on a checked-out client (its query fails on its own) must not be uncaught.
       pool.on('error', () => undefined);
+      pool.on('connect', (client) => client.on('error', () => undefined));
       await createBank(pool, this.options.accountsPerBank, this.options.balance);
       const log = await openWal(join(this.root, id), { segmentSize: 1024 * 1024 });
       const bank: Bank = { id, postgres, pool, log, participant: undefined as unknown as Participant };
