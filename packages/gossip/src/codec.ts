@@ -11,6 +11,10 @@ export const SWIM_MAGIC = 0x53;
 const MESSAGE_TYPES: readonly SwimMessage['type'][] = ['ping', 'ack', 'pingReq', 'nack', 'gossip', 'pushPull'];
 const UPDATE_KINDS: readonly Update['kind'][] = ['alive', 'suspect', 'dead'];
 const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
+/** Magic, version, message type. */
+const HEADER_BYTES = 3;
+/** Shared by every decoded update without metadata: most have none, and a view each is garbage. */
+const NO_META = new Uint8Array(0);
 
 function writeUpdates(w: ByteWriter, updates: readonly Update[]): void {
   w.uint(updates.length);
@@ -23,6 +27,11 @@ function writeUpdates(w: ByteWriter, updates: readonly Update[]): void {
   }
 }
 
+function readMeta(r: ByteReader): Uint8Array {
+  const meta = r.bytes();
+  return meta.length === 0 ? NO_META : meta;
+}
+
 function readUpdates(r: ByteReader): Update[] {
   const count = r.uint();
   // An update takes at least 4 bytes: a larger count is a lie, not an allocation.
@@ -32,7 +41,7 @@ function readUpdates(r: ByteReader): Update[] {
     const kind = UPDATE_KINDS[r.byte()] ?? r.fail('unknown update kind');
     const id = r.string();
     const incarnation = r.uint();
-    if (kind === 'alive') updates.push({ kind, id, incarnation, meta: r.bytes() });
+    if (kind === 'alive') updates.push({ kind, id, incarnation, meta: readMeta(r) });
     else updates.push({ kind, id, incarnation, from: r.string() });
   }
   return updates;
@@ -127,7 +136,7 @@ export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
         const id = r.string();
         const incarnation = r.uint();
         const state = STATES[r.byte()] ?? r.fail('unknown member state');
-        members.push({ id, incarnation, state, meta: r.bytes() });
+        members.push({ id, incarnation, state, meta: readMeta(r) });
       }
       message = { type, join: (flags & 1) !== 0, reply: (flags & 2) !== 0, members };
       break;
@@ -142,9 +151,31 @@ export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
   return message;
 }
 
-/** The `Codec` of SWIM messages, for a `ProtocolDriver` or `ctx.runCore`. */
+/**
+ * The `Codec` of SWIM messages, for a `ProtocolDriver` or `ctx.runCore`. It remembers the
+ * encoding of the last frozen member lists it saw (the core sends the same frozen full state
+ * in every push/pull until something changes), so a quiet cluster's push/pulls cost a copy.
+ */
 export function swimMessageCodec(): Codec<SwimMessage> {
-  return { encode: encodeSwimMessage, decode: decodeSwimMessage };
+  const encodedStates = new WeakMap<readonly Member[], Uint8Array>();
+  return {
+    encode: (message) => {
+      if (message.type !== 'pushPull' || !Object.isFrozen(message.members)) return encodeSwimMessage(message);
+      let body = encodedStates.get(message.members);
+      if (body === undefined) {
+        body = encodeSwimMessage({ ...message, join: false, reply: false }).subarray(HEADER_BYTES + 1);
+        encodedStates.set(message.members, body);
+      }
+      const bytes = new Uint8Array(HEADER_BYTES + 1 + body.length);
+      bytes[0] = SWIM_MAGIC;
+      bytes[1] = SWIM_FORMAT_VERSION;
+      bytes[2] = MESSAGE_TYPES.indexOf('pushPull');
+      bytes[3] = (message.join ? 1 : 0) | (message.reply ? 2 : 0);
+      bytes.set(body, HEADER_BYTES + 1);
+      return bytes;
+    },
+    decode: decodeSwimMessage,
+  };
 }
 
 /** True for payloads that start like a SWIM message (the driver's `accepts`). */

@@ -109,6 +109,8 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   /** Members that left, until they are forgotten. */
   readonly #leaving = new Set<NodeId>();
   readonly #broadcasts = new Map<NodeId, Broadcast>();
+  /** The full state as last sent in a push/pull, until anything in it changes (a quiet cluster sends the same one). */
+  #snapshotCache: readonly Member[] | undefined;
   /** The queued broadcasts by how often each was sent: the least-sent go first without sorting per message. */
   readonly #byTransmits: Set<Broadcast>[] = [];
   readonly #relays = new Map<number, Relay>();
@@ -505,6 +507,8 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
 
   #merge(members: readonly Member[]): void {
     for (const m of members) {
+      // Most of a full state is already known here: skip it before building an update.
+      if (m.state === 'alive' && m.incarnation <= (this.#members.get(m.id)?.incarnation ?? -1)) continue;
       if (m.state === 'alive') this.#applyAlive({ kind: 'alive', id: m.id, incarnation: m.incarnation, meta: m.meta });
       else if (m.state === 'left') this.#applyDead({ kind: 'dead', id: m.id, incarnation: m.incarnation, from: m.id });
       // memberlist: a remote "dead" is only a suspicion here, so the member gets a chance to refute.
@@ -516,6 +520,8 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
 
   /** Newer news about a member replaces older news still queued (memberlist's invalidation). */
   #queue(update: Update): void {
+    // Every change of a member's state, this member's included, is queued news: the snapshot is stale.
+    this.#snapshotCache = undefined;
     const replaced = this.#broadcasts.get(update.id);
     if (replaced !== undefined) this.#byTransmits[replaced.transmits]?.delete(replaced);
     const broadcast: Broadcast = { update, transmits: 0 };
@@ -585,8 +591,13 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     return base * (Math.ceil(Math.log2(n) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1);
   }
 
-  #snapshot(): Member[] {
-    return this.members().map((m) => ({ id: m.id, incarnation: m.incarnation, state: m.state, meta: m.meta }));
+  /** Frozen, and the same array while nothing changes, so a codec may reuse its encoding. */
+  #snapshot(): readonly Member[] {
+    if (this.#snapshotCache !== undefined) return this.#snapshotCache;
+    const snapshot: Member[] = [Object.freeze({ id: this.id, incarnation: this.#incarnation, state: this.#left ? 'left' : 'alive', meta: this.#meta })];
+    for (const record of this.#memberList) snapshot.push(freeze(record));
+    this.#snapshotCache = Object.freeze(snapshot);
+    return this.#snapshotCache;
   }
 
   // ---- helpers ----
@@ -627,6 +638,7 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
       if (this.#now - member.changedAt < this.profile.gossipToTheDeadMs) continue;
       this.#leaving.delete(id);
       this.#members.delete(id);
+      this.#snapshotCache = undefined;
       // Swap-remove from the list; the record moved into the hole learns its new slot.
       const list = this.#memberList;
       const moved = list.pop()!;
