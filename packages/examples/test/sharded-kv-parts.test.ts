@@ -49,14 +49,19 @@ describe('ShardMachine', () => {
   it('exports moved keys with their versions and refuses them afterwards', () => {
     const old = new ShardMachine();
     apply(old, { t: 'txn', gid: 'a', writes: [['x', '1'], ['y', '2']], readTs: ts(1), commitTs: ts(2) });
+    apply(old, { t: 'read', keys: ['x'], ts: ts(9) });
     const exported = apply(old, { t: 'export', keys: ['x'], to: 's4' });
-    expect(exported).toEqual({ type: 'exported', versions: [['x', [{ ts: ts(2), value: '1' }]]] });
+    expect(exported).toEqual({ type: 'exported', versions: [['x', [{ ts: ts(2), value: '1' }]]], marks: [['x', ts(9)]] });
     expect(apply(old, { t: 'read', keys: ['x'], ts: ts(3) })).toEqual({ type: 'moved', key: 'x', to: 's4' });
     expect(old.keys()).toEqual(['y']);
+    // Retried after a lost answer: the same versions again.
+    expect(apply(old, { t: 'export', keys: ['x'], to: 's4' })).toEqual(exported);
     const fresh = new ShardMachine();
     if (exported.type !== 'exported') throw new Error('not exported');
-    apply(fresh, { t: 'ingest', versions: exported.versions });
+    apply(fresh, { t: 'ingest', versions: exported.versions, marks: exported.marks });
     expect(apply(fresh, { t: 'read', keys: ['x'], ts: ts(3) })).toMatchObject({ values: { x: { value: '1' } } });
+    // The old owner served a read at 9: the new owner refuses a commit below it.
+    expect(apply(fresh, { t: 'txn', gid: 'b', writes: [['x', '2']], readTs: ts(3), commitTs: ts(8) })).toMatchObject({ type: 'conflict' });
   });
 
   it('gives the same state on every replica, through snapshots too, for any command sequence (property)', () => {

@@ -29,7 +29,7 @@ for (let seed = first; seed < first + count; seed++) {
 }
 let moves = 0;
 for (let seed = 1; seed <= Math.max(5, Math.floor(count / 100)); seed++) {
-  const result = await runBank({ seed, accounts: 24, faults: false, addShard: { group: 's4', at: 1_000 }, duration: 2_500 });
+  const result = await runBank({ seed, accounts: 24, faultKinds: ['partition', 'drop', 'delay', 'reorder', 'clock-jump'], preload: true, addShard: { group: 's4', at: 1_500 }, duration: 3_000 });
   const { before, after, oldOwner, newOwner } = result.rebalance!;
   const moved = [...before.keys()].filter((key) => after.get(key) !== before.get(key)).sort().join();
   const ringMoved = [...before.keys()].filter((key) => oldOwner.get(key) !== newOwner.get(key)).sort().join();

@@ -11,7 +11,7 @@
  */
 import { check, type MicroOp, type Transaction } from '@lattice/isolation';
 import { HashRing } from '@lattice/hashring';
-import { type NodeContext, OperationFailedError, Simulation } from '@lattice/sim';
+import { type ClientContext, type FaultKind, type NodeContext, OperationFailedError, Simulation } from '@lattice/sim';
 import { isLatticeError } from '@lattice/core';
 import { KvProcess, NotServedError, type TransactionOutput } from './kv-process.js';
 import type { ShardDeliberateBugs, Timestamp, Version } from './shard-machine.js';
@@ -28,10 +28,14 @@ export interface BankRunOptions {
   readonly duration?: number;
   /** Inject faults. Default true. */
   readonly faults?: boolean;
+  /** Which faults. Default crashes, partitions, isolation, loss, delay, reordering and clock jumps. */
+  readonly faultKinds?: readonly FaultKind[];
   readonly clients?: number;
   readonly bugs?: ShardDeliberateBugs;
   /** Add this shard group at `at` ms and move the keys the ring gives it. */
   readonly addShard?: { readonly group: string; readonly at: number };
+  /** Write every account once before the transfers start. Default false (an absent key reads as the initial balance). */
+  readonly preload?: boolean;
   /** Record the simulator's event log. Default false. */
   readonly log?: boolean;
 }
@@ -77,6 +81,34 @@ export async function runBank(options: BankRunOptions): Promise<BankRunResult> {
   let finalTotal: number | undefined;
   let rebalance: BankRunResult['rebalance'];
 
+  let loaded = false;
+  const preload = async (client: ClientContext<KvProcess, Op, unknown>, pick: () => KvProcess | undefined): Promise<void> => {
+    const byShard = new Map<string, string[]>();
+    const ring = new HashRing({ members: config.ring.map((id) => ({ id })) });
+    for (const account of accounts) byShard.set(ring.lookup(account), [...(byShard.get(ring.lookup(account)) ?? []), account]);
+    for (const [shard, keys] of byShard) {
+      for (let attempt = 0; ; attempt++) {
+        // A fresh gid per attempt: an attempt whose answer was lost may have committed too (it writes the same balances).
+        const gid = `load-${shard}-${attempt}`;
+        const writes: [string, string][] = keys.map((key) => [key, `${INITIAL_BALANCE}#${gid}`]);
+        attempted.set(gid, writes);
+        const target = pick();
+        const call = client.clock.monotonic();
+        const outcome = target === undefined ? undefined : await client.invoke({ kind: 'snapshot' }, () => target.transaction(gid, keys, () => Object.fromEntries(writes)));
+        const output = outcome?.status === 'ok' ? (outcome.output as TransactionOutput) : undefined;
+        const ops = writes.map(([key, value]) => ['w', key, value] as MicroOp);
+        if (outcome?.status === 'info') history.push({ process: client.process, type: 'info', call, return: null, ops });
+        if (output !== undefined) history.push({ process: client.process, type: output.outcome === 'committed' ? 'ok' : 'fail', call, return: client.clock.monotonic(), ops });
+        if (output?.outcome === 'committed') {
+          committed.set(gid, { commitTs: output.commitTs, writes });
+          break;
+        }
+        await client.sleep(50);
+      }
+    }
+    loaded = true;
+  };
+
   const node = async (ctx: NodeContext): Promise<KvProcess> => {
     const process = await KvProcess.start({
       id: ctx.id,
@@ -103,7 +135,7 @@ export async function runBank(options: BankRunOptions): Promise<BankRunResult> {
       ? {}
       : {
           faults: {
-            kinds: ['crash', 'partition', 'isolate', 'drop', 'delay', 'reorder', 'clock-jump'],
+            kinds: options.faultKinds ?? ['crash', 'partition', 'isolate', 'drop', 'delay', 'reorder', 'clock-jump'],
             stop: duration - 500,
             maxCrashed: 1,
             maxClockJumpMs: 500,
@@ -122,6 +154,11 @@ export async function runBank(options: BankRunOptions): Promise<BankRunResult> {
           const up = client.upNodes();
           return up.length === 0 ? undefined : client.node(up[client.random.int(up.length)]!);
         };
+        if (options.preload === true) {
+          // Every account written once before the transfers start (so every key exists on its shard).
+          if (client.id === 'c1') await preload(client, pick);
+          while (!loaded) await client.sleep(20);
+        }
         while (client.clock.monotonic() < duration) {
           const target = pick();
           if (target === undefined) {
@@ -208,9 +245,11 @@ export async function runBank(options: BankRunOptions): Promise<BankRunResult> {
         const newRing = new HashRing({ members: [...config.ring, group].map((id) => ({ id })) });
         const holders = (): Map<string, string> => {
           const held = new Map<string, string>();
-          const any = processes.map((id) => sim.handle(id)).find((p) => p !== undefined);
+          const up = processes.map((id) => sim.handle(id)).filter((p) => p !== undefined);
           for (const shard of config.groups) {
-            for (const key of any?.shard(shard)?.machine.keys() ?? []) {
+            // The leader's replica has applied the most; a partitioned follower may lag.
+            const replica = up.find((p) => p.shard(shard)?.raft.role === 'leader') ?? up[0];
+            for (const key of replica?.shard(shard)?.machine.keys() ?? []) {
               if (held.has(key)) problems.push(`rebalance: ${key} is held by ${held.get(key)} and ${shard}`);
               held.set(key, shard);
             }
@@ -322,7 +361,7 @@ async function rebalanceTo(sim: Simulation<KvProcess, Op, unknown>, processes: r
       if (result?.type === 'exported') {
         for (;;) {
           const ingested = await via()
-            .propose(group, { t: 'ingest', versions: result.versions })
+            .propose(group, { t: 'ingest', versions: result.versions, marks: result.marks })
             .catch(() => undefined);
           if (ingested?.type === 'done') break;
           await wait(50);

@@ -142,10 +142,14 @@ export class KvProcess {
    * Reads `keys` as of one HLC timestamp across their shards: each shard waits for transactions
    * prepared at or below it, so the result is a consistent snapshot.
    */
-  async snapshotRead(keys: readonly string[], ts: Timestamp = formatHlc(this.hlc.now())): Promise<{ ts: Timestamp; values: Record<string, Version | null> }> {
+  async snapshotRead(
+    keys: readonly string[],
+    ts: Timestamp = formatHlc(this.hlc.now()),
+    placed?: ReadonlyMap<string, string>,
+  ): Promise<{ ts: Timestamp; values: Record<string, Version | null> }> {
     const byShard = new Map<string, string[]>();
     for (const key of keys) {
-      const shard = this.owner(key);
+      const shard = placed?.get(key) ?? this.owner(key);
       byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
     }
     const values: Record<string, Version | null> = {};
@@ -174,9 +178,12 @@ export class KvProcess {
    * `NotServedError` (nothing happened) when it needs the coordinator and this process is not it.
    */
   async transaction(gid: string, keys: readonly string[], compute: (read: Record<string, string | null>) => Record<string, string>): Promise<TransactionOutput> {
-    const shards = new Set(keys.map((key) => this.owner(key)));
+    // One placement for the whole transaction: the ring may change while it runs (a rebalance),
+    // and then a shard that no longer owns a key refuses it rather than a write going nowhere.
+    const placed = new Map(keys.map((key) => [key, this.owner(key)]));
+    const shards = new Set(placed.values());
     if (shards.size > 1 && this.#coordinator === undefined) throw new NotServedError(`${this.id} does not hold the coordinator`);
-    const snapshot = await this.snapshotRead(keys);
+    const snapshot = await this.snapshotRead(keys, formatHlc(this.hlc.now()), placed);
     const read: Record<string, string | null> = {};
     for (const key of keys) read[key] = snapshot.values[key]?.value ?? null;
     const writes = Object.entries(compute(read));
@@ -193,7 +200,7 @@ export class KvProcess {
     if (coordinator === undefined) throw new NotServedError(`${this.id} lost the coordinator`);
     const work: [string, Uint8Array][] = [];
     for (const shard of shards) {
-      const own = writes.filter(([key]) => this.owner(key) === shard);
+      const own = writes.filter(([key]) => placed.get(key) === shard);
       work.push([shard, encodeTransferOps({ writes: own, readTs: snapshot.ts, commitTs })]);
     }
     try {

@@ -37,8 +37,8 @@ export type ShardCommand =
   | { readonly t: 'txn'; readonly gid: string; readonly writes: readonly (readonly [string, string])[]; readonly readTs: Timestamp; readonly commitTs: Timestamp }
   /** Rebalancing, step 1 at the old owner: refuse the keys from now on (they belong to `to`) and hand over their versions. */
   | { readonly t: 'export'; readonly keys: readonly string[]; readonly to: string }
-  /** Rebalancing, step 2 at the new owner. */
-  | { readonly t: 'ingest'; readonly versions: readonly (readonly [string, readonly Version[]])[] };
+  /** Rebalancing, step 2 at the new owner: the versions, and the read marks (no commit may land below a read the old owner served). */
+  | { readonly t: 'ingest'; readonly versions: readonly (readonly [string, readonly Version[]])[]; readonly marks: readonly (readonly [string, Timestamp])[] };
 
 /** What applying a command returns (to the node that proposed it). */
 export type ShardResult =
@@ -52,7 +52,7 @@ export type ShardResult =
   | { readonly type: 'committed' }
   | { readonly type: 'conflict'; readonly reason: string }
   | { readonly type: 'done' }
-  | { readonly type: 'exported'; readonly versions: readonly (readonly [string, readonly Version[]])[] }
+  | { readonly type: 'exported'; readonly versions: readonly (readonly [string, readonly Version[]])[]; readonly marks: readonly (readonly [string, Timestamp])[] }
   /** Keys to export are locked by a prepared transaction: retry. */
   | { readonly type: 'busy'; readonly gid: string }
   | { readonly type: 'invalid'; readonly reason: string };
@@ -171,21 +171,26 @@ export class ShardMachine implements StateMachine<ShardResult> {
           const gid = this.#locks.get(key);
           if (gid !== undefined) return { type: 'busy', gid };
         }
+        // The versions stay (refused from now on), so an export retried after a lost answer hands over the same ones.
         const versions: [string, Version[]][] = [];
+        const marks: [string, Timestamp][] = [];
         for (const key of command.keys) {
-          if (this.#moved.has(key)) continue;
           versions.push([key, this.#versions.get(key) ?? []]);
+          const mark = this.#readMark.get(key);
+          if (mark !== undefined) marks.push([key, mark]);
           this.#moved.set(key, command.to);
-          this.#versions.delete(key);
-          this.#readMark.delete(key);
         }
-        return { type: 'exported', versions };
+        return { type: 'exported', versions, marks };
       }
       case 'ingest': {
         for (const [key, versions] of command.versions) {
           // Ingesting twice (a retried step) keeps one copy.
           if (!this.#versions.has(key)) this.#versions.set(key, [...versions]);
           this.#moved.delete(key);
+        }
+        for (const [key, mark] of command.marks) {
+          const current = this.#readMark.get(key);
+          if (current === undefined || current < mark) this.#readMark.set(key, mark);
         }
         return { type: 'done' };
       }
@@ -302,7 +307,7 @@ export function decodeShardCommand(bytes: Uint8Array): ShardCommand {
           ? typeof c.gid === 'string' && pairs(c.writes) && typeof c.readTs === 'string' && typeof c.commitTs === 'string'
           : t === 'export'
             ? strings(c.keys) && typeof c.to === 'string'
-            : Array.isArray(c.versions);
+            : Array.isArray(c.versions) && Array.isArray(c.marks);
   if (!ok) throw new MalformedShardCommandError(`A malformed "${t}" command`);
   return parsed as ShardCommand;
 }
