@@ -3,6 +3,10 @@ import { seededRandom } from '@lattice/core';
 import { MemoryNetwork } from '@lattice/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { exportedErrorClassProblems, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
+import * as mux from '../src/sharded-kv/group-mux.js';
+import * as kvProcess from '../src/sharded-kv/kv-process.js';
+import * as machine from '../src/sharded-kv/shard-machine.js';
 import { DiskLogStore } from '../src/sharded-kv/disk-log-store.js';
 import { decodeEnvelope, encodeEnvelope, GroupMux, MalformedEnvelopeError } from '../src/sharded-kv/group-mux.js';
 import { decodeTransferOps } from '../src/sharded-kv/ops.js';
@@ -141,5 +145,12 @@ describe('DiskLogStore', () => {
     ]);
     expect(await reopened.append([new Uint8Array([5])])).toEqual([5]);
     expect(new DiskLogStore(disk, 'raft-g').lastIndex).toBe(5);
+  });
+});
+
+describe('sharded-kv error classes', () => {
+  it('are declared in the house form, with a literal name and a static code equal to their instances\' code', () => {
+    expect(sourceErrorClassProblems(new URL('../src/sharded-kv/', import.meta.url))).toEqual([]);
+    expect(exportedErrorClassProblems([mux, kvProcess, machine])).toEqual([]);
   });
 });
