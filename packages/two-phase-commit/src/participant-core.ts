@@ -80,6 +80,8 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   readonly #inquiry: RetryPolicy;
   readonly #bugs: ParticipantDeliberateBugs;
   readonly #entries = new Map<Gid, Entry>();
+  /** Gids still preparing or prepared: what `tick` and `wakeAt` look at (settled ones never wake). */
+  readonly #open = new Set<Gid>();
   #now: number;
   readonly #out = new ReadyBuffer<TwoPhaseMessage, ParticipantRecord, ParticipantEffect>();
   #awaitingDurable: Gid[] = [];
@@ -97,7 +99,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     this.#bugs = options.deliberateBugs ?? {};
     for (const record of options.stored ?? []) {
       if (record.type === 'prepared') {
-        this.#entries.set(record.gid, {
+        this.#put(record.gid, {
           phase: 'prepared',
           coordinator: record.coordinator,
           participants: record.participants,
@@ -111,7 +113,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
       } else {
         const entry = this.#entries.get(record.gid);
         if (entry?.phase === 'prepared') this.#out.effects.push({ type: record.outcome === 'committed' ? 'commit' : 'abort', gid: record.gid });
-        this.#entries.set(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
+        this.#put(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
       }
     }
   }
@@ -123,7 +125,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
 
   /** Transactions voted yes on whose outcome is not known yet (blocked until it is). */
   inDoubt(): Gid[] {
-    return [...this.#entries].filter(([, entry]) => entry.phase === 'prepared').map(([gid]) => gid);
+    return [...this.#open].filter((gid) => this.#entries.get(gid)!.phase === 'prepared');
   }
 
   /** Ops of a transaction still preparing or prepared (undefined otherwise). */
@@ -144,12 +146,12 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
       return;
     }
     if (vote === 'no') {
-      this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
+      this.#put(gid, { phase: 'aborted', coordinator: entry.coordinator });
       this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
       this.#out.effects.push({ type: 'abort', gid });
       return;
     }
-    this.#entries.set(gid, {
+    this.#put(gid, {
       phase: 'prepared',
       coordinator: entry.coordinator,
       participants: entry.participants,
@@ -178,7 +180,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
           throw new ProtocolViolationError(`"${from}" sent a prepare for a transaction of "${entry.coordinator}"`, { peer: from });
         }
         if (entry === undefined) {
-          this.#entries.set(gid, { phase: 'preparing', coordinator: from, participants: message.participants, ops: message.ops, deadline: this.#now + this.#voteTimeoutMs });
+          this.#put(gid, { phase: 'preparing', coordinator: from, participants: message.participants, ops: message.ops, deadline: this.#now + this.#voteTimeoutMs });
           this.#out.effects.push({ type: 'prepare', gid, ops: message.ops });
         } else if (entry.phase === 'aborted') {
           this.#out.messages.push({ to: from, message: { type: 'vote', gid, vote: 'no' } });
@@ -207,7 +209,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         if (entry === undefined || entry.phase === 'preparing') {
           // Not voted yet: refusing the transaction settles it for the asking peer (the
           // coordinator cannot commit without this vote). Durable first, so a restart cannot vote yes.
-          this.#entries.set(gid, { phase: 'aborted', coordinator: entry?.coordinator });
+          this.#put(gid, { phase: 'aborted', coordinator: entry?.coordinator });
           this.#out.persist.push({ type: 'outcome', gid, outcome: 'aborted' });
           this.#out.mustSync = true;
           if (entry !== undefined) {
@@ -241,9 +243,10 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   tick(now: number): void {
     if (!Number.isFinite(now)) throw new InvalidArgumentError('now must be a finite number');
     if (now > this.#now) this.#now = now;
-    for (const [gid, entry] of this.#entries) {
+    for (const gid of this.#open) {
+      const entry = this.#entries.get(gid)!;
       if (entry.phase === 'preparing' && this.#now >= entry.deadline) {
-        this.#entries.set(gid, { phase: 'aborted', coordinator: entry.coordinator });
+        this.#put(gid, { phase: 'aborted', coordinator: entry.coordinator });
         this.#out.effects.push({ type: 'abort', gid });
         this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
       } else if (entry.phase === 'prepared' && entry.durable && this.#now >= entry.inquireAt) {
@@ -257,7 +260,8 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
 
   wakeAt(): number | undefined {
     let at: number | undefined;
-    for (const entry of this.#entries.values()) {
+    for (const gid of this.#open) {
+      const entry = this.#entries.get(gid)!;
       const next = entry.phase === 'preparing' ? entry.deadline : entry.phase === 'prepared' && entry.durable ? entry.inquireAt : undefined;
       if (next !== undefined && (at === undefined || next < at)) at = next;
     }
@@ -287,6 +291,12 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     this.#handedOut = [];
   }
 
+  #put(gid: Gid, entry: Entry): void {
+    this.#entries.set(gid, entry);
+    if (entry.phase === 'preparing' || entry.phase === 'prepared') this.#open.add(gid);
+    else this.#open.delete(gid);
+  }
+
   #learn(gid: Gid, entry: Entry, outcome: TransactionOutcome, coordinator: NodeId | undefined): void {
     if (entry.phase === 'committed' || entry.phase === 'aborted') {
       if (entry.phase !== outcome && outcome === 'committed') {
@@ -300,7 +310,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
       throw new ProtocolViolationError(`A commit of "${gid}" before this participant voted`, coordinator === undefined ? {} : { peer: coordinator });
     }
     const open = entry as Preparing | Prepared;
-    this.#entries.set(gid, { phase: outcome, coordinator: open.coordinator });
+    this.#put(gid, { phase: outcome, coordinator: open.coordinator });
     if (open.phase === 'prepared') {
       this.#out.persist.push({ type: 'outcome', gid, outcome });
       // Presumed abort: a lost abort record is recovered as abort; a lost commit would not be.
