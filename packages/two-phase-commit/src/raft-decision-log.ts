@@ -116,6 +116,7 @@ export class DecisionLogMachine {
     return [...this.#decided].map(([gid, d]) => ({ type: 'decision', gid, outcome: d.outcome, participants: d.participants }));
   }
 
+  /** Applies one committed command (a claim or a batch of records); its result settles the proposal on the proposing node. */
   apply(command: Uint8Array, _index?: number): DecisionLogResult {
     let parsed: { type: 'claim'; holder: NodeId } | { type: 'records'; epoch: number; records: CoordinatorRecord[] };
     try {
@@ -137,6 +138,7 @@ export class DecisionLogMachine {
     return { type: 'accepted', epoch: this.#epoch };
   }
 
+  /** The state as bytes (epoch, holder, decisions not yet forgotten), for log compaction. */
   snapshot(): Uint8Array {
     const w = new ByteWriter(64);
     w.byte(FORMAT);
@@ -148,6 +150,7 @@ export class DecisionLogMachine {
     return w.finish();
   }
 
+  /** Replaces the state with a snapshot's; a malformed one is a `DecodeError` and changes nothing. */
   restore(snapshot: Uint8Array): void {
     const r = new ByteReader(snapshot, 'decision log snapshot');
     if (r.byte() !== FORMAT) r.fail('unknown format');
@@ -232,6 +235,7 @@ export class RaftDecisionLog implements RecordSink<CoordinatorRecord> {
     return { storage: new RaftDecisionLog(options.log, result.epoch), stored: [...result.records] };
   }
 
+  /** Proposes the records as one batch of this epoch; resolves once applied, rejects with `CoordinatorFencedError` if the epoch is over. */
   async persist(records: readonly CoordinatorRecord[], _options: { readonly sync: boolean }): Promise<void> {
     if (records.length === 0) return;
     const result = (await this.#log.propose(encodeDecisionRecords(this.epoch, records))) as DecisionLogResult;

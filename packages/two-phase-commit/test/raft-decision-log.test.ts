@@ -1,4 +1,4 @@
-import { ClosedError, type Endpoint, type NodeId, type Timers } from '@lattice/core';
+import { ClosedError, DecodeError, type Endpoint, type NodeId, type Timers } from '@lattice/core';
 import { RaftNode, type RaftLogStore } from '@lattice/raft';
 import { DiskRecordLog, type NodeContext, Simulation } from '@lattice/sim';
 import fc from 'fast-check';
@@ -41,6 +41,7 @@ describe('DecisionLogMachine', () => {
     const before = machine.snapshot();
     expect(machine.apply(new Uint8Array([9, 9, 9]))).toMatchObject({ type: 'invalid' });
     expect(machine.apply(new TextEncoder().encode('set x 1'))).toMatchObject({ type: 'invalid' });
+    expect(() => machine.restore(new Uint8Array([1, 5]))).toThrow(expect.objectContaining({ code: DecodeError.code }));
     expect(machine.snapshot()).toEqual(before);
   });
 
