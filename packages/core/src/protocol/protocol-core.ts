@@ -71,7 +71,7 @@ export interface ProtocolCore<Message, Record, Effect> {
    * True when the core hands out further `Ready`s while earlier ones are still being written
    * (etcd raft's asynchronous storage writes), so a slow sync holds back neither the messages
    * that may leave early nor the next write. The driver then, for each `Ready` in turn:
-   * sends `sendEarly` and applies `effects` as soon as it is handed out (a pipelined core puts in
+   * applies `effects` and sends `sendEarly` as soon as it is handed out (a pipelined core puts in
    * `effects` only what depends on records that are already durable); hands `persist` to storage
    * after the earlier `Ready`s' records (storage keeps that order); and sends `messages` and calls
    * `advance` once its records and every earlier `Ready`'s are durable, in the order handed out.

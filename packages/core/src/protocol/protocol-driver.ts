@@ -251,8 +251,10 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
     try {
       while ((this.#tail === undefined || this.#pipelined) && !this.#stopped && this.#core.hasReady()) {
         const ready = this.#core.ready();
-        this.#send(ready.sendEarly);
+        // A pipelined core's effects first: what they answer (a client waiting for its command)
+        // goes out ahead of the peers' traffic of the same turn on a single-threaded runtime.
         if (this.#pipelined) this.#applyEffects(ready.effects);
+        this.#send(ready.sendEarly);
         const write = this.#persist(ready);
         if (write === undefined && this.#tail === undefined) this.#complete(ready);
         else this.#completeWhenDurable(ready, write);
