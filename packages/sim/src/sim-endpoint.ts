@@ -18,6 +18,10 @@ export interface EndpointHost {
    * when the node declared that its code finishes inside the event (it runs a protocol core).
    */
   touch(synchronous: boolean): void;
+  /** How late `node` handles a message arriving now, ms (0: at once; a CPU-starved process is later). */
+  processingDelay(node: NodeId): number;
+  /** Runs `run` after `delayMs` of virtual time. */
+  defer(delayMs: number, run: () => void): void;
 }
 
 /** The process an endpoint belongs to: `alive` until it crashes; `synchronous` once it runs a protocol core. */
@@ -67,6 +71,17 @@ export class SimEndpoint implements Endpoint {
   }
 
   #receive(message: Envelope): void {
+    const life = this.#life;
+    if (!life.alive || this.#closed) return;
+    const delay = this.#host.processingDelay(this.id);
+    if (delay > 0) {
+      this.#host.defer(delay, () => this.#handle(message));
+      return;
+    }
+    this.#handle(message);
+  }
+
+  #handle(message: Envelope): void {
     const life = this.#life;
     if (!life.alive || this.#closed) return;
     this.#host.touch(life.synchronous);

@@ -8,6 +8,7 @@ import {
   isNodeId,
   MAX_NODE_ID_LENGTH,
   type NodeId,
+  type Random,
   seededRandom,
   type Timers,
 } from '@lattice/core';
@@ -165,6 +166,9 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
   readonly #settleTicks: number;
   readonly #trueClock: Clock;
   readonly #trueTimers: Timers;
+  /** Nodes slowed down by {@link Simulation.slowDown}: most ms each message waits before it is handled. */
+  readonly #slow = new Map<NodeId, number>();
+  readonly #slowRandom: Random;
   #eventsRun = 0;
   #settles = 0;
   #started = false;
@@ -216,10 +220,17 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
       host: {
         nodeError: (node, error) => kernel.recordError(node, 'handler', error.cause ?? error),
         touch: (synchronous) => kernel.touch(synchronous),
+        processingDelay: (node) => {
+          const max = this.#slow.get(node);
+          return max === undefined ? 0 : this.#slowRandom.next() * max;
+        },
+        // Quiet: the handler's own `touch` asks for settling when the node runs async code.
+        defer: (delayMs, run) => kernel.schedule(delayMs, run, true),
       },
     });
     const resolved = this.#network.network.faults;
     this.#baseline = { ...resolved, latency: { ...resolved.latency } };
+    this.#slowRandom = seededRandom(deriveSeed(options.seed, 'slow'));
     this.#runtime = new NodeRuntime(kernel, this.#network, { seed: options.seed, nodes: this.nodes, factory: options.node, clocks: options.clocks, disk: options.disk });
     this.#tracking = logging ? new MessageTracking(this.#network.network, kernel.log, new Map(this.nodes.map((id, index) => [id, index])), () => kernel.now) : undefined;
 
@@ -278,6 +289,21 @@ export class Simulation<H = unknown, I = unknown, O = unknown> {
     for (const group of Object.values(groups)) for (const id of group) this.#runtime.assertNode(id);
     this.#network.network.partition(groups);
     this.#fault(`partition ${Object.values(groups).map((group) => `[${group.join(' ')}]`).join(' | ')}`);
+  }
+
+  /**
+   * Slows node `id` down as a process starved of CPU (the Lifeguard paper's slow member): each
+   * message it receives from now on is handled a seeded random 0–`maxDelayMs` ms late, so its
+   * acks and replies leave late too. `0` restores it. The node's own timers are not delayed.
+   */
+  slowDown(id: NodeId, maxDelayMs: number): void {
+    this.#runtime.assertNode(id);
+    if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs)) {
+      throw new InvalidArgumentError(`maxDelayMs must be a finite number >= 0, got ${String(maxDelayMs)}`);
+    }
+    if (maxDelayMs === 0) this.#slow.delete(id);
+    else this.#slow.set(id, maxDelayMs);
+    this.#fault(maxDelayMs === 0 ? `${id} handles messages at once again` : `${id} handles each message up to ${maxDelayMs} ms late`);
   }
 
   /** Cuts every link to and from `id`. */

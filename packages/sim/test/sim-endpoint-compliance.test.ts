@@ -43,7 +43,7 @@ runTransportTests('the simulator’s endpoints (SimNetwork)', {
       random: seededRandom(1),
       maxMessageSize,
       faults: { latency: { min: 1, max: 10 } },
-      host: { nodeError: () => undefined, touch: () => undefined },
+      host: { nodeError: () => undefined, touch: () => undefined, processingDelay: () => 0, defer: () => undefined },
     });
   },
   teardown: async () => {},
