@@ -122,6 +122,9 @@ interface Slot {
 }
 
 function serve(backend: KvBackend, socket: Socket): void {
+  // Replies of one pipeline may leave in several writes (reads finishing in different rounds):
+  // without this, Nagle holds the second back until the client's delayed ACK, ~40 ms.
+  socket.setNoDelay(true);
   const parser = new RespRequestParser();
   const connection = new Connection();
   // Commands run concurrently (reads wait for one shared barrier, writes at the leader are
