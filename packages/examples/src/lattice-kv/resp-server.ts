@@ -74,6 +74,8 @@ class Connection {
   protocol: 2 | 3 = 2;
   /** Reads of this connection waiting to be served (they are served in their turn, from the state then). */
   unansweredReads = 0;
+  /** Writes of this connection waiting for their turn to be proposed. */
+  waitingWrites = 0;
   reads: ReadMode = 'linearizable';
   name = '';
 }
@@ -168,6 +170,7 @@ function serve(backend: KvBackend, socket: Socket): void {
       if (slot.start !== undefined) {
         const start = slot.start;
         slot.start = undefined;
+        connection.waitingWrites--;
         slot.blocked = true;
         settle(slot, start());
         break;
@@ -247,7 +250,10 @@ function serve(backend: KvBackend, socket: Socket): void {
             },
           );
         }
-      } else if (outcome instanceof DeferredWrite) slot.start = outcome.start;
+      } else if (outcome instanceof DeferredWrite) {
+        slot.start = outcome.start;
+        connection.waitingWrites++;
+      }
       else slot.reply = outcome;
       if (request.length > 0 && request[0]!.length === 4 && text(request[0]).toLowerCase() === 'quit') slot.quit = true;
       slots.push(slot);
@@ -272,8 +278,9 @@ function read(backend: KvBackend, connection: Connection, serve: () => Reply): D
 
 /** At the leader, writes are appended in the order proposed, so a pipeline's writes go at once; elsewhere each waits for its turn. */
 function write(backend: KvBackend, connection: Connection, command: KvCommand): Promise<Reply> | DeferredWrite {
-  // A read still to be served before this write must not see it: then the write waits its turn.
-  const now = backend.pipelineWrites?.() === true && connection.unansweredReads === 0;
+  // A read still to be served before this write must not see it, and a write still waiting for
+  // its turn must go first: then this one waits its turn too.
+  const now = backend.pipelineWrites?.() === true && connection.unansweredReads === 0 && connection.waitingWrites === 0;
   return now ? backend.propose(command) : new DeferredWrite(() => backend.propose(command));
 }
 
