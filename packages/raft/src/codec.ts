@@ -22,11 +22,12 @@ export const MESSAGE_TYPES: readonly RaftMessageType[] = [
 ];
 const MESSAGE_TAG = new Map(MESSAGE_TYPES.map((type, tag) => [type, tag]));
 const APPEND_TAG = MESSAGE_TYPES.indexOf('append');
+const APPEND_RESP_TAG = MESSAGE_TYPES.indexOf('appendResp');
 const RECORD_TYPES: readonly RaftRecord['type'][] = ['entries', 'hardState', 'snapshot'];
 const ENTRIES_TAG = RECORD_TYPES.indexOf('entries');
 
 /** Bytes of `ByteWriter.uint(value)` (unsigned LEB128, shortest form). */
-function uintSize(value: number): number {
+export function uintSize(value: number): number {
   let size = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 0x80);
@@ -48,8 +49,9 @@ function entriesSize(entries: readonly Entry[]): number {
  * Writes into a buffer allocated at the exact size, in `ByteWriter`'s format: the messages and
  * records that carry entries (most of the bytes a node encodes) are neither grown nor copied.
  * The caller has checked every value (the core's own entries and indexes).
+ * @internal
  */
-class ExactWriter {
+export class ExactWriter {
   readonly buffer: Uint8Array;
   #at = 0;
 
@@ -92,6 +94,19 @@ class ExactWriter {
     if (this.#at !== this.buffer.byteLength) throw new InvariantViolationError(`encoded ${this.#at} bytes into a buffer of ${this.buffer.byteLength}`);
     return this.buffer;
   }
+}
+
+// An append's answer: one per append, the most frequent message after appends.
+function encodeAppendResp(m: Extract<RaftMessage, { type: 'appendResp' }>): Uint8Array {
+  const w = new ExactWriter(3 + uintSize(m.term) + uintSize(m.index) + uintSize(m.hintIndex) + uintSize(m.hintTerm));
+  w.byte(RAFT_FORMAT_VERSION);
+  w.byte(APPEND_RESP_TAG);
+  w.uint(m.term);
+  w.uint(m.index);
+  w.byte(m.reject ? 1 : 0);
+  w.uint(m.hintIndex);
+  w.uint(m.hintTerm);
+  return w.finish();
 }
 
 function encodeAppend(m: Extract<RaftMessage, { type: 'append' }>): Uint8Array {
@@ -182,6 +197,7 @@ function readHeader(r: ByteReader): number {
 /** Encodes one Raft message. */
 export function encodeRaftMessage(m: RaftMessage): Uint8Array {
   if (m.type === 'append') return encodeAppend(m);
+  if (m.type === 'appendResp') return encodeAppendResp(m);
   const w = new ByteWriter(m.type === 'propose' ? 16 + entriesSize(m.entries) : 32);
   writeHeader(w, MESSAGE_TAG.get(m.type)!);
   w.uint(m.term);
@@ -195,12 +211,6 @@ export function encodeRaftMessage(m: RaftMessage): Uint8Array {
     case 'voteResp':
     case 'preVoteResp':
       w.byte(m.reject ? 1 : 0);
-      break;
-    case 'appendResp':
-      w.uint(m.index);
-      w.byte(m.reject ? 1 : 0);
-      w.uint(m.hintIndex);
-      w.uint(m.hintTerm);
       break;
     case 'heartbeat':
       w.uint(m.commit);

@@ -1,7 +1,6 @@
 import {
   type AbortOptions,
   ByteReader,
-  ByteWriter,
   type Clock,
   ClosedError,
   type Endpoint,
@@ -24,7 +23,7 @@ import {
   TimeoutError,
   throwIfAborted,
 } from '@lattice/core';
-import { raftMessageCodec } from './codec.js';
+import { ExactWriter, raftMessageCodec, uintSize } from './codec.js';
 import { NotLeaderError, ReadDroppedError } from './errors.js';
 import { RaftCore, type RaftCoreOptions, type RaftStatus } from './raft-core.js';
 import type { ConfChange, Entry, RaftEffect, RaftMessage, RaftRecord, Role, Snapshot } from './types.js';
@@ -468,7 +467,7 @@ function timedOut(timeoutMs: number): TimeoutError {
 // Commands carry who proposed them (the id's UTF-8 bytes, as `ByteWriter.string` writes them),
 // so the proposer can settle its promise when it applies them.
 function wrapCommand(proposer: Uint8Array, incarnation: number, id: number, command: Uint8Array): Uint8Array {
-  const w = new ByteWriter(command.byteLength + proposer.byteLength + 24);
+  const w = new ExactWriter(1 + uintSize(proposer.byteLength) + proposer.byteLength + uintSize(incarnation) + uintSize(id) + uintSize(command.byteLength) + command.byteLength);
   w.byte(COMMAND_VERSION);
   w.bytes(proposer);
   w.uint(incarnation);

@@ -46,7 +46,7 @@ describe('Raft binary codec', () => {
       }), { numRuns: 300 });
   });
 
-  it('writes appends and entry records, encoded at their exact size, byte for byte in ByteWriter format', () => {
+  it('writes appends, their answers and entry records, encoded at their exact size, byte for byte in ByteWriter format', () => {
     const writeEntries = (w: ByteWriter, entries: readonly { term: number; index: number; type: string; data: Uint8Array }[]) => {
       w.uint(entries.length);
       for (const e of entries) {
@@ -67,6 +67,14 @@ describe('Raft binary codec', () => {
         for (const value of [RAFT_FORMAT_VERSION, 0]) r.byte(value);
         writeEntries(r, entries);
         expect(encodeRaftRecord({ type: 'entries', entries })).toEqual(r.finish());
+        const a = new ByteWriter();
+        for (const value of [RAFT_FORMAT_VERSION, 5]) a.byte(value);
+        a.uint(term);
+        a.uint(prevIndex);
+        a.byte(entries.length % 2);
+        a.uint(prevTerm);
+        a.uint(commit);
+        expect(encodeRaftMessage({ type: 'appendResp', term, index: prevIndex, reject: entries.length % 2 === 1, hintIndex: prevTerm, hintTerm: commit })).toEqual(a.finish());
       }),
       { numRuns: 300 },
     );
