@@ -47,6 +47,8 @@ export interface PostgresResourceOptions {
 
 // SQLSTATE 42704 undefined_object: "prepared transaction with identifier … does not exist".
 const NO_SUCH_PREPARED = '42704';
+// SQLSTATE 42710 duplicate_object: "transaction identifier … is already in use".
+const GID_IN_USE = '42710';
 
 /**
  * A PostgreSQL database as a {@link ParticipantResource}, on prepared transactions:
@@ -87,22 +89,31 @@ export class PostgresResource implements ParticipantResource {
     };
     session.on?.('error', onError);
     try {
-      if (await isPrepared(session, gid)) return 'yes';
-      await session.query('BEGIN');
+      // Whether it is prepared already (a repeated prepare must not run the work again: it would
+      // wait on the earlier one's locks), asked in the round trip that begins the transaction.
+      const begun = await session.query(`SELECT 1 FROM pg_prepared_xacts WHERE gid = ${literal(gid)} AND database = current_database(); BEGIN`);
+      const check = Array.isArray(begun) ? (begun[0] as PgQueryResult | undefined) : begun;
+      if ((check?.rows.length ?? 0) > 0) {
+        await session.query('ROLLBACK');
+        return 'yes';
+      }
       let vote: unknown;
       try {
         vote = await this.#work(session, ops, gid);
       } catch {
         vote = 'no';
       }
-      if (vote === 'no') {
-        await session.query('ROLLBACK');
-        return 'no';
+      if (vote !== 'no') {
+        let prepared: PgQueryResult | undefined;
+        try {
+          prepared = await session.query(`PREPARE TRANSACTION ${literal(gid)}`);
+        } catch (error) {
+          if (broken !== undefined || (error as { code?: unknown } | null)?.code !== GID_IN_USE) throw error;
+        }
+        // PREPARE on a failed transaction rolls back instead of preparing: its tag says ROLLBACK.
+        if (prepared !== undefined && typeof prepared.command === 'string' && prepared.command.toUpperCase() === 'PREPARE') return 'yes';
       }
-      const prepared = await session.query(`PREPARE TRANSACTION ${literal(gid)}`);
-      // PREPARE on a failed transaction rolls back instead of preparing: its tag says ROLLBACK
-      // (without a tag, ask the server).
-      if (typeof prepared.command === 'string') return prepared.command.toUpperCase() === 'PREPARE' ? 'yes' : 'no';
+      await session.query('ROLLBACK');
       return (await isPrepared(session, gid)) ? 'yes' : 'no';
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));

@@ -15,7 +15,7 @@ import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal, type WriteAheadLog } from '@lattice/wal';
 import pg from 'pg';
 import { Participant, PostgresResource } from '../../src/index.js';
-import { createBank, legWork } from './bank-schema.js';
+import { createBank, legWork, lockTimeoutOption } from './bank-schema.js';
 
 const coordinatorScript = fileURLToPath(new URL('./bank-coordinator.ts', import.meta.url));
 export const timers: Timers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
@@ -73,7 +73,7 @@ export class BankCluster {
     const services = await Promise.all(ids.map(() => startService('postgres', { maxPreparedTransactions: 256 })));
     for (const [i, id] of ids.entries()) {
       const postgres = services[i]!;
-      const pool = new pg.Pool({ connectionString: postgres.url, max: this.options.poolSize });
+      const pool = new pg.Pool({ connectionString: postgres.url, max: this.options.poolSize, options: lockTimeoutOption(300) });
       // Connections die with a killed server: the pool replaces idle ones, and a late "error"
       // event on a checked-out client (its query fails on its own) must not be uncaught.
       pool.on('error', () => undefined);
@@ -90,7 +90,7 @@ export class BankCluster {
     const participant = await Participant.open({
       endpoint: await this.#transport!.open(bank.id, { listen: { host: '127.0.0.1', port } }),
       log: bank.log,
-      resource: new PostgresResource({ pool: bank.pool, work: legWork(300) }),
+      resource: new PostgresResource({ pool: bank.pool, work: legWork }),
       timers,
       voteTimeoutMs: 2000,
       inquiry: { initialMs: 200, maxMs: 1000 },

@@ -30,20 +30,24 @@ export function decodeLeg(bytes: Uint8Array): Leg {
 }
 
 /**
- * The work of a leg inside the participant's `BEGIN`: a row lock held by another prepared
- * transaction is waited for at most `lockTimeoutMs` (two transfers crossing two banks in opposite
- * orders would otherwise wait on each other for ever); the CHECK refuses an overdraft and the
- * ledger's primary key a second application. Any of these throws, which votes no.
+ * The work of a leg inside the participant's `BEGIN`, one statement: the balance change and the
+ * ledger row. The CHECK refuses an overdraft and the ledger's primary key a second application;
+ * either throws, which votes no, and so does an unknown account. Give the pool a `lock_timeout`
+ * (`lockTimeoutOption`): a row lock held by another prepared transaction is waited for, and two
+ * transfers crossing two banks in opposite orders would otherwise wait on each other for ever.
  */
-export function legWork(lockTimeoutMs: number) {
-  return async (session: PgSession, ops: Uint8Array): Promise<unknown> => {
-    const leg = decodeLeg(ops);
-    await session.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
-    const updated = await session.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance', [leg.delta, leg.account]);
-    if (updated.rows.length !== 1) return 'no';
-    await session.query('INSERT INTO ledger (transfer, account, delta) VALUES ($1, $2, $3)', [leg.transfer, leg.account, leg.delta]);
-    return 'yes';
-  };
+export async function legWork(session: PgSession, ops: Uint8Array): Promise<unknown> {
+  const leg = decodeLeg(ops);
+  const applied = await session.query(
+    'WITH changed AS (UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING id) INSERT INTO ledger (transfer, account, delta) SELECT $3, id, $1 FROM changed RETURNING 1',
+    [leg.delta, leg.account, leg.transfer],
+  );
+  return applied.rows.length === 1 ? 'yes' : 'no';
+}
+
+/** The `options` of a `pg` pool whose sessions wait at most `ms` for a row lock. */
+export function lockTimeoutOption(ms: number): string {
+  return `-c lock_timeout=${Math.max(1, Math.round(ms))}`;
 }
 
 /** Creates the tables (afresh) with `accounts` accounts of `balance` each. */
