@@ -11,6 +11,7 @@ import { openWal } from '@lattice/wal';
 import { startClusterPage } from './cluster-page.js';
 import { encodeKvCommand, type KvCommand, KvStateMachine, stampKvCommand } from './kv-state-machine.js';
 import { PartitionableEndpoint } from './nemesis.js';
+import { ProposalBatcher } from './proposal-batcher.js';
 import { ReadBarrierBatcher } from './read-batcher.js';
 import { type KvNodeStatus, NodeStatusRecorder } from './node-status.js';
 import { openRaftEndpoint } from './raft-endpoint.js';
@@ -119,7 +120,8 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
   raft.on('error', (error) => {
     if (process.env['LATTICE_KV_DEBUG']) console.error(`[${options.id}] ${error.code}: ${error.message}`);
   });
-  const propose = (command: KvCommand) => raft.propose(encodeKvCommand(0, command));
+  const proposals = new ProposalBatcher<Reply>((command) => raft.propose(command), timers);
+  const propose = (command: KvCommand) => proposals.propose(encodeKvCommand(0, command));
   const reads = new ReadBarrierBatcher(() => raft.read());
   const backend: KvBackend = {
     machine,
