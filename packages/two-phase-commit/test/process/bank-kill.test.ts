@@ -7,7 +7,6 @@
  * to match, and none the client saw aborted left a trace. `npm run soak` runs 100 rounds.
  */
 import { seededRandom } from '@lattice/core';
-import { servicesRequired } from '@lattice/test-kit';
 import { describeWithService } from '@lattice/test-kit/vitest';
 import { afterAll, expect, it } from 'vitest';
 import { accountName } from './bank-schema.js';
@@ -145,5 +144,3 @@ describeWithService('postgres', 'a bank over three PostgreSQL instances under SI
     expect(counts.committed).toBeGreaterThanOrEqual(ROUNDS);
   }, 90_000 + ROUNDS * 15_000);
 });
-
-if (servicesRequired() && process.platform === 'win32') throw new Error('the bank kill test needs POSIX signals');
