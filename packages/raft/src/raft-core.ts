@@ -452,6 +452,18 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
     this.#send(this.#leader, { type: 'readIndex', term: this.#term, context });
   }
 
+  /**
+   * With `readOnly: 'lease'`: the index a linearizable read may be served at right now, without
+   * a round trip — the commit index, when this node leads, an entry of its term has committed and
+   * its lease holds — or undefined (then use {@link RaftCore.readIndex}). Tick the current time in
+   * first: the lease is judged at the core's time.
+   */
+  leaseReadIndex(): number | undefined {
+    if (this.#role !== 'leader' || this.#readOnly !== 'lease') return undefined;
+    if (this.#log.term(this.#log.committed) !== this.#term || !this.#leaseValid()) return undefined;
+    return this.#log.committed;
+  }
+
   /** Hands leadership to `to` (a voter): brings its log up to date, then tells it to campaign at once. */
   transferLeadership(to: NodeId): void {
     assertNodeId(to);

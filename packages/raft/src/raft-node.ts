@@ -215,6 +215,17 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
     });
   }
 
+  /**
+   * Whether this node may serve a linearizable read from its state machine at once, with no
+   * round trip: with `readOnly: 'lease'`, when it leads, its lease holds and its state machine
+   * has applied the commit index. When false, wait for {@link RaftNode.read}.
+   */
+  canReadNow(): boolean {
+    if (this.#stopped) return false;
+    const index = this.#driver.run(() => this.#core.leaseReadIndex());
+    return index !== undefined && index <= this.#applied;
+  }
+
   addVoter(node: NodeId, options?: RequestOptions): Promise<void> {
     return this.changeMembership({ steps: [{ type: 'addVoter', node }] }, options);
   }
