@@ -1,7 +1,8 @@
 /**
  * Jepsen-style rounds against three real lattice-kv processes: clients at random nodes, a
  * nemesis that SIGKILLs/restarts and partitions nodes, each round's history checked for
- * linearizability. And the harness has teeth: with stale follower reads it reports a violation.
+ * linearizability (ReadIndex reads, then lease reads). And the harness has teeth: with stale
+ * follower reads it reports a violation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvCluster } from '../src/lattice-kv/cluster.js';
@@ -25,6 +26,18 @@ describe('lattice-kv under a nemesis (Jepsen-style)', () => {
       expect(report.nemesis.length).toBeGreaterThan(0);
     }
   }, 120_000);
+
+  it('stays linearizable with lease reads (--lease-reads) through kills, restarts and partitions', async () => {
+    const leased = await KvCluster.start({ nemesis: true, leaseReads: true });
+    try {
+      const report = await runJepsenRound({ cluster: leased, seed: 4, durationMs: 7_000, keyPrefix: 'lease' });
+      console.log(`lease reads: ${describeRound(report)}`);
+      expect(report.result.verdict, `${describeRound(report)}\n${report.nemesis.join('\n')}`).toBe('linearizable');
+      expect(report.ok).toBeGreaterThan(50);
+    } finally {
+      await leased.stop();
+    }
+  }, 60_000);
 
   it('reports a violation when clients read stale follower state during partitions', async () => {
     const report = await runJepsenRound({ cluster, seed: 7, durationMs: 6_000, keyPrefix: 'stale', readMode: 'follower', faults: ['partition'] });

@@ -130,6 +130,7 @@ export async function startKvNode(options: KvNodeOptions): Promise<KvNode> {
     propose,
     pipelineWrites: () => raft.role === 'leader',
     readBarrier: () => reads.barrier(),
+    readNow: () => leaseReads && raft.canReadNow(),
     info: () => {
       const status = raft.status();
       return { raft_id: options.id, raft_role: status.role, raft_term: status.term, raft_leader: status.leader, raft_commit: status.commit, raft_applied: status.applied, agreed_time_ms: machine.time, ...recorder.infoFields() };

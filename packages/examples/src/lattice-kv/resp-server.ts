@@ -26,6 +26,8 @@ export interface KvBackend {
   pipelineWrites?(): boolean;
   /** Resolves when this node may serve a read under `mode` ('follower' never waits). */
   readBarrier(mode: 'linearizable' | 'lease'): Promise<void>;
+  /** Whether a read may be served now with no barrier at all (a leader whose lease holds). */
+  readNow?(): boolean;
   /** Whether the node was started with lease reads. */
   readonly leaseReads: boolean;
   /** Lines of the `# Replication` / `# Raft` sections of INFO. */
@@ -273,7 +275,9 @@ function serve(backend: KvBackend, socket: Socket): void {
 const text = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1'));
 
 function read(backend: KvBackend, connection: Connection, serve: () => Reply): DeferredRead {
-  return new DeferredRead(connection.reads === 'follower' ? undefined : backend.readBarrier(connection.reads), serve);
+  const mode = connection.reads;
+  if (mode === 'follower' || backend.readNow?.() === true) return new DeferredRead(undefined, serve);
+  return new DeferredRead(backend.readBarrier(mode), serve);
 }
 
 /** At the leader, writes are appended in the order proposed, so a pipeline's writes go at once; elsewhere each waits for its turn. */
