@@ -32,17 +32,17 @@ function readMeta(r: ByteReader): Uint8Array {
   return meta.length === 0 ? NO_META : meta;
 }
 
-function readUpdates(r: ByteReader): Update[] {
+function readUpdates(r: ByteReader, intern: Intern): Update[] {
   const count = r.uint();
   // An update takes at least 4 bytes: a larger count is a lie, not an allocation.
   if (count > r.remaining / 4) r.fail(`${count} updates claimed in ${r.remaining} bytes`);
   const updates: Update[] = [];
   for (let i = 0; i < count; i++) {
     const kind = UPDATE_KINDS[r.byte()] ?? r.fail('unknown update kind');
-    const id = r.string();
+    const id = intern(r.string());
     const incarnation = r.uint();
     if (kind === 'alive') updates.push({ kind, id, incarnation, meta: readMeta(r) });
-    else updates.push({ kind, id, incarnation, from: r.string() });
+    else updates.push({ kind, id, incarnation, from: intern(r.string()) });
   }
   return updates;
 }
@@ -99,6 +99,16 @@ function sizeHint(message: SwimMessage): number {
 
 /** Decodes and checks a message; garbage throws `DecodeError`, a newer format `UnsupportedVersionError`. */
 export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
+  return decode(bytes, asIs);
+}
+
+/** Maps a decoded member id to the one string kept for it (or to itself). */
+type Intern = (id: string) => string;
+const asIs: Intern = (id) => id;
+/** Ids a codec keeps one copy of, at most; past that it starts afresh (a cluster this size has bigger problems). */
+const MAX_INTERNED = 65_536;
+
+function decode(bytes: Uint8Array, intern: Intern): SwimMessage {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('A SWIM message must be a Uint8Array');
   const r = new ByteReader(bytes, 'SWIM message');
   if (r.byte() !== SWIM_MAGIC) r.fail('not a SWIM message');
@@ -111,20 +121,20 @@ export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
     case 'ping':
     case 'pingReq': {
       const seq = r.uint();
-      const target = r.string();
-      message = { type, seq, target, updates: readUpdates(r) };
+      const target = intern(r.string());
+      message = { type, seq, target, updates: readUpdates(r, intern) };
       break;
     }
     case 'ack': {
       const seq = r.uint();
-      message = { type, seq, updates: readUpdates(r) };
+      message = { type, seq, updates: readUpdates(r, intern) };
       break;
     }
     case 'nack':
       message = { type, seq: r.uint() };
       break;
     case 'gossip':
-      message = { type, updates: readUpdates(r) };
+      message = { type, updates: readUpdates(r, intern) };
       break;
     case 'pushPull': {
       const flags = r.byte();
@@ -133,7 +143,7 @@ export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
       if (count > r.remaining / 4) r.fail(`${count} members claimed in ${r.remaining} bytes`);
       const members: Member[] = [];
       for (let i = 0; i < count; i++) {
-        const id = r.string();
+        const id = intern(r.string());
         const incarnation = r.uint();
         const state = STATES[r.byte()] ?? r.fail('unknown member state');
         members.push({ id, incarnation, state, meta: readMeta(r) });
@@ -158,6 +168,16 @@ export function decodeSwimMessage(bytes: Uint8Array): SwimMessage {
  */
 export function swimMessageCodec(): Codec<SwimMessage> {
   const encodedStates = new WeakMap<readonly Member[], Uint8Array>();
+  // Every message names members by id; one string per id (rather than one per message) makes the
+  // core's lookups compare pointers and leaves far less garbage.
+  const ids = new Map<string, string>();
+  const intern: Intern = (id) => {
+    const known = ids.get(id);
+    if (known !== undefined) return known;
+    if (ids.size >= MAX_INTERNED) ids.clear();
+    ids.set(id, id);
+    return id;
+  };
   return {
     encode: (message) => {
       if (message.type !== 'pushPull' || !Object.isFrozen(message.members)) return encodeSwimMessage(message);
@@ -174,7 +194,7 @@ export function swimMessageCodec(): Codec<SwimMessage> {
       bytes.set(body, HEADER_BYTES + 1);
       return bytes;
     },
-    decode: decodeSwimMessage,
+    decode: (bytes) => decode(bytes, intern),
   };
 }
 

@@ -53,6 +53,8 @@ interface MemberRecord {
 interface Broadcast {
   update: Update;
   transmits: number;
+  /** False once newer news replaced it or it was sent often enough; its slot in a bucket is skipped. */
+  queued: boolean;
 }
 
 interface Probe {
@@ -112,7 +114,9 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
   /** The full state as last sent in a push/pull, until anything in it changes (a quiet cluster sends the same one). */
   #snapshotCache: readonly Member[] | undefined;
   /** The queued broadcasts by how often each was sent: the least-sent go first without sorting per message. */
-  readonly #byTransmits: Set<Broadcast>[] = [];
+  readonly #byTransmits: Broadcast[][] = [];
+  /** Where each bucket's unsent part starts: a datagram takes a prefix of a bucket, so no removal from the middle. */
+  readonly #bucketHeads: number[] = [];
   readonly #relays = new Map<number, Relay>();
   #probeOrder: NodeId[] = [];
   #probeIndex = 0;
@@ -523,10 +527,10 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     // Every change of a member's state, this member's included, is queued news: the snapshot is stale.
     this.#snapshotCache = undefined;
     const replaced = this.#broadcasts.get(update.id);
-    if (replaced !== undefined) this.#byTransmits[replaced.transmits]?.delete(replaced);
-    const broadcast: Broadcast = { update, transmits: 0 };
+    if (replaced !== undefined) replaced.queued = false;
+    const broadcast: Broadcast = { update, transmits: 0, queued: true };
     this.#broadcasts.set(update.id, broadcast);
-    (this.#byTransmits[0] ??= new Set()).add(broadcast);
+    (this.#byTransmits[0] ??= []).push(broadcast);
   }
 
   /** The least-sent updates that fit one datagram; the buddy system puts news about `to` first. */
@@ -544,27 +548,51 @@ export class SwimCore implements ProtocolCore<SwimMessage, never, SwimEffect> {
     if (this.#broadcasts.size > 0) {
       const limit = retransmitLimit(this.profile.retransmitMult, this.#live + 1);
       const buckets = this.#byTransmits;
+      const heads = this.#bucketHeads;
       const sent: Broadcast[] = [];
-      fill: for (const bucket of buckets) {
+      fill: for (let transmits = 0; transmits < buckets.length; transmits++) {
+        const bucket = buckets[transmits];
         if (bucket === undefined) continue;
-        for (const broadcast of bucket) {
-          if (buddy && broadcast.update.id === to && broadcast.update.kind === 'suspect') continue;
-          const size = updateSize(broadcast.update);
-          if (bytes + size > this.#maxPiggybackBytes) break fill;
-          bytes += size;
-          chosen.push(broadcast.update);
+        let head = heads[transmits] ?? 0;
+        for (; head < bucket.length; head++) {
+          const broadcast = bucket[head]!;
+          if (!broadcast.queued) continue;
+          // The buddy update at the front already carries a suspicion of `to`: it counts as this one's transmission.
+          if (!(buddy && broadcast.update.id === to && broadcast.update.kind === 'suspect')) {
+            const size = updateSize(broadcast.update);
+            if (bytes + size > this.#maxPiggybackBytes) {
+              this.#advanceHead(transmits, head);
+              break fill;
+            }
+            bytes += size;
+            chosen.push(broadcast.update);
+          }
           sent.push(broadcast);
         }
+        this.#advanceHead(transmits, head);
       }
       // Moved after the walk: a broadcast moved into a later bucket mid-walk would be sent twice.
       for (const broadcast of sent) {
-        buckets[broadcast.transmits]!.delete(broadcast);
-        if (++broadcast.transmits >= limit) this.#broadcasts.delete(broadcast.update.id);
-        else (buckets[broadcast.transmits] ??= new Set()).add(broadcast);
+        if (++broadcast.transmits >= limit) {
+          broadcast.queued = false;
+          this.#broadcasts.delete(broadcast.update.id);
+        } else (buckets[broadcast.transmits] ??= []).push(broadcast);
       }
     }
     this.#stats.updatesSent += chosen.length;
     return chosen;
+  }
+
+  /** Marks a bucket sent up to `head`, and drops its sent prefix once it is most of the array. */
+  #advanceHead(transmits: number, head: number): void {
+    const bucket = this.#byTransmits[transmits]!;
+    if (head >= bucket.length) {
+      bucket.length = 0;
+      this.#bucketHeads[transmits] = 0;
+    } else if (head > 256 && head * 2 > bucket.length) {
+      bucket.splice(0, head);
+      this.#bucketHeads[transmits] = 0;
+    } else this.#bucketHeads[transmits] = head;
   }
 
   #gossip(): void {
