@@ -114,6 +114,8 @@ export class PostgresResource implements ParticipantResource {
         if (prepared !== undefined && typeof prepared.command === 'string' && prepared.command.toUpperCase() === 'PREPARE') return 'yes';
       }
       await session.query('ROLLBACK');
+      // Not prepared by this call; a concurrent call with the same gid may have (PREPARE found it
+      // in use), and a driver that gives no command tag leaves the question to the server.
       return (await isPrepared(session, gid)) ? 'yes' : 'no';
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
