@@ -16,8 +16,8 @@ let bad = 0;
 try {
   for (let round = 0; round < rounds; round++) {
     const seed = firstSeed + round;
-    const report = await runJepsenRound({ cluster, seed, durationMs: seconds * 1000, keyPrefix: `soak${seed}` });
-    operations += report.history.length;
+    const report = await runJepsenRound({ cluster, seed, durationMs: seconds * 1000, keyPrefix: `soak${seed}`, keys: 8, checkTimeoutMs: 120_000 });
+    operations += report.recorded;
     indeterminate += report.indeterminate;
     console.log(describeRound(report));
     if (report.result.verdict !== 'linearizable') {

@@ -4,9 +4,10 @@
  * linearizability (ReadIndex reads, then lease reads). And the harness has teeth: with stale
  * follower reads it reports a violation.
  */
+import { check } from '@lattice/linearizability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvCluster } from '../src/lattice-kv/cluster.js';
-import { describeRound, runJepsenRound } from './lattice-kv-jepsen.js';
+import { describeRound, type JepsenOperation, pruneUnobservedWrites, registerIncrModel, runJepsenRound } from './lattice-kv-jepsen.js';
 
 describe('lattice-kv under a nemesis (Jepsen-style)', () => {
   let cluster: KvCluster;
@@ -46,4 +47,25 @@ describe('lattice-kv under a nemesis (Jepsen-style)', () => {
     const counterexample = report.result.counterexample!;
     expect(counterexample.unplacedOperations.some((operation) => operation.input.op === 'get')).toBe(true);
   }, 60_000);
+});
+
+describe('pruneUnobservedWrites', () => {
+  const set = (process: number, value: number, call: number): JepsenOperation => ({ process, call, return: undefined, input: { op: 'set', key: 'k', value }, output: undefined });
+  const get = (process: number, output: number | null, call: number): JepsenOperation => ({ process, call, return: call + 1, input: { op: 'get', key: 'k' }, output });
+  const incr = (process: number, output: number | undefined, call: number): JepsenOperation => ({ process, call, return: output === undefined ? undefined : call + 1, input: { op: 'incr', key: 'k' }, output });
+
+  it('keeps an indeterminate SET whose value a GET or an INCR result shows, drops one nobody could have seen', () => {
+    const history = [set(0, 1000, 0), set(1, 2000, 0), set(2, 3000, 0), get(3, 1000, 5), incr(4, undefined, 6), incr(5, 2002, 8)];
+    expect(pruneUnobservedWrites(history).map((operation) => (operation.input.op === 'set' ? operation.input.value : operation.input.op))).toEqual([1000, 2000, 'get', 'incr', 'incr']);
+  });
+
+  it('never turns a violation into a pass: a stale read stays a violation after pruning', () => {
+    const history: JepsenOperation[] = [
+      { process: 0, call: 0, return: 1, input: { op: 'set', key: 'k', value: 1000 }, output: undefined },
+      set(1, 5000, 2),
+      { process: 2, call: 3, return: 4, input: { op: 'set', key: 'k', value: 2000 }, output: undefined },
+      get(3, 1000, 5),
+    ];
+    expect(check(registerIncrModel, pruneUnobservedWrites(history)).verdict).toBe('not linearizable');
+  });
 });
