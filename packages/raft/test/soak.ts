@@ -1,11 +1,12 @@
 /**
  * The long run of the Raft core's random-fault schedules (`npm run soak -w @lattice/raft`):
- * thousands of seeds of mixed faults and of the Figure 8 schedule, each checking the safety
+ * thousands of seeds of mixed faults, of the Figure 8 schedule, of an election storm and of
+ * writes held in flight while leaders crash, each checking the safety
  * invariants after every step. Prints what it checked; exits non-zero with the failing seed.
  */
 import { leaseRun } from './lease-runs.js';
 import { simKvRun } from './sim-kv.js';
-import { electionStormRun, figure8Run, randomRun } from './random-runs.js';
+import { asyncWritesRun, electionStormRun, figure8Run, randomRun } from './random-runs.js';
 
 const seeds = Number(process.env.RAFT_SOAK_SEEDS ?? 5_000);
 const started = Date.now();
@@ -13,7 +14,7 @@ let committed = 0;
 let leaders = 0;
 let crashes = 0;
 for (let seed = 1; seed <= seeds; seed++) {
-  for (const run of [randomRun, figure8Run, electionStormRun]) {
+  for (const run of [randomRun, figure8Run, electionStormRun, asyncWritesRun]) {
     try {
       const result = run(seed);
       committed += result.committed;
@@ -36,7 +37,7 @@ for (let seed = 1; seed <= leaseSeeds; seed++) {
   }
 }
 console.log(`raft soak: ${leaseSeeds} seeds of lease reads under leader isolation, ${reads} operations, linearizable`);
-console.log(`raft soak: ${seeds} seeds x 3 schedules, ${committed} entries committed, ${leaders} leaderships, ${crashes} crashes, 0 invariant violations (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`raft soak: ${seeds} seeds x 4 schedules, ${committed} entries committed, ${leaders} leaderships, ${crashes} crashes, 0 invariant violations (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 const simSeeds = Number(process.env.RAFT_SOAK_SIM_SEEDS ?? 10_000);
 let simOperations = 0;
