@@ -19,6 +19,14 @@ export interface CacheNodeOptions {
   capacity: number;
   /** Copies of each key: the owner and replicas − 1 successors on the ring. Default 2. */
   replicas?: number;
+  /**
+   * Sweeps in a row that must find an entry placed elsewhere before it is handed on. Longer than
+   * it takes a membership change to reach every member, so a copy sent by a member whose view is
+   * ahead is not bounced back before this member's view catches up: a member that misses the
+   * gossip of a death learns it from its own suspicion timeout, up to 6 × 3 s later on the local
+   * profile. Default 30 (at one sweep a second).
+   */
+  graceSweeps?: number;
   /** Hands a payload to the transport (fire and forget: a lost transfer is a later miss, not an error). */
   send: (to: NodeId, payload: Uint8Array) => void;
 }
@@ -53,8 +61,9 @@ export class CacheNode {
   readonly #send: (to: NodeId, payload: Uint8Array) => void;
   readonly #ring: HashRing;
   readonly #stats = { movedOut: 0, received: 0, ringChanges: 0 };
-  /** Keys the last sweep found placed elsewhere. */
-  #unowned = new Set<string>();
+  /** Keys placed elsewhere, by how many sweeps in a row found them so. */
+  #unowned = new Map<string, number>();
+  readonly #graceSweeps: number;
 
   constructor(options: CacheNodeOptions) {
     this.id = options.id;
@@ -62,6 +71,8 @@ export class CacheNode {
     if (!Number.isSafeInteger(this.replicas) || this.replicas < 1) throw new InvalidArgumentError(`replicas must be an integer >= 1, got ${String(options.replicas)}`);
     this.#lru = new LruCache(options.capacity);
     this.#send = options.send;
+    this.#graceSweeps = options.graceSweeps ?? 30;
+    if (!Number.isSafeInteger(this.#graceSweeps) || this.#graceSweeps < 1) throw new InvalidArgumentError(`graceSweeps must be an integer >= 1, got ${String(options.graceSweeps)}`);
     this.#ring = new HashRing({ members: [{ id: options.id }] });
   }
 
@@ -129,14 +140,15 @@ export class CacheNode {
    */
   sweep(): number {
     let handed = 0;
-    const unowned = new Set<string>();
+    const unowned = new Map<string, number>();
     for (const key of this.#lru.keys()) {
       const owners = this.owners(key);
       if (owners.includes(this.id)) continue;
-      // Only what was misplaced at the previous sweep too: a copy that came from a member whose
-      // view is ahead of this one is this node's to keep once this view catches up.
-      if (!this.#unowned.has(key)) {
-        unowned.add(key);
+      // Only what stayed misplaced for a while: a copy that came from a member whose view is
+      // ahead of this one is this node's to keep once this view catches up.
+      const seen = (this.#unowned.get(key) ?? 0) + 1;
+      if (seen < this.#graceSweeps) {
+        unowned.set(key, seen);
         continue;
       }
       const value = this.#lru.peek(key)!;
