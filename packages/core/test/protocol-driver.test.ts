@@ -387,6 +387,27 @@ describe('ProtocolDriver', () => {
     await driver.stop();
   });
 
+  it('encodes a message sent to several peers in a row once', () => {
+    const clock = new ManualClock();
+    const net = linkedEndpoints();
+    let encodes = 0;
+    const counting: Codec<Msg> = {
+      encode: (m) => {
+        encodes++;
+        return codec.encode(m);
+      },
+      decode: codec.decode,
+    };
+    const shared: Msg = { kind: 'ping' };
+    const core = new EchoCore('b');
+    core.ready = () => ({ sendEarly: [{ to: 'b', message: shared }, { to: 'a', message: shared }, { to: 'b', message: { kind: 'ping' } }], persist: [], mustSync: false, messages: [], effects: [] });
+    let handedOut = false;
+    core.hasReady = () => !handedOut && (handedOut = true);
+    new ProtocolDriver({ core, endpoint: net.a, codec: counting, clock, timers: clock });
+    expect(net.sent.map((e) => e.to)).toEqual(['b', 'a', 'b']);
+    expect(encodes).toBe(2);
+  });
+
   it('refuses a core that persists without storage, and bad options', () => {
     const clock = new ManualClock();
     const net = linkedEndpoints();

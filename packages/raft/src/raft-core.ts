@@ -254,6 +254,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
   #messages: Outbound<RaftMessage>[] = [];
   /** Entries were appended at the leader since the last ready(): their appends go out with it, one per follower. */
   #appendPending = false;
+  /** The last append built, with the log's last index then and its entries' bytes (see #appendMessage). */
+  #lastAppend: { readonly message: Extract<RaftMessage, { type: 'append' }>; readonly lastIndex: number; readonly bytes: number } | undefined;
   #effects: RaftEffect[] = [];
   #pendingSnapshotRecord: Snapshot | undefined;
   #restoreEffect: Snapshot | undefined;
@@ -963,14 +965,32 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftRecord, RaftEffec
       this.#sendSnapshot(to, pr);
       return false;
     }
-    const entries = this.#log.slice(pr.next, this.#log.lastIndex, this.#maxSizePerMsg);
+    const message = this.#appendMessage(prevIndex, prevTerm);
+    const { entries } = message;
     if (entries.length === 0 && !sendIfEmpty) return false;
-    let bytes = 0;
-    for (const entry of entries) bytes += entry.data.byteLength;
-    this.#send(to, { type: 'append', term: this.#term, prevIndex, prevTerm, entries, commit: this.#log.committed });
-    if (entries.length > 0) pr.sent(entries[entries.length - 1]!.index, bytes);
+    this.#send(to, message);
+    if (entries.length > 0) pr.sent(entries[entries.length - 1]!.index, this.#lastAppend!.bytes);
     else if (pr.state === 'probe') pr.probeSent = true;
     return entries.length > 0;
+  }
+
+  /**
+   * The append that follows `prevIndex`: the same object for every follower at the same point
+   * while nothing changed (a leader's log only grows within its term), so the driver encodes
+   * it once for all of them.
+   */
+  #appendMessage(prevIndex: number, prevTerm: number): Extract<RaftMessage, { type: 'append' }> {
+    const last = this.#lastAppend;
+    const commit = this.#log.committed;
+    if (last !== undefined && last.message.prevIndex === prevIndex && last.message.term === this.#term && last.message.commit === commit && last.lastIndex === this.#log.lastIndex) {
+      return last.message;
+    }
+    const entries = this.#log.slice(prevIndex + 1, this.#log.lastIndex, this.#maxSizePerMsg);
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.byteLength;
+    const message = { type: 'append' as const, term: this.#term, prevIndex, prevTerm, entries, commit };
+    this.#lastAppend = { message, lastIndex: this.#log.lastIndex, bytes };
+    return message;
   }
 
   #sendSnapshot(to: NodeId, pr: Progress): void {

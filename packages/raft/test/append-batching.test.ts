@@ -16,6 +16,8 @@ describe('RaftCore: appends of proposals made together', () => {
     const appends = cluster.queue.filter((m) => m.from === leader.id && m.message.type === 'append');
     expect(appends.map((m) => m.to).sort()).toEqual(ids.filter((id) => id !== leader.id).sort());
     for (const { message } of appends) expect((message as Extract<RaftMessage, { type: 'append' }>).entries).toHaveLength(50);
+    // Followers at the same point get the same message object: the driver encodes it once.
+    expect(appends[0]!.message).toBe(appends[1]!.message);
     cluster.run(500);
     for (const id of ids) expect(cluster.texts(id)).toEqual(Array.from({ length: 50 }, (_, i) => `x${i}`));
   });

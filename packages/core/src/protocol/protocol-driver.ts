@@ -327,10 +327,15 @@ export class ProtocolDriver<Message, Record = never, Effect = never> extends Obs
   }
 
   #send(outbound: readonly Outbound<Message>[]): void {
+    // A core that sends one message object to several peers (a leader's append) has it encoded once.
+    let encoded: Message | undefined;
+    let encodedPayload: Uint8Array | undefined;
     for (const { to, message } of outbound) {
       let payload: Uint8Array;
       try {
-        payload = this.#codec.encode(message);
+        payload = encoded === message && encodedPayload !== undefined ? encodedPayload : this.#codec.encode(message);
+        encoded = message;
+        encodedPayload = payload;
       } catch (cause) {
         this.#stats.sendErrors++;
         this.emit('error', new HandlerError(`Could not encode a message to "${to}"`, { cause }));
