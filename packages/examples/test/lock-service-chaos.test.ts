@@ -36,6 +36,15 @@ describe('the fenced lock service under crashes, partitions, message loss, clien
     expect(caught?.violation).toMatch(/is not above the previous grant/);
   }, 60_000);
 
+  it('catches a follower granting from its own view of the lock (not through the log) within 20 seeds', async () => {
+    let caught: { seed: number; violation: string } | undefined;
+    for (let seed = 1; seed <= 20 && caught === undefined; seed++) {
+      const result = await lockChaosRun({ seed, bugs: ['grant-from-local-view'] });
+      if (result.violations.length > 0) caught = { seed, violation: result.violations[0]! };
+    }
+    expect(caught?.violation).toMatch(/the store accepted .* token \d+/);
+  }, 60_000);
+
   it('catches a store that does not check tokens within 20 seeds', async () => {
     let caught: { seed: number; violation: string } | undefined;
     for (let seed = 1; seed <= 20 && caught === undefined; seed++) {

@@ -60,6 +60,7 @@ export function startLockServer(ctx: NodeContext, options: LockServerOptions): L
   const snapshotEvery = options.snapshotEvery ?? 100;
   const requestTtlMs = options.requestTtlMs ?? 3_000;
   const leaderMemoryTokens = options.bugs?.includes('token-from-leader-memory') === true;
+  const grantsFromLocalView = options.bugs?.includes('grant-from-local-view') === true;
   // Never below what this node has applied or stamped before: agreed time does not run backwards
   // when leadership moves to a node whose clock is behind.
   let lastStamp = 0;
@@ -178,6 +179,11 @@ export function startLockServer(ctx: NodeContext, options: LockServerOptions): L
       reads.set(key, { client, req: request.req, lock: request.lock });
       forget(reads, key);
       driver.run(() => core.readIndex(encoder.encode(key)));
+      return;
+    }
+    if (grantsFromLocalView && request.t === 'acquire' && core.role !== 'leader' && machine.view(request.lock).holder === null) {
+      const now = machine.now;
+      reply(client, request.req, { type: 'granted', lock: request.lock, client, token: applied + 1, expiresAt: now + request.leaseMs, at: now, index: applied, req: request.req } satisfies AppliedLockOutcome);
       return;
     }
     const command: LockCommand =

@@ -76,7 +76,9 @@ export function stampLockCommand(bytes: Uint8Array, at: number, token?: number):
 /** Deliberate bugs, for proving the tests catch them. Never set them outside tests. */
 export type LockBug =
   /** Tokens come from the stamping leader's memory, not from the log: a new leader starts again from 1. */
-  'token-from-leader-memory';
+  | 'token-from-leader-memory'
+  /** A follower grants a lock that looks free in its own (possibly stale) state, without the log. */
+  | 'grant-from-local-view';
 
 /** The state machine of the lock service. Deterministic: same log, same outcomes, on every replica. */
 export class LockStateMachine {
