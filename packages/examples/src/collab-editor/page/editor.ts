@@ -1,6 +1,7 @@
 // The editor page: a TextDocument replica in the browser, a textarea, and one WebSocket to the
 // relay. Runs in the browser (bundled by the relay with esbuild).
 import { type TextAnchor, TextDocument, type TextUpdate, textUpdateFromJSON, textUpdateToJSON, type TextVersion } from '@lattice/crdt';
+import { systemTimers } from '@lattice/core';
 import type { PageMessage, Participant, RelayMessage } from '../protocol.js';
 
 const params = new URLSearchParams(location.search);
@@ -51,7 +52,7 @@ function connect(): void {
     render();
     if (offline) return;
     setStatus('connecting');
-    setTimeout(connect, reconnectDelay);
+    systemTimers.setTimeout(connect, reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, 4000);
   };
 }
