@@ -16,7 +16,7 @@ import { LOCAL_PROFILE, MessageAuthenticationError, type SwimProfile, suspicionT
 const script = fileURLToPath(new URL('./swim-node.ts', import.meta.url));
 const ids = Array.from({ length: 10 }, (_, i) => `n${i}`);
 /** memberlist's local profile at half the probe interval, and a longer suspicion so a stopped member has time to refute. */
-const profile: SwimProfile = { ...LOCAL_PROFILE, probeIntervalMs: 500, suspicionMult: 5, pushPullIntervalMs: 5_000 };
+const profile: SwimProfile = { ...LOCAL_PROFILE, probeIntervalMs: 500, suspicionMult: 8, pushPullIntervalMs: 5_000 };
 const keys = [randomBytes(32), randomBytes(16)].map((key) => key.toString('base64'));
 /** Errors that would mean a message was lost or garbled; a send to a killed member failing is expected. */
 const MESSAGE_ERRORS = [MessageAuthenticationError.code, UnencryptedMessageError.code, DecodeError.code, UnsupportedVersionError.code, ProtocolViolationError.code];
