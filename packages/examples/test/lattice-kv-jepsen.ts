@@ -7,10 +7,10 @@
  *
  * Used by `lattice-kv-jepsen.test.ts` (a few rounds) and `lattice-kv-jepsen-soak.ts` (many).
  */
-import { createConnection, type Socket } from 'node:net';
 import { type Random, seededRandom } from '@lattice/core';
 import { type CheckResult, check, type Model, type Operation } from '@lattice/linearizability';
 import type { KvCluster } from '../src/lattice-kv/cluster.js';
+import { isErrorReply, RespClient, type RespValue } from '../src/lattice-kv/resp-client.js';
 
 /** What a client asks of a key. */
 export type JepsenInput = { op: 'get'; key: string } | { op: 'set'; key: string; value: number } | { op: 'incr'; key: string };
@@ -49,114 +49,6 @@ export const registerIncrModel: Model<number | null, JepsenInput, JepsenOutput> 
   describeOperation: (input, output) => (input.op === 'set' ? `set ${input.key} ${input.value}` : `${input.op} ${input.key} -> ${output === undefined ? '?' : String(output)}`),
   describeState: (state) => String(state),
 };
-
-type RespValue = string | number | null | RespError | RespValue[];
-
-class RespError {
-  constructor(readonly message: string) {}
-}
-
-/** One RESP connection with at most one request in flight (as a Jepsen client process). */
-class RespClient {
-  readonly #socket: Socket;
-  #buffer: Buffer = Buffer.alloc(0);
-  #waiting: ((value: RespValue) => void) | undefined;
-  #failed: ((error: Error) => void) | undefined;
-  #broken = false;
-
-  constructor(port: number) {
-    this.#socket = createConnection({ port, host: '127.0.0.1' });
-    this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => {
-      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-      const parsed = parseReply(this.#buffer, 0);
-      if (parsed === undefined) return;
-      this.#buffer = this.#buffer.subarray(parsed.end);
-      const resolve = this.#waiting;
-      this.#waiting = undefined;
-      this.#failed = undefined;
-      resolve?.(parsed.value);
-    });
-    const fail = (error: Error) => {
-      this.#broken = true;
-      const reject = this.#failed;
-      this.#waiting = undefined;
-      this.#failed = undefined;
-      reject?.(error);
-    };
-    this.#socket.on('error', fail);
-    this.#socket.on('close', () => fail(new Error('connection closed')));
-  }
-
-  get broken(): boolean {
-    return this.#broken;
-  }
-
-  /** Sends one command; rejects on a timeout or a broken connection (the client must then be dropped). */
-  call(args: readonly string[], timeoutMs: number): Promise<RespValue> {
-    if (this.#broken) return Promise.reject(new Error('connection broken'));
-    return new Promise<RespValue>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#broken = true;
-        this.#waiting = undefined;
-        this.#failed = undefined;
-        this.#socket.destroy();
-        reject(new Error(`timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#waiting = (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      };
-      this.#failed = (error) => {
-        clearTimeout(timer);
-        reject(error);
-      };
-      this.#socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
-    });
-  }
-
-  close(): void {
-    this.#broken = true;
-    this.#socket.destroy();
-  }
-}
-
-function parseReply(buffer: Buffer, start: number): { value: RespValue; end: number } | undefined {
-  const lineEnd = buffer.indexOf('\r\n', start);
-  if (lineEnd < 0) return undefined;
-  const line = buffer.toString('latin1', start + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (buffer[start]) {
-    case 0x2b: // +
-      return { value: line, end: next };
-    case 0x2d: // -
-      return { value: new RespError(line), end: next };
-    case 0x3a: // :
-      return { value: Number(line), end: next };
-    case 0x24: {
-      // $
-      const length = Number(line);
-      if (length < 0) return { value: null, end: next };
-      if (buffer.length < next + length + 2) return undefined;
-      return { value: buffer.toString('latin1', next, next + length), end: next + length + 2 };
-    }
-    case 0x2a: {
-      // *
-      const count = Number(line);
-      const items: RespValue[] = [];
-      let at = next;
-      for (let i = 0; i < count; i++) {
-        const item = parseReply(buffer, at);
-        if (item === undefined) return undefined;
-        items.push(item.value);
-        at = item.end;
-      }
-      return { value: items, end: at };
-    }
-    default:
-      throw new Error(`not a RESP reply: ${line}`);
-  }
-}
 
 /**
  * Drops the indeterminate SETs whose value no completed operation could have seen: each SET
@@ -248,11 +140,12 @@ export async function runJepsenRound(options: JepsenRoundOptions): Promise<Jepse
       if (connection === undefined || connection.broken) {
         connection?.close();
         const target = ids[clientRandom.int(ids.length)]!;
-        connection = new RespClient(cluster.nodes.get(target)!.respPort);
         try {
-          if (readMode === 'follower') await connection.call(['LATTICE.READS', 'follower'], timeoutMs);
+          connection = await RespClient.connect(cluster.nodes.get(target)!.respPort);
+          if (readMode === 'follower') await connection.sendWithin(timeoutMs, 'LATTICE.READS', 'follower');
         } catch {
-          connection.close();
+          connection?.close();
+          connection = undefined;
           await pause(50);
           continue;
         }
@@ -264,12 +157,12 @@ export async function runJepsenRound(options: JepsenRoundOptions): Promise<Jepse
       const call = now();
       let reply: RespValue | Error;
       try {
-        reply = await connection.call(args, timeoutMs);
+        reply = await connection.sendWithin(timeoutMs, ...args);
       } catch (error) {
         reply = error as Error;
       }
       const completed = now();
-      if (reply instanceof Error || reply instanceof RespError) {
+      if (reply instanceof Error || isErrorReply(reply)) {
         if (input.op === 'get') failedReads++; // a failed read changed nothing: leave it out
         else {
           // The write may take effect later: it stays open, so this client goes on as a new process.
@@ -289,13 +182,14 @@ export async function runJepsenRound(options: JepsenRoundOptions): Promise<Jepse
   const admin = async (id: string, args: string[]): Promise<void> => {
     const node = cluster.nodes.get(id)!;
     if (node.child === undefined) return;
-    const connection = new RespClient(node.respPort);
+    let connection: RespClient | undefined;
     try {
-      await connection.call(args, 1_000);
+      connection = await RespClient.connect(node.respPort);
+      await connection.sendWithin(1_000, ...args);
     } catch {
       // A node that is down or stuck keeps its state; it is healed or restarted below.
     } finally {
-      connection.close();
+      connection?.close();
     }
   };
   const heal = async () => {

@@ -4,7 +4,7 @@
  * hiding what happens (no reconnects, no retries: a lost connection fails what was pending).
  */
 import { createConnection, type Socket } from 'node:net';
-import { LatticeError, type LatticeErrorOptions } from '@lattice/core';
+import { LatticeError, type LatticeErrorOptions, systemTimers } from '@lattice/core';
 
 /** Thrown when the connection to a Redis server fails or closes with commands still pending, or a reply cannot be parsed. */
 export class RespConnectionError extends LatticeError {
@@ -69,6 +69,35 @@ export class RespClient {
       this.#waiters.push({ resolve, reject });
       this.#socket.write(frame);
     });
+  }
+
+  /**
+   * Sends one command with a deadline: past `timeoutMs` the promise rejects and the connection is
+   * closed (its reply could still arrive and would answer the next command). Its outcome is then
+   * unknown: the command may yet take effect.
+   */
+  sendWithin(timeoutMs: number, ...args: (string | number)[]): Promise<RespValue> {
+    return new Promise((resolve, reject) => {
+      const timer = systemTimers.setTimeout(() => {
+        this.#fail(new RespConnectionError(`no reply within ${timeoutMs} ms`));
+        this.#socket.destroy();
+      }, timeoutMs);
+      this.send(...args).then(
+        (value) => {
+          systemTimers.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          systemTimers.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** True once the connection failed, timed out or was closed: open a new one. */
+  get broken(): boolean {
+    return this.#failure !== undefined || this.#socket.destroyed;
   }
 
   close(): void {
