@@ -2,26 +2,9 @@ import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { MemoryWal, MemoryWalStorage } from '@lattice/wal/testing';
 import { describe, expect, it } from 'vitest';
-import { RaftNode, type StateMachine } from '../src/index.js';
+import { RaftNode } from '../src/index.js';
+import { Recorder } from './recorder.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Records every applied command; returns it, so the proposer sees what the log holds. */
-class Recorder implements StateMachine<string> {
-  applied: string[] = [];
-  apply(command: Uint8Array): string {
-    const text = decoder.decode(command);
-    this.applied.push(text);
-    return text;
-  }
-  snapshot(): Uint8Array {
-    return encoder.encode(JSON.stringify(this.applied));
-  }
-  restore(snapshot: Uint8Array): void {
-    this.applied = JSON.parse(decoder.decode(snapshot)) as string[];
-  }
-}
 
 describe('RaftNode canReadNow', () => {
   it('is true at a lease-holding leader that applied its commit index, false at followers and once the leader is cut off', async () => {
