@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { RaftNode } from '../src/index.js';
 import { Recorder } from './recorder.js';
 
-
 describe('RaftNode canReadNow', () => {
   it('is true at a lease-holding leader that applied its commit index, false at followers and once the leader is cut off', async () => {
     const ids = ['a', 'b', 'c'];
