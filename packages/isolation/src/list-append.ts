@@ -2,6 +2,7 @@ import { type Analysis, type AnalyzerOptions, AnomalySink } from './analysis.js'
 import { formatList, formatValue, txnName } from './format.js';
 import { type EdgeCollector, RW, WR, WW } from './graph.js';
 import type { EdgeKind, Key, Transaction, Value } from './types.js';
+import { indexWriters, type WriterFacts } from './writers.js';
 
 interface Read {
   readonly txn: number;
@@ -9,11 +10,7 @@ interface Read {
 }
 
 /** Everything learned about one key. */
-interface KeyFacts {
-  /** The transaction that appended each value (the first, when appended twice). */
-  readonly writer: Map<Value, number>;
-  /** Values that were not their transaction's last append to this key. */
-  intermediate: Set<Value> | undefined;
+interface KeyFacts extends WriterFacts {
   /** Reads by committed transactions. */
   readonly reads: Read[];
   /** The version order (the longest read), when every read is a prefix of it. */
@@ -21,13 +18,12 @@ interface KeyFacts {
   position: Map<Value, number> | undefined;
   /** Appends that no read saw, by transactions that committed or may have. */
   unobserved: number[];
-  duplicateAppends: boolean;
 }
 
 const INITIAL = Symbol('initial');
 
 function newFacts(): KeyFacts {
-  return { writer: new Map(), intermediate: undefined, reads: [], order: undefined, position: undefined, unobserved: [], duplicateAppends: false };
+  return { writer: new Map(), intermediate: undefined, reads: [], order: undefined, position: undefined, unobserved: [], duplicated: false };
 }
 
 function isPrefix(shorter: readonly Value[], longer: readonly Value[]): boolean {
@@ -59,33 +55,7 @@ export function analyzeListAppend(history: readonly Transaction[], edges: EdgeCo
   };
 
   // Pass 1: who appended what.
-  for (let t = 0; t < history.length; t++) {
-    const ops = history[t]!.ops;
-    let last: Map<Key, Value> | undefined;
-    for (const op of ops) {
-      if (op[0] !== 'append') continue;
-      const [, key, value] = op;
-      const f = facts(key);
-      const previous = f.writer.get(value);
-      if (previous !== undefined) {
-        if (!f.duplicateAppends) {
-          sink.add({
-            type: 'duplicate-appends',
-            transactions: previous === t ? [t] : [previous, t],
-            key,
-            explanation: `${txnName(previous)} and ${txnName(t)} both appended ${formatValue(value)} to ${formatValue(key)}: appends must be unique, so ${formatValue(key)} is left out of the analysis`,
-          });
-        }
-        f.duplicateAppends = true;
-        continue;
-      }
-      f.writer.set(value, t);
-      last ??= new Map();
-      const before = last.get(key);
-      if (before !== undefined) (f.intermediate ??= new Set()).add(before);
-      last.set(key, value);
-    }
-  }
+  indexWriters(history, { op: 'append', anomaly: 'duplicate-appends', past: 'appended', plural: 'appends' }, facts, sink);
 
   // Pass 2: reads of committed transactions, their internal consistency, and lost updates.
   const lostUpdates = new Map<Key, Map<Value | typeof INITIAL, number[]>>();
@@ -143,7 +113,7 @@ export function analyzeListAppend(history: readonly Transaction[], edges: EdgeCo
 
   // Pass 3: version orders and edges.
   for (const [key, f] of keys) {
-    if (f.duplicateAppends) continue;
+    if (f.duplicated) continue;
     let longest: readonly Value[] = [];
     for (const r of f.reads) if (r.value.length > longest.length) longest = r.value;
     if (new Set(longest).size !== longest.length) {

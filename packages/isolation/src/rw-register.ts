@@ -2,23 +2,21 @@ import { type Analysis, type AnalyzerOptions, AnomalySink } from './analysis.js'
 import { formatValue, txnName } from './format.js';
 import { type EdgeCollector, RW, WR, WW } from './graph.js';
 import type { EdgeKind, Key, Transaction, Value } from './types.js';
+import { indexWriters, type WriterFacts } from './writers.js';
 
 /** The initial state of every register, which precedes every written version. */
 const INITIAL = null;
 type Version = Value | typeof INITIAL;
 
-interface KeyFacts {
-  readonly writer: Map<Value, number>;
-  intermediate: Set<Value> | undefined;
+interface KeyFacts extends WriterFacts {
   /** Committed transactions whose external read saw each version (`null`: the initial state). */
   readonly readers: Map<Version, number[]>;
   /** Versions known to follow a version directly, and why. */
   readonly after: Map<Version, Map<Value, string>>;
-  duplicateWrites: boolean;
 }
 
 function newFacts(): KeyFacts {
-  return { writer: new Map(), intermediate: undefined, readers: new Map(), after: new Map(), duplicateWrites: false };
+  return { writer: new Map(), intermediate: undefined, readers: new Map(), after: new Map(), duplicated: false };
 }
 
 /**
@@ -44,33 +42,7 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
     if (!next.has(after)) next.set(after, why);
   };
 
-  for (let t = 0; t < history.length; t++) {
-    const ops = history[t]!.ops;
-    let last: Map<Key, Value> | undefined;
-    for (const op of ops) {
-      if (op[0] !== 'w') continue;
-      const [, key, value] = op;
-      const f = facts(key);
-      const previous = f.writer.get(value);
-      if (previous !== undefined) {
-        if (!f.duplicateWrites) {
-          sink.add({
-            type: 'duplicate-writes',
-            transactions: previous === t ? [t] : [previous, t],
-            key,
-            explanation: `${txnName(previous)} and ${txnName(t)} both wrote ${formatValue(value)} to ${formatValue(key)}: writes must be unique, so ${formatValue(key)} is left out of the analysis`,
-          });
-        }
-        f.duplicateWrites = true;
-        continue;
-      }
-      f.writer.set(value, t);
-      last ??= new Map();
-      const before = last.get(key);
-      if (before !== undefined) (f.intermediate ??= new Set()).add(before);
-      last.set(key, value);
-    }
-  }
+  indexWriters(history, { op: 'w', anomaly: 'duplicate-writes', past: 'wrote', plural: 'writes' }, facts, sink);
 
   const lostUpdates = new Map<Key, Map<Version, number[]>>();
   // Per process, the version of each key its last committed transaction left it at.
@@ -165,7 +137,7 @@ export function analyzeRwRegister(history: readonly Transaction[], edges: EdgeCo
   }
 
   for (const f of keys.values()) {
-    if (f.duplicateWrites) continue;
+    if (f.duplicated) continue;
     const committedWriter = (value: Value): number | undefined => {
       const w = f.writer.get(value);
       return w !== undefined && history[w]!.type !== 'fail' ? w : undefined;
