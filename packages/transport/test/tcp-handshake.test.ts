@@ -222,6 +222,39 @@ describe.each(modes)('TcpTransport handshake deadline and close ($mode)', ({ tls
   });
 });
 
+describe('TcpTransport failed TLS handshakes (TLS)', () => {
+  it('closes a connection whose TLS handshake failed at once and reports it as ERR_HANDSHAKE, long before the handshake deadline', { timeout: 20_000 }, async () => {
+    const handshakeTimeoutMs = 30_000;
+    const t = transport({ handshakeTimeoutMs, tls: testTls().node });
+    const server = await t.open('server');
+    const errors = collectErrors(server);
+    const port = server.address!.port;
+    const track = (socket: Socket): Promise<number> => {
+      clients.push(socket);
+      socket.on('error', () => undefined);
+      socket.resume();
+      return new Promise((resolve) => socket.once('close', () => resolve(performance.now())));
+    };
+    const started = performance.now();
+    // Not a ClientHello: the TLS layer fails on the first record.
+    const garbage = netConnect({ host: '127.0.0.1', port });
+    garbage.once('connect', () => garbage.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1')));
+    // A client certificate from another CA, and no client certificate at all: the server refuses both.
+    const { key, cert } = testTls().stranger;
+    const stranger = tlsConnect({ host: '127.0.0.1', port, key, cert, ca: testTls().node.ca });
+    const anonymous = tlsConnect({ host: '127.0.0.1', port, ca: testTls().node.ca });
+    const closed = [garbage, stranger, anonymous].map(track);
+
+    const times = await within(Promise.all(closed), 5_000, 'the server closing connections whose TLS handshake failed');
+    // The deadline is 30 s away: only the failed handshake itself can close these this soon.
+    expect(Math.max(...times) - started).toBeLessThan(3_000);
+    expect(server.stats.connectionsAccepted).toBe(3);
+    expect(server.stats.connectionsRejected).toBe(3);
+    expect(errors.map((e) => e.code)).toEqual([HandshakeError.code, HandshakeError.code, HandshakeError.code]);
+    expect(errors.some((e) => /within/.test(e.message))).toBe(false);
+  });
+});
+
 describe('HELLO versions', () => {
   const hello = (v: unknown) => Buffer.from(JSON.stringify({ ...JSON.parse(encodeHello({ from: 'a', to: 'b', clientNonce: newNonce(), proof: Buffer.alloc(32) }).toString()), v }));
 
