@@ -51,6 +51,8 @@ export interface KvClusterOptions {
   httpPorts?: readonly number[];
   /** Run Raft over NATS: the server's URL (and the cluster's name; default one unique to this cluster). */
   nats?: { url: string; cluster?: string };
+  /** Node.js options for every node process, before its script (e.g. `['--cpu-prof', '--cpu-prof-dir=prof']`). */
+  execArgv?: readonly string[];
 }
 
 /** Whether `port` on 127.0.0.1 can be listened on now. */
@@ -107,11 +109,13 @@ export class KvCluster {
   readonly #root: string;
   readonly #peers: string;
   readonly #extraArgs: string[];
+  readonly #execArgv: readonly string[];
 
-  private constructor(root: string, peers: string, nodes: KvClusterNode[], extraArgs: string[]) {
+  private constructor(root: string, peers: string, nodes: KvClusterNode[], extraArgs: string[], execArgv: readonly string[]) {
     this.#root = root;
     this.#peers = peers;
     this.#extraArgs = extraArgs;
+    this.#execArgv = execArgv;
     for (const node of nodes) this.nodes.set(node.id, node);
   }
 
@@ -136,7 +140,7 @@ export class KvCluster {
       nodes.push({ id, dataDir: join(root, id), respPort, httpPort, child: undefined });
     }
     const extraArgs = [...(options.leaseReads === true ? ['--lease-reads'] : []), ...(options.nemesis === true ? ['--nemesis'] : [])];
-    const cluster = new KvCluster(root, raft.join(','), nodes, extraArgs);
+    const cluster = new KvCluster(root, raft.join(','), nodes, extraArgs, options.execArgv ?? []);
     cluster.fallbacks.push(...fallbacks);
     cluster.#extraArgs.push(
       ...kvNodeFlagArgs({
@@ -160,7 +164,7 @@ export class KvCluster {
   startNode(id: string): Promise<void> {
     const node = this.nodes.get(id);
     if (node === undefined) return Promise.reject(new KvClusterStartError(`no node ${id}`));
-    const child = spawn(process.execPath, ['--conditions=@lattice/source', '--import', 'tsx', nodeScript, id, node.dataDir, String(node.respPort), this.#peers, ...this.#extraArgs, ...(node.httpPort === undefined ? [] : [`--http=${node.httpPort}`])], {
+    const child = spawn(process.execPath, [...this.#execArgv, '--conditions=@lattice/source', '--import', 'tsx', nodeScript, id, node.dataDir, String(node.respPort), this.#peers, ...this.#extraArgs, ...(node.httpPort === undefined ? [] : [`--http=${node.httpPort}`])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     node.child = child;
