@@ -6,14 +6,37 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The script is bundled (workspace sources included, every npm package left external) into a
-// directory with no node_modules and run there by a plain `node`: an entry that reaches
-// `vitest` at load fails with ERR_MODULE_NOT_FOUND, as it would for a user without it.
+// Each entry is first built as it is published (one module keeping every export, workspace
+// sources included, npm packages left external), into a directory with no node_modules; the
+// script is bundled against those modules and run there by a plain `node`. An entry that
+// reaches `vitest` at load fails with ERR_MODULE_NOT_FOUND, as it would for a user without it.
+// (Bundling the script straight from the sources would not show it: `sideEffects: false` lets
+// the bundler drop a re-exported suite the script does not use, and the vitest import with it,
+// where the published module keeps both.)
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const entries = {
+  '@lattice/core/testing': '../../core/src/testing/index.ts',
+  '@lattice/wal/testing': '../src/testing/index.ts',
+  '@lattice/wal/compliance': '../src/testing/compliance.ts',
+};
 let dir: string;
+const built: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lattice-wal-entry-'));
+  for (const [name, path] of Object.entries(entries)) {
+    built[name] = join(dir, `${name.replaceAll(/[@/]/g, '_')}.mjs`);
+    await build({
+      entryPoints: [source(path)],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      outfile: built[name]!,
+      conditions: ['@lattice/source'],
+      external: ['vitest', 'fast-check'],
+      logLevel: 'silent',
+    });
+  }
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -29,11 +52,7 @@ async function runBundled(name: string, script: string): Promise<{ status: numbe
     platform: 'node',
     outfile: join(dir, `${name}.mjs`),
     conditions: ['@lattice/source'],
-    alias: {
-      '@lattice/core/testing': source('../../core/src/testing/index.ts'),
-      '@lattice/wal/testing': source('../src/testing/index.ts'),
-      '@lattice/wal/compliance': source('../src/testing/compliance.ts'),
-    },
+    alias: built,
     external: ['vitest', 'fast-check'],
     logLevel: 'silent',
   });
