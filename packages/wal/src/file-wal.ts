@@ -7,35 +7,28 @@ import {
   type FileHandle,
   type FileLock,
   FileLockedError,
-  FileNotFoundError,
   type FileSystem,
   InvalidArgumentError,
   isLatticeError,
   joinPath,
   throwIfAborted,
-  UnsupportedVersionError,
 } from '@lattice/core';
-import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalLockedError, WalMissingSegmentError } from './errors.js';
+import { IndexOutOfRangeError, WalCorruptionError, WalFailedError, WalLockedError } from './errors.js';
 import {
   checkFrame,
-  decodeMeta,
-  decodeSegmentHeader,
   END_MARKER_SIZE,
   encodeSegmentHeader,
   FRAME_HEADER_SIZE,
   frameSize,
   LOCK_FILE,
-  META_FILE,
   type MetaState,
-  parseSegmentName,
   reindexFrames,
   SEGMENT_HEADER_SIZE,
-  segmentName,
 } from './format.js';
-import { findLaterFrame, lastNonZeroByte } from './frame-scan.js';
+import { recoverLog } from './recovery.js';
 import { FramePool, type Slab } from './frame-pool.js';
 import { Gather } from './gather.js';
-import { type Segment, SEGMENT_FLAGS, SegmentFiles, ZERO_CHUNK } from './segment-files.js';
+import { type Segment, SegmentFiles } from './segment-files.js';
 import { NodeFileHandle, } from './node-file-system.js';
 import { assertIndex, MAX_INDEX, recordsOf } from './validate.js';
 import { resolveWalSettings, type WalOptions, type WalSettings as Settings } from './wal-options.js';
@@ -189,128 +182,14 @@ class FileWal implements WriteAheadLog {
 
   /** Reads the directory, checks every segment and cuts a torn tail. Called once by openWal. */
   async recover(): Promise<void> {
-    const names = await this.#fs.list(this.#dir);
-    for (const name of names) await this.#files.adopt(name);
-    const metaBytes = await this.#fs.readFile(this.#files.path(META_FILE)).catch((error: unknown) => {
-      if (isLatticeError(error, FileNotFoundError.code)) return undefined;
-      throw error;
-    });
-    let hasMeta = false;
-    if (metaBytes !== undefined) {
-      const decoded = decodeMeta(metaBytes);
-      if (!decoded.ok) {
-        if (decoded.newer !== undefined) throw new UnsupportedVersionError(decoded.newer.version, decoded.newer.supported, `WAL metadata (${META_FILE})`);
-        throw new WalCorruptionError(META_FILE, decoded.offset, decoded.reason);
-      }
-      this.#meta = decoded.state;
-      hasMeta = true;
-    }
-    const bases = names
-      .map((name) => parseSegmentName(name))
-      .filter((base): base is number => base !== undefined)
-      .sort((a, b) => a - b);
-
-    if (bases.length === 0) {
-      if (hasMeta) throw new WalCorruptionError(META_FILE, 0, 'metadata is present but every segment file is gone');
-      const segment = await this.#files.createSegment(1);
-      this.#segments = [segment];
-      this.#first = 1;
-      this.#last = 0;
-      return;
-    }
-
-    // Segments wholly below the first index were being deleted by an interrupted dropPrefix.
-    const firstIndex = this.#meta.firstIndex;
-    while (bases.length > 1 && bases[1]! <= firstIndex) {
-      await this.#files.unlinkDurably(segmentName(bases.shift()!));
-    }
-    if (bases[0]! > firstIndex) {
-      throw new WalMissingSegmentError(firstIndex, bases[0]! - 1, segmentName(bases[0]!));
-    }
-
-    let expected: number | undefined;
-    for (let i = 0; i < bases.length; i++) {
-      const base = bases[i]!;
-      const name = segmentName(base);
-      if (expected !== undefined && base > expected) throw new WalMissingSegmentError(expected, base - 1, name);
-      if (expected !== undefined && base < expected) {
-        throw new WalCorruptionError(name, 0, `segment starts at index ${base}, but the previous one ends at ${expected - 1}`);
-      }
-      const segment = await this.#loadSegment(name, base, i === bases.length - 1);
-      this.#segments.push(segment);
-      expected = base + segment.offsets.length;
-    }
-    const lastSegment = this.#segments[this.#segments.length - 1]!;
-    this.#last = lastSegment.base + lastSegment.offsets.length - 1;
-    this.#first = Math.max(firstIndex, this.#segments[0]!.base);
-
+    // Segments are pushed into #segments as they load, so close() releases them if a later one fails.
+    const recovered = await recoverLog(this.#fs, this.#dir, this.#files, this.#segments);
+    this.#meta = recovered.meta;
+    this.#first = recovered.first;
+    this.#last = recovered.last;
     if (this.#first > this.#last + 1) {
       // A dropPrefix past the end was interrupted after recording the new first index.
       await this.#resetTo(this.#first);
-    }
-  }
-
-  /** Opens and verifies one segment; in the last segment a torn tail is cut off (zeroed). */
-  async #loadSegment(name: string, base: number, isLast: boolean): Promise<Segment> {
-    const file = await this.#fs.open(this.#files.path(name), SEGMENT_FLAGS);
-    try {
-      const size = await file.size();
-      const bytes = new Uint8Array(size);
-      const got = await file.read(bytes, 0, size, 0);
-      const data = bytes.subarray(0, got);
-      const header = decodeSegmentHeader(data);
-      if (!header.ok) {
-        if (header.newer !== undefined) throw new UnsupportedVersionError(header.newer.version, header.newer.supported, `WAL segment (${name})`);
-        throw new WalCorruptionError(name, 0, header.reason);
-      }
-      if (header.baseIndex !== base) throw new WalCorruptionError(name, 8, `header says the segment starts at index ${header.baseIndex}`);
-      const view = new DataView(data.buffer, data.byteOffset, data.length);
-      const declared = view.getUint32(16, true);
-      const capacity = Math.max(declared, SEGMENT_HEADER_SIZE);
-      const offsets: number[] = [];
-      let offset = SEGMENT_HEADER_SIZE;
-      let index = base;
-      let stop: { offset: number; reason: string } | undefined;
-      for (;;) {
-        const frame = checkFrame(data, view, offset, index);
-        if (frame.kind === 'record') {
-          offsets.push(offset);
-          offset = frame.next;
-          index++;
-          continue;
-        }
-        if (frame.kind === 'bad') stop = { offset, reason: frame.reason };
-        break;
-      }
-      const lastNonZero = lastNonZeroByte(data, offset);
-      if (stop === undefined && lastNonZero >= offset) {
-        // Past the end marker a recycled file holds an older segment's frames, all with
-        // indexes below this segment's base. An intact frame of a later index there means
-        // the marker is damage in the middle of the records.
-        const later = findLaterFrame(data, view, offset + 8, index);
-        if (later !== undefined) {
-          throw new WalCorruptionError(name, offset, `records end here, but intact records follow (at offset ${later})`);
-        }
-      }
-      if (stop !== undefined) {
-        if (!isLast) throw new WalCorruptionError(name, stop.offset, stop.reason);
-        const later = findLaterFrame(data, view, stop.offset + 8, index);
-        if (later !== undefined) {
-          throw new WalCorruptionError(name, stop.offset, `${stop.reason}, and intact records follow it (at offset ${later})`);
-        }
-        // A torn final write: nothing after it was acknowledged. Zero it so that the region
-        // reads as free space and future appends start clean.
-        if (lastNonZero >= offset) {
-          const zeros = new Uint8Array(Math.min(ZERO_CHUNK, lastNonZero + 1 - offset));
-          for (let at = offset; at <= lastNonZero; at += zeros.length) {
-            await file.write(zeros.subarray(0, Math.min(zeros.length, lastNonZero + 1 - at)), at);
-          }
-        }
-      }
-      return { base, name, file, offsets, end: offset, capacity };
-    } catch (error) {
-      await file.close().catch(() => undefined);
-      throw error;
     }
   }
 
