@@ -49,6 +49,8 @@ export interface WorldOptions {
   readonly faultsUntil?: number;
   readonly coordinatorBugs?: CoordinatorDeliberateBugs;
   readonly participantBugs?: ParticipantDeliberateBugs;
+  /** Check that the balances add up at the end. Default true (false for workloads of `set`s). */
+  readonly conserves?: boolean;
 }
 
 export interface WorldResult {
@@ -59,6 +61,12 @@ export interface WorldResult {
   readonly crashes: number;
   readonly committed: number;
   readonly aborted: number;
+  /** What the coordinator told the client of each gid, and when: its first decision (none: it never decided). */
+  readonly decisions: ReadonlyMap<Gid, { readonly outcome: 'committed' | 'aborted'; readonly at: number }>;
+  /** The simulated ms at which the run went quiet. */
+  readonly endedAt: number;
+  /** Every participant's committed values at the end. */
+  readonly finalValues: ReadonlyMap<string, number>;
 }
 
 class Crash extends Error {}
@@ -170,6 +178,7 @@ export function runWorld(options: WorldOptions): WorldResult {
     }
   }
   const decisions = new Map<Gid, Set<string>>();
+  const told = new Map<Gid, { outcome: 'committed' | 'aborted'; at: number }>();
   const drainCoordinator = (): void => {
     const core = coordinator.core;
     if (core === undefined) return;
@@ -188,6 +197,7 @@ export function runWorld(options: WorldOptions): WorldResult {
           let seen = decisions.get(effect.gid);
           if (seen === undefined) decisions.set(effect.gid, (seen = new Set()));
           seen.add(effect.outcome);
+          if (!told.has(effect.gid)) told.set(effect.gid, { outcome: effect.outcome, at: now });
         }
         core.advance(ready);
       }
@@ -334,16 +344,20 @@ export function runWorld(options: WorldOptions): WorldResult {
   }
   let expected = 0;
   let total = 0;
+  const finalValues = new Map<string, number>();
   for (const [id, node] of participants) {
     for (const amount of Object.values(options.accounts[id]!)) expected += amount;
     if (node.kv === undefined) continue;
-    for (const [, value] of node.kv.entries()) total += value;
+    for (const [key, value] of node.kv.entries()) {
+      total += value;
+      finalValues.set(key, value);
+    }
     if (node.kv.preparedGids().length > 0) problems.push(`${id} still holds ${node.kv.preparedGids().join(', ')} prepared`);
   }
-  if (total !== expected) problems.push(`total balance ${total}, expected ${expected}`);
+  if (options.conserves !== false && total !== expected) problems.push(`total balance ${total}, expected ${expected}`);
   const boundaries: Record<NodeId, number> = {};
   for (const node of all()) boundaries[node.id] = node.boundaries;
-  return { problems, boundaries, messages: sent, crashes, committed, aborted };
+  return { problems, boundaries, messages: sent, crashes, committed, aborted, decisions: told, endedAt: now, finalValues };
 }
 
 /** The bank: two accounts of 100 on each participant. */
