@@ -47,6 +47,35 @@ describe('CrdtSync on the protocol driver', () => {
     await network.close();
   });
 
+  it('encodes a push and a round once for all peers: every peer is sent the same bytes', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork({ timers: clock });
+    const inner = await network.open('a');
+    const sent: { to: string; payload: Uint8Array }[] = [];
+    const endpoint = Object.assign(Object.create(null) as Endpoint, {
+      id: inner.id,
+      maxMessageSize: inner.maxMessageSize,
+      closed: false,
+      send: (to: string, payload: Uint8Array) => {
+        sent.push({ to, payload });
+        return inner.send(to, payload);
+      },
+      onMessage: inner.onMessage.bind(inner),
+      onError: inner.onError.bind(inner),
+      close: inner.close.bind(inner),
+    });
+    const a = new CrdtSync({ endpoint, replica: new GCounter('a'), peers: ['b', 'c'], timers: clock, intervalMs: 1000 });
+    await clock.advanceAsync(1); // the first round: one digest to each peer
+    expect(sent.map((s) => s.to)).toEqual(['b', 'c']);
+    expect(sent[0]!.payload).toBe(sent[1]!.payload);
+    sent.length = 0;
+    a.update((counter) => counter.increment(2));
+    expect(sent.map((s) => s.to)).toEqual(['b', 'c']);
+    expect(sent[0]!.payload).toBe(sent[1]!.payload);
+    await a.close();
+    await network.close();
+  });
+
   it('hands remote changes to change listeners; one that throws is a HandlerError and the others still run', async () => {
     const clock = new ManualClock();
     const network = new MemoryNetwork({ timers: clock });

@@ -43,6 +43,20 @@ describe('SyncProtocol', () => {
     expect(b.peers).toEqual(['a']);
   });
 
+  it('hands one message object to every peer for a push and for a round, so the driver encodes it once', () => {
+    const a = new SyncProtocol({ replica: new GCounter('a'), peers: ['b', 'c', 'd'] });
+    const pushes = commit(a, a.replica.increment(1));
+    expect(pushes.map((p) => p.to)).toEqual(['b', 'c', 'd']);
+    expect(new Set(pushes.map((p) => p.message)).size).toBe(1);
+    const digests = round(a);
+    expect(digests.map((p) => p.to)).toEqual(['b', 'c', 'd']);
+    expect(new Set(digests.map((p) => p.message)).size).toBe(1);
+    // The digest is a copy: later commits do not change what was handed out.
+    const have = (digests[0]!.message as { have: { toJSON(): unknown } }).have.toJSON();
+    a.commit(a.replica.increment(1));
+    expect((digests[0]!.message as { have: { toJSON(): unknown } }).have.toJSON()).toEqual(have);
+  });
+
   it('answers a digest with exactly the deltas the sender lacks, and asks back for what it lacks', () => {
     const a = new SyncProtocol({ replica: new ORSet<string>('a'), peers: ['b'] });
     const b = new SyncProtocol({ replica: new ORSet<string>('b'), peers: ['a'] });

@@ -166,8 +166,9 @@ export class SyncProtocol<C extends Crdt> implements ProtocolCore<SyncMessage<C>
     assertSameType(this.replica, delta);
     const seq = this.have.next(this.origin).counter;
     this.#remember(this.origin, seq, delta);
-    const entries = [{ origin: this.origin, seq, delta }];
-    for (const to of this.#peers) this.#messages.push({ to, message: { type: 'deltas', entries } });
+    // One message object for every peer: the driver encodes a message sent to several peers in a row once.
+    const message: SyncMessage<C> = { type: 'deltas', entries: [{ origin: this.origin, seq, delta }] };
+    for (const to of this.#peers) this.#messages.push({ to, message });
     return seq;
   }
 
@@ -186,7 +187,10 @@ export class SyncProtocol<C extends Crdt> implements ProtocolCore<SyncMessage<C>
 
   /** Queues a digest to every peer now, outside the schedule of rounds. */
   round(): void {
-    for (const to of this.#peers) this.#messages.push(this.digestFor(to));
+    if (this.#peers.size === 0) return;
+    // One digest (one copy of the context) for every peer, encoded once by the driver.
+    const message: SyncMessage<C> = { type: 'digest', have: this.have.clone(), reply: false };
+    for (const to of this.#peers) this.#messages.push({ to, message });
   }
 
   /** A digest for one peer (returned, not queued). */
