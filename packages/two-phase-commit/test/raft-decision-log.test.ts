@@ -1,4 +1,4 @@
-import { ClosedError, DecodeError, type Endpoint, type NodeId, type Timers } from '@lattice/core';
+import { ClosedError, DecodeError, type Endpoint, InvalidArgumentError, type NodeId, type Timers } from '@lattice/core';
 import { RaftNode, type RaftLogStore } from '@lattice/raft';
 import { DiskRecordLog, type NodeContext, Simulation } from '@lattice/sim';
 import fc from 'fast-check';
@@ -103,9 +103,9 @@ describe('RaftDecisionLog on a replicated log', () => {
 
   it('refuses a log whose state machine is not a decision log, with a typed error', async () => {
     const log: ReplicatedLog = { propose: async () => 'not a decision log result' };
-    await expect(RaftDecisionLog.takeOver({ log, holder: 'c1' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(RaftDecisionLog.takeOver({ log: {} as ReplicatedLog, holder: 'c1' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(RaftDecisionLog.takeOver({ log, holder: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(RaftDecisionLog.takeOver({ log, holder: 'c1' })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(RaftDecisionLog.takeOver({ log: {} as ReplicatedLog, holder: 'c1' })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    await expect(RaftDecisionLog.takeOver({ log, holder: '' })).rejects.toMatchObject({ code: InvalidArgumentError.code });
   });
 });
 

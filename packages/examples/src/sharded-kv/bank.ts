@@ -13,6 +13,7 @@ import { check, type MicroOp, type Transaction } from '@lattice/isolation';
 import { HashRing } from '@lattice/hashring';
 import { type ClientContext, type FaultKind, type NodeContext, OperationFailedError, Simulation } from '@lattice/sim';
 import { isLatticeError } from '@lattice/core';
+import { NotLeaderError, ProposalDroppedError } from '@lattice/raft';
 import { KvProcess, NotServedError, type TransactionOutput } from './kv-process.js';
 import type { ShardDeliberateBugs, Timestamp, Version } from './shard-machine.js';
 
@@ -336,7 +337,7 @@ function definite(error: unknown): unknown {
   return error;
 }
 
-const NOT_TAKEN = new Set<string>([NotServedError.code, 'ERR_NOT_LEADER', 'ERR_PROPOSAL_DROPPED']);
+const NOT_TAKEN = new Set<string>([NotServedError.code, NotLeaderError.code, ProposalDroppedError.code]);
 
 /**
  * Adds `group` and moves to it the keys the ring gives it: start the group on every process,

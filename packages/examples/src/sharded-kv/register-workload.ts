@@ -12,6 +12,7 @@
 import { type CheckResult, check, createWorkload, HistoryRecorder, type MicroOp, type Transaction } from '@lattice/isolation';
 import { isLatticeError, seededRandom } from '@lattice/core';
 import { type ClientContext, type FaultKind, type NodeContext, OperationFailedError, Simulation } from '@lattice/sim';
+import { NotLeaderError, ProposalDroppedError } from '@lattice/raft';
 import { KvProcess, NotServedError, type TransactionOutput } from './kv-process.js';
 import type { ShardDeliberateBugs } from './shard-machine.js';
 
@@ -188,4 +189,4 @@ function definite(error: unknown): unknown {
   return error;
 }
 
-const NOT_TAKEN = new Set<string>([NotServedError.code, 'ERR_NOT_LEADER', 'ERR_PROPOSAL_DROPPED']);
+const NOT_TAKEN = new Set<string>([NotServedError.code, NotLeaderError.code, ProposalDroppedError.code]);
