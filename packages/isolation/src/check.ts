@@ -109,7 +109,7 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
 
   const models: ModelVerdict[] = CONSISTENCY_MODELS.map((m) => {
     const violatedBy = anomalyTypes.filter((type) => FORBIDDEN[m].includes(type));
-    if (violatedBy.length > 0) return { model: m, verdict: 'incompatible', violatedBy, counterexample: anomalies.find((a) => a.type === violatedBy[0])! };
+    if (violatedBy.length > 0) return { model: m, verdict: 'incompatible', violatedBy, counterexample: smallest(anomalies.filter((a) => FORBIDDEN[m].includes(a.type))) };
     if (m === 'strict-serializable' && !strict) return { model: m, verdict: 'unchecked', violatedBy };
     return { model: m, verdict: 'compatible', violatedBy };
   });
@@ -124,6 +124,16 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
     models,
     stats: { transactions: history.length, nodes: history.filter(isNode).length, edges: graph.edges, cyclicTransactions: inCycle.size },
   };
+}
+
+/**
+ * The counterexample of a model: the smallest anomaly it forbids (fewest transactions, so the
+ * shortest cycle), the most basic type among equals. `anomalies` is sorted by type, then size.
+ */
+function smallest(anomalies: readonly Anomaly[]): Anomaly {
+  let best = anomalies[0]!;
+  for (const anomaly of anomalies) if (size(anomaly) < size(best)) best = anomaly;
+  return best;
 }
 
 function size(anomaly: Anomaly): number {

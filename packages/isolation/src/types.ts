@@ -119,7 +119,7 @@ export interface ModelVerdict {
   readonly verdict: 'compatible' | 'incompatible' | 'unchecked';
   /** The anomaly types found that this model forbids. */
   readonly violatedBy: readonly AnomalyType[];
-  /** The smallest example of the first forbidden type, when incompatible. */
+  /** When incompatible: the smallest anomaly the model forbids (the shortest cycle; among equals, the most basic type). */
   readonly counterexample?: Anomaly;
 }
 

@@ -101,6 +101,38 @@ describe('planted list-append anomalies are named exactly', () => {
   });
 });
 
+describe('counterexamples', () => {
+  it("each model's counterexample is the smallest anomaly it forbids, not the most basic type", () => {
+    const h = [
+      // A write cycle through three transactions: x orders T0 < T1, y T1 < T2, z T2 < T0.
+      ok(0, [['append', 'x', 1], ['append', 'z', 1]]),
+      ok(1, [['append', 'x', 2], ['append', 'y', 2]]),
+      ok(2, [['append', 'y', 3], ['append', 'z', 3]]),
+      ok(3, [['r', 'x', [1, 2]], ['r', 'y', [2, 3]], ['r', 'z', [3, 1]]]),
+      // Write skew between two transactions on a and b.
+      ok(4, [['r', 'a', []], ['r', 'b', []], ['append', 'a', 1]]),
+      ok(5, [['r', 'a', []], ['r', 'b', []], ['append', 'b', 1]]),
+      ok(6, [['r', 'a', [1]], ['r', 'b', [1]]]),
+    ];
+    const result = check(h);
+    expect([...result.anomalyTypes].sort()).toEqual(['G0', 'G2-item']);
+    const byModel = Object.fromEntries(result.models.map((m) => [m.model, m]));
+    expect(byModel['read-committed']!.counterexample!.type).toBe('G0');
+    expect(byModel['read-committed']!.counterexample!.explanation).toMatch(/^G0: .*: T\d → T\d → T\d → T\d\n/);
+    expect(byModel['snapshot-isolation']!.counterexample!.type).toBe('G0');
+    expect(byModel.serializable!.violatedBy).toEqual(['G0', 'G2-item']);
+    expect(byModel.serializable!.counterexample!.type).toBe('G2-item');
+    expect(byModel.serializable!.counterexample!.explanation).toMatch(/^G2-item: .*: T[45] → T[45] → T[45]\n/);
+  });
+
+  it('among anomalies of one size the most basic type is the counterexample', () => {
+    // An intermediate read (2 transactions) and the G-single cycle it closes (2 transactions).
+    const h = [ok(0, [['append', 'x', 1], ['append', 'x', 2]]), ok(1, [['r', 'x', [1]]]), ok(2, [['r', 'x', [1, 2]]])];
+    const result = check(h);
+    expect(result.models.find((m) => m.model === 'serializable')!.counterexample!.type).toBe('G1b');
+  });
+});
+
 describe('planted rw-register anomalies are named exactly', () => {
   const rw: CheckOptions = { model: 'rw-register' };
   it('G1a, G1b, garbage, internal, duplicate writes', () => {

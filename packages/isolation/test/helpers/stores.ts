@@ -1,8 +1,27 @@
 import { type Random, seededRandom } from '@lattice/core';
-import { createWorkload, type DataModel, HistoryRecorder, type MicroOp, type Transaction, type Value } from '../../src/index.js';
+import { type AnomalyType, createWorkload, type DataModel, HistoryRecorder, type MicroOp, type Transaction, type Value } from '../../src/index.js';
 
 /** The isolation a deliberately weak in-memory store gives. */
 export type Isolation = 'none' | 'read-committed' | 'snapshot-isolation';
+
+/**
+ * What each weak store may produce, per model: the checker must never report more than the store
+ * allows, and across the seeds it must report every one of them — exactly the anomalies the store
+ * allows. A register history cannot show G0 (without options nothing orders two writes of a
+ * register) nor an incompatible order (a list-only observation), so those are not allowed there.
+ */
+export const ALLOWED: Record<DataModel, readonly { isolation: Isolation; allowed: readonly AnomalyType[] }[]> = {
+  'list-append': [
+    { isolation: 'snapshot-isolation', allowed: ['G2-item'] },
+    { isolation: 'read-committed', allowed: ['G-single', 'G2-item', 'lost-update'] },
+    { isolation: 'none', allowed: ['G0', 'G1a', 'G1b', 'G1c', 'G-single', 'G2-item', 'lost-update', 'internal', 'incompatible-order'] },
+  ],
+  'rw-register': [
+    { isolation: 'snapshot-isolation', allowed: ['G2-item'] },
+    { isolation: 'read-committed', allowed: ['G-single', 'G2-item', 'lost-update'] },
+    { isolation: 'none', allowed: ['G1a', 'G1b', 'G1c', 'G-single', 'G2-item', 'lost-update', 'internal'] },
+  ],
+};
 
 type State = Map<number | string, Value | readonly Value[]>;
 
