@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { isLatticeError, TimeoutError } from '@lattice/core';
 import { type KvCommand, type KvStateMachine, NOT_INTEGER, parseInt64 } from './kv-state-machine.js';
 import type { Nemesis } from './nemesis.js';
-import { array, bulk, encodeReply, errorReply, integer, map, OK, type Reply, RespRequestParser, simple } from './resp.js';
+import { array, bulk, encodeReplyText, errorReply, integer, map, OK, type Reply, RespRequestParser, simple } from './resp.js';
 
 /** How a connection's reads are made safe. */
 export type ReadMode = 'linearizable' | 'lease' | 'follower';
@@ -80,6 +80,12 @@ class Connection {
   waitingWrites = 0;
   reads: ReadMode = 'linearizable';
   name = '';
+  /**
+   * Whether reads may be served with no barrier, asked of the backend once per chunk of input
+   * (undefined: not asked yet in this chunk). The lease cannot end within one synchronous run
+   * of a chunk's commands by more than the microseconds it takes, which its margin covers.
+   */
+  readNow: boolean | undefined = undefined;
 }
 
 /** Starts a RESP server over `backend` on `port` (0: any) at `host`. */
@@ -164,7 +170,7 @@ function serve(backend: KvBackend, socket: Socket): void {
   const flush = () => {
     flushScheduled = false;
     if (closed) return;
-    const out: Buffer[] = [];
+    let out = '';
     let quit = false;
     while (head < slots.length) {
       const slot = slots[head]!;
@@ -187,7 +193,7 @@ function serve(backend: KvBackend, socket: Socket): void {
         }
         slot.serve = undefined;
       }
-      out.push(encodeReply(reply ?? OK, slot.protocol));
+      out += encodeReplyText(reply ?? OK, slot.protocol);
       head++;
       if (slot.quit) {
         quit = true;
@@ -201,7 +207,7 @@ function serve(backend: KvBackend, socket: Socket): void {
       slots = slots.slice(head);
       head = 0;
     }
-    if (out.length > 0) socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (out !== '') socket.write(out, 'latin1');
     if (quit) {
       closed = true;
       socket.end();
@@ -219,17 +225,40 @@ function serve(backend: KvBackend, socket: Socket): void {
 
   socket.on('data', (chunk: Buffer) => {
     if (failed || closed) return;
-    const { requests, error } = parser.push(chunk);
+    const { requests, error } = parser.pushText(chunk);
+    connection.readNow = undefined;
+    // Replies ready at once while nothing of this connection waits ahead of them leave in one
+    // write at the end of the chunk: the common case (a GET served from a lease, a PING, the
+    // whole of a pipeline of such) needs no slot, no microtask and one string.
+    let out = '';
+    let quit = false;
     for (const request of requests) {
-      const slot: Slot = { protocol: connection.protocol, reply: undefined, serve: undefined, start: undefined, blocked: false, read: false, quit: false };
       let outcome: Outcome;
       try {
         outcome = execute(backend, connection, request);
       } catch (failure) {
         outcome = failureReply(failure);
       }
-      // The reply is encoded in the protocol in force when the command arrived (HELLO switches it for later ones).
-      (slot as { protocol: 2 | 3 }).protocol = connection.protocol;
+      // Replies are encoded in the protocol in force once their command ran (HELLO 3's own reply is a RESP3 map).
+      const protocol = connection.protocol;
+      const isQuit = request[0]!.length === 4 && request[0]!.toLowerCase() === 'quit';
+      if (head === slots.length && !(outcome instanceof Promise) && !(outcome instanceof DeferredWrite) && !(outcome instanceof DeferredRead && outcome.barrier !== undefined)) {
+        let reply: Reply;
+        if (outcome instanceof DeferredRead) {
+          try {
+            reply = outcome.serve();
+          } catch (failure) {
+            reply = failureReply(failure);
+          }
+        } else reply = outcome;
+        out += encodeReplyText(reply, protocol);
+        if (isQuit) {
+          quit = true;
+          break;
+        }
+        continue;
+      }
+      const slot: Slot = { protocol, reply: undefined, serve: undefined, start: undefined, blocked: false, read: false, quit: isQuit };
       if (outcome instanceof Promise) {
         slot.blocked = true;
         settle(slot, outcome);
@@ -255,28 +284,33 @@ function serve(backend: KvBackend, socket: Socket): void {
       } else if (outcome instanceof DeferredWrite) {
         slot.start = outcome.start;
         connection.waitingWrites++;
-      }
-      else slot.reply = outcome;
-      if (request.length > 0 && request[0]!.length === 4 && text(request[0]).toLowerCase() === 'quit') slot.quit = true;
+      } else slot.reply = outcome;
       slots.push(slot);
       if (slot.quit) break;
+    }
+    if (out !== '') socket.write(out, 'latin1');
+    if (quit) {
+      closed = true;
+      socket.end();
+      return;
     }
     if (error !== undefined) {
       failed = true;
       socket.pause();
       slots.push({ protocol: connection.protocol, reply: errorReply(`ERR ${error.message}`), serve: undefined, start: undefined, blocked: false, read: false, quit: true });
     }
+    if (head === slots.length) return;
     // A client that pipelines faster than Raft commits waits in TCP instead of in our memory.
     if (slots.length - head > MAX_PENDING_REQUESTS) socket.pause();
     scheduleFlush();
   });
 }
 
-const text = (arg: Buffer | undefined): string => (arg === undefined ? '' : arg.toString('latin1'));
-
 function read(backend: KvBackend, connection: Connection, serve: () => Reply): DeferredRead {
   const mode = connection.reads;
-  if (mode === 'follower' || backend.readNow?.() === true) return new DeferredRead(undefined, serve);
+  if (mode === 'follower') return new DeferredRead(undefined, serve);
+  connection.readNow ??= backend.readNow?.() === true;
+  if (connection.readNow) return new DeferredRead(undefined, serve);
   return new DeferredRead(backend.readBarrier(mode), serve);
 }
 
@@ -293,9 +327,9 @@ function seconds(text: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
-function execute(backend: KvBackend, connection: Connection, request: Buffer[]): Outcome {
-  const name = text(request[0]).toLowerCase();
-  const args = request.slice(1).map(text);
+function execute(backend: KvBackend, connection: Connection, request: string[]): Outcome {
+  const name = request[0]!.toLowerCase();
+  const args = request.slice(1);
   const arity = (min: number, max = min) => args.length >= min && args.length <= max;
   const machine = backend.machine;
   switch (name) {
@@ -401,8 +435,8 @@ function execute(backend: KvBackend, connection: Connection, request: Buffer[]):
   }
 }
 
-function unknownCommand(request: Buffer[], args: string[]): Reply {
-  return errorReply(`ERR unknown command '${text(request[0])}', with args beginning with: ${args.slice(0, 8).map((arg) => `'${arg}' `).join('')}`);
+function unknownCommand(request: string[], args: string[]): Reply {
+  return errorReply(`ERR unknown command '${request[0]}', with args beginning with: ${args.slice(0, 8).map((arg) => `'${arg}' `).join('')}`);
 }
 
 function nemesis(control: Nemesis, args: string[]): Reply {

@@ -16,11 +16,16 @@ export interface RespLimits {
 
 const CR = 13;
 const LF = 10;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Turns a byte stream into requests (argument lists). Push every chunk as it arrives; each call
  * returns the requests completed so far, in order. A malformed or oversize request throws a
  * {@link RespProtocolError}; the requests returned before it are valid and should be answered.
+ *
+ * It parses in place from the chunk (only an incomplete tail is kept, copied), and
+ * {@link RespRequestParser.pushText} hands the arguments out as latin1 strings made straight from
+ * the chunk's bytes — what a server that works on strings needs, without a `Buffer` per argument.
  */
 export class RespRequestParser {
   readonly #maxBulk: number;
@@ -46,23 +51,35 @@ export class RespRequestParser {
    * then the error, then close. After an error every later push returns the same error.
    */
   push(chunk: Uint8Array): { requests: Buffer[][]; error?: RespProtocolError } {
-    const requests: Buffer[][] = [];
+    return this.#push(chunk, false) as { requests: Buffer[][]; error?: RespProtocolError };
+  }
+
+  /** {@link RespRequestParser.push}, with each argument as a latin1 string (one char per byte). */
+  pushText(chunk: Uint8Array): { requests: string[][]; error?: RespProtocolError } {
+    return this.#push(chunk, true) as { requests: string[][]; error?: RespProtocolError };
+  }
+
+  #push(chunk: Uint8Array, text: boolean): { requests: (Buffer | string)[][]; error?: RespProtocolError } {
+    const requests: (Buffer | string)[][] = [];
     if (this.#failed !== undefined) return { requests, error: this.#failed };
-    this.#buffer = this.#buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buffer, chunk]);
+    const incoming = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.#buffer = this.#buffer.length === 0 ? incoming : Buffer.concat([this.#buffer, incoming]);
     let offset = 0;
     try {
       for (;;) {
-        const parsed = this.#parseOne(offset);
-        if (parsed === undefined) break;
-        offset = parsed.next;
-        if (parsed.args.length > 0) requests.push(parsed.args);
+        const args: (Buffer | string)[] = [];
+        const next = this.#parseOne(offset, args, text);
+        if (next === -1) break;
+        offset = next;
+        if (args.length > 0) requests.push(args);
       }
     } catch (error) {
       this.#failed = error instanceof RespProtocolError ? error : new RespProtocolError(`Protocol error: ${String(error)}`, { cause: error });
       this.#buffer = Buffer.alloc(0);
       return { requests, error: this.#failed };
     }
-    this.#buffer = this.#buffer.subarray(offset);
+    // The chunk belongs to the caller: keep a copy of its incomplete tail, never a view.
+    this.#buffer = offset === this.#buffer.length ? EMPTY : Buffer.from(this.#buffer.subarray(offset));
     return { requests };
   }
 
@@ -76,50 +93,60 @@ export class RespRequestParser {
     return end;
   }
 
+  /** The decimal integer (optional '-', 1–15 digits) from `from` to the line end `end` (a CR before it excluded). */
   #integer(from: number, end: number, what: string): number {
-    const stop = end > from && this.#buffer[end - 1] === CR ? end - 1 : end;
-    const text = this.#buffer.toString('latin1', from, stop);
-    if (!/^-?\d{1,15}$/.test(text)) throw new RespProtocolError(`Protocol error: invalid ${what}`);
-    return Number(text);
+    const buffer = this.#buffer;
+    const stop = end > from && buffer[end - 1] === CR ? end - 1 : end;
+    let i = from;
+    const negative = i < stop && buffer[i] === 0x2d; /* '-' */
+    if (negative) i++;
+    if (stop - i < 1 || stop - i > 15) throw new RespProtocolError(`Protocol error: invalid ${what}`);
+    let value = 0;
+    for (; i < stop; i++) {
+      const digit = buffer[i]! - 0x30;
+      if (digit < 0 || digit > 9) throw new RespProtocolError(`Protocol error: invalid ${what}`);
+      value = value * 10 + digit;
+    }
+    return negative ? -value : value;
   }
 
-  #parseOne(start: number): { args: Buffer[]; next: number } | undefined {
-    if (start >= this.#buffer.length) return undefined;
-    if (this.#buffer[start] !== 0x2a /* '*' */) return this.#parseInline(start);
+  /** Parses one request at `start` into `args`; returns where the next begins, or -1 when incomplete. */
+  #parseOne(start: number, args: (Buffer | string)[], text: boolean): number {
+    const buffer = this.#buffer;
+    if (start >= buffer.length) return -1;
+    if (buffer[start] !== 0x2a /* '*' */) return this.#parseInline(start, args, text);
     const headerEnd = this.#lineEnd(start);
-    if (headerEnd === -1) return undefined;
+    if (headerEnd === -1) return -1;
     const count = this.#integer(start + 1, headerEnd, 'multibulk length');
     if (count > this.#maxArgs) throw new RespProtocolError('Protocol error: invalid multibulk length');
     let offset = headerEnd + 1;
-    const args: Buffer[] = [];
     for (let i = 0; i < count; i++) {
-      if (offset >= this.#buffer.length) return undefined;
-      const marker = this.#buffer[offset]!;
+      if (offset >= buffer.length) return -1;
+      const marker = buffer[offset]!;
       if (marker !== 0x24 /* '$' */) throw new RespProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(marker)}'`);
       const lengthEnd = this.#lineEnd(offset);
-      if (lengthEnd === -1) return undefined;
+      if (lengthEnd === -1) return -1;
       const length = this.#integer(offset + 1, lengthEnd, 'bulk length');
       if (length < 0 || length > this.#maxBulk) throw new RespProtocolError('Protocol error: invalid bulk length');
       const dataStart = lengthEnd + 1;
-      if (this.#buffer.length < dataStart + length + 2) {
-        return undefined;
-      }
-      if (this.#buffer[dataStart + length] !== CR || this.#buffer[dataStart + length + 1] !== LF) {
+      if (buffer.length < dataStart + length + 2) return -1;
+      if (buffer[dataStart + length] !== CR || buffer[dataStart + length + 1] !== LF) {
         throw new RespProtocolError('Protocol error: bulk string not terminated by CRLF');
       }
-      args.push(Buffer.from(this.#buffer.subarray(dataStart, dataStart + length)));
+      args.push(text ? buffer.toString('latin1', dataStart, dataStart + length) : Buffer.from(buffer.subarray(dataStart, dataStart + length)));
       offset = dataStart + length + 2;
     }
-    return { args, next: offset };
+    return offset;
   }
 
   // Inline requests ("PING\r\n" typed into telnet/nc): space-separated words, with quotes.
-  #parseInline(start: number): { args: Buffer[]; next: number } | undefined {
+  #parseInline(start: number, args: (Buffer | string)[], text: boolean): number {
     const end = this.#lineEnd(start);
-    if (end === -1) return undefined;
+    if (end === -1) return -1;
     const stop = end > start && this.#buffer[end - 1] === CR ? end - 1 : end;
     const line = this.#buffer.toString('latin1', start, stop);
-    return { args: splitInline(line).map((word) => Buffer.from(word, 'latin1')), next: end + 1 };
+    for (const word of splitInline(line)) args.push(text ? word : Buffer.from(word, 'latin1'));
+    return end + 1;
   }
 }
 
@@ -161,63 +188,48 @@ export const bulk = (value: string | Buffer | null): Reply => ({ type: 'bulk', v
 export const array = (value: readonly Reply[] | null): Reply => ({ type: 'array', value });
 export const map = (value: readonly (readonly [Reply, Reply])[]): Reply => ({ type: 'map', value });
 export const OK: Reply = simple('OK');
-const OK_BYTES = Buffer.from('+OK\r\n', 'latin1');
-const NULL_RESP2 = Buffer.from('$-1\r\n', 'latin1');
-const NULL_RESP3 = Buffer.from('_\r\n', 'latin1');
 
 /** Encodes a reply for a connection speaking RESP `protocol` (2 or 3). Strings are latin1 (bytes as given). */
 export function encodeReply(reply: Reply, protocol: 2 | 3): Buffer {
-  // The replies of a benchmark's hot path, each in one allocation (or none).
-  if (reply === OK) return OK_BYTES;
-  if (reply.type === 'bulk') {
-    if (reply.value === null) return protocol === 3 ? NULL_RESP3 : NULL_RESP2;
-    if (typeof reply.value === 'string') return Buffer.from(`$${Buffer.byteLength(reply.value, 'latin1')}\r\n${reply.value}\r\n`, 'latin1');
+  return Buffer.from(encodeReplyText(reply, protocol), 'latin1');
+}
+
+/**
+ * {@link encodeReply} as a latin1 string (one char per byte): a server appends the replies of
+ * a batch to one string and writes it once (`socket.write(text, 'latin1')`), with no Buffer per
+ * reply and no concatenation of Buffers.
+ */
+export function encodeReplyText(reply: Reply, protocol: 2 | 3): string {
+  // The replies of a benchmark's hot path first.
+  if (reply === OK) return '+OK\r\n';
+  switch (reply.type) {
+    case 'bulk': {
+      const value = reply.value;
+      if (value === null) return protocol === 3 ? '_\r\n' : '$-1\r\n';
+      const body = typeof value === 'string' ? value : value.toString('latin1');
+      return `$${body.length}\r\n${body}\r\n`;
+    }
+    case 'simple':
+      return `+${oneLine(reply.value)}\r\n`;
+    case 'error':
+      return `-${oneLine(reply.value)}\r\n`;
+    case 'integer':
+      return `:${reply.value}\r\n`;
+    case 'array': {
+      if (reply.value === null) return protocol === 3 ? '_\r\n' : '*-1\r\n';
+      let text = `*${reply.value.length}\r\n`;
+      for (const item of reply.value) text += encodeReplyText(item, protocol);
+      return text;
+    }
+    case 'map': {
+      // RESP2 has no maps: Redis sends them as flat arrays of key, value, key, value.
+      let text = protocol === 3 ? `%${reply.value.length}\r\n` : `*${reply.value.length * 2}\r\n`;
+      for (const [key, value] of reply.value) text += encodeReplyText(key, protocol) + encodeReplyText(value, protocol);
+      return text;
+    }
   }
-  if (reply.type === 'integer') return Buffer.from(`:${reply.value}\r\n`, 'latin1');
-  const parts: Buffer[] = [];
-  write(reply, protocol, parts);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
-}
-
-function write(reply: Reply, protocol: 2 | 3, parts: Buffer[]): void {
-  switch (reply.type) {
-    case 'simple':
-      parts.push(Buffer.from(`+${oneLine(reply.value)}\r\n`, 'latin1'));
-      return;
-    case 'error':
-      parts.push(Buffer.from(`-${oneLine(reply.value)}\r\n`, 'latin1'));
-      return;
-    case 'integer':
-      parts.push(Buffer.from(`:${reply.value}\r\n`, 'latin1'));
-      return;
-    case 'bulk': {
-      if (reply.value === null) {
-        parts.push(Buffer.from(protocol === 3 ? '_\r\n' : '$-1\r\n', 'latin1'));
-        return;
-      }
-      const body = typeof reply.value === 'string' ? Buffer.from(reply.value, 'latin1') : reply.value;
-      parts.push(Buffer.from(`$${body.length}\r\n`, 'latin1'), body, Buffer.from('\r\n', 'latin1'));
-      return;
-    }
-    case 'array':
-      if (reply.value === null) {
-        parts.push(Buffer.from(protocol === 3 ? '_\r\n' : '*-1\r\n', 'latin1'));
-        return;
-      }
-      parts.push(Buffer.from(`*${reply.value.length}\r\n`, 'latin1'));
-      for (const item of reply.value) write(item, protocol, parts);
-      return;
-    case 'map':
-      // RESP2 has no maps: Redis sends them as flat arrays of key, value, key, value.
-      parts.push(Buffer.from(protocol === 3 ? `%${reply.value.length}\r\n` : `*${reply.value.length * 2}\r\n`, 'latin1'));
-      for (const [key, value] of reply.value) {
-        write(key, protocol, parts);
-        write(value, protocol, parts);
-      }
-      return;
-  }
+  return text.includes('\r') || text.includes('\n') ? text.replace(/[\r\n]+/g, ' ') : text;
 }
