@@ -1,7 +1,7 @@
 import { EdnKeyword, EdnMap, EdnSyntaxError, type EdnValue, ednText, readEdnElements } from './edn.js';
 import { InvalidArgumentError } from '@lattice/core';
 import { MalformedHistoryError } from './errors.js';
-import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName } from './jepsen-operations.js';
+import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName, type NilReads, nilReadsOption, readValue } from './jepsen-operations.js';
 import { type JepsenEvent, pairEvents } from './pair-events.js';
 import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
@@ -86,8 +86,9 @@ function registerValue(value: EdnValue | undefined, source: string, line: number
  * check(casRegisterModel, history).verdict; // 'linearizable'
  * ```
  */
-export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
+export function parseEdnRegisterHistory(text: string, options: EdnRegisterHistoryOptions = {}): Operation<CasRegisterInput, CasRegisterOutput>[] {
   const source = parseArguments(text, options);
+  const nilReads = nilReadsOption(options.nilReads);
   const events = readEvents(text, source);
   return pairEvents<RawEvent, CasRegisterInput, CasRegisterOutput>(
     events,
@@ -114,7 +115,7 @@ export function parseEdnRegisterHistory(text: string, options: ParseOptions = {}
       }
     },
     (event, input) => {
-      if (input.op === 'read') return registerValue(event.map.get(':value'), source, event.line, ':read');
+      if (input.op === 'read') return readValue(registerValue(event.map.get(':value'), source, event.line, ':read'), nilReads);
       if (input.op === 'cas') return true;
       return undefined;
     },
@@ -178,10 +179,24 @@ export function parseEdnKvHistory(text: string, options: ParseOptions = {}): Ope
   );
 }
 
+/** Options of {@link parseEdnRegisterHistory}. */
+export interface EdnRegisterHistoryOptions extends ParseOptions {
+  /**
+   * What a `:read` completing with `nil` returned: `'absent'` (default: the register held no
+   * value, `null`) or `'unknown'` (as Knossos reads it: `undefined`, constraining nothing).
+   */
+  nilReads?: NilReads;
+}
+
 /** Options of {@link parseEdnHistory}. */
 export interface EdnHistoryOptions<M extends KnossosModelName = KnossosModelName> extends ParseOptions {
   /** The model whose operations the history holds. */
   model: M;
+  /**
+   * multi-register: what a micro-operation `[:r k nil]` in a completion read: `'absent'`
+   * (default: `null`) or `'unknown'` (as Knossos reads it: `undefined`). Other models ignore it.
+   */
+  nilReads?: NilReads;
 }
 
 /**
@@ -217,11 +232,12 @@ export function parseEdnHistory<M extends KnossosModelName>(text: string, option
     throw new InvalidArgumentError(`options.model must be mutex, multi-register, set, unordered-queue or fifo-queue, got ${JSON.stringify(options?.model)} (registers and kv have parseEdnRegisterHistory and parseEdnKvHistory)`);
   }
   const reader = JEPSEN_READERS[options.model];
+  const nilReads = nilReadsOption(options.nilReads);
   const events = readEvents(text, source);
   return pairEvents(
     events,
     source,
     (event) => reader.input(event, source),
-    (event, input) => reader.output(event, input, source),
+    (event, input) => reader.output(event, input, source, nilReads),
   ) as KnossosHistory<M>;
 }

@@ -34,8 +34,8 @@
 export { type CheckAsyncOptions, check, checkAsync } from './check.js';
 export { MalformedHistoryError } from './errors.js';
 export { fromNondeterministic, type NondeterministicModel } from './nondeterministic.js';
-export { type EdnHistoryOptions, parseEdnHistory, parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
-export type { BuiltInModelName, KnossosHistory, KnossosModelName, KnossosOperations } from './jepsen-operations.js';
+export { type EdnHistoryOptions, type EdnRegisterHistoryOptions, parseEdnHistory, parseEdnKvHistory, parseEdnRegisterHistory } from './edn-history.js';
+export type { BuiltInModelName, KnossosHistory, KnossosModelName, KnossosOperations, NilReads } from './jepsen-operations.js';
 export { type JepsenLogOptions, type ParseOptions, parseJepsenLog } from './jepsen-log.js';
 export { type JsonHistoryModel, type JsonHistoryOptions, parseJsonHistory } from './json-history.js';
 export { type ReportOptions, renderReport } from './report.js';

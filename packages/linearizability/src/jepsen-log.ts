@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@lattice/core';
 import { EdnKeyword, EdnSyntaxError, type EdnValue, readEdn } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
-import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName } from './jepsen-operations.js';
+import { isKnossosModelName, JEPSEN_READERS, type KnossosHistory, type KnossosModelName, type NilReads, nilReadsOption, readValue } from './jepsen-operations.js';
 import { type JepsenEvent, pairEvents } from './pair-events.js';
 import { parseArguments } from './parse-arguments.js';
 import { processIdProblem } from './process-id.js';
@@ -22,6 +22,12 @@ export interface JepsenLogOptions extends ParseOptions {
    * plain register logs) or one of Knossos's models, read as {@link parseEdnHistory} reads them.
    */
   model?: 'register' | 'cas-register' | KnossosModelName;
+  /**
+   * What a read completing with `nil` (`:ok :read nil`, or `[:r k nil]` in a multi-register
+   * `:txn`) returned: `'absent'` (default: the register held no value, `null`) or `'unknown'`
+   * (as Knossos reads it: `undefined`, constraining nothing).
+   */
+  nilReads?: NilReads;
 }
 
 function failAt(source: string, line: number, message: string, cause?: unknown): never {
@@ -76,7 +82,7 @@ function readLogLine(text: string, lineNo: number, source: string, checkF: (f: s
  * Parses a Jepsen log of a Knossos model: `PROCESS :TYPE :F VALUE` events, `:f` without its
  * colon, times the line numbers; a `:fail` whose value is `:timed-out` has an unknown outcome.
  */
-function parseKnossosLog(text: string, source: string, model: KnossosModelName): Operation<unknown, unknown>[] {
+function parseKnossosLog(text: string, source: string, model: KnossosModelName, nilReads: NilReads): Operation<unknown, unknown>[] {
   const reader = JEPSEN_READERS[model];
   const events: JepsenEvent[] = [];
   const lines = text.split('\n');
@@ -92,7 +98,7 @@ function parseKnossosLog(text: string, source: string, model: KnossosModelName):
     events,
     source,
     (event) => reader.input(event, source),
-    (event, input) => reader.output(event, input, source),
+    (event, input) => reader.output(event, input, source, nilReads),
     { failIsUnknown: (event) => event.value instanceof EdnKeyword && event.value.name === 'timed-out' },
   );
 }
@@ -144,7 +150,8 @@ export function parseJepsenLog(text: string, options?: JepsenLogOptions & { mode
 export function parseJepsenLog(text: string, options: JepsenLogOptions = {}): Operation<unknown, unknown>[] {
   const source = parseArguments(text, options);
   const model = options.model;
-  if (isKnossosModelName(model)) return parseKnossosLog(text, source, model);
+  const nilReads = nilReadsOption(options.nilReads);
+  if (isKnossosModelName(model)) return parseKnossosLog(text, source, model, nilReads);
   if (model !== undefined && model !== 'register' && model !== 'cas-register') {
     throw new InvalidArgumentError(`options.model must be register, cas-register, mutex, multi-register, set, unordered-queue or fifo-queue, got ${JSON.stringify(model)}`);
   }
@@ -213,7 +220,7 @@ export function parseJepsenLog(text: string, options: JepsenLogOptions = {}): Op
     if (f === ':read') {
       const v = registerValue(value);
       if (v === undefined) failAt(source, lineNo, `read returned an unsupported value ${valueText}`);
-      op.output = v!;
+      op.output = readValue(v!, nilReads);
     } else if (f === ':cas') op.output = true;
     else op.output = undefined;
   }

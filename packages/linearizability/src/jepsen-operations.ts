@@ -1,7 +1,9 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { EdnKeyword, type EdnValue, ednText } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
 import type { MultiRegisterInput, MultiRegisterKey, MultiRegisterMicroOp, MultiRegisterOutput } from './models/multi-register.js';
 import type { MutexInput } from './models/mutex.js';
+import { show } from './models/operation-shapes.js';
 import type { QueueInput, QueueOutput } from './models/queue-operations.js';
 import type { RegisterValue } from './models/register.js';
 import type { SetInput, SetOutput } from './models/set.js';
@@ -29,10 +31,28 @@ export interface KnossosOperations {
 /** The operations of a history of Knossos model `M`. */
 export type KnossosHistory<M extends KnossosModelName> = Operation<KnossosOperations[M]['input'], KnossosOperations[M]['output']>[];
 
+/**
+ * What a register read that completed with `nil` means: `'absent'` (the default: the register
+ * held no value, as the register models read `null`) or `'unknown'` (Knossos's reading: the
+ * answer constrains nothing, as `undefined` does).
+ */
+export type NilReads = 'absent' | 'unknown';
+
+/** Checks `options.nilReads` and returns it (default `'absent'`). */
+export function nilReadsOption(value: unknown): NilReads {
+  if (value === undefined || value === 'absent' || value === 'unknown') return value ?? 'absent';
+  throw new InvalidArgumentError(`options.nilReads must be 'absent' or 'unknown', got ${show(value)}`);
+}
+
+/** A register value read, with `nil` meaning what `nilReads` says. */
+export function readValue(value: RegisterValue, nilReads: NilReads): RegisterValue | undefined {
+  return value === null && nilReads === 'unknown' ? undefined : value;
+}
+
 /** How a Jepsen event becomes an input (from the invocation) and an output (from the `:ok`). */
 export interface JepsenOperationReader<I, O> {
   input(event: JepsenEvent, source: string): I;
-  output(event: JepsenEvent, input: I, source: string): O | undefined;
+  output(event: JepsenEvent, input: I, source: string, nilReads: NilReads): O | undefined;
 }
 
 function fail(source: string, event: JepsenEvent, message: string): never {
@@ -99,7 +119,7 @@ const multiRegister: JepsenOperationReader<MultiRegisterInput, MultiRegisterOutp
     });
     return { op: 'txn', ops };
   },
-  output(event, input, source) {
+  output(event, input, source, nilReads) {
     const completed = microOps(event, source);
     if (completed.length !== input.ops.length) fail(source, event, `the completed :txn has ${completed.length} micro-operations, its invocation ${input.ops.length}`);
     return completed.map((micro, i) => {
@@ -107,7 +127,7 @@ const multiRegister: JepsenOperationReader<MultiRegisterInput, MultiRegisterOutp
       if (microF(micro[0]) !== asked.f || microKey(micro[1], source, event) !== asked.key) {
         fail(source, event, `micro-operation ${i} of the completed :txn, ${ednText(micro)}, is not the one invoked`);
       }
-      return asked.f === 'read' ? ednRegisterValue(micro[2], source, event, 'a read') : undefined;
+      return asked.f === 'read' ? readValue(ednRegisterValue(micro[2], source, event, 'a read'), nilReads) : undefined;
     });
   },
 };

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isLatticeError, LatticeError, type LatticeErrorOptions } from '@lattice/core';
 import { check } from '../check.js';
 import { parseEdnHistory, parseEdnKvHistory, parseEdnRegisterHistory } from '../edn-history.js';
-import { type BuiltInModelName, isKnossosModelName } from '../jepsen-operations.js';
+import { type BuiltInModelName, isKnossosModelName, type NilReads } from '../jepsen-operations.js';
 import { MalformedHistoryError } from '../errors.js';
 import { parseJepsenLog } from '../jepsen-log.js';
 import { parseJsonHistory } from '../json-history.js';
@@ -40,6 +40,9 @@ Options:
                     a JSON array of operations)
   --timeout MS      give up on a file after MS milliseconds (its verdict is then "unknown")
   --report DIR      write an HTML report for every file that is not linearizable into DIR
+  --nil-reads R     what a register read answering nil returned (register, cas-register and
+                    multi-register; jepsen-log and edn): absent (the default: the register
+                    held no value) or unknown (as Knossos reads it: any value)
   --no-partition    check kv histories as a whole instead of per key
   --exhaustive      keep checking other partitions after a violation
   -h, --help        show this help
@@ -69,14 +72,14 @@ const MODELS: Readonly<Record<ModelName, AnyModel>> = {
   'fifo-queue': fifoQueueModel as AnyModel,
 };
 
-function load(modelName: ModelName, format: string, text: string, source: string): Parsed {
+function load(modelName: ModelName, format: string, text: string, source: string, nilReads: NilReads): Parsed {
   if (format === 'json') return { model: MODELS[modelName], history: parseJsonHistory(text, { source, model: modelName }) };
   if (isKnossosModelName(modelName)) {
-    const history = format === 'edn' ? parseEdnHistory(text, { source, model: modelName }) : parseJepsenLog(text, { source, model: modelName });
+    const history = format === 'edn' ? parseEdnHistory(text, { source, model: modelName, nilReads }) : parseJepsenLog(text, { source, model: modelName, nilReads });
     return { model: MODELS[modelName], history: history as Operation<unknown, unknown>[] };
   }
   if (format === 'jepsen-log') {
-    const history = parseJepsenLog(text, { source });
+    const history = parseJepsenLog(text, { source, nilReads });
     if (modelName === 'register') {
       const cas = history.findIndex((op) => op.input.op === 'cas');
       if (cas >= 0) throw new UsageError(`${source}: the history has cas operations; use --model cas-register`);
@@ -85,7 +88,7 @@ function load(modelName: ModelName, format: string, text: string, source: string
     return { model: casRegisterModel as AnyModel, history: history as Operation<unknown, unknown>[] };
   }
   if (modelName === 'kv') return { model: kvModel as AnyModel, history: parseEdnKvHistory(text, { source }) as Operation<unknown, unknown>[] };
-  const history = parseEdnRegisterHistory(text, { source });
+  const history = parseEdnRegisterHistory(text, { source, nilReads });
   if (modelName === 'register' && history.some((op) => op.input.op === 'cas')) {
     throw new UsageError(`${source}: the history has cas operations; use --model cas-register`);
   }
@@ -125,6 +128,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         format: { type: 'string' },
         timeout: { type: 'string' },
         report: { type: 'string' },
+        'nil-reads': { type: 'string' },
         'no-partition': { type: 'boolean' },
         exhaustive: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -160,6 +164,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     timeoutMs = Number(values.timeout);
     if (!(timeoutMs >= 0)) return usage(`--timeout must be a number of milliseconds >= 0 (got ${values.timeout})`);
   }
+  const nilReads = values['nil-reads'] ?? 'absent';
+  if (nilReads !== 'absent' && nilReads !== 'unknown') return usage(`--nil-reads must be absent or unknown (got ${nilReads})`);
+  if (values['nil-reads'] !== undefined && (!['register', 'cas-register', 'multi-register'].includes(modelName) || format === 'json')) {
+    return usage('--nil-reads applies to register, cas-register and multi-register histories in jepsen-log or edn (json writes an unknown answer as an absent output)');
+  }
   if (files.length === 0) return usage('no history files given');
 
   const verdicts: (Verdict | 'error')[] = [];
@@ -175,7 +184,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     let loaded: Parsed;
     try {
-      loaded = load(modelName, format, text, file);
+      loaded = load(modelName, format, text, file, nilReads);
     } catch (error) {
       if (error instanceof UsageError || isLatticeError(error, MalformedHistoryError.code)) {
         io.stderr(`lattice-lincheck: ${(error as Error).message}`);
