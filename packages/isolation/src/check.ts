@@ -1,4 +1,6 @@
+import { assertOptionalObject, describeValue } from '@lattice/core';
 import type { Analyzer } from './analysis.js';
+import { checkModel, checkOptionalBoolean, checkOptionalString } from './arguments.js';
 import { FORBIDDEN } from './consistency.js';
 import { type CycleSearchLimits, DEFAULT_LIMITS, findCycles, type FoundCycle } from './cycle-search.js';
 import { InvalidCheckOptionsError } from './errors.js';
@@ -69,6 +71,20 @@ const ANOMALY_ORDER: readonly AnomalyType[] = [
   'G2-item-realtime',
 ];
 
+/** The cycle search limits: the defaults, with any given ones (positive integers) in their place. */
+function checkLimits(limits: Partial<CycleSearchLimits> | undefined): CycleSearchLimits {
+  if (limits === undefined) return DEFAULT_LIMITS;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) throw new InvalidCheckOptionsError(`limits must be an object, got ${describeValue(limits)}`);
+  for (const name of ['startsPerComponent', 'expansionsPerComponent'] as const) {
+    const value = limits[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new InvalidCheckOptionsError(`limits.${name} must be a positive integer, got ${describeValue(value)}`);
+  }
+  return {
+    startsPerComponent: limits.startsPerComponent ?? DEFAULT_LIMITS.startsPerComponent,
+    expansionsPerComponent: limits.expansionsPerComponent ?? DEFAULT_LIMITS.expansionsPerComponent,
+  };
+}
+
 /**
  * Checks a transactional history for isolation anomalies and says which consistency models it
  * is compatible with. Sound, not complete: every anomaly reported is in the history; a history
@@ -81,11 +97,14 @@ const ANOMALY_ORDER: readonly AnomalyType[] = [
  * ```
  */
 export function check(history: readonly Transaction[], options: CheckOptions = {}): CheckResult {
-  const model = options.model ?? 'list-append';
+  assertOptionalObject(options, 'check options');
+  const model = checkModel(options.model ?? 'list-append');
   const analyze = ANALYZERS[model];
-  if (analyze === undefined) throw new InvalidCheckOptionsError(`model must be 'list-append' or 'rw-register', got ${String(model)}`);
   const consistency = options.consistency ?? 'serializable';
   if (!CONSISTENCY_MODELS.includes(consistency)) throw new InvalidCheckOptionsError(`consistency must be one of ${CONSISTENCY_MODELS.join(', ')}, got ${String(consistency)}`);
+  for (const name of ['strict', 'session', 'wfrKeys', 'sequentialKeys', 'linearizableKeys'] as const) checkOptionalBoolean(options[name], name);
+  checkOptionalString(options.source, 'source');
+  const limits = checkLimits(options.limits);
   validateHistory(history, model, options.source);
   const strict = options.strict === true || consistency === 'strict-serializable';
   const session = options.session === true;
@@ -99,7 +118,7 @@ export function check(history: readonly Transaction[], options: CheckOptions = {
   if (strict) addRealtimeEdges(history, edges);
   if (session) addProcessEdges(history, edges);
   const graph = edges.freeze(history.length);
-  const found = findCycles(graph, strict || session, { ...DEFAULT_LIMITS, ...options.limits });
+  const found = findCycles(graph, strict || session, limits);
 
   const cycles = found.map((cycle) => describeCycle(cycle, history, analysis.explain));
   const anomalies: Anomaly[] = [...analysis.anomalies, ...cycles];

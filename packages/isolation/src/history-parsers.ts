@@ -1,3 +1,5 @@
+import { assertOptionalObject, describeValue, InvalidArgumentError } from '@lattice/core';
+import { checkModel, checkOptionalString, processIdProblem } from './arguments.js';
 import { EdnKeyword, type EdnMap, type EdnValue, readEdnForms } from './edn.js';
 import { MalformedHistoryError } from './errors.js';
 import type { DataModel, Key, MicroOp, Transaction, TransactionType, Value } from './types.js';
@@ -18,7 +20,7 @@ export interface ParseHistoryOptions {
  * @throws MalformedHistoryError when the text is not JSON or a transaction is malformed.
  */
 export function parseJsonHistory(text: string, options: ParseHistoryOptions = {}): Transaction[] {
-  const source = options.source ?? '<input>';
+  const { source, model } = checkParseArguments(text, options);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -26,7 +28,15 @@ export function parseJsonHistory(text: string, options: ParseHistoryOptions = {}
     throw new MalformedHistoryError(`${source}: not JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof data === 'object' && data !== null && !Array.isArray(data) && 'transactions' in data) data = (data as { transactions: unknown }).transactions;
-  return validateHistory(data, options.model ?? 'list-append', source);
+  return validateHistory(data, model, source);
+}
+
+/** The text and options of a parser, checked: text a string, options an object of known fields. */
+function checkParseArguments(text: unknown, options: ParseHistoryOptions): { source: string; model: DataModel } {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`history text must be a string, got ${describeValue(text)}`);
+  assertOptionalObject(options, 'parse options');
+  checkOptionalString(options.source, 'source');
+  return { source: options.source ?? '<input>', model: checkModel(options.model ?? 'list-append') };
 }
 
 const ENTRY_TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
@@ -47,8 +57,7 @@ function scalar(value: EdnValue): Key | undefined {
  * @throws MalformedHistoryError naming the line of the offending entry.
  */
 export function parseEdnHistory(text: string, options: ParseHistoryOptions = {}): Transaction[] {
-  const source = options.source ?? '<input>';
-  const model = options.model ?? 'list-append';
+  const { source, model } = checkParseArguments(text, options);
   const read = readEdnForms(text);
   if ('fault' in read) throw new MalformedHistoryError(`${source}:${read.fault.line}: ${read.fault.message}`);
   let entries: { value: EdnValue; line: number }[] = read.forms;
@@ -72,9 +81,14 @@ export function parseEdnHistory(text: string, options: ParseHistoryOptions = {})
     if (!(type instanceof EdnKeyword) || !ENTRY_TYPES.has(type.name)) throw new MalformedHistoryError(`${at}: :type must be :invoke, :ok, :fail or :info, got ${describeEdn(type ?? null)}`);
     const process = map.get(':process');
     if (typeof process !== 'number') {
+      // The reader keeps an integer literal past 2^53 as its digits (as a number it would equal
+      // its neighbours): a client's id too large to tell apart, not a named process to skip.
+      if (typeof process === 'string' && /^[+-]?\d+$/.test(process)) throw new MalformedHistoryError(`${at}: process id ${process} is above 2^53 - 1, where distinct ids would merge`);
       if (process instanceof EdnKeyword || typeof process === 'string') continue;
       throw new MalformedHistoryError(`${at}: :process must be a number, got ${describeEdn(process ?? null)}`);
     }
+    const processProblem = processIdProblem(process);
+    if (processProblem !== undefined) throw new MalformedHistoryError(`${at}: ${processProblem}`);
     const time = map.get(':time');
     if (time !== undefined && time !== null && typeof time !== 'number') throw new MalformedHistoryError(`${at}: :time must be a number, got ${describeEdn(time)}`);
     const raw = map.get(':value') ?? null;

@@ -1,5 +1,6 @@
+import { assertInteger, assertObject, assertOptionalObject, describeValue, InvalidArgumentError } from '@lattice/core';
 import { formatList, formatValue, txnName } from './format.js';
-import type { CheckResult, CycleAnomaly, EdgeKind, MicroOp, Transaction, Value } from './types.js';
+import type { CheckResult, CycleAnomaly, CycleStep, EdgeKind, MicroOp, Transaction, Value } from './types.js';
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -7,6 +8,37 @@ export interface ReportOptions {
   readonly title?: string;
   /** Most anomalies drawn and listed. Default 30. */
   readonly maxAnomalies?: number;
+}
+
+/** Throws `InvalidArgumentError` unless `cycle` is a cycle anomaly: steps between transaction indices, of known edge kinds. */
+function checkCycle(cycle: unknown, what: string): void {
+  assertObject(cycle, what);
+  const steps = (cycle as { steps?: unknown }).steps;
+  if (!Array.isArray(steps) || steps.length === 0) throw new InvalidArgumentError(`${what}.steps must be a non-empty array of steps, got ${describeValue(steps)}`);
+  for (const [i, step] of steps.entries()) {
+    assertObject(step, `${what}.steps[${i}]`);
+    const { from, to, kind } = step as Partial<CycleStep>;
+    assertInteger(from, `${what}.steps[${i}].from`, 0);
+    assertInteger(to, `${what}.steps[${i}].to`, 0);
+    if (typeof kind !== 'string' || !Object.hasOwn(EDGE_STYLE, kind)) throw new InvalidArgumentError(`${what}.steps[${i}].kind must be one of ${Object.keys(EDGE_STYLE).join(', ')}, got ${describeValue(kind)}`);
+  }
+}
+
+/** Throws `InvalidArgumentError` unless `result` came from {@link check} on `history`, and `options` are report options. */
+function checkReportArguments(result: unknown, history: unknown, options: unknown): void {
+  assertObject(result, 'result');
+  const r = result as Partial<CheckResult>;
+  if (!Array.isArray(r.models) || !Array.isArray(r.anomalies) || typeof r.stats !== 'object' || r.stats === null) {
+    throw new InvalidArgumentError('result must be what check() returned (models, anomalies and stats)');
+  }
+  if (!Array.isArray(history)) throw new InvalidArgumentError(`history must be an array of transactions, got ${describeValue(history)}`);
+  if (history.length !== r.stats.transactions) {
+    throw new InvalidArgumentError(`history has ${history.length} transactions, but result was checked on ${r.stats.transactions}: pass the history the result came from`);
+  }
+  assertOptionalObject(options, 'report options');
+  const { title, maxAnomalies } = options as ReportOptions;
+  if (title !== undefined && typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${describeValue(title)}`);
+  if (maxAnomalies !== undefined) assertInteger(maxAnomalies, 'maxAnomalies', 0);
 }
 
 function escapeHtml(text: string): string {
@@ -27,6 +59,7 @@ const EDGE_STYLE: Readonly<Record<EdgeKind, { color: string; dash: string }>> = 
  * arrow labelled with its kind (ww, wr, rw, rt, process). Self-contained: no fonts, no scripts.
  */
 export function renderCycleSvg(cycle: CycleAnomaly): string {
+  checkCycle(cycle, 'cycle');
   const n = cycle.steps.length;
   const radius = Math.max(70, n * 26);
   const size = radius * 2 + 90;
@@ -85,6 +118,8 @@ function formatOp(op: MicroOp): string {
 
 /** One line describing a transaction: its name, outcome, process, times and micro-operations. */
 export function describeTransaction(history: readonly Transaction[], index: number): string {
+  if (!Array.isArray(history)) throw new InvalidArgumentError(`history must be an array of transactions, got ${describeValue(history)}`);
+  assertInteger(index, 'transaction index', 0, history.length - 1);
   const txn = history[index]!;
   const ops = txn.ops.map(formatOp).join(', ');
   const span = txn.return == null ? `called at ${txn.call}, never returned` : `${txn.call} to ${txn.return}`;
@@ -106,6 +141,7 @@ code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}pre{background:#eef0f3;
  * then each anomaly in words, each cycle drawn as SVG with the transactions it involves.
  */
 export function renderReport(result: CheckResult, history: readonly Transaction[], options: ReportOptions = {}): string {
+  checkReportArguments(result, history, options);
   const title = options.title ?? 'Isolation report';
   const max = options.maxAnomalies ?? 30;
   const out: string[] = [];

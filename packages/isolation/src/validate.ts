@@ -1,3 +1,4 @@
+import { checkModel, checkOptionalString, processIdProblem } from './arguments.js';
 import { MalformedHistoryError } from './errors.js';
 import type { DataModel, Transaction } from './types.js';
 
@@ -23,13 +24,16 @@ function describe(value: unknown): string {
  * nothing deep inside the checker meets a shape it does not expect.
  */
 export function validateHistory(history: unknown, model: DataModel, source = '<input>'): Transaction[] {
+  checkModel(model);
+  checkOptionalString(source, 'source');
   if (!Array.isArray(history)) throw new MalformedHistoryError(`${source}: a history is an array of transactions, got ${describe(history)}`);
   for (let i = 0; i < history.length; i++) {
     const txn: unknown = history[i];
     const at = `${source}: transaction ${i}`;
     if (typeof txn !== 'object' || txn === null || Array.isArray(txn)) throw new MalformedHistoryError(`${at} is not an object: ${describe(txn)}`);
     const t = txn as Record<string, unknown>;
-    if (!isScalar(t.process)) throw new MalformedHistoryError(`${at}: process must be a number or a string, got ${describe(t.process)}`);
+    const processProblem = processIdProblem(t.process);
+    if (processProblem !== undefined) throw new MalformedHistoryError(`${at}: ${processProblem}`);
     if (typeof t.type !== 'string' || !TYPES.has(t.type)) throw new MalformedHistoryError(`${at}: type must be 'ok', 'fail' or 'info', got ${describe(t.type)}`);
     if (typeof t.call !== 'number' || !Number.isFinite(t.call)) throw new MalformedHistoryError(`${at}: call must be a finite number, got ${describe(t.call)}`);
     const ret = t.return;

@@ -1,4 +1,5 @@
-import type { Random } from '@lattice/core';
+import { assertInteger, assertNumber, assertObject, assertOptionalRandom, describeValue, InvalidArgumentError, type Random } from '@lattice/core';
+import { checkModel, processIdProblem } from './arguments.js';
 import { InvalidCheckOptionsError } from './errors.js';
 import type { DataModel, MicroOp, Transaction, TransactionType } from './types.js';
 import { validateHistory } from './validate.js';
@@ -48,15 +49,17 @@ function positiveInteger(name: string, value: number): number {
  * ```
  */
 export function createWorkload(options: WorkloadOptions): Workload {
-  const model = options.model ?? 'list-append';
-  if (model !== 'list-append' && model !== 'rw-register') throw new InvalidCheckOptionsError(`model must be 'list-append' or 'rw-register', got ${String(model)}`);
+  assertObject(options, 'createWorkload options');
+  const model = checkModel(options.model ?? 'list-append');
   const random = options.random;
+  if (random === undefined) throw new InvalidArgumentError('createWorkload needs options.random, a seeded Random (e.g. seededRandom(seed) from @lattice/core)');
+  assertOptionalRandom(random, 'options.random');
   const keyCount = positiveInteger('keys', options.keys ?? 8);
   const minLength = positiveInteger('minLength', options.minLength ?? 1);
   const maxLength = positiveInteger('maxLength', options.maxLength ?? 4);
   if (maxLength < minLength) throw new InvalidCheckOptionsError(`maxLength (${maxLength}) is less than minLength (${minLength})`);
   const readFraction = options.readFraction ?? 0.5;
-  if (!(readFraction >= 0 && readFraction <= 1)) throw new InvalidCheckOptionsError(`readFraction must be in [0, 1], got ${readFraction}`);
+  if (typeof readFraction !== 'number' || !(readFraction >= 0 && readFraction <= 1)) throw new InvalidCheckOptionsError(`readFraction must be a number in [0, 1], got ${describeValue(readFraction)}`);
   const maxWrites = positiveInteger('maxWritesPerKey', options.maxWritesPerKey ?? 32);
   const active: number[] = Array.from({ length: keyCount }, (_, i) => i);
   const writes = new Map<number, number>();
@@ -100,6 +103,10 @@ export class HistoryRecorder {
 
   /** Records that `process` submitted `ops` at `time`; returns the handle to complete. */
   invoke(process: number | string, ops: readonly MicroOp[], time: number): PendingTransaction {
+    const processProblem = processIdProblem(process);
+    if (processProblem !== undefined) throw new InvalidArgumentError(`HistoryRecorder.invoke: ${processProblem}`);
+    if (!Array.isArray(ops)) throw new InvalidArgumentError(`HistoryRecorder.invoke: ops must be an array of micro-operations, got ${describeValue(ops)}`);
+    assertNumber(time, 'HistoryRecorder.invoke time', Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
     if (this.openByProcess.has(process)) throw new InvalidCheckOptionsError(`process ${String(process)} already has a transaction in flight`);
     this.openByProcess.set(process, this.entries.length);
     this.entries.push({ process, call: time, ops });
@@ -111,8 +118,12 @@ export class HistoryRecorder {
    * when it certainly did not take effect, `info` when unknown.
    */
   complete(handle: PendingTransaction, type: TransactionType, time: number, result?: readonly MicroOp[]): void {
+    assertInteger(handle, 'HistoryRecorder.complete handle', 0);
     const entry = this.entries[handle];
     if (entry === undefined || entry.type !== undefined) throw new InvalidCheckOptionsError(`transaction ${handle} is not in flight`);
+    if (type !== 'ok' && type !== 'fail' && type !== 'info') throw new InvalidArgumentError(`HistoryRecorder.complete: type must be 'ok', 'fail' or 'info', got ${describeValue(type)}`);
+    assertNumber(time, 'HistoryRecorder.complete time', Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
+    if (result !== undefined && !Array.isArray(result)) throw new InvalidArgumentError(`HistoryRecorder.complete: result must be an array of micro-operations, got ${describeValue(result)}`);
     if (type === 'ok' && result === undefined && entry.ops.some((op) => op[0] === 'r')) {
       throw new InvalidCheckOptionsError(`transaction ${handle} committed with reads: pass what they returned`);
     }
@@ -124,6 +135,7 @@ export class HistoryRecorder {
 
   /** The history so far; transactions still in flight are `info` (their outcome is unknown). */
   history(model: DataModel = 'list-append'): Transaction[] {
+    checkModel(model);
     const history = this.entries.map((e): Transaction => {
       const type = e.type ?? 'info';
       const unknownReads = (ops: readonly MicroOp[]) => ops.map((op) => (op[0] === 'r' ? (['r', op[1], null] as const) : op));
