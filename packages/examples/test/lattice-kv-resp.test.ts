@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RespProtocolError } from '../src/lattice-kv/errors.js';
-import { encodeKvCommand, KvStateMachine } from '../src/lattice-kv/kv-state-machine.js';
+import { decodeKvCommand, encodeKvCommand, KvStateMachine, stampKvCommand } from '../src/lattice-kv/kv-state-machine.js';
 import { array, bulk, encodeReply, integer, map, OK, RespRequestParser } from '../src/lattice-kv/resp.js';
 import { globToRegExp, startRespServer } from '../src/lattice-kv/resp-server.js';
 
@@ -108,6 +108,32 @@ describe('KvStateMachine', () => {
     expect(apply(machine, 1, { op: 'incrby', key: 'n', by: '1' })).toEqual({ type: 'error', value: 'ERR increment or decrement would overflow' });
     apply(machine, 1, { op: 'set', key: 's', value: 'abc' });
     expect(apply(machine, 1, { op: 'incrby', key: 's', by: '1' })).toEqual({ type: 'error', value: 'ERR value is not an integer or out of range' });
+  });
+
+  it('encodes a plain SET without JSON, and every command, stamped or not, decodes to itself', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const command = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), key: text, value: fc.oneof(text, fc.string({ unit: 'binary', maxLength: 6 })) }),
+      fc.record({ op: fc.constant('set' as const), key: text, value: text, expireMs: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ op: fc.constant('set' as const), key: text, value: text, nx: fc.constant(true), get: fc.boolean() }),
+      fc.record({ op: fc.constant('del' as const), keys: fc.array(text, { minLength: 1, maxLength: 2 }) }),
+    );
+    fc.assert(
+      fc.property(command, fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 65_535 }), (c, at, logical) => {
+        const encoded = encodeKvCommand(0, c);
+        expect(decodeKvCommand(encoded)).toEqual({ at: 0, logical: 0, command: c });
+        // As the leader stamps it, and as it arrives from the network or the log (a Uint8Array view into a larger buffer).
+        const stamped = stampKvCommand(encoded, at, logical);
+        const framed = new Uint8Array(stamped.byteLength + 5);
+        framed.set(stamped, 3);
+        expect(decodeKvCommand(framed.subarray(3, 3 + stamped.byteLength))).toEqual({ at, logical, command: c });
+      }),
+      { numRuns: 300 },
+    );
+    expect(encodeKvCommand(5, { op: 'set', key: 'k', value: 'v' })[0]).toBe(3); // no JSON
+    expect(encodeKvCommand(5, { op: 'set', key: 'k', value: 'v', nx: true })[0]).toBe(2); // options: JSON
+    expect(encodeKvCommand(5, { op: 'set', key: 'k', value: '\ud800' })[0]).toBe(2); // a lone surrogate: JSON carries it exactly
+    expect(() => decodeKvCommand(new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 0, 0, 0]))).toThrow(/not a stamped lattice-kv SET/);
   });
 
   it('replicas applying the same log agree, and a snapshot restores the same state', () => {

@@ -39,12 +39,35 @@ export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 // command as JSON. The stamp has a fixed place so that the leader can stamp without re-encoding.
 const FORMAT = 2;
 const HEADER = 11;
+// A plain `SET key value` (no options: what most writes are) skips JSON: after the header, the
+// key's UTF-8 length (uint32, little-endian), the key, then the value, both UTF-8. JSON's
+// stringify and parse were a seventh of the leader's CPU under a SET benchmark.
+const FORMAT_SET = 3;
+// Strings that UTF-8 would not carry exactly (a lone surrogate) keep to JSON, which escapes them.
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function isPlainSet(command: KvCommand): command is { op: 'set'; key: string; value: string } {
+  if (command.op !== 'set') return false;
+  const { expireMs, nx, xx, keepTtl, get } = command;
+  return expireMs === undefined && nx !== true && xx !== true && keepTtl !== true && get !== true && !SURROGATE.test(command.key) && !SURROGATE.test(command.value);
+}
 
 /**
  * Encodes a command for `RaftNode.propose` with the stamp `at` (0: unstamped, for the leader to
  * stamp with {@link stampKvCommand} as it appends it).
  */
 export function encodeKvCommand(at: number, command: KvCommand, logical = 0): Uint8Array {
+  if (isPlainSet(command)) {
+    const keyLength = Buffer.byteLength(command.key, 'utf8');
+    const bytes = Buffer.allocUnsafe(HEADER + 4 + keyLength + Buffer.byteLength(command.value, 'utf8'));
+    bytes[0] = FORMAT_SET;
+    bytes.writeDoubleLE(at, 1);
+    bytes.writeUInt16LE(logical, 9);
+    bytes.writeUInt32LE(keyLength, HEADER);
+    bytes.write(command.key, HEADER + 4, 'utf8');
+    bytes.write(command.value, HEADER + 4 + keyLength, 'utf8');
+    return bytes;
+  }
   const body = encoder.encode(JSON.stringify(command));
   const bytes = new Uint8Array(HEADER + body.byteLength);
   bytes[0] = FORMAT;
@@ -57,7 +80,7 @@ export function encodeKvCommand(at: number, command: KvCommand, logical = 0): Ui
 
 /** A copy of an encoded command carrying the stamp `(at, logical)`; anything else is returned as it is. */
 export function stampKvCommand(bytes: Uint8Array, at: number, logical: number): Uint8Array {
-  if (bytes.byteLength < HEADER || bytes[0] !== FORMAT) return bytes;
+  if (bytes.byteLength < HEADER || (bytes[0] !== FORMAT && bytes[0] !== FORMAT_SET)) return bytes;
   // A copy (not `slice`: on a Node Buffer from the network that would share the bytes).
   const stamped = new Uint8Array(bytes.byteLength);
   stamped.set(bytes);
@@ -69,6 +92,7 @@ export function stampKvCommand(bytes: Uint8Array, at: number, logical: number): 
 
 /** Decodes a log entry; a foreign entry is a {@link KvCommandDecodeError}. */
 export function decodeKvCommand(bytes: Uint8Array): StampedKvCommand {
+  if (bytes.byteLength >= HEADER + 4 && bytes[0] === FORMAT_SET) return decodePlainSet(bytes);
   if (bytes.byteLength < HEADER || bytes[0] !== FORMAT) throw new KvCommandDecodeError('log entry is not a lattice-kv command');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = view.getFloat64(1, true);
@@ -83,6 +107,15 @@ export function decodeKvCommand(bytes: Uint8Array): StampedKvCommand {
     throw new KvCommandDecodeError('log entry is not a stamped lattice-kv command');
   }
   return { at, logical, command: command as KvCommand };
+}
+
+function decodePlainSet(bytes: Uint8Array): StampedKvCommand {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = buffer.readDoubleLE(1);
+  const logical = buffer.readUInt16LE(9);
+  const keyEnd = HEADER + 4 + buffer.readUInt32LE(HEADER);
+  if (!Number.isFinite(at) || at < 0 || keyEnd > buffer.length) throw new KvCommandDecodeError('log entry is not a stamped lattice-kv SET');
+  return { at, logical, command: { op: 'set', key: buffer.toString('utf8', HEADER + 4, keyEnd), value: buffer.toString('utf8', keyEnd) } };
 }
 
 interface Entry {
