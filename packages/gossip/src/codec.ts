@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError, UnsupportedVersionError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError, describeValue, InvalidArgumentError, isBytes, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { checkSwimMessage } from './message-check.js';
 import type { Member, MemberState, SwimMessage, Update } from './types.js';
 
@@ -47,8 +47,30 @@ function readUpdates(r: ByteReader, intern: Intern): Update[] {
   return updates;
 }
 
-/** Encodes a message (without checking it; {@link decodeSwimMessage} checks). */
+/**
+ * Encodes a message. Its fields are not checked on the way (the core's own messages are well
+ * formed; {@link decodeSwimMessage} checks what arrives): a value that is not a SWIM message,
+ * or one whose fields cannot be written, is an `InvalidArgumentError` saying what is wrong.
+ */
 export function encodeSwimMessage(message: SwimMessage): Uint8Array {
+  if (typeof message !== 'object' || message === null || !MESSAGE_TYPES.includes(message.type)) {
+    throw new InvalidArgumentError(`encodeSwimMessage needs a SWIM message (type ${MESSAGE_TYPES.join(', ')}), got ${describeValue(message)}`);
+  }
+  try {
+    return writeMessage(message);
+  } catch (error) {
+    if (isLatticeError(error, InvalidArgumentError.code)) throw error;
+    let problem: unknown = error;
+    try {
+      checkSwimMessage(message);
+    } catch (found) {
+      problem = found;
+    }
+    throw new InvalidArgumentError(`encodeSwimMessage: the ${message.type} message cannot be encoded: ${(problem as Error).message}`, { cause: problem });
+  }
+}
+
+function writeMessage(message: SwimMessage): Uint8Array {
   // Sized up front: a full datagram would otherwise grow the buffer five times from 64 bytes.
   const w = new ByteWriter(sizeHint(message));
   w.byte(SWIM_MAGIC);
@@ -198,7 +220,7 @@ export function swimMessageCodec(): Codec<SwimMessage> {
   };
 }
 
-/** True for payloads that start like a SWIM message (the driver's `accepts`). */
+/** True for payloads that start like a SWIM message (the driver's `accepts`); false for anything but a Uint8Array. */
 export function isSwimPayload(payload: Uint8Array): boolean {
-  return payload.length > 0 && payload[0] === SWIM_MAGIC;
+  return isBytes(payload) && payload.length > 0 && payload[0] === SWIM_MAGIC;
 }

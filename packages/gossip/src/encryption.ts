@@ -79,9 +79,9 @@ export function decryptSwimPayload(data: Uint8Array, keyring: Keyring, cipher: A
   throw new MessageAuthenticationError(`No installed key (of ${keyring.size}) authenticates this SWIM message: a wrong key, or it was altered on the way`);
 }
 
-/** True for payloads that start like an encrypted SWIM message. */
+/** True for payloads that start like an encrypted SWIM message; false for anything but a Uint8Array. */
 export function isEncryptedSwimPayload(payload: Uint8Array): boolean {
-  return payload.length > 0 && payload[0] === SWIM_ENCRYPTED_MAGIC;
+  return isBytes(payload) && payload.length > 0 && payload[0] === SWIM_ENCRYPTED_MAGIC;
 }
 
 /**
