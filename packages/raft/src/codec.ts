@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, type Codec, DecodeError, InvariantViolationError, UnsupportedVersionError } from '@lattice/core';
+import { ByteReader, ByteWriter, type Codec, DecodeError, describeValue, InvalidArgumentError, InvariantViolationError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import type { ConfState, Entry, HardState, RaftMessage, RaftMessageType, RaftRecord, Snapshot, SnapshotMeta } from './types.js';
 
 /** Format version of messages and records; a reader refuses newer ones with core's `UnsupportedVersionError`. */
@@ -194,8 +194,30 @@ function readHeader(r: ByteReader): number {
   return r.byte();
 }
 
-/** Encodes one Raft message. */
+/**
+ * Encodes one Raft message. A value that is not a Raft message, or one whose fields cannot be
+ * written, is an `InvalidArgumentError` (the driver's codec writes the core's own messages
+ * without these checks).
+ */
 export function encodeRaftMessage(m: RaftMessage): Uint8Array {
+  if (typeof m !== 'object' || m === null || !MESSAGE_TAG.has(m.type)) {
+    throw new InvalidArgumentError(`encodeRaftMessage needs a Raft message (type ${MESSAGE_TYPES.join(', ')}), got ${describeValue(m)}`);
+  }
+  return encodeChecked('encodeRaftMessage', m.type, () => writeRaftMessage(m));
+}
+
+/** Runs an encoder on a caller's value: a field it cannot write is an `InvalidArgumentError`, not a `TypeError`. */
+function encodeChecked(what: string, type: string, write: () => Uint8Array): Uint8Array {
+  try {
+    return write();
+  } catch (error) {
+    if (isLatticeError(error)) throw error;
+    throw new InvalidArgumentError(`${what}: the ${type} value cannot be encoded (a field is missing or of the wrong type): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Encodes one Raft message, unchecked: the core's own messages. */
+function writeRaftMessage(m: RaftMessage): Uint8Array {
   if (m.type === 'append') return encodeAppend(m);
   if (m.type === 'appendResp') return encodeAppendResp(m);
   const w = new ByteWriter(m.type === 'propose' ? 16 + entriesSize(m.entries) : 32);
@@ -300,7 +322,7 @@ export function decodeRaftMessage(bytes: Uint8Array): RaftMessage {
 
 /** The `Codec` of Raft messages, for `ProtocolDriver`. */
 export function raftMessageCodec(): Codec<RaftMessage> {
-  return { encode: encodeRaftMessage, decode: decodeRaftMessage };
+  return { encode: writeRaftMessage, decode: decodeRaftMessage };
 }
 
 function writeHardState(w: ByteWriter, hard: HardState): void {
@@ -309,8 +331,19 @@ function writeHardState(w: ByteWriter, hard: HardState): void {
   w.uint(hard.commit);
 }
 
-/** Encodes one durable record (a WAL record of a Raft node). */
+/**
+ * Encodes one durable record (a WAL record of a Raft node). A value that is not a record, or
+ * one whose fields cannot be written, is an `InvalidArgumentError`.
+ */
 export function encodeRaftRecord(record: RaftRecord): Uint8Array {
+  if (typeof record !== 'object' || record === null || !RECORD_TYPES.includes(record.type)) {
+    throw new InvalidArgumentError(`encodeRaftRecord needs a Raft record (type ${RECORD_TYPES.join(', ')}), got ${describeValue(record)}`);
+  }
+  return encodeChecked('encodeRaftRecord', record.type, () => writeRaftRecord(record));
+}
+
+/** Encodes one durable record, unchecked: the node's own records. @internal */
+export function writeRaftRecord(record: RaftRecord): Uint8Array {
   if (record.type === 'entries') {
     const w = new ExactWriter(2 + entriesSize(record.entries));
     w.byte(RAFT_FORMAT_VERSION);
@@ -346,5 +379,5 @@ export function decodeRaftRecord(bytes: Uint8Array): RaftRecord {
 
 /** The `Codec` of durable records. */
 export function raftRecordCodec(): Codec<RaftRecord> {
-  return { encode: encodeRaftRecord, decode: decodeRaftRecord };
+  return { encode: writeRaftRecord, decode: decodeRaftRecord };
 }

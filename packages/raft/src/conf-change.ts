@@ -1,6 +1,6 @@
 import { assertNodeId, DecodeError, type NodeId } from '@lattice/core';
 import { ConfChangeError } from './errors.js';
-import { isJoint } from './quorum.js';
+import { checkConfState, isJoint } from './quorum.js';
 import type { ConfChange, ConfChangeStep, ConfState } from './types.js';
 
 const encoder = new TextEncoder();
@@ -8,8 +8,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const STEP_TYPES = new Set(['addVoter', 'addLearner', 'remove']);
 const TRANSITIONS = new Set(['auto', 'explicit', 'joint']);
 
-/** The bytes a config entry carries. */
+/** The bytes a config entry carries; a malformed change is a `ConfChangeError`. */
 export function encodeConfChange(change: ConfChange): Uint8Array {
+  checkConfChange(change);
   return encoder.encode(JSON.stringify({ steps: change.steps.map((s) => ({ type: s.type, node: s.node })), transition: change.transition ?? 'auto' }));
 }
 
@@ -50,6 +51,8 @@ export function checkConfChange(value: unknown, ErrorClass: new (message: string
  * changing more than one voter without joint consensus, or leaving no voter.
  */
 export function applyConfChange(conf: ConfState, change: ConfChange): ConfState {
+  checkConfState(conf);
+  checkConfChange(change);
   if (change.steps.length === 0) {
     if (!isJoint(conf)) throw new ConfChangeError('Not in a joint configuration: there is nothing to leave');
     return {

@@ -27,7 +27,8 @@ export {
 export { applyConfChange, decodeConfChange, encodeConfChange } from './conf-change.js';
 export { ConfChangeError, NotLeaderError, ProposalDroppedError, ReadDroppedError } from './errors.js';
 export type { ProgressState } from './progress.js';
-export { confOf, isJoint, isVoter } from './quorum.js';
+// The checked forms: the core uses the unchecked ones on its own configurations.
+export { confOfChecked as confOf, isJointChecked as isJoint, isVoterChecked as isVoter } from './quorum.js';
 export { type RaftNodeEvents, RaftNode, type RaftNodeOptions, type RequestOptions, type StateMachine } from './raft-node.js';
 export { replayRaftRecords } from './stored-state.js';
 export { type RaftLogStore, WalRaftStorage } from './wal-storage.js';

@@ -1,4 +1,4 @@
-import type { NodeId } from '@lattice/core';
+import { assertNodeId, assertObject, describeValue, InvalidArgumentError, type NodeId } from '@lattice/core';
 import type { ConfState } from './types.js';
 
 /** Outcome of counting votes. */
@@ -69,4 +69,41 @@ export function isJoint(conf: ConfState): boolean {
 /** A configuration of voters only. */
 export function confOf(voters: readonly NodeId[], learners: readonly NodeId[] = []): ConfState {
   return { voters: [...voters], learners: [...learners], outgoing: [], learnersNext: [], autoLeave: false };
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `conf` is a `ConfState`: node-id lists `voters`,
+ * `learners`, `outgoing` and `learnersNext`, and a boolean `autoLeave`. For the public helpers
+ * (the core's own configurations are not checked on every use).
+ */
+export function checkConfState(conf: unknown, what = 'conf'): asserts conf is ConfState {
+  assertObject(conf, what);
+  const c = conf as Record<string, unknown>;
+  for (const name of ['voters', 'learners', 'outgoing', 'learnersNext']) checkNodeIds(c[name], `${what}.${name}`);
+  if (typeof c['autoLeave'] !== 'boolean') throw new InvalidArgumentError(`${what}.autoLeave must be true or false, got ${describeValue(c['autoLeave'])}`);
+}
+
+function checkNodeIds(ids: unknown, what: string): void {
+  if (!Array.isArray(ids)) throw new InvalidArgumentError(`${what} must be an array of node ids, got ${describeValue(ids)}`);
+  for (const [i, id] of ids.entries()) assertNodeId(id, `${what}[${i}]`);
+}
+
+/** True when `node` can vote in `conf`. A `conf` that is not a `ConfState` or a `node` that is not a node id is an `InvalidArgumentError`. */
+export function isVoterChecked(conf: ConfState, node: NodeId): boolean {
+  checkConfState(conf);
+  assertNodeId(node, 'node');
+  return isVoter(conf, node);
+}
+
+/** True when the configuration is joint. A `conf` that is not a `ConfState` is an `InvalidArgumentError`. */
+export function isJointChecked(conf: ConfState): boolean {
+  checkConfState(conf);
+  return isJoint(conf);
+}
+
+/** A configuration of voters only (and learners). Lists that are not node ids are an `InvalidArgumentError`. */
+export function confOfChecked(voters: readonly NodeId[], learners: readonly NodeId[] = []): ConfState {
+  checkNodeIds(voters, 'voters');
+  checkNodeIds(learners, 'learners');
+  return confOf(voters, learners);
 }

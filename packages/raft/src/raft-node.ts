@@ -154,6 +154,8 @@ export class RaftNode<Result = unknown> extends Observable<RaftNodeEvents> {
 
   private constructor(options: RaftNodeOptions<Result>, core: RaftCore, storage: WalRaftStorage, applied: number, random: Random) {
     super();
+    // Private in TypeScript, but JavaScript can still call it: say what to call instead.
+    if (!(core instanceof RaftCore)) throw new InvalidArgumentError('RaftNode has no public constructor: open a node with await RaftNode.start(options)');
     this.id = options.endpoint.id;
     this.#core = core;
     this.#stateMachine = options.stateMachine;

@@ -1,3 +1,4 @@
+import { assertInteger, assertObject, describeValue, InvalidArgumentError } from '@lattice/core';
 import type { RaftStoredState } from './raft-core.js';
 import type { Entry, HardState, RaftRecord, Snapshot } from './types.js';
 
@@ -7,10 +8,15 @@ import type { Entry, HardState, RaftRecord, Snapshot } from './types.js';
  * snapshot drops the entries it covers.
  */
 export function replayRaftRecords(records: Iterable<RaftRecord>): RaftStoredState {
+  if (typeof (records as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function' || typeof records === 'string') {
+    throw new InvalidArgumentError(`replayRaftRecords needs an iterable of Raft records, got ${describeValue(records)}`);
+  }
   let hardState: HardState | undefined;
   let snapshot: Snapshot | undefined;
   let entries: Entry[] = [];
+  let position = 0;
   for (const record of records) {
+    checkRecord(record, position++);
     if (record.type === 'hardState') {
       hardState = record.hardState;
     } else if (record.type === 'snapshot') {
@@ -33,4 +39,28 @@ export function replayRaftRecords(records: Iterable<RaftRecord>): RaftStoredStat
     ...(snapshot === undefined ? {} : { snapshot }),
     entries,
   };
+}
+
+/** Throws `InvalidArgumentError` unless `record` has the shape replay reads. */
+function checkRecord(record: unknown, position: number): void {
+  const what = `record ${position}`;
+  assertObject(record, what);
+  const r = record as { type?: unknown; entries?: unknown; hardState?: unknown; snapshot?: { meta?: unknown } };
+  if (r.type === 'entries') {
+    if (!Array.isArray(r.entries)) throw new InvalidArgumentError(`${what}: entries must be an array, got ${describeValue(r.entries)}`);
+    for (const [i, entry] of r.entries.entries()) {
+      assertObject(entry, `${what}, entry ${i}`);
+      assertInteger((entry as Entry).index, `${what}, entry ${i} index`, 1);
+      assertInteger((entry as Entry).term, `${what}, entry ${i} term`, 0);
+    }
+  } else if (r.type === 'hardState') {
+    assertObject(r.hardState, `${what}: hardState`);
+  } else if (r.type === 'snapshot') {
+    assertObject(r.snapshot, `${what}: snapshot`);
+    assertObject(r.snapshot.meta, `${what}: snapshot.meta`);
+    assertInteger((r.snapshot.meta as Snapshot['meta']).index, `${what}: snapshot index`, 0);
+    assertInteger((r.snapshot.meta as Snapshot['meta']).term, `${what}: snapshot term`, 0);
+  } else {
+    throw new InvalidArgumentError(`${what}: type must be 'entries', 'hardState' or 'snapshot', got ${describeValue(r.type)}`);
+  }
 }

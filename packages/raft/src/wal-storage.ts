@@ -1,5 +1,5 @@
 import type { RecordSink } from '@lattice/core';
-import { decodeRaftRecord, encodeRaftRecord } from './codec.js';
+import { decodeRaftRecord, writeRaftRecord } from './codec.js';
 import type { RaftStoredState } from './raft-core.js';
 import { replayRaftRecords } from './stored-state.js';
 import type { HardState, RaftRecord } from './types.js';
@@ -76,7 +76,7 @@ export class WalRaftStorage implements RecordSink<RaftRecord> {
   }
 
   async #write(records: RaftRecord[]): Promise<void> {
-    const positions = await this.#log.append(records.map(encodeRaftRecord));
+    const positions = await this.#log.append(records.map(writeRaftRecord));
     let snapshotAt: { position: number; index: number } | undefined;
     records.forEach((record, i) => {
       const position = positions[i]!;
