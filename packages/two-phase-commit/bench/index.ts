@@ -15,8 +15,8 @@
  * TPC_BENCH_INFLIGHT (default "1,16,64"), TPC_BENCH_POOL (connections per database, default 32).
  * Writes bench/results.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchResult, median, report, result } from '@lattice/bench-kit';
@@ -26,13 +26,26 @@ import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal, type WriteAheadLog } from '@lattice/wal';
 import pg from 'pg';
 import { Coordinator, Participant, PostgresResource } from '../src/index.js';
-import { accountName, createBank, encodeLeg, legWork, lockTimeoutOption } from '../test/process/bank-schema.js';
+import { accountName, createBank, encodeLeg, legStatement, legWork, lockTimeoutOption } from '../test/process/bank-schema.js';
 
 const SECONDS = Number(process.env['TPC_BENCH_SECONDS'] ?? 4);
 const ROUNDS = Number(process.env['TPC_BENCH_ROUNDS'] ?? 3);
 const IN_FLIGHT = (process.env['TPC_BENCH_INFLIGHT'] ?? '1,16,64').split(',').map(Number);
 const POOL = Number(process.env['TPC_BENCH_POOL'] ?? 32);
 const BANKS = 3;
+/**
+ * What runs side by side, alternating round by round (TPC_BENCH_VARIANTS, a comma list):
+ * `2pc` — participants on PostgreSQL's own durable prepare (no participant log record and sync
+ * before the yes vote) with a leg's BEGIN, work and PREPARE in one round trip (`statements`);
+ * `2pc-logged-trips` — the earlier design: each participant syncs a "prepared" record before it
+ * votes, and a leg takes a round trip per statement (`work`); `2pc-logged`, `2pc-trips` — one of
+ * the two changes each; `local` — the same transfers as local transactions in one database,
+ * `BEGIN; leg; leg; COMMIT` in one round trip (the same statements as the participants');
+ * `local-trips` — the same with a round trip per statement (the earlier baseline).
+ */
+const VARIANTS = (process.env['TPC_BENCH_VARIANTS'] ?? '2pc,local,2pc-logged-trips,local-trips').split(',');
+const DISTRIBUTED = VARIANTS.filter((v) => v.startsWith('2pc'));
+const BASELINE = VARIANTS.includes('local') ? 'local' : (VARIANTS.find((v) => v.startsWith('local')) ?? 'local');
 const ACCOUNTS = 10_000;
 const BALANCE = 1_000_000;
 const DTM_PUBLISHED = 935;
@@ -63,6 +76,10 @@ function nextTransfer(): Transfer {
 }
 
 interface Run {
+  /** CPU time per committed transfer, ms: this process (`process.cpuUsage`) and every process of the three servers (`/proc`). */
+  readonly cpuMs: number;
+  readonly nodeMs: number;
+  readonly serversMs: number;
   readonly rate: number;
   readonly p50: number;
   readonly p99: number;
@@ -70,8 +87,43 @@ interface Run {
   readonly failed: number;
 }
 
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+/** CPU time (ms) of the servers' processes so far: each postmaster and its children, from /proc. */
+function serversCpuMs(): number {
+  const postmasters = new Set<number>();
+  for (const service of services) {
+    try {
+      postmasters.add(Number(readFileSync(join(service.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]));
+    } catch {
+      // not running
+    }
+  }
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[1] is the parent (the 4th field of stat); utime and stime are the 14th and 15th.
+    if (postmasters.has(Number(entry))) ticks += Number(fields[13]) + Number(fields[14]); // and its reaped children's (cutime, cstime)
+    if (postmasters.has(Number(entry)) || postmasters.has(Number(fields[1]))) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * TICK_MS;
+}
+
+function processCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
 /** Runs `transfer` closed loop with `inFlight` at a time for `seconds`. */
 async function closedLoop(inFlight: number, seconds: number, transfer: (t: Transfer) => Promise<boolean>): Promise<Run> {
+  const nodeBefore = processCpuMs();
+  const serversBefore = serversCpuMs();
   const latencies: number[] = [];
   let failed = 0;
   const end = performance.now() + seconds * 1000;
@@ -87,9 +139,11 @@ async function closedLoop(inFlight: number, seconds: number, transfer: (t: Trans
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const nodeMs = (processCpuMs() - nodeBefore) / Math.max(1, latencies.length);
+  const serversMs = (serversCpuMs() - serversBefore) / Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), committed: latencies.length, failed };
+  return { nodeMs, serversMs, cpuMs: nodeMs + serversMs, rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), committed: latencies.length, failed };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'two-phase-bench-'));
@@ -104,19 +158,23 @@ try {
   const ids = Array.from({ length: BANKS }, (_, i) => `bank-${i}`);
   transport = new TcpTransport({ secret: 'two-phase-bench-cluster-secret', timers });
   for (const [i, id] of ids.entries()) {
-    const pool = new pg.Pool({ connectionString: services[i]!.url, max: POOL, options: lockTimeoutOption(1000) });
+    // One pool per server, shared by the variants (they never run at the same time).
+    const pool = new pg.Pool({ connectionString: services[i]!.url, max: POOL, idleTimeoutMillis: 0, options: lockTimeoutOption(1000) });
     pool.on('error', () => undefined);
     pools.push(pool);
     await createBank(pool, ACCOUNTS, BALANCE);
-    const log = await openWal(join(root, id));
-    logs.push(log);
-    const participant = await Participant.open({
-      endpoint: await transport.open(id, { listen: { host: '127.0.0.1', port: await freePort() } }),
-      log,
-      resource: new PostgresResource({ pool, work: legWork }),
-      timers,
-    });
-    closers.push(() => participant.close());
+    for (const variant of DISTRIBUTED) {
+      const log = await openWal(join(root, `${id}-${variant}`));
+      logs.push(log);
+      const durablePrepare = !variant.includes('logged');
+      const participant = await Participant.open({
+        endpoint: await transport.open(`${id}-${variant}`, { listen: { host: '127.0.0.1', port: await freePort() } }),
+        log,
+        resource: new PostgresResource(variant.includes('trips') ? { pool, work: legWork, durablePrepare } : { pool, statements: legStatement, durablePrepare }),
+        timers,
+      });
+      closers.push(() => participant.close());
+    }
   }
   const coordinatorLog = await openWal(join(root, 'coordinator'));
   logs.push(coordinatorLog);
@@ -125,30 +183,45 @@ try {
 
   // The local baseline: every account of every bank in one database of the first instance.
   await pools[0]!.query('CREATE DATABASE local_bank');
-  const localPool = new pg.Pool({ connectionString: services[0]!.url.replace(/\/postgres$/, '/local_bank'), max: POOL, options: lockTimeoutOption(1000) });
+  const localPool = new pg.Pool({ connectionString: services[0]!.url.replace(/\/postgres$/, '/local_bank'), max: POOL, idleTimeoutMillis: 0, options: lockTimeoutOption(1000) });
   localPool.on('error', () => undefined);
   pools.push(localPool);
   await createBank(localPool, BANKS * ACCOUNTS, BALANCE);
   const localAccount = (bank: number, account: string) => accountName(bank * ACCOUNTS + Number(account.slice('acct-'.length)));
 
-  const distributed = async (t: Transfer): Promise<boolean> => {
+  const distributed = (variant: string) => async (t: Transfer): Promise<boolean> => {
     const outcome = await coordinator.transaction(
       new Map([
-        [`bank-${t.from}`, encodeLeg({ transfer: t.id, account: t.fromAccount, delta: -t.amount })],
-        [`bank-${t.to}`, encodeLeg({ transfer: t.id, account: t.toAccount, delta: t.amount })],
+        [`bank-${t.from}-${variant}`, encodeLeg({ transfer: t.id, account: t.fromAccount, delta: -t.amount })],
+        [`bank-${t.to}-${variant}`, encodeLeg({ transfer: t.id, account: t.toAccount, delta: t.amount })],
       ]),
       { gid: t.id },
     );
     return outcome.outcome === 'committed';
   };
+  const localLegs = (t: Transfer) =>
+    ([[t.from, t.fromAccount, -t.amount], [t.to, t.toAccount, t.amount]] as const).map(([bank, account, delta]) =>
+      encodeLeg({ transfer: `${t.id}/${bank}`, account: localAccount(bank, account), delta }),
+    );
+  // The same statements as the participants' legs, in one round trip.
   const local = async (t: Transfer): Promise<boolean> => {
     const session = await localPool.connect();
     try {
+      await session.query(`BEGIN; ${localLegs(t).map(legStatement).join('; ')}; COMMIT`);
+      return true;
+    } catch {
+      await session.query('ROLLBACK').catch(() => undefined);
+      return false;
+    } finally {
+      session.release();
+    }
+  };
+  // The earlier baseline: a round trip per statement, as `work` does.
+  const localTrips = async (t: Transfer): Promise<boolean> => {
+    const session = await localPool.connect();
+    try {
       await session.query('BEGIN');
-      for (const [bank, account, delta] of [[t.from, t.fromAccount, -t.amount], [t.to, t.toAccount, t.amount]] as const) {
-        // The same statement as a participant's leg.
-        if ((await legWork(session, encodeLeg({ transfer: `${t.id}/${bank}`, account: localAccount(bank, account), delta }))) !== 'yes') throw new Error('no such account');
-      }
+      for (const leg of localLegs(t)) if ((await legWork(session, leg)) !== 'yes') throw new Error('no such account');
       await session.query('COMMIT');
       return true;
     } catch {
@@ -158,41 +231,65 @@ try {
       session.release();
     }
   };
+  const runner = (variant: string) => (variant === 'local' ? local : variant === 'local-trips' ? localTrips : distributed(variant));
 
-  // Warm-up of both.
-  await closedLoop(16, 1, distributed);
-  await closedLoop(16, 1, local);
+  // Warm-up of each.
+  for (const variant of VARIANTS) await closedLoop(16, 1, runner(variant));
 
+  const peerName: Record<string, string> = {
+    local: 'local transactions in one PostgreSQL 15 database (fsync on), one round trip each',
+    'local-trips': 'local transactions in one PostgreSQL 15 database (fsync on), a round trip per statement',
+  };
+  const what: Record<string, string> = {
+    '2pc': '2PC',
+    '2pc-logged-trips': '2PC as before (participant log synced before the vote, a round trip per statement)',
+    '2pc-logged': '2PC with the participant log synced before the vote',
+    '2pc-trips': '2PC with a round trip per statement',
+  };
   const results: BenchResult[] = [];
   for (const inFlight of IN_FLIGHT) {
-    const ours: Run[] = [];
-    const theirs: Run[] = [];
+    const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      const order: [typeof distributed, Run[]][] = [[distributed, ours], [local, theirs]];
-      if (round % 2 === 1) order.reverse();
-      for (const [transfer, runs] of order) runs.push(await closedLoop(inFlight, SECONDS, transfer));
-      console.log(`${inFlight} in flight, round ${round + 1}: 2PC ${ours.at(-1)!.rate.toFixed(0)}/s, local ${theirs.at(-1)!.rate.toFixed(0)}/s`);
+      // Each round in another order, so that no variant always runs right after another.
+      const order = [...VARIANTS];
+      for (let r = 0; r < round; r++) order.push(order.shift()!);
+      for (const variant of order) runs.get(variant)!.push(await closedLoop(inFlight, SECONDS, runner(variant)));
+      const line = VARIANTS.map((v) => {
+        const r = runs.get(v)!.at(-1)!;
+        return `${v} ${r.rate.toFixed(0)}/s (CPU ms each: ${r.nodeMs.toFixed(2)} here + ${r.serversMs.toFixed(2)} servers)`;
+      });
+      console.log(`${inFlight} in flight, round ${round + 1} (load ${loadAverage()}): ${line.join(', ')}`);
     }
-    const range = (runs: Run[], pick: (r: Run) => number) => `${Math.min(...runs.map(pick)).toFixed(2)}–${Math.max(...runs.map(pick)).toFixed(2)}`;
-    const failures = `; aborted/failed: 2PC ${ours.reduce((n, r) => n + r.failed, 0)}, local ${theirs.reduce((n, r) => n + r.failed, 0)}`;
-    const note = (pick: (r: Run) => number) => `${ROUNDS} rounds of ${SECONDS} s, pools of ${POOL}; 2PC ${range(ours, pick)}, local ${range(theirs, pick)}`;
-    const peer = 'local transactions in one PostgreSQL 15 database (fsync on)';
-    const oursRate = median(ours.map((r) => r.rate));
-    results.push(result({ case: `transfer over 3 PostgreSQL participants, ${inFlight} in flight: transfers/s`, unit: 'transfers/s', betterIs: 'higher', ours: round2(oursRate), peer, peerValue: round2(median(theirs.map((r) => r.rate))), note: note((r) => r.rate) + failures }));
-    results.push(result({ case: `transfer over 3 PostgreSQL participants, ${inFlight} in flight: p50`, unit: 'ms', betterIs: 'lower', ours: round2(median(ours.map((r) => r.p50))), peer, peerValue: round2(median(theirs.map((r) => r.p50))), note: note((r) => r.p50) }));
-    results.push(result({ case: `transfer over 3 PostgreSQL participants, ${inFlight} in flight: p99`, unit: 'ms', betterIs: 'lower', ours: round2(median(ours.map((r) => r.p99))), peer, peerValue: round2(median(theirs.map((r) => r.p99))), note: note((r) => r.p99) }));
-    if (inFlight === Math.max(...IN_FLIGHT)) {
-      results.push(
-        result({
-          case: `transfer over 3 PostgreSQL participants, ${inFlight} in flight: global transactions/s against dtm's published figure`,
-          unit: 'transfers/s',
-          betterIs: 'higher',
-          ours: round2(oursRate),
-          peer: "dtm (dtm-labs/dtm), published figure, not run here",
-          peerValue: DTM_PUBLISHED,
-          note: "dtm's own benchmark on its own hardware (MySQL participants); quoted, not measured side by side",
-        }),
-      );
+    const range = (list: Run[], pick: (r: Run) => number) => `${Math.min(...list.map(pick)).toFixed(2)}–${Math.max(...list.map(pick)).toFixed(2)}`;
+    for (const variant of DISTRIBUTED) {
+      // Against each baseline; the first one (`local`) is the one the targets speak of.
+      for (const baseline of VARIANTS.filter((v) => v.startsWith('local'))) {
+        if (variant !== '2pc' && baseline !== BASELINE) continue;
+        const ours = runs.get(variant)!;
+        const theirs = runs.get(baseline)!;
+        const failures = `; aborted/failed: 2PC ${ours.reduce((n, r) => n + r.failed, 0)}, local ${theirs.reduce((n, r) => n + r.failed, 0)}`;
+        const note = (pick: (r: Run) => number) => `${ROUNDS} rounds of ${SECONDS} s, pools of ${POOL}; 2PC ${range(ours, pick)}, local ${range(theirs, pick)}`;
+        const name = `${what[variant] ?? variant} over 3 PostgreSQL participants, ${inFlight} in flight`;
+        const peer = peerName[baseline] ?? baseline;
+        const med = (list: Run[], pick: (r: Run) => number) => round2(median(list.map(pick)));
+        results.push(result({ case: `${name}: transfers/s`, unit: 'transfers/s', betterIs: 'higher', ours: med(ours, (r) => r.rate), peer, peerValue: med(theirs, (r) => r.rate), note: note((r) => r.rate) + failures }));
+        results.push(result({ case: `${name}: CPU per transfer (this process and the servers)`, unit: 'ms', betterIs: 'lower', ours: med(ours, (r) => r.cpuMs), peer, peerValue: med(theirs, (r) => r.cpuMs), note: note((r) => r.cpuMs) }));
+        results.push(result({ case: `${name}: p50`, unit: 'ms', betterIs: 'lower', ours: med(ours, (r) => r.p50), peer, peerValue: med(theirs, (r) => r.p50), note: note((r) => r.p50) }));
+        results.push(result({ case: `${name}: p99`, unit: 'ms', betterIs: 'lower', ours: med(ours, (r) => r.p99), peer, peerValue: med(theirs, (r) => r.p99), note: note((r) => r.p99) }));
+      }
+      if (inFlight === Math.max(...IN_FLIGHT)) {
+        results.push(
+          result({
+            case: `${what[variant] ?? variant} over 3 PostgreSQL participants, ${inFlight} in flight: global transactions/s against dtm's published figure`,
+            unit: 'transfers/s',
+            betterIs: 'higher',
+            ours: round2(median(runs.get(variant)!.map((r) => r.rate))),
+            peer: 'dtm (dtm-labs/dtm), published figure, not run here',
+            peerValue: DTM_PUBLISHED,
+            note: "dtm's own benchmark on its own hardware (MySQL participants); quoted, not measured side by side",
+          }),
+        );
+      }
     }
   }
   report(resultsPath, results);
@@ -203,6 +300,12 @@ try {
   for (const pool of pools) await pool.end().catch(() => undefined);
   await Promise.allSettled(services.map((s) => s.stop()));
   rmSync(root, { recursive: true, force: true });
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 }
 
 function round2(value: number): number {

@@ -31,10 +31,12 @@ export {
 export { DuplicateTransactionError, InvalidGidError } from './errors.js';
 export { assertGid, gidProblem, MAX_GID_BYTES } from './gid.js';
 export {
+  type HeldTransaction,
   ParticipantCore,
   type ParticipantCoreOptions,
   type ParticipantDeliberateBugs,
   type ParticipantTransactionState,
+  type TransactionContext,
 } from './participant-core.js';
 export type {
   CoordinatorEffect,
@@ -62,7 +64,7 @@ export {
   type ReplicatedLog,
   type TakeOverOptions,
 } from './raft-decision-log.js';
-export { type PgPool, type PgQueryResult, type PgSession, PostgresResource, type PostgresResourceOptions } from './postgres-resource.js';
+export { type PgPool, type PgQueryResult, type PgSession, pgLiteral, PostgresResource, type PostgresResourceOptions } from './postgres-resource.js';
 export {
   assertBarrierRequest,
   type BarrierRecord,

@@ -10,6 +10,11 @@ import type { Gid, ParticipantEffect, ParticipantRecord, TransactionOutcome, Two
 export interface ParticipantDeliberateBugs {
   /** Sends a yes vote before the "prepared" record is durable. */
   voteBeforeLogging?: boolean;
+  /**
+   * With a durable-prepare resource, `Participant.open` rolls back what the resource holds with
+   * no log record, as it may without one (there the vote cannot have left; here it may have).
+   */
+  abortHeldWithoutRecord?: boolean;
 }
 
 /** Options of {@link ParticipantCore}. */
@@ -24,8 +29,35 @@ export interface ParticipantCoreOptions {
   voteTimeoutMs?: number;
   /** When a prepared participant asks about the outcome, and how it backs off. Default 1000 ms doubling to 10000 ms. */
   inquiry?: RetryPolicy;
+  /**
+   * The resource's prepared state is itself durable and names the coordinator and the
+   * participants (PostgreSQL after `PREPARE TRANSACTION`, read back from `pg_prepared_xacts`): a
+   * yes vote then leaves without a "prepared" record of the participant's own, and after a
+   * restart the transactions the resource still holds come in through `held`. Default false.
+   */
+  durablePrepare?: boolean;
+  /**
+   * With `durablePrepare`: transactions the resource holds prepared after a restart that the log
+   * has no record of (their vote may have left), each with its coordinator and participants.
+   */
+  held?: readonly HeldTransaction[];
   /** @internal */
   deliberateBugs?: ParticipantDeliberateBugs;
+}
+
+/** A transaction a resource with durable prepares holds prepared, as it recovers it. */
+export interface HeldTransaction {
+  readonly gid: Gid;
+  readonly coordinator: NodeId;
+  readonly participants: readonly NodeId[];
+}
+
+/** Who a transaction belongs to: this participant, its coordinator and all its participants. */
+export interface TransactionContext {
+  /** The participant the resource prepares for (one of `participants`). */
+  readonly participant: NodeId;
+  readonly coordinator: NodeId;
+  readonly participants: readonly NodeId[];
 }
 
 interface Known {
@@ -79,6 +111,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   readonly #voteTimeoutMs: number;
   readonly #inquiry: RetryPolicy;
   readonly #bugs: ParticipantDeliberateBugs;
+  readonly #durablePrepare: boolean;
   readonly #entries = new Map<Gid, Entry>();
   /** Gids still preparing or prepared: what `tick` and `wakeAt` look at (settled ones never wake). */
   readonly #open = new Set<Gid>();
@@ -97,6 +130,8 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     const inquiry = options.inquiry ?? { initialMs: 1000, maxMs: 10_000 };
     this.#inquiry = { initialMs: positive(inquiry.initialMs, 'options.inquiry.initialMs'), maxMs: positive(inquiry.maxMs, 'options.inquiry.maxMs') };
     this.#bugs = options.deliberateBugs ?? {};
+    this.#durablePrepare = options.durablePrepare === true;
+    if (options.held !== undefined && !this.#durablePrepare) throw new InvalidArgumentError('options.held needs options.durablePrepare');
     for (const record of options.stored ?? []) {
       if (record.type === 'prepared') {
         this.#put(record.gid, {
@@ -116,6 +151,31 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         this.#put(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
       }
     }
+    for (const held of options.held ?? []) {
+      assertNodeId(held?.coordinator, 'held coordinator');
+      if (this.#entries.has(held.gid)) continue;
+      // Prepared in the resource, which is the record: in doubt, whether or not the vote left.
+      this.#put(held.gid, {
+        phase: 'prepared',
+        coordinator: held.coordinator,
+        participants: held.participants,
+        ops: new Uint8Array(0),
+        durable: true,
+        inquireAt: this.#now,
+        delay: 0,
+      });
+    }
+  }
+
+  /** True when yes votes rest on the resource's own durable prepare (see `durablePrepare`). */
+  get durablePrepare(): boolean {
+    return this.#durablePrepare;
+  }
+
+  /** The coordinator and participants of a transaction still preparing or prepared. */
+  context(gid: Gid): TransactionContext | undefined {
+    const entry = this.#entries.get(gid);
+    return entry !== undefined && 'participants' in entry ? { participant: this.id, coordinator: entry.coordinator, participants: entry.participants } : undefined;
   }
 
   /** What this participant knows of `gid`. */
@@ -149,6 +209,20 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
       this.#put(gid, { phase: 'aborted', coordinator: entry.coordinator });
       this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
       this.#out.effects.push({ type: 'abort', gid });
+      return;
+    }
+    if (this.#durablePrepare) {
+      // The resource's prepare is the durable record: the vote need wait for no log.
+      this.#put(gid, {
+        phase: 'prepared',
+        coordinator: entry.coordinator,
+        participants: entry.participants,
+        ops: entry.ops,
+        durable: true,
+        inquireAt: this.#now + this.#inquiry.initialMs,
+        delay: this.#inquiry.initialMs,
+      });
+      this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'yes' } });
       return;
     }
     this.#put(gid, {

@@ -15,7 +15,7 @@ import {
 import { nextDelay } from './backoff.js';
 import type { RetryPolicy } from './backoff.js';
 import { participantRecordCodec, twoPhaseMessageCodec } from './codec.js';
-import { ParticipantCore, type ParticipantDeliberateBugs } from './participant-core.js';
+import { type HeldTransaction, ParticipantCore, type ParticipantDeliberateBugs, type TransactionContext } from './participant-core.js';
 import type { ParticipantResource } from './resource.js';
 import type { Gid, ParticipantEffect, ParticipantRecord, TwoPhaseMessage } from './types.js';
 import { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';
@@ -32,6 +32,11 @@ export interface ParticipantOptions {
   stored?: readonly ParticipantRecord[];
   /** Gids the resource reported prepared at start (`resource.recover()`); they are not restored again. */
   held?: readonly Gid[];
+  /**
+   * With a durable-prepare resource: what it holds prepared at start that the log has no
+   * record of (`resource.recoverHeld()`); they are in doubt, as if the log said "prepared".
+   */
+  heldInDoubt?: readonly HeldTransaction[];
   clock?: Clock;
   timers?: Timers;
   /** How long the resource may take to vote, ms. Default 5000. */
@@ -45,7 +50,7 @@ export interface ParticipantOptions {
 }
 
 /** Options of {@link Participant.open}: a log instead of `storage`, `stored` and `held`. */
-export type ParticipantOpenOptions = Omit<ParticipantOptions, 'storage' | 'stored' | 'held'> & { log: TwoPhaseLogStore };
+export type ParticipantOpenOptions = Omit<ParticipantOptions, 'storage' | 'stored' | 'held' | 'heldInDoubt'> & { log: TwoPhaseLogStore };
 
 /** Events of a {@link Participant}. */
 export interface ParticipantEvents extends BaseEvents {
@@ -87,10 +92,13 @@ export class Participant extends Observable<ParticipantEvents> {
     this.#timers = options.timers ?? systemTimers;
     this.#resourceRetry = checkRetry(options.resourceRetry ?? { initialMs: 100, maxMs: 5000 });
     const clock = options.clock ?? systemClock;
+    const durablePrepare = resource.durablePrepare === true;
     this.#core = new ParticipantCore({
       id: options.endpoint?.id,
       now: clock.monotonic(),
       stored: options.stored ?? [],
+      durablePrepare,
+      ...(durablePrepare ? { held: options.heldInDoubt ?? [] } : {}),
       ...(options.voteTimeoutMs === undefined ? {} : { voteTimeoutMs: options.voteTimeoutMs }),
       ...(options.inquiry === undefined ? {} : { inquiry: options.inquiry }),
       ...(options.deliberateBugs === undefined ? {} : { deliberateBugs: options.deliberateBugs }),
@@ -117,16 +125,29 @@ export class Participant extends Observable<ParticipantEvents> {
     const { log, ...rest } = options;
     assertResource(rest.resource);
     const { storage, records } = await WalRecordStorage.open(log, participantRecordCodec());
-    const held = [...(await rest.resource.recover())];
+    const durable = rest.resource.durablePrepare === true;
+    const heldTransactions: readonly HeldTransaction[] = durable
+      ? await rest.resource.recoverHeld!()
+      : (await rest.resource.recover()).map((gid) => ({ gid, coordinator: '', participants: [] }));
     const outcomes = new Map<Gid, string>();
     for (const record of records) outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
-    for (const gid of held) {
-      const state = outcomes.get(gid);
-      if (state === 'committed') await rest.resource.commit(gid);
+    const inDoubt: HeldTransaction[] = [];
+    for (const held of heldTransactions) {
+      const state = outcomes.get(held.gid);
+      if (state === 'committed') await rest.resource.commit(held.gid);
+      else if (state === 'aborted') await rest.resource.abort(held.gid);
+      // A durable prepare is the record: its yes vote may have left, so it is in doubt.
+      else if (state === undefined && durable && !rest.deliberateBugs?.abortHeldWithoutRecord) inDoubt.push(held);
       // Prepared in the resource with no record here: the yes vote never left, so nobody committed it.
-      else if (state !== 'prepared') await rest.resource.abort(gid);
+      else if (state !== 'prepared') await rest.resource.abort(held.gid);
     }
-    return new Participant({ ...rest, storage, stored: records, held: held.filter((gid) => outcomes.get(gid) === 'prepared') });
+    return new Participant({
+      ...rest,
+      storage,
+      stored: records,
+      held: heldTransactions.map((held) => held.gid).filter((gid) => outcomes.get(gid) === 'prepared'),
+      ...(durable ? { heldInDoubt: inDoubt } : {}),
+    });
   }
 
   /** The pure core (state, in-doubt transactions). */
@@ -159,7 +180,9 @@ export class Participant extends Observable<ParticipantEvents> {
 
   #enqueue(effect: ParticipantEffect): void {
     const previous = this.#chains.get(effect.gid) ?? Promise.resolve();
-    const next = previous.then(() => this.#carryOut(effect));
+    // Read now: the effect is handed out while the transaction is still preparing.
+    const context = effect.type === 'prepare' ? this.#core.context(effect.gid) : undefined;
+    const next = previous.then(() => this.#carryOut(effect, context));
     this.#chains.set(effect.gid, next);
     void next.then(() => {
       if (this.#chains.get(effect.gid) === next) this.#chains.delete(effect.gid);
@@ -195,13 +218,14 @@ export class Participant extends Observable<ParticipantEvents> {
     }
   }
 
-  async #carryOut(effect: ParticipantEffect): Promise<void> {
+  async #carryOut(effect: ParticipantEffect, context: TransactionContext | undefined): Promise<void> {
     try {
       switch (effect.type) {
         case 'prepare': {
           let vote: 'yes' | 'no';
+          if (context === undefined) throw new HandlerError(`No coordinator is known for "${effect.gid}"`);
           try {
-            vote = await this.#resource.prepare(effect.gid, effect.ops);
+            vote = await this.#resource.prepare(effect.gid, effect.ops, context!);
           } catch (cause) {
             this.emit('error', new HandlerError(`The resource failed to prepare "${effect.gid}"; voting no`, { cause }));
             vote = 'no';
@@ -238,5 +262,8 @@ function assertResource(resource: unknown): asserts resource is ParticipantResou
     if (typeof (resource as Record<string, unknown> | undefined)?.[method] !== 'function') {
       throw new InvalidArgumentError(`options.resource must have a ${method}() method`);
     }
+  }
+  if ((resource as ParticipantResource).durablePrepare === true && typeof (resource as ParticipantResource).recoverHeld !== 'function') {
+    throw new InvalidArgumentError('options.resource has durablePrepare but no recoverHeld() method');
   }
 }

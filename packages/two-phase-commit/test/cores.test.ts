@@ -128,6 +128,53 @@ describe('ParticipantCore', () => {
     expect(again.messages).toEqual([{ to: 'c', message: { type: 'ack', gid: 'g' } }]);
   });
 
+  it('with durablePrepare, votes yes without a "prepared" record or a sync, and still syncs a commit before the ack', () => {
+    const core = new ParticipantCore({ id: 'a', now: 0, durablePrepare: true });
+    core.step('c', { type: 'prepare', gid: 'g', participants: ['a', 'b'], ops });
+    expect(drain(core).effects).toEqual([{ type: 'prepare', gid: 'g', ops }]);
+    expect(core.context('g')).toEqual({ participant: 'a', coordinator: 'c', participants: ['a', 'b'] });
+    core.voted('g', 'yes');
+    const vote = drain(core);
+    expect(vote.persist).toEqual([]);
+    expect(vote.mustSync).toBe(false);
+    expect(vote.messages).toEqual([{ to: 'c', message: { type: 'vote', gid: 'g', vote: 'yes' } }]);
+    // Prepared and durable at once: a peer asking is told so, a repeated prepare gets the vote again.
+    core.step('b', { type: 'status', gid: 'g' });
+    core.step('c', { type: 'prepare', gid: 'g', participants: ['a', 'b'], ops });
+    expect(drain(core).messages).toEqual([
+      { to: 'b', message: { type: 'peerState', gid: 'g', state: 'prepared' } },
+      { to: 'c', message: { type: 'vote', gid: 'g', vote: 'yes' } },
+    ]);
+    core.step('c', { type: 'decision', gid: 'g', outcome: 'committed' });
+    const commit = drain(core);
+    expect(commit.persist).toEqual([{ type: 'outcome', gid: 'g', outcome: 'committed' }]);
+    expect(commit.mustSync).toBe(true);
+    expect(commit.messages).toEqual([{ to: 'c', message: { type: 'ack', gid: 'g' } }]);
+  });
+
+  it('with durablePrepare, what the resource holds without a log record is in doubt after a restart: it asks, and no restore runs', () => {
+    const core = new ParticipantCore({
+      id: 'a',
+      now: 0,
+      durablePrepare: true,
+      inquiry: { initialMs: 10, maxMs: 100 },
+      stored: [{ type: 'outcome', gid: 'done', outcome: 'committed' }],
+      held: [{ gid: 'g', coordinator: 'c', participants: ['a', 'b'] }],
+    });
+    expect(core.inDoubt()).toEqual(['g']);
+    expect(core.state('done')).toBe('committed');
+    core.tick(0);
+    const ask = drain(core);
+    expect(ask.effects).toEqual([]);
+    expect(ask.messages.map((o) => [o.to, o.message.type])).toEqual([
+      ['c', 'status'],
+      ['b', 'status'],
+    ]);
+    core.step('c', { type: 'decision', gid: 'g', outcome: 'aborted' });
+    expect(drain(core).effects).toEqual([{ type: 'abort', gid: 'g' }]);
+    expect(() => new ParticipantCore({ id: 'a', now: 0, held: [{ gid: 'g', coordinator: 'c', participants: ['a'] }] })).toThrow(/durablePrepare/);
+  });
+
   it('aborts on its own when the resource has not voted by the deadline', () => {
     const core = new ParticipantCore({ id: 'a', now: 0, voteTimeoutMs: 50 });
     core.step('c', { type: 'prepare', gid: 'g', participants: ['a'], ops });

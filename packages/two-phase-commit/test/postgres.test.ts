@@ -7,7 +7,7 @@ import { MemoryNetwork } from '@lattice/transport';
 import { openWal, type WriteAheadLog } from '@lattice/wal';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Coordinator, encodeKvOps, MemoryKv, Participant, type PgSession, PostgresResource } from '../src/index.js';
+import { Coordinator, encodeKvOps, InvalidGidError, MemoryKv, Participant, type PgSession, pgLiteral, PostgresResource } from '../src/index.js';
 
 const timers: Timers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
 
@@ -28,6 +28,15 @@ async function work(session: PgSession, ops: Uint8Array): Promise<void> {
   await session.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [amount, id]);
 }
 
+/** The same work as SQL text, for `statements`: an unknown account fails the NOT NULL of `moved.id`. */
+function statements(ops: Uint8Array): string {
+  const r = new ByteReader(ops, 'bank ops');
+  const id = r.string();
+  const amount = r.int();
+  r.end();
+  return `WITH changed AS (UPDATE accounts SET balance = balance + ${pgLiteral(amount)} WHERE id = ${pgLiteral(id)} RETURNING id) INSERT INTO moved (id) VALUES ((SELECT id FROM changed))`;
+}
+
 describeWithService('postgres', 'PostgresResource against a real PostgreSQL 15', (postgres) => {
   let pool: pg.Pool;
   let dir: string;
@@ -37,7 +46,8 @@ describeWithService('postgres', 'PostgresResource against a real PostgreSQL 15',
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: postgres().url, max: 4 });
     await pool.query('CREATE TABLE accounts (id text PRIMARY KEY, balance integer NOT NULL CHECK (balance >= 0))');
-    await pool.query("INSERT INTO accounts VALUES ('carol', 100)");
+    await pool.query("INSERT INTO accounts VALUES ('carol', 100), ('heidi', 100), ('ivan', 100)");
+    await pool.query('CREATE TABLE moved (id text NOT NULL)');
     dir = await mkdtemp(join(tmpdir(), 'two-phase-pg-'));
   });
   afterAll(async () => {
@@ -77,6 +87,68 @@ describeWithService('postgres', 'PostgresResource against a real PostgreSQL 15',
       await single.end();
     }
   }, 20_000);
+
+  it('with statements, prepares in one round trip; a constraint or an unknown account votes no; a repeated prepare votes yes once its lock wait ends', async () => {
+    const waiting = new pg.Pool({ connectionString: postgres().url, max: 2, options: '-c lock_timeout=200' });
+    const queries: string[] = [];
+    const counted = {
+      connect: async () => {
+        const session = await waiting.connect();
+        const counting: PgSession = {
+          query: (text, values) => {
+            queries.push(text);
+            return session.query(text, values as unknown[]);
+          },
+          release: (error) => session.release(error),
+        };
+        return counting;
+      },
+      query: (text: string) => waiting.query(text),
+    };
+    try {
+      const resource = new PostgresResource({ pool: counted, statements });
+      expect(await resource.prepare('one-trip', pgOps('heidi', -10))).toBe('yes');
+      expect(queries).toHaveLength(1);
+      expect(queries[0]).toMatch(/^BEGIN; WITH changed .*; PREPARE TRANSACTION 'one-trip'$/);
+      expect(await resource.prepare('one-trip', pgOps('heidi', -10))).toBe('yes'); // waits on its own lock, then finds it prepared
+      expect(await resource.prepare('too-much', pgOps('ivan', -1000))).toBe('no');
+      expect(await resource.prepare('nobody', pgOps('nobody', 5))).toBe('no');
+      expect(await resource.recover()).toEqual(['one-trip']);
+      await resource.commit('one-trip');
+      expect(await balance('heidi')).toBe(90);
+      expect(await balance('ivan')).toBe(100);
+      expect(() => new PostgresResource({ pool, work, statements })).toThrow(/exactly one of work and statements/);
+      expect(() => pgLiteral(1.5)).toThrow(/safe integers/);
+      expect(pgLiteral("it's")).toBe("'it''s'");
+    } finally {
+      await waiting.end();
+    }
+  }, 20_000);
+
+  it('with durablePrepare, the PostgreSQL gid names the coordinator and the participants, and a new resource finishes it by its gid', async () => {
+    const context = { participant: 'pg a', coordinator: 'co%1', participants: ['other', 'pg a'] };
+    const resource = new PostgresResource({ pool, statements, durablePrepare: true });
+    expect(resource.durablePrepare).toBe(true);
+    expect(await resource.prepare('durable 1', pgOps('heidi', -1), context)).toBe('yes');
+    expect(await resource.prepare('durable-2', pgOps('ivan', -1), context)).toBe('yes');
+    const names = (await pool.query('SELECT gid FROM pg_prepared_xacts ORDER BY gid')).rows.map((row) => row.gid);
+    expect(names).toEqual(['durable%201 co%251 pg%20a other', 'durable-2 co%251 pg%20a other']);
+    // After a restart: a fresh resource reads them back, and commits and aborts them by gid.
+    const restarted = new PostgresResource({ pool, statements, durablePrepare: true });
+    expect(await restarted.recoverHeld()).toEqual([
+      { gid: 'durable 1', coordinator: 'co%1', participants: ['pg a', 'other'] },
+      { gid: 'durable-2', coordinator: 'co%1', participants: ['pg a', 'other'] },
+    ]);
+    expect(await restarted.recover()).toEqual(['durable 1', 'durable-2']);
+    await restarted.commit('durable 1');
+    // One it has not recovered is found in pg_prepared_xacts; one that is not there is no error.
+    await new PostgresResource({ pool, statements, durablePrepare: true }).abort('durable-2');
+    await restarted.abort('never-prepared');
+    expect(await restarted.recover()).toEqual([]);
+    expect([await balance('heidi'), await balance('ivan')]).toEqual([89, 100]);
+    // Too long for PostgreSQL's 200 bytes once the coordinator and participants are in: refused.
+    await expect(resource.prepare('g'.repeat(150), pgOps('heidi', -1), { participant: 'a', coordinator: 'c'.repeat(60), participants: ['a'] })).rejects.toBeInstanceOf(InvalidGidError);
+  });
 
   it('moves money between PostgreSQL and a MemoryKv participant, and a prepared transaction survives a participant restart', async () => {
     const network = new MemoryNetwork({ timers });

@@ -1,6 +1,7 @@
 /**
  * A bank over three private PostgreSQL instances: one `Participant` per instance (in this
- * process, each with its own fsync'd write-ahead log) and the coordinator in a child process
+ * process, each with its own fsync'd write-ahead log; bank-0 and bank-2 on PostgreSQL's durable
+ * prepare, bank-1 logging "prepared" before it votes) and the coordinator in a child process
  * (`bank-coordinator.ts`), all over TCP on loopback. The coordinator and the databases can be
  * SIGKILLed and restarted on their own data.
  */
@@ -15,7 +16,7 @@ import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal, type WriteAheadLog } from '@lattice/wal';
 import pg from 'pg';
 import { Participant, PostgresResource } from '../../src/index.js';
-import { createBank, legWork, lockTimeoutOption } from './bank-schema.js';
+import { createBank, legStatement, legWork, lockTimeoutOption } from './bank-schema.js';
 
 const coordinatorScript = fileURLToPath(new URL('./bank-coordinator.ts', import.meta.url));
 export const timers: Timers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
@@ -90,7 +91,11 @@ export class BankCluster {
     const participant = await Participant.open({
       endpoint: await this.#transport!.open(bank.id, { listen: { host: '127.0.0.1', port } }),
       log: bank.log,
-      resource: new PostgresResource({ pool: bank.pool, work: legWork }),
+      // Both kinds of participant in every transfer's reach: even banks on PostgreSQL's durable
+      // prepare with a leg in one round trip, odd ones logging "prepared" first, a round trip per statement.
+      resource: Number(bank.id.slice('bank-'.length)) % 2 === 0
+        ? new PostgresResource({ pool: bank.pool, statements: legStatement, durablePrepare: true })
+        : new PostgresResource({ pool: bank.pool, work: legWork }),
       timers,
       voteTimeoutMs: 2000,
       inquiry: { initialMs: 200, maxMs: 1000 },

@@ -5,7 +5,7 @@
  */
 import { ByteReader, ByteWriter } from '@lattice/core';
 import type pg from 'pg';
-import type { PgSession } from '../../src/index.js';
+import { type PgSession, pgLiteral } from '../../src/index.js';
 
 /** One leg of a transfer at one bank: add `delta` to `account`, recorded under `transfer`. */
 export interface Leg {
@@ -43,6 +43,17 @@ export async function legWork(session: PgSession, ops: Uint8Array): Promise<unkn
     [leg.delta, leg.account, leg.transfer],
   );
   return applied.rows.length === 1 ? 'yes' : 'no';
+}
+
+/**
+ * The same leg as {@link legWork} as SQL text, for `PostgresResource`'s `statements` (one round
+ * trip with BEGIN and PREPARE). Nothing reads its result, so an unknown account must fail: the
+ * ledger's NOT NULL account is fed the (then empty) list of changed rows.
+ */
+export function legStatement(ops: Uint8Array): string {
+  const leg = decodeLeg(ops);
+  const delta = pgLiteral(leg.delta);
+  return `WITH changed AS (UPDATE accounts SET balance = balance + ${delta} WHERE id = ${pgLiteral(leg.account)} RETURNING id) INSERT INTO ledger (transfer, account, delta) VALUES (${pgLiteral(leg.transfer)}, (SELECT id FROM changed), ${delta})`;
 }
 
 /** The `options` of a `pg` pool whose sessions wait at most `ms` for a row lock. */
