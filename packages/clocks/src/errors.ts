@@ -74,3 +74,12 @@ export class NotCaughtUpError extends LatticeError {
     this.applied = applied;
   }
 }
+
+/** Thrown when an increment or a new dot would take a counter past `Number.MAX_SAFE_INTEGER` (the state is left as it was): a `DotContext` that has used every counter of a node, or a CRDT counter of `@lattice/crdt`. */
+export class CounterOverflowError extends LatticeError {
+  static readonly code = 'ERR_COUNTER_OVERFLOW';
+  override readonly name = 'CounterOverflowError';
+  constructor(message: string, options?: LatticeErrorOptions) {
+    super(CounterOverflowError.code, message, options);
+  }
+}

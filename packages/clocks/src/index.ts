@@ -1,6 +1,6 @@
 /**
  * Logical and hybrid clocks for distributed systems: Lamport clocks, vector clocks, version
- * vectors, dotted version vectors, matrix clocks and hybrid logical clocks (HLC), with compact
+ * vectors, dotted version vectors, dot contexts, matrix clocks and hybrid logical clocks (HLC), with compact
  * encodings, read-your-writes session tokens and ShiViz-compatible logging. No runtime
  * dependencies besides `@lattice/core`; runs in Node, browsers and workers.
  *
@@ -17,7 +17,8 @@
  *
  * @packageDocumentation
  */
-export { ClockOffsetError, LogicalOverflowError, NotCaughtUpError, WallClockRangeError } from './errors.js';
+export { ClockOffsetError, CounterOverflowError, LogicalOverflowError, NotCaughtUpError, WallClockRangeError } from './errors.js';
+export { DotContext } from './dot-context.js';
 export {
   assertHlcTimestamp,
   compareHlc,

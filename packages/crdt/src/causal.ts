@@ -1,7 +1,7 @@
 import type { NodeId } from '@lattice/core';
 import type { Reader, Writer } from './binary.js';
 import { type Crdt, type CrdtTypeDescriptor, joinMismatch, sameType } from './crdt.js';
-import { type Dot, DotContext } from './dot-context.js';
+import { type Dot, DotContext, writeContext } from './dot-context.js';
 import { ReadOnlyReplicaError } from './errors.js';
 
 /**
@@ -78,7 +78,7 @@ export abstract class CausalCrdt<S, V> implements Crdt<V> {
 
   /** @internal */
   writeState(w: Writer): void {
-    this.context.write(w);
+    writeContext(w, this.context);
     this.kind.write(w, this.store);
   }
 

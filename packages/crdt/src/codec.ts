@@ -3,7 +3,7 @@ import { joinWithTable, Reader, Writer } from './binary.js';
 import type { CausalCrdt, CausalKind } from './causal.js';
 import { CausalCounter } from './causal-counter.js';
 import { assertCrdt, type Crdt, type CrdtTypeDescriptor, describeType, MAX_TYPE_NESTING, sameType } from './crdt.js';
-import { DotContext } from './dot-context.js';
+import { DotContext, readContext } from './dot-context.js';
 import { CrdtEncodeError, CrdtTypeMismatchError } from './errors.js';
 import { GCounter } from './g-counter.js';
 import { GSet } from './g-set.js';
@@ -105,7 +105,7 @@ function readBody(r: Reader, type: CrdtTypeDescriptor): Crdt {
       return LWWMap.readState(r);
     default: {
       const kind = causalKind(type)!;
-      const context = DotContext.read(r);
+      const context = readContext(r);
       const store = kind.read(r);
       checkDotsCovered((visit) => kind.dots(store, visit), context);
       return kind.wrap(store, context, undefined);

@@ -43,14 +43,8 @@ export class ValueTooLargeError extends LatticeError {
   }
 }
 
-/** Thrown when an increment or a new dot would take a counter past `Number.MAX_SAFE_INTEGER` (the state is left as it was). */
-export class CounterOverflowError extends LatticeError {
-  static readonly code = 'ERR_COUNTER_OVERFLOW';
-  override readonly name = 'CounterOverflowError';
-  constructor(message: string, options?: LatticeErrorOptions) {
-    super(CounterOverflowError.code, message, options);
-  }
-}
+/** Thrown when an increment or a new dot would take a counter past `Number.MAX_SAFE_INTEGER`: `@lattice/clocks`' class (its `DotContext` throws it too). */
+export { CounterOverflowError } from '@lattice/clocks';
 
 /**
  * Thrown (and reported by `CrdtSync`) when a state or delta cannot be encoded; `cause` is the

@@ -1,10 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DotContext } from '../src/index.js';
+import * as clocks from '@lattice/clocks';
+import { CounterOverflowError, DotContext } from '../src/index.js';
 
 const dot = fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 12 }));
 
 describe('DotContext', () => {
+  it('is the one DotContext of @lattice/clocks, with its CounterOverflowError (re-exported, not a copy)', () => {
+    expect(DotContext).toBe(clocks.DotContext);
+    expect(CounterOverflowError).toBe(clocks.CounterOverflowError);
+  });
+
   it('keeps gaps in the cloud and compacts only contiguous runs', () => {
     const context = new DotContext();
     context.add('a', 1);

@@ -2,7 +2,7 @@ import { DecodeError, InvalidArgumentError, isLatticeError, UnsupportedVersionEr
 import { joinWithTable, Reader, Writer } from '../binary.js';
 import { decodeCrdt, encodeCrdt } from '../codec.js';
 import { assertCrdt, type Crdt } from '../crdt.js';
-import { DotContext } from '../dot-context.js';
+import { DotContext, readContext, writeContext } from '../dot-context.js';
 import { CrdtEncodeError } from '../errors.js';
 import type { DeltaEntry, SyncMessage } from './protocol.js';
 
@@ -53,7 +53,7 @@ function writeMessage<C extends Crdt>(topic: string, message: SyncMessage<C>): U
   switch (message.type) {
     case 'digest':
       body.byte(message.reply ? 1 : 0);
-      message.have.write(body);
+      writeContext(body, message.have);
       break;
     case 'deltas':
       body.uint(message.entries.length);
@@ -64,7 +64,7 @@ function writeMessage<C extends Crdt>(topic: string, message: SyncMessage<C>): U
       }
       break;
     case 'state':
-      message.have.write(body);
+      writeContext(body, message.have);
       body.bytes(encodeCrdt(message.state));
       break;
   }
@@ -140,7 +140,7 @@ export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): {
       case TYPES.digest: {
         const reply = r.byte();
         if (reply > 1) throw new DecodeError(`Invalid reply flag ${reply}`);
-        message = { type: 'digest', reply: reply === 1, have: DotContext.read(r) };
+        message = { type: 'digest', reply: reply === 1, have: readContext(r) };
         break;
       }
       case TYPES.deltas: {
@@ -155,7 +155,7 @@ export function decodeSyncMessage<C extends Crdt>(bytes: Uint8Array, like: C): {
         break;
       }
       case TYPES.state: {
-        const have = DotContext.read(r);
+        const have = readContext(r);
         message = { type: 'state', have, state: decodeCrdt(r.bytes(), like) };
         break;
       }
