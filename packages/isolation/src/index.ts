@@ -53,6 +53,7 @@ export type {
 } from './types.js';
 export { CONSISTENCY_MODELS } from './types.js';
 export { validateHistory } from './validate.js';
+export { renderAnomalySvg } from './anomaly-drawing.js';
 export { describeTransaction, renderCycleSvg, renderReport, type ReportOptions } from './report.js';
 export { type ParseHistoryOptions, parseEdnHistory, parseJsonHistory } from './history-parsers.js';
 export { createWorkload, HistoryRecorder, type PendingTransaction, type Workload, type WorkloadOptions } from './workload.js';

@@ -1,6 +1,7 @@
 import { assertInteger, assertObject, assertOptionalObject, describeValue, InvalidArgumentError } from '@lattice/core';
-import { formatList, formatValue, txnName } from './format.js';
-import type { CheckResult, CycleAnomaly, CycleStep, EdgeKind, MicroOp, Transaction, Value } from './types.js';
+import { formatOp, renderAnomalySvg } from './anomaly-drawing.js';
+import { formatValue, txnName } from './format.js';
+import type { CheckResult, CycleAnomaly, CycleStep, EdgeKind, Transaction } from './types.js';
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -108,14 +109,6 @@ export function renderCycleSvg(cycle: CycleAnomaly): string {
   return parts.join('\n');
 }
 
-function formatOp(op: MicroOp): string {
-  if (op[0] === 'r') {
-    const value = op[2];
-    return `r ${formatValue(op[1])} ${value === null ? 'nil' : Array.isArray(value) ? formatList(value as readonly Value[]) : formatValue(value as Value)}`;
-  }
-  return `${op[0]} ${formatValue(op[1])} ${formatValue(op[2])}`;
-}
-
 /** One line describing a transaction: its name, outcome, process, times and micro-operations. */
 export function describeTransaction(history: readonly Transaction[], index: number): string {
   if (!Array.isArray(history)) throw new InvalidArgumentError(`history must be an array of transactions, got ${describeValue(history)}`);
@@ -138,7 +131,8 @@ code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}pre{background:#eef0f3;
 
 /**
  * A self-contained HTML page for a {@link CheckResult}: the verdict for each consistency model,
- * then each anomaly in words, each cycle drawn as SVG with the transactions it involves.
+ * then each anomaly in words and drawn as SVG (a cycle by {@link renderCycleSvg}, any other
+ * anomaly by {@link renderAnomalySvg}) with the transactions it involves.
  */
 export function renderReport(result: CheckResult, history: readonly Transaction[], options: ReportOptions = {}): string {
   checkReportArguments(result, history, options);
@@ -173,6 +167,7 @@ export function renderReport(result: CheckResult, history: readonly Transaction[
       out.push(renderCycleSvg(anomaly));
       involved = anomaly.steps.map((s) => s.from);
     } else {
+      out.push(renderAnomalySvg(anomaly, history));
       involved = [...anomaly.transactions];
     }
     out.push(`<pre>${escapeHtml(anomaly.explanation)}</pre>`);

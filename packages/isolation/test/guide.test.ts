@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { check, renderCycleSvg } from '../src/index.js';
+import { check, renderAnomalySvg, renderCycleSvg } from '../src/index.js';
 import { GUIDE_EXAMPLES } from './helpers/guide-examples.js';
 
 const docs = new URL('../../../docs/', import.meta.url);
@@ -19,17 +19,26 @@ describe('docs/isolation.md', () => {
       for (const anomaly of result.anomalies) {
         for (const line of anomaly.explanation.split('\n')) expect(guide, `${example.name}: ${line}`).toContain(line.trim());
       }
-      if (example.svg === undefined) return;
-      const cycle = result.anomalies.find((a) => 'steps' in a && a.type === example.expected.find((t) => t.startsWith('G')));
-      if (cycle === undefined || !('steps' in cycle)) throw new Error(`${example.name}: no cycle to draw`);
-      const svg = `${renderCycleSvg(cycle)}\n`;
-      const file = new URL(`isolation-${example.svg}`, docs);
-      if (rewrite) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(file, svg);
+      const drawings: [string, string][] = [];
+      if (example.svg !== undefined) {
+        const cycle = result.anomalies.find((a) => 'steps' in a && a.type === example.expected.find((t) => t.startsWith('G') && t !== 'G1a' && t !== 'G1b'));
+        if (cycle === undefined || !('steps' in cycle)) throw new Error(`${example.name}: no cycle to draw`);
+        drawings.push([example.svg, `${renderCycleSvg(cycle)}\n`]);
       }
-      expect(readFileSync(file, 'utf8')).toBe(svg);
-      expect(guide).toContain(`(isolation-${example.svg})`);
+      if (example.dataSvg !== undefined) {
+        const data = result.anomalies.find((a) => !('steps' in a));
+        if (data === undefined || 'steps' in data) throw new Error(`${example.name}: no data anomaly to draw`);
+        drawings.push([example.dataSvg, `${renderAnomalySvg(data, example.history)}\n`]);
+      }
+      for (const [name, svg] of drawings) {
+        const file = new URL(`isolation-${name}`, docs);
+        if (rewrite) {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(file, svg);
+        }
+        expect(readFileSync(file, 'utf8')).toBe(svg);
+        expect(guide).toContain(`(isolation-${name})`);
+      }
     });
   }
 });

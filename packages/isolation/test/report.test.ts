@@ -1,5 +1,6 @@
+import { InvalidArgumentError } from '@lattice/core';
 import { describe, expect, it } from 'vitest';
-import { check, describeTransaction, renderCycleSvg, renderReport, type Transaction } from '../src/index.js';
+import { check, describeTransaction, renderAnomalySvg, renderCycleSvg, renderReport, type Transaction } from '../src/index.js';
 
 const skew: Transaction[] = [
   { process: 0, type: 'ok', call: 0, return: 1, ops: [['r', '<x>', []], ['r', 'y', []], ['append', '<x>', 1]] },
@@ -30,6 +31,34 @@ describe('renderReport', () => {
     expect(svg.match(/marker-end="url\(#arrow-rw\)"/g)).toHaveLength(2);
     expect(svg).toContain('>T0</text>');
     expect(svg).toContain('>T1</text>');
+  });
+
+  it('draws a non-cycle anomaly too: the writer and reader as boxes, the failed one dashed, linked by wr', () => {
+    const history: Transaction[] = [
+      { process: 0, type: 'fail', call: 0, return: 1, ops: [['append', '<x>', 1], ['append', 'y', 2]] },
+      { process: 1, type: 'ok', call: 2, return: 3, ops: [['r', '<x>', [1]]] },
+    ];
+    const result = check(history);
+    expect(result.anomalyTypes).toEqual(['G1a']);
+    const anomaly = result.anomalies[0]!;
+    if ('steps' in anomaly) throw new Error('expected a data anomaly');
+    const svg = renderAnomalySvg(anomaly, history);
+    expect(svg.match(/<rect [^>]*rx="6"/g)).toHaveLength(2);
+    expect(svg.match(/stroke-dasharray="6 4"/g)).toHaveLength(1); // the failed writer
+    expect(svg).toContain('>T0 (fail)</text>');
+    expect(svg).toContain('>T1 (ok)</text>');
+    expect(svg).toContain('marker-end="url(#arrow-data)"');
+    expect(svg).toContain('>wr: read from a failed transaction</text>');
+    // Only the micro-operations on the anomaly's key, escaped.
+    expect(svg).toContain('>append &#34;&#60;x&#62;&#34; 1</text>');
+    expect(svg).not.toContain('"y"');
+    expect(svg).not.toContain('<x>');
+    const html = renderReport(result, history);
+    expect(html).toContain('aria-label="G1a"');
+    expect(() => renderAnomalySvg({ ...anomaly, transactions: [] }, history)).toThrow(InvalidArgumentError);
+    expect(() => renderAnomalySvg({ ...anomaly, transactions: [2] }, history)).toThrow(InvalidArgumentError);
+    expect(() => renderAnomalySvg(anomaly, null as never)).toThrow(InvalidArgumentError);
+    expect(() => renderAnomalySvg(null as never, history)).toThrow(InvalidArgumentError);
   });
 
   it('says when nothing was found', () => {

@@ -3,8 +3,10 @@ import type { AnomalyType, CheckOptions, Transaction } from '../../src/index.js'
 /** The examples of docs/isolation.md: each history, how it is checked, and what it must show. */
 export interface GuideExample {
   readonly name: string;
-  /** The drawing, docs/isolation-<svg>, for examples that are cycles. */
+  /** The drawing of the cycle, docs/isolation-<svg>, for examples that are cycles. */
   readonly svg?: string;
+  /** The drawing of the non-cycle anomaly, docs/isolation-<dataSvg> (renderAnomalySvg). */
+  readonly dataSvg?: string;
   readonly options?: CheckOptions;
   readonly expected: readonly AnomalyType[];
   readonly history: readonly Transaction[];
@@ -23,6 +25,7 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'G1a',
+    dataSvg: 'g1a.svg',
     expected: ['G1a'],
     history: [
       { process: 0, type: 'fail', call: 0, return: 1, ops: [['append', 'x', 1]] },
@@ -31,6 +34,7 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'G1b',
+    dataSvg: 'g1b-read.svg',
     svg: 'g1b.svg',
     expected: ['G-single', 'G1b'],
     history: [
@@ -60,6 +64,7 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'lost update',
+    dataSvg: 'lost-update-reads.svg',
     svg: 'lost-update.svg',
     expected: ['G-single', 'lost-update'],
     history: [
@@ -91,16 +96,19 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'internal',
+    dataSvg: 'internal.svg',
     expected: ['internal'],
     history: [{ process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1], ['r', 'x', []]] }],
   },
   {
     name: 'garbage read',
+    dataSvg: 'garbage-read.svg',
     expected: ['garbage-read'],
     history: [{ process: 0, type: 'ok', call: 0, return: 1, ops: [['r', 'x', [9]]] }],
   },
   {
     name: 'incompatible order',
+    dataSvg: 'incompatible-order.svg',
     expected: ['incompatible-order'],
     history: [
       { process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
@@ -111,6 +119,7 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'duplicate elements',
+    dataSvg: 'duplicate-elements.svg',
     expected: ['duplicate-elements'],
     history: [
       { process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
@@ -119,6 +128,7 @@ export const GUIDE_EXAMPLES: readonly GuideExample[] = [
   },
   {
     name: 'duplicate appends',
+    dataSvg: 'duplicate-appends.svg',
     expected: ['duplicate-appends'],
     history: [
       { process: 0, type: 'ok', call: 0, return: 1, ops: [['append', 'x', 1]] },
