@@ -14,6 +14,7 @@ import {
   type Endpoint,
   Inbox,
   InvalidArgumentError,
+  joinPath,
   jsonCodec,
   type LatticeError,
   Observable,
@@ -29,6 +30,8 @@ import { codeOf } from '@lattice/test-kit';
 
 // Each entry is one wrong call; every one must be refused with a typed error at the call.
 const wrongCalls: [string, () => unknown][] = [
+  ['joinPath with a directory that is not a string', () => joinPath(undefined as never, 'a')],
+  ['joinPath with a name that is not a string', () => joinPath('dir', 5 as never)],
   ['sleep without timers', () => sleep(undefined as never, 1)],
   ['sleep with a string delay', () => sleep(systemTimers, '5' as never)],
   ['sleep with a NaN delay', () => sleep(systemTimers, Number.NaN)],
@@ -121,5 +124,6 @@ describe('bad arguments get a typed error where they are passed', () => {
     expect(codec.decode(codec.encode({ n: 1 }))).toEqual({ n: 1 });
     await expect(raceAbort(Promise.resolve(1), new AbortController().signal)).resolves.toBe(1);
     expect(new Inbox({ iteratorBufferLimit: 0 }).closed).toBe(false);
+    expect([joinPath('', 'a'), joinPath('d', 'a'), joinPath('d/', 'a')]).toEqual(['a', 'd/a', 'd/a']);
   });
 });

@@ -1,3 +1,4 @@
+import { assertInteger, assertNumber, assertObject, describeValue, InvalidArgumentError } from '@lattice/core';
 /**
  * The state transitions of every algorithm, written once in JavaScript. The memory store runs
  * them directly; `lua.ts` is a line-by-line port that the Redis store runs inside one script, so
@@ -105,6 +106,41 @@ export function evaluate(
     case AlgorithmId.Concurrency:
       return concurrency(spec, state, now, action, amount, arg, out, o);
   }
+}
+
+const ALGORITHM_IDS: ReadonlySet<unknown> = new Set(Object.values(AlgorithmId));
+const STORE_ACTIONS: ReadonlySet<unknown> = new Set(Object.values(StoreAction));
+
+/**
+ * {@link evaluate} for callers (custom stores): arguments of the wrong type or range are an
+ * `InvalidArgumentError` instead of a `TypeError` or a decision computed from `NaN`. The
+ * built-in stores call the unchecked function.
+ */
+export function evaluateChecked(
+  spec: LimitSpec,
+  state: readonly number[] | undefined,
+  now: number,
+  action: StoreAction,
+  amount: number,
+  arg: number,
+  out: number[],
+  o: number,
+  scratch?: StateScratch,
+): number[] | undefined {
+  assertObject(spec, 'spec');
+  if (!ALGORITHM_IDS.has(spec.algorithm)) throw new InvalidArgumentError(`spec.algorithm must be one of AlgorithmId's values, got ${describeValue(spec.algorithm)}`);
+  for (const name of ['p1', 'p2', 'p3'] as const) assertNumber(spec[name], `spec.${name}`, 0);
+  if (state !== undefined && !Array.isArray(state)) throw new InvalidArgumentError(`state must be an array of numbers or undefined, got ${describeValue(state)}`);
+  assertNumber(now, 'now', Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
+  if (!STORE_ACTIONS.has(action)) throw new InvalidArgumentError(`action must be one of StoreAction's values, got ${describeValue(action)}`);
+  assertNumber(amount, 'amount', Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
+  assertNumber(arg, 'arg', Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
+  if (!Array.isArray(out)) throw new InvalidArgumentError(`out must be an array of numbers, got ${describeValue(out)}`);
+  assertInteger(o, 'o', 0);
+  if (scratch !== undefined && (typeof scratch !== 'object' || scratch === null || !Array.isArray(scratch.two) || !Array.isArray(scratch.three))) {
+    throw new InvalidArgumentError(`scratch must be { two: number[], three: number[] } or undefined, got ${describeValue(scratch)}`);
+  }
+  return evaluate(spec, state, now, action, amount, arg, out, o, scratch);
 }
 
 function pair(scratch: StateScratch | undefined, a: number, b: number): number[] {

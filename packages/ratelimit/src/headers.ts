@@ -1,4 +1,4 @@
-import { assertObject, assertOptionalObject } from '@lattice/core';
+import { assertObject, assertOptionalObject, describeValue, InvalidArgumentError } from '@lattice/core';
 import type { RateLimitPolicy, RateLimitResult } from './limiter.js';
 
 /** Options of {@link rateLimitHeaders}. */
@@ -26,6 +26,14 @@ export function rateLimitHeaders(result: RateLimitResult, policy: RateLimitPolic
   assertObject(result, 'result');
   assertObject(policy, 'policy');
   assertOptionalObject(options, 'options');
+  if (typeof policy.name !== 'string') throw new InvalidArgumentError(`policy.name must be a string, got ${describeValue(policy.name)}`);
+  for (const name of ['quota', 'windowMs'] as const) {
+    if (typeof policy[name] !== 'number') throw new InvalidArgumentError(`policy.${name} must be a number, got ${describeValue(policy[name])}`);
+  }
+  if (typeof result.allowed !== 'boolean') throw new InvalidArgumentError(`result.allowed must be true or false, got ${describeValue(result.allowed)}`);
+  for (const name of ['remaining', 'resetAt', 'resetAfter', 'retryAfter', 'limit'] as const) {
+    if (typeof result[name] !== 'number') throw new InvalidArgumentError(`result.${name} must be a number, got ${describeValue(result[name])}`);
+  }
   const headers: Record<string, string> = {};
   const name = policyName(policy.name);
   const resetSeconds = Math.ceil(result.resetAfter / 1000);

@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-export { AlgorithmId, evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
+export { AlgorithmId, evaluateChecked as evaluate, type LimitSpec, RESULT_STRIDE, type StateScratch, StoreAction } from './algorithms.js';
 export { type CompositeResult, CompositeLimiter } from './composite.js';
 export { type AcquireResult, ConcurrencyLimiter, type ConcurrencyLimiterOptions, type Lease } from './concurrency.js';
 export { CostExceedsLimitError, InvalidCostError, QueueFullError, StoreReplyError, StoreUnavailableError } from './errors.js';

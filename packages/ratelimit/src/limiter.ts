@@ -130,6 +130,13 @@ export abstract class RateLimiter {
   readonly #scratch: number[] = new Array<number>(RESULT_STRIDE + 1).fill(0);
 
   protected constructor(spec: LimitSpec, options: LimiterOptions) {
+    // Abstract in TypeScript, but JavaScript can still call it: say what to create instead.
+    if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string') {
+      throw new InvalidArgumentError(
+        'RateLimiter is the base class of the limiters: create a TokenBucket, LeakyBucket, LeakyBucketQueue, Gcra, FixedWindow, SlidingWindowLog, SlidingWindowCounter or ConcurrencyLimiter',
+      );
+    }
+    assertObject(options, 'limiter options');
     this.spec = Object.freeze({ ...spec });
     this.#specs = Object.freeze([this.spec]);
     this.limit = spec.p1;

@@ -3,6 +3,7 @@ import { ManualClock } from '@lattice/core/testing';
 import { MemoryNetwork } from '@lattice/transport';
 import { describe, expect, it } from 'vitest';
 import {
+  AlgorithmId,
   CompositeLimiter,
   ConcurrencyLimiter,
   DistributedLimiter,
@@ -17,12 +18,15 @@ import {
   MemoryStore,
   nodeRedisAdapter,
   type RateLimiter,
+  RateLimiter as RateLimiterClass,
   rateLimitHeaders,
   RedisStore,
   redisAdapter,
   SlidingWindowCounter,
   SlidingWindowLog,
+  StoreAction,
   TokenBucket,
+  evaluate,
 } from '../src/index.js';
 import { codeOf } from '@lattice/test-kit';
 
@@ -30,10 +34,28 @@ import { codeOf } from '@lattice/test-kit';
 const clock = new ManualClock();
 const bucket = (options: object): TokenBucket => new TokenBucket({ capacity: 10, refillRate: 1, clock, timers: clock, ...options });
 const gossip = (): GossipCounterState => new GossipCounterState({ id: 'a', nodes: ['a', 'b'], limit: 10, windowMs: 1000, maxUnsynced: 1, peerTimeoutMs: 100 }, 0);
+const spec = { name: 'api', algorithm: AlgorithmId.TokenBucket, p1: 10, p2: 1, p3: 1000 } as const;
+const decision = { allowed: true, remaining: 3, resetAt: 5000, resetAfter: 4000, retryAfter: 0, delay: 0, limit: 10 };
+const policy = { name: 'api', quota: 10, windowMs: 1000 };
 const fakeEndpoint = { id: 'a', send: async () => undefined, onMessage: () => () => undefined, onError: () => () => undefined, close: async () => undefined };
 
 // Each entry is one wrong call; every one must be refused with an InvalidArgumentError at the call.
 const wrongCalls: [string, () => unknown][] = [
+  ['new RateLimiter (the abstract base) without a spec', () => new (RateLimiterClass as unknown as new (...a: unknown[]) => unknown)()],
+  ['new RateLimiter (the abstract base) with a spec but no options', () => new (RateLimiterClass as unknown as new (...a: unknown[]) => unknown)({ name: 'x', algorithm: 1, p1: 1, p2: 1, p3: 1 })],
+  ['evaluate without a spec', () => evaluate(undefined as never, undefined, 0, StoreAction.Consume, 1, 0, [], 0)],
+  ['evaluate with an unknown algorithm', () => evaluate({ ...spec, algorithm: 99 as never }, undefined, 0, StoreAction.Consume, 1, 0, [], 0)],
+  ['evaluate with a string parameter', () => evaluate({ ...spec, p1: '10' as never }, undefined, 0, StoreAction.Consume, 1, 0, [], 0)],
+  ['evaluate with a state that is not an array', () => evaluate(spec, 5 as never, 0, StoreAction.Consume, 1, 0, [], 0)],
+  ['evaluate at NaN', () => evaluate(spec, undefined, Number.NaN, StoreAction.Consume, 1, 0, [], 0)],
+  ['evaluate with an unknown action', () => evaluate(spec, undefined, 0, 42 as never, 1, 0, [], 0)],
+  ['evaluate with a string amount', () => evaluate(spec, undefined, 0, StoreAction.Consume, '1' as never, 0, [], 0)],
+  ['evaluate without an output array', () => evaluate(spec, undefined, 0, StoreAction.Consume, 1, 0, undefined as never, 0)],
+  ['evaluate with a negative offset', () => evaluate(spec, undefined, 0, StoreAction.Consume, 1, 0, [], -1)],
+  ['evaluate with scratch that is not scratch arrays', () => evaluate(spec, undefined, 0, StoreAction.Consume, 1, 0, [], 0, {} as never)],
+  ['rateLimitHeaders with an empty result and policy', () => rateLimitHeaders({} as never, {} as never)],
+  ['rateLimitHeaders with a policy without a name', () => rateLimitHeaders(decision, { quota: 10, windowMs: 1000 } as never)],
+  ['rateLimitHeaders with a result whose remaining is a string', () => rateLimitHeaders({ ...decision, remaining: '3' } as never, policy)],
   ['new TokenBucket without options', () => new TokenBucket(undefined as never)],
   ['new TokenBucket with null options', () => new TokenBucket(null as never)],
   ['new LeakyBucket without options', () => new LeakyBucket(undefined as never)],

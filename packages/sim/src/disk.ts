@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Random } from '@lattice/core';
+import { assertOptionalObject, describeValue, InvalidArgumentError, type Random } from '@lattice/core';
 
 /**
  * The storage a simulated node sees: named files of bytes that can be replaced or appended
@@ -65,6 +65,10 @@ export class SimDisk implements Disk {
   readonly #torn: boolean;
 
   constructor(options: SimDiskOptions = {}) {
+    assertOptionalObject(options, 'SimDisk options');
+    if (options.tornWrites !== undefined && typeof options.tornWrites !== 'boolean') {
+      throw new InvalidArgumentError(`SimDisk options.tornWrites must be true or false, got ${describeValue(options.tornWrites)}`);
+    }
     this.#torn = options.tornWrites ?? false;
   }
 

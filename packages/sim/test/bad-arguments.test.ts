@@ -10,6 +10,7 @@ import {
   replayCommand,
   runArtifacts,
   saveRun,
+  SimDisk,
   Simulation,
   type SimulationOptions,
   simulationSeeds,
@@ -25,6 +26,9 @@ const simulation = (extra: object): Simulation<unknown, unknown, unknown> =>
 
 // Each entry is one wrong call; every one must be refused with an InvalidArgumentError at the call.
 const wrongCalls: [string, () => unknown][] = [
+  ['new SimDisk with null options', () => new SimDisk(null as never)],
+  ['new SimDisk with options that are not an object', () => new SimDisk('torn' as never)],
+  ['new SimDisk with a tornWrites that is not a boolean', () => new SimDisk({ tornWrites: 'yes' as never })],
   ['new Simulation without options', () => new Simulation(undefined as never)],
   ['new Simulation with null options', () => new Simulation(null as never)],
   ['Simulation seed NaN', () => simulation({ seed: Number.NaN })],

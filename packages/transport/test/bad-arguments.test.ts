@@ -3,7 +3,7 @@ import { type Endpoint, InvalidArgumentError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryNetwork, type MemoryNetworkOptions } from '../src/index.js';
-import { type TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
+import { TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
 import { testTls } from './tls-fixture.js';
 
 const secret = 'bad-arguments-secret-0123456789';
@@ -305,5 +305,20 @@ describe('TcpTransport refuses bad arguments with InvalidArgumentError', () => {
       await expectInvalid(() => client.send('server', bytes, 5 as Untyped));
       await expectInvalid(() => client.send('server', bytes, { signal: {} } as Untyped));
     });
+  });
+});
+
+describe('TcpEndpoint', () => {
+  it('has no public constructor, and says to open endpoints from a TcpTransport', () => {
+    for (const args of [[], ['a'], ['a', {}], ['a', null, () => undefined]] as unknown[][]) {
+      let error: { code?: unknown; message?: unknown } | undefined;
+      try {
+        new (TcpEndpoint as unknown as new (...a: unknown[]) => unknown)(...args);
+      } catch (caught) {
+        error = caught as typeof error;
+      }
+      expect(error?.code).toBe(InvalidArgumentError.code);
+      expect(String(error?.message)).toContain('TcpTransport');
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { assertBytes, assertInteger } from '@lattice/core';
 /** Reflected CRC-32C (Castagnoli) polynomial. */
 const POLYNOMIAL = 0x82f63b78;
 
@@ -150,4 +151,24 @@ export function crc32cInBuffer(bytes: Uint8Array, words: Int32Array, start: numb
     i++;
   }
   return ~c >>> 0;
+}
+
+/**
+ * {@link crc32c} for callers: `bytes` must be a `Uint8Array`, `start` and `end` integers with
+ * `0 ≤ start ≤ end ≤ bytes.length`, and `crc` a 32-bit value; anything else is an
+ * `InvalidArgumentError` (an out-of-range index would otherwise read `undefined` as 0 and
+ * return a wrong checksum). The log's own framing calls the unchecked function.
+ *
+ * @example
+ * ```ts
+ * crc32c(new TextEncoder().encode('123456789')).toString(16); // 'e3069283'
+ * ```
+ */
+export function crc32cChecked(bytes: Uint8Array, start = 0, end?: number, crc = 0): number {
+  assertBytes(bytes, 'crc32c bytes');
+  const stop = end ?? bytes.length;
+  assertInteger(start, 'crc32c start', 0, bytes.length);
+  assertInteger(stop, 'crc32c end', start, bytes.length);
+  assertInteger(crc, 'crc32c crc', -0x8000_0000, 0xffff_ffff);
+  return crc32c(bytes, start, stop, crc);
 }

@@ -26,7 +26,7 @@
  *
  * @packageDocumentation
  */
-export { crc32c } from './crc32c.js';
+export { crc32cChecked as crc32c } from './crc32c.js';
 export {
   IndexOutOfRangeError,
   RecordTooLargeError,

@@ -1,6 +1,6 @@
 import { ClosedError, InvalidArgumentError, type LatticeError } from '@lattice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryWal, MemoryWalStorage, openWal, type WriteAheadLog } from '../src/index.js';
+import { crc32c, MemoryWal, MemoryWalStorage, openWal, type WriteAheadLog } from '../src/index.js';
 import { tempDir } from './helpers.js';
 import { codeOf } from '@lattice/test-kit';
 
@@ -104,5 +104,26 @@ describe('MemoryWal: bad arguments get a typed error', () => {
     const wal = new MemoryWal();
     await wal.close();
     expect(await rejection(wal.append(new Uint8Array(1)))).toBe(ClosedError.code);
+  });
+});
+
+describe('crc32c', () => {
+  it('refuses what is not bytes, indices outside them and a crc that is not 32 bits', () => {
+    const bytes = new TextEncoder().encode('123456789');
+    for (const call of [
+      () => crc32c(undefined as never),
+      () => crc32c('123456789' as never),
+      () => crc32c([1, 2, 3] as never),
+      () => crc32c(bytes, -1),
+      () => crc32c(bytes, 0, 10),
+      () => crc32c(bytes, 5, 4),
+      () => crc32c(bytes, 0.5),
+      () => crc32c(bytes, 0, bytes.length, 2 ** 32),
+      () => crc32c(bytes, 0, bytes.length, Number.NaN),
+    ]) {
+      expect(codeOf(call)).toBe(InvalidArgumentError.code);
+    }
+    expect(crc32c(bytes).toString(16)).toBe('e3069283');
+    expect(crc32c(bytes, 4, 9, crc32c(bytes, 0, 4))).toBe(crc32c(bytes));
   });
 });

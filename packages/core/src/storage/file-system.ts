@@ -1,3 +1,5 @@
+import { describeValue } from '../arguments.js';
+import { InvalidArgumentError } from '../errors.js';
 /**
  * The storage seam: the few file operations durable logs (the write-ahead log, Raft's and
  * 2PC's storage) are written against, so the same code runs on a real disk
@@ -114,6 +116,8 @@ export interface FileLock {
  * ```
  */
 export function joinPath(dir: string, name: string): string {
+  if (typeof dir !== 'string') throw new InvalidArgumentError(`joinPath: dir must be a string, got ${describeValue(dir)}`);
+  if (typeof name !== 'string') throw new InvalidArgumentError(`joinPath: name must be a string, got ${describeValue(name)}`);
   if (dir === '') return name;
   return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
 }

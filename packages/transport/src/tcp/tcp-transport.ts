@@ -9,6 +9,7 @@ import {
   type Envelope,
   type ErrorHandler,
   Inbox,
+  InvalidArgumentError,
   type MessageHandler,
   MessageTooLargeError,
   type NodeId,
@@ -134,6 +135,10 @@ export class TcpEndpoint implements Endpoint {
 
   /** @internal Endpoints come from {@link TcpTransport.open}; the options are already resolved. */
   constructor(id: NodeId, options: ResolvedTcpOptions, resolve: (peer: NodeId) => TcpAddress | undefined, onClosed: () => void) {
+    // Internal, but JavaScript can still call it: say what to call instead.
+    if (typeof options !== 'object' || options === null || typeof resolve !== 'function') {
+      throw new InvalidArgumentError('TcpEndpoint has no public constructor: open an endpoint with new TcpTransport(options).open(id)');
+    }
     this.id = id;
     this.maxMessageSize = options.maxMessageSize;
     this.#options = options;
