@@ -2,14 +2,17 @@
  * `npm run bench -w @lattice/two-phase-commit`
  *
  * The price of atomic commit: bank transfers between accounts in three PostgreSQL 15 instances
- * (fsync on), each a `Participant` with `PostgresResource` and its own fsync'd write-ahead log,
- * under one `Coordinator` with an fsync'd decision log, all over TCP on loopback in this process;
- * side by side with the same transfers as local transactions in one database of one of those
- * instances (BEGIN; per leg one statement that changes the balance and writes the ledger row —
- * the same statement a participant runs; COMMIT). Closed loop with 1, 16 and 64
- * transfers in flight; the two alternate round by round. Transfers/s, p50 and p99 latency
- * (median of the rounds; the range in the note). dtm's published figure (935 global
- * transactions/s) is quoted beside, not run.
+ * (fsync on, default settings otherwise), each a `Participant` with `PostgresResource` and its
+ * own fsync'd write-ahead log, under one `Coordinator` with an fsync'd decision log, all over TCP
+ * on loopback in this process; side by side with the same transfers as local transactions in one
+ * database of the first instance (the same leg statements, BEGIN … COMMIT). Closed loop with 1,
+ * 16 and 64 transfers in flight; the variants (TPC_BENCH_VARIANTS, below) alternate round by
+ * round, each round in another order. Per variant: transfers/s, p50 and p99 latency, CPU time per
+ * transfer (this process from `process.cpuUsage`, the three servers' processes from /proc — a
+ * figure a loaded machine moves much less than the rates), and for 2PC the log syncs per
+ * transfer (group commit); the median of the rounds, the range in the note. At the end a
+ * Markdown table of the medians. dtm's published figure (935 global transactions/s) is quoted
+ * beside, not run.
  *
  * Environment: TPC_BENCH_SECONDS (per round, default 4), TPC_BENCH_ROUNDS (default 3),
  * TPC_BENCH_INFLIGHT (default "1,16,64"), TPC_BENCH_POOL (connections per database, default 32).
@@ -80,6 +83,9 @@ interface Run {
   readonly cpuMs: number;
   readonly nodeMs: number;
   readonly serversMs: number;
+  /** Log syncs per committed transfer: the coordinator's, and its participants' (all three together). */
+  readonly coordinatorSyncs: number;
+  readonly participantSyncs: number;
   readonly rate: number;
   readonly p50: number;
   readonly p99: number;
@@ -121,7 +127,8 @@ function processCpuMs(): number {
 }
 
 /** Runs `transfer` closed loop with `inFlight` at a time for `seconds`. */
-async function closedLoop(inFlight: number, seconds: number, transfer: (t: Transfer) => Promise<boolean>): Promise<Run> {
+async function closedLoop(inFlight: number, seconds: number, transfer: (t: Transfer) => Promise<boolean>, syncs: () => readonly [number, number] = () => [0, 0]): Promise<Run> {
+  const syncsBefore = syncs();
   const nodeBefore = processCpuMs();
   const serversBefore = serversCpuMs();
   const latencies: number[] = [];
@@ -141,9 +148,12 @@ async function closedLoop(inFlight: number, seconds: number, transfer: (t: Trans
   const elapsed = (performance.now() - start) / 1000;
   const nodeMs = (processCpuMs() - nodeBefore) / Math.max(1, latencies.length);
   const serversMs = (serversCpuMs() - serversBefore) / Math.max(1, latencies.length);
+  const syncsAfter = syncs();
+  const coordinatorSyncs = (syncsAfter[0] - syncsBefore[0]) / Math.max(1, latencies.length);
+  const participantSyncs = (syncsAfter[1] - syncsBefore[1]) / Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { nodeMs, serversMs, cpuMs: nodeMs + serversMs, rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), committed: latencies.length, failed };
+  return { coordinatorSyncs, participantSyncs, nodeMs, serversMs, cpuMs: nodeMs + serversMs, rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), committed: latencies.length, failed };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'two-phase-bench-'));
@@ -157,6 +167,7 @@ try {
   services.push(...(await Promise.all(Array.from({ length: BANKS }, () => startService('postgres', { maxPreparedTransactions: 256 })))));
   const ids = Array.from({ length: BANKS }, (_, i) => `bank-${i}`);
   transport = new TcpTransport({ secret: 'two-phase-bench-cluster-secret', timers });
+  const participantsOf = new Map<string, Participant[]>();
   for (const [i, id] of ids.entries()) {
     // One pool per server, shared by the variants (they never run at the same time).
     const pool = new pg.Pool({ connectionString: services[i]!.url, max: POOL, idleTimeoutMillis: 0, options: lockTimeoutOption(1000) });
@@ -174,6 +185,7 @@ try {
         timers,
       });
       closers.push(() => participant.close());
+      participantsOf.set(variant, [...(participantsOf.get(variant) ?? []), participant]);
     }
   }
   const coordinatorLog = await openWal(join(root, 'coordinator'));
@@ -232,6 +244,10 @@ try {
     }
   };
   const runner = (variant: string) => (variant === 'local' ? local : variant === 'local-trips' ? localTrips : distributed(variant));
+  const syncsOf = (variant: string) => (): readonly [number, number] => [
+    coordinator.stats().syncs,
+    (participantsOf.get(variant) ?? []).reduce((n, p) => n + p.stats().syncs, 0),
+  ];
 
   // Warm-up of each.
   for (const variant of VARIANTS) await closedLoop(16, 1, runner(variant));
@@ -247,20 +263,24 @@ try {
     '2pc-trips': '2PC with a round trip per statement',
   };
   const results: BenchResult[] = [];
+  const table: string[] = [];
+  const loadAtStart = loadAverage();
   for (const inFlight of IN_FLIGHT) {
     const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v, []]));
     for (let round = 0; round < ROUNDS; round++) {
       // Each round in another order, so that no variant always runs right after another.
       const order = [...VARIANTS];
       for (let r = 0; r < round; r++) order.push(order.shift()!);
-      for (const variant of order) runs.get(variant)!.push(await closedLoop(inFlight, SECONDS, runner(variant)));
+      for (const variant of order) runs.get(variant)!.push(await closedLoop(inFlight, SECONDS, runner(variant), syncsOf(variant)));
       const line = VARIANTS.map((v) => {
         const r = runs.get(v)!.at(-1)!;
-        return `${v} ${r.rate.toFixed(0)}/s (CPU ms each: ${r.nodeMs.toFixed(2)} here + ${r.serversMs.toFixed(2)} servers)`;
+        const syncs = v.startsWith('2pc') ? `; log syncs each: coordinator ${r.coordinatorSyncs.toFixed(3)}, participants ${r.participantSyncs.toFixed(3)}` : '';
+        return `${v} ${r.rate.toFixed(0)}/s (CPU ms each: ${r.nodeMs.toFixed(2)} here + ${r.serversMs.toFixed(2)} servers${syncs})`;
       });
       console.log(`${inFlight} in flight, round ${round + 1} (load ${loadAverage()}): ${line.join(', ')}`);
     }
     const range = (list: Run[], pick: (r: Run) => number) => `${Math.min(...list.map(pick)).toFixed(2)}–${Math.max(...list.map(pick)).toFixed(2)}`;
+    table.push(tableRow(inFlight, runs));
     for (const variant of DISTRIBUTED) {
       // Against each baseline; the first one (`local`) is the one the targets speak of.
       for (const baseline of VARIANTS.filter((v) => v.startsWith('local'))) {
@@ -293,6 +313,12 @@ try {
     }
   }
   report(resultsPath, results);
+  // The README's table: the medians of the rounds, the 2PC against the first local baseline.
+  const headers = ['in flight', ...VARIANTS.flatMap((v) => [`${v} /s`, `${v} p50 / p99 ms`, `${v} CPU ms`]), `2pc / ${BASELINE}`];
+  console.log(`\n${ROUNDS} rounds of ${SECONDS} s each, load average ${loadAtStart} at the start and ${loadAverage()} at the end:\n`);
+  console.log(`| ${headers.join(' | ')} |`);
+  console.log(`| ${headers.map(() => '---').join(' | ')} |`);
+  for (const row of table) console.log(row);
 } finally {
   for (const close of closers) await close().catch(() => undefined);
   await transport?.close();
@@ -300,6 +326,20 @@ try {
   for (const pool of pools) await pool.end().catch(() => undefined);
   await Promise.allSettled(services.map((s) => s.stop()));
   rmSync(root, { recursive: true, force: true });
+}
+
+/** One Markdown row: every variant's median rate, p50 / p99 and CPU per transfer, and the 2PC/local ratio. */
+function tableRow(inFlight: number, runs: Map<string, Run[]>): string {
+  const med = (variant: string, pick: (r: Run) => number) => median((runs.get(variant) ?? []).map(pick));
+  const cells = [String(inFlight)];
+  for (const variant of runs.keys()) {
+    cells.push(med(variant, (r) => r.rate).toFixed(0));
+    cells.push(`${med(variant, (r) => r.p50).toFixed(1)} / ${med(variant, (r) => r.p99).toFixed(1)}`);
+    cells.push(med(variant, (r) => r.cpuMs).toFixed(2));
+  }
+  const ours = runs.has('2pc') ? med('2pc', (r) => r.rate) : Number.NaN;
+  cells.push(`${(ours / med(BASELINE, (r) => r.rate)).toFixed(2)}×`);
+  return `| ${cells.join(' | ')} |`;
 }
 
 function loadAverage(): string {
