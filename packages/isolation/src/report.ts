@@ -137,7 +137,6 @@ code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}pre{background:#eef0f3;
 export function renderReport(result: CheckResult, history: readonly Transaction[], options: ReportOptions = {}): string {
   checkReportArguments(result, history, options);
   const title = options.title ?? 'Isolation report';
-  const max = options.maxAnomalies ?? 30;
   const out: string[] = [];
   out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>`);
   out.push(`<h1>${escapeHtml(title)}</h1>`);
@@ -145,11 +144,19 @@ export function renderReport(result: CheckResult, history: readonly Transaction[
     `<p>${result.stats.transactions.toLocaleString('en-US')} transactions (${result.model}), ${result.stats.edges.toLocaleString('en-US')} dependency edges. ` +
       `Requested: <b>${result.consistency}</b> — <span class="${result.valid ? 'ok' : 'bad'}">${result.valid ? 'compatible' : 'not compatible'}</span>.</p>`,
   );
-  out.push('<h2>Consistency models</h2><table><tr><th>model</th><th>verdict</th><th>refuted by</th></tr>');
+  const max = options.maxAnomalies ?? 30;
+  out.push('<h2>Consistency models</h2><table><tr><th>model</th><th>verdict</th><th>refuted by</th><th>counterexample: the smallest anomaly it forbids</th></tr>');
   for (const m of result.models) {
     const cls = m.verdict === 'compatible' ? 'ok' : m.verdict === 'incompatible' ? 'bad' : 'unchecked';
     const note = m.verdict === 'unchecked' ? 'not checked: no realtime edges (check with strict)' : m.violatedBy.join(', ');
-    out.push(`<tr><td>${m.model}</td><td class="${cls}">${m.verdict}</td><td>${escapeHtml(note)}</td></tr>`);
+    let example = '';
+    if (m.counterexample !== undefined) {
+      // Linked to its drawing below when it is one of the anomalies shown.
+      const index = result.anomalies.indexOf(m.counterexample);
+      const text = escapeHtml(m.counterexample.explanation.split('\n')[0]!);
+      example = index >= 0 && index < max ? `<a href="#anomaly-${index}">${text}</a>` : text;
+    }
+    out.push(`<tr><td>${m.model}</td><td class="${cls}">${m.verdict}</td><td>${escapeHtml(note)}</td><td>${example}</td></tr>`);
   }
   out.push('</table>');
   out.push('<p class="note">Sound, not complete: each anomaly below is in the history; a compatible verdict means none was found, not that none exists.</p>');
@@ -159,8 +166,8 @@ export function renderReport(result: CheckResult, history: readonly Transaction[
   }
   out.push(`<h2>Anomalies (${result.anomalies.length}${result.anomalies.length > max ? `, first ${max} shown` : ''})</h2>`);
   out.push(`<p class="legend">${Object.entries(EDGE_STYLE).map(([kind, s]) => `<span><span class="sw" style="border-color:${s.color};${s.dash ? 'border-top-style:dashed' : ''}"></span>${kind}</span>`).join('')}</p>`);
-  for (const anomaly of result.anomalies.slice(0, max)) {
-    out.push('<div class="anomaly">');
+  for (const [index, anomaly] of result.anomalies.slice(0, max).entries()) {
+    out.push(`<div class="anomaly" id="anomaly-${index}">`);
     out.push(`<h3>${escapeHtml(anomaly.type)}</h3>`);
     let involved: number[];
     if ('steps' in anomaly) {

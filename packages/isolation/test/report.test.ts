@@ -16,6 +16,9 @@ describe('renderReport', () => {
     expect(html).toContain('<title>skew &#38; co</title>');
     expect(html).toContain('<td>serializable</td><td class="bad">incompatible</td><td>G2-item</td>');
     expect(html).toContain('<td>snapshot-isolation</td><td class="ok">compatible</td>');
+    // Each refuted model names its counterexample, linked to the anomaly drawn below.
+    expect(html).toContain('<td>G2-item</td><td><a href="#anomaly-0">G2-item: a cycle with two or more anti-dependencies (e.g. write skew): T1 → T0 → T1</a></td></tr>');
+    expect(html).toContain('<div class="anomaly" id="anomaly-0">');
     expect(html.match(/<svg /g)).toHaveLength(1);
     // Keys are user data: escaped, never markup.
     expect(html).not.toContain('<x>');
