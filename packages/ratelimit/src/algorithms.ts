@@ -112,9 +112,12 @@ const ALGORITHM_IDS: ReadonlySet<unknown> = new Set(Object.values(AlgorithmId));
 const STORE_ACTIONS: ReadonlySet<unknown> = new Set(Object.values(StoreAction));
 
 /**
- * {@link evaluate} for callers (custom stores): arguments of the wrong type or range are an
- * `InvalidArgumentError` instead of a `TypeError` or a decision computed from `NaN`. The
- * built-in stores call the unchecked function.
+ * Applies `action` to one key's `state` at time `now` (integer ms), writes the decision into
+ * `out[o .. o+5]` and returns the state to store, `undefined` when nothing must be written, or an
+ * empty array when the key can be deleted. Never mutates `state`. With `scratch`, a 2- or 3-number
+ * state is returned in `scratch.two` / `scratch.three` (valid until the next call). For custom
+ * stores: arguments of the wrong type or range are an `InvalidArgumentError`, not a `TypeError`
+ * or a decision computed from `NaN` (the built-in stores call an unchecked copy).
  */
 export function evaluateChecked(
   spec: LimitSpec,

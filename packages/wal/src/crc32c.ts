@@ -154,10 +154,13 @@ export function crc32cInBuffer(bytes: Uint8Array, words: Int32Array, start: numb
 }
 
 /**
- * {@link crc32c} for callers: `bytes` must be a `Uint8Array`, `start` and `end` integers with
+ * CRC-32C (Castagnoli, the checksum of iSCSI, ext4, LevelDB and etcd) of `bytes[start, end)`,
+ * computed with slicing-by-16 over aligned 32-bit words. Pass a previous result as `crc` to
+ * continue a running checksum: `crc32c(b, 0, b.length, crc32c(a))` is the CRC of `a` followed
+ * by `b`. `bytes` must be a `Uint8Array`, `start` and `end` integers with
  * `0 ≤ start ≤ end ≤ bytes.length`, and `crc` a 32-bit value; anything else is an
- * `InvalidArgumentError` (an out-of-range index would otherwise read `undefined` as 0 and
- * return a wrong checksum). The log's own framing calls the unchecked function.
+ * `InvalidArgumentError` (an index out of range would otherwise read as 0 and give a wrong
+ * checksum). The log's own framing calls an unchecked copy.
  *
  * @example
  * ```ts
