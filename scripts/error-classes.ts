@@ -11,7 +11,7 @@
  * Both also hold the name to the code: `FooBarError` has the code `ERR_FOO_BAR`, so a reader who
  * sees one can write the other. {@link CODE_EXCEPTIONS} lists the deliberate departures.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,6 +134,54 @@ export function sourceErrorClassProblems(srcDir: string | URL): string[] {
       if (!new RegExp(`\\n\\s*override readonly name = '${name}';`).test(body)) {
         problems.push(`${where}: ${name} has no override readonly name = '${name}'`);
       }
+    }
+  }
+  return problems;
+}
+
+/** Every code a Lattice error class declares (`static readonly code = 'ERR_…'`), across the packages' sources. */
+function declaredCodes(): Set<string> {
+  const packages = fileURLToPath(new URL('../packages/', import.meta.url));
+  const codes = new Set<string>();
+  for (const entry of readdirSync(packages, { withFileTypes: true })) {
+    const src = join(packages, entry.name, 'src');
+    if (!entry.isDirectory() || !existsSync(src)) continue;
+    for (const file of sourceFiles(src)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/static\s+readonly\s+code\s*=\s*'(ERR_[A-Z0-9_]+)'/g)) codes.add(match[1]!);
+    }
+  }
+  return codes;
+}
+
+/** `text` with its comments blanked out (newlines kept, so line numbers still match). */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (comment) => comment.replace(/[^\n]/g, ' '));
+}
+
+/**
+ * Places in a package's `src/` and `test/` that spell a Lattice error code as a string literal
+ * (`code === 'ERR_NOT_LEADER'`, `toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })`) instead of the
+ * class's static constant (`NotLeaderError.code`): a renamed or mistyped code would then pass
+ * silently. The declarations themselves, comments, codes that are not Lattice's (Node's
+ * `ERR_MODULE_NOT_FOUND`) and the error-classes tests (which pin the codes on purpose) are
+ * left alone. Empty when all is well.
+ */
+export function codeLiteralProblems(packageDir: string | URL): string[] {
+  const root = typeof packageDir === 'string' ? packageDir : fileURLToPath(packageDir);
+  const codes = declaredCodes();
+  const problems: string[] = [];
+  for (const dir of ['src', 'test']) {
+    const base = join(root, dir);
+    if (!existsSync(base)) continue;
+    for (const file of sourceFiles(base)) {
+      if (file.endsWith('error-classes.test.ts')) continue;
+      const lines = withoutComments(readFileSync(file, 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        const code = line.replace(/static\s+readonly\s+code\s*=\s*'ERR_[A-Z0-9_]+'/g, '');
+        for (const match of code.matchAll(/['"`](ERR_[A-Z0-9_]+)['"`]/g)) {
+          if (codes.has(match[1]!)) problems.push(`${relative(root, file)}:${i + 1}: '${match[1]}' spelled out; compare against the class's static code`);
+        }
+      });
     }
   }
   return problems;

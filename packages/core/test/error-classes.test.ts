@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { codeForClassName, exportedErrorClassProblems, nameCodeProblem, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
+import { codeForClassName, codeLiteralProblems, exportedErrorClassProblems, nameCodeProblem, sourceErrorClassProblems } from '../../../scripts/error-classes.js';
 import * as api from '../src/index.js';
 import { DuplicateNodeError, InvalidArgumentError, isLatticeError, LatticeError, MessageTooLargeError, UnsupportedVersionError } from '../src/index.js';
 
@@ -88,5 +91,22 @@ describe('error classes', () => {
     expect(module.exports.classNames).not.toContain('DuplicateNodeError');
     expect(module.exports.classNames).not.toContain('AppError');
     expect(module.exports.printed).toEqual(['DuplicateNodeError: Node "a" is already open on this transport', 'AppError: b']);
+  });
+
+  it('compares codes against the static constants, never spelled out as string literals (src and test)', () => {
+    expect(codeLiteralProblems(new URL('../', import.meta.url))).toEqual([]);
+  });
+
+  it('codeLiteralProblems finds a Lattice code spelled out, and leaves comments, declarations and foreign codes alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-code-literals-'));
+    try {
+      mkdirSync(join(dir, 'src'));
+      mkdirSync(join(dir, 'test'));
+      writeFileSync(join(dir, 'src', 'a.ts'), "// 'ERR_NOT_LEADER' in a comment\nexport class XError { static readonly code = 'ERR_INVALID_ARGUMENT'; }\nconst node = 'ERR_MODULE_NOT_FOUND';\n");
+      writeFileSync(join(dir, 'test', 'b.test.ts'), "expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });\n");
+      expect(codeLiteralProblems(dir)).toEqual([`${join('test', 'b.test.ts')}:1: 'ERR_INVALID_ARGUMENT' spelled out; compare against the class's static code`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
