@@ -1,4 +1,5 @@
 import { ByteReader, ByteWriter, type Codec, isNodeId, type NodeId, UnsupportedVersionError } from '@lattice/core';
+import { encodeChecked } from './encode-checked.js';
 import { gidProblem } from './gid.js';
 import type { CoordinatorRecord, Gid, ParticipantRecord, PeerState, TransactionOutcome, TwoPhaseMessage, Vote } from './types.js';
 
@@ -62,8 +63,12 @@ function readNodes(r: ByteReader): NodeId[] {
   return nodes;
 }
 
-/** Encodes one message. */
+/** Encodes one message; a value that is not one, or whose fields cannot be written, is an `InvalidArgumentError`. */
 export function encodeTwoPhaseMessage(m: TwoPhaseMessage): Uint8Array {
+  return encodeChecked('encodeTwoPhaseMessage', MESSAGE_TYPES, m, writeTwoPhaseMessage);
+}
+
+function writeTwoPhaseMessage(m: TwoPhaseMessage): Uint8Array {
   const w = new ByteWriter();
   header(w, MESSAGE_TYPES, m.type);
   w.string(m.gid);
@@ -123,8 +128,12 @@ export function twoPhaseMessageCodec(): Codec<TwoPhaseMessage> {
   return { encode: encodeTwoPhaseMessage, decode: decodeTwoPhaseMessage };
 }
 
-/** Encodes one coordinator record. */
+/** Encodes one coordinator record; a value that is not one, or whose fields cannot be written, is an `InvalidArgumentError`. */
 export function encodeCoordinatorRecord(record: CoordinatorRecord): Uint8Array {
+  return encodeChecked('encodeCoordinatorRecord', COORDINATOR_RECORD_TYPES, record, writeCoordinatorRecord);
+}
+
+function writeCoordinatorRecord(record: CoordinatorRecord): Uint8Array {
   const w = new ByteWriter();
   header(w, COORDINATOR_RECORD_TYPES, record.type);
   w.string(record.gid);
@@ -151,8 +160,12 @@ export function decodeCoordinatorRecord(bytes: Uint8Array): CoordinatorRecord {
   return record;
 }
 
-/** Encodes one participant record. */
+/** Encodes one participant record; a value that is not one, or whose fields cannot be written, is an `InvalidArgumentError`. */
 export function encodeParticipantRecord(record: ParticipantRecord): Uint8Array {
+  return encodeChecked('encodeParticipantRecord', PARTICIPANT_RECORD_TYPES, record, writeParticipantRecord);
+}
+
+function writeParticipantRecord(record: ParticipantRecord): Uint8Array {
   const w = new ByteWriter();
   header(w, PARTICIPANT_RECORD_TYPES, record.type);
   w.string(record.gid);

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, InvalidArgumentError, isLatticeError } from '@lattice/core';
+import { assertOptionalObject, ByteReader, ByteWriter, describeValue, InvalidArgumentError, isLatticeError } from '@lattice/core';
 import type { ParticipantResource } from './resource.js';
 import type { Gid, Vote } from './types.js';
 
@@ -7,10 +7,12 @@ export type KvOp = { readonly op: 'add'; readonly key: string; readonly amount: 
 
 /** Encodes operations for `enlist`/`transaction`. */
 export function encodeKvOps(ops: readonly KvOp[]): Uint8Array {
+  if (!Array.isArray(ops)) throw new InvalidArgumentError(`encodeKvOps needs an array of KV ops, got ${describeValue(ops)}`);
   const w = new ByteWriter();
   w.uint(ops.length);
   for (const op of ops) {
     if (typeof op?.key !== 'string') throw new InvalidArgumentError('A KV op needs a string key');
+    if (op.op !== 'add' && op.op !== 'set') throw new InvalidArgumentError(`A KV op is 'add' or 'set', got ${describeValue(op.op)}`);
     const n = op.op === 'add' ? op.amount : op.value;
     if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`A KV op needs a safe integer, got ${String(n)}`);
     w.byte(op.op === 'add' ? 0 : 1);
@@ -50,6 +52,10 @@ export class MemoryKv implements ParticipantResource {
   readonly #prepared = new Map<Gid, KvOp[]>();
 
   constructor(initial: Readonly<Record<string, number>> = {}) {
+    assertOptionalObject(initial, 'MemoryKv initial values');
+    for (const [key, value] of Object.entries(initial)) {
+      if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`MemoryKv initial value of "${key}" must be a safe integer, got ${describeValue(value)}`);
+    }
     this.#values = new Map(Object.entries(initial));
   }
 

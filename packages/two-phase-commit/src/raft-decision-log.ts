@@ -3,6 +3,7 @@ import {
   assertNodeId,
   ByteReader,
   ByteWriter,
+  describeValue,
   InvalidArgumentError,
   LatticeError,
   type LatticeErrorOptions,
@@ -64,6 +65,7 @@ export function encodeClaim(holder: NodeId): Uint8Array {
 /** Encodes a coordinator's records, written in `epoch`, as a command of a {@link DecisionLogMachine}. */
 export function encodeDecisionRecords(epoch: number, records: readonly CoordinatorRecord[]): Uint8Array {
   if (!Number.isSafeInteger(epoch) || epoch < 1) throw new InvalidArgumentError(`epoch must be a positive integer, got ${String(epoch)}`);
+  if (!Array.isArray(records)) throw new InvalidArgumentError(`records must be an array of coordinator records, got ${describeValue(records)}`);
   const w = new ByteWriter(64);
   w.byte(FORMAT);
   w.byte(RECORDS);

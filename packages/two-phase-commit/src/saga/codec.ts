@@ -1,4 +1,5 @@
 import { ByteReader, ByteWriter, type Codec, isNodeId, UnsupportedVersionError } from '@lattice/core';
+import { encodeChecked } from '../encode-checked.js';
 import { gidProblem } from '../gid.js';
 import type { Gid } from '../types.js';
 import type { LoggedStep, SagaMessage, SagaOp, SagaOutcome, SagaRecord, SagaReply } from './types.js';
@@ -46,8 +47,12 @@ function readStep(r: ByteReader, count: number): number {
   return step;
 }
 
-/** Encodes one message. */
+/** Encodes one message; a value that is not one, or whose fields cannot be written, is an `InvalidArgumentError`. */
 export function encodeSagaMessage(m: SagaMessage): Uint8Array {
+  return encodeChecked('encodeSagaMessage', MESSAGE_TYPES, m, writeSagaMessage);
+}
+
+function writeSagaMessage(m: SagaMessage): Uint8Array {
   const w = new ByteWriter();
   header(w, MESSAGE_TYPES, m.type, m.gid);
   w.uint(m.step);
@@ -68,8 +73,12 @@ export function decodeSagaMessage(bytes: Uint8Array): SagaMessage {
   return message;
 }
 
-/** Encodes one log record. */
+/** Encodes one log record; a value that is not one, or whose fields cannot be written, is an `InvalidArgumentError`. */
 export function encodeSagaRecord(record: SagaRecord): Uint8Array {
+  return encodeChecked('encodeSagaRecord', RECORD_TYPES, record, writeSagaRecord);
+}
+
+function writeSagaRecord(record: SagaRecord): Uint8Array {
   const w = new ByteWriter();
   header(w, RECORD_TYPES, record.type, record.gid);
   switch (record.type) {
