@@ -129,24 +129,15 @@ export class Participant extends Observable<ParticipantEvents> {
     const heldTransactions: readonly HeldTransaction[] = durable
       ? await rest.resource.recoverHeld!()
       : (await rest.resource.recover()).map((gid) => ({ gid, coordinator: '', participants: [] }));
-    const outcomes = new Map<Gid, string>();
-    for (const record of records) outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
-    const inDoubt: HeldTransaction[] = [];
-    for (const held of heldTransactions) {
-      const state = outcomes.get(held.gid);
-      if (state === 'committed') await rest.resource.commit(held.gid);
-      else if (state === 'aborted') await rest.resource.abort(held.gid);
-      // A durable prepare is the record: its yes vote may have left, so it is in doubt.
-      else if (state === undefined && durable && !rest.deliberateBugs?.abortHeldWithoutRecord) inDoubt.push(held);
-      // Prepared in the resource with no record here: the yes vote never left, so nobody committed it.
-      else if (state !== 'prepared') await rest.resource.abort(held.gid);
-    }
+    const settled = settleHeld(records, heldTransactions, durable, rest.deliberateBugs);
+    for (const gid of settled.commit) await rest.resource.commit(gid);
+    for (const gid of settled.abort) await rest.resource.abort(gid);
     return new Participant({
       ...rest,
       storage,
       stored: records,
-      held: heldTransactions.map((held) => held.gid).filter((gid) => outcomes.get(gid) === 'prepared'),
-      ...(durable ? { heldInDoubt: inDoubt } : {}),
+      held: settled.logged,
+      ...(durable ? { heldInDoubt: settled.inDoubt } : {}),
     });
   }
 
@@ -247,6 +238,34 @@ export class Participant extends Observable<ParticipantEvents> {
       this.emit('error', new HandlerError(`The resource failed to ${effect.type} "${effect.gid}"`, { cause }));
     }
   }
+}
+
+/**
+ * What a participant does at start with what its resource still holds prepared, given its log:
+ * commit what the log committed, roll back what it aborted; what the log holds as prepared stays
+ * (in doubt, from the log). Held with no record: with a durable-prepare resource the vote may
+ * have left — in doubt; otherwise the vote never left (it follows the synced "prepared" record),
+ * so nobody committed it — rolled back.
+ * @internal
+ */
+export function settleHeld(
+  records: readonly ParticipantRecord[],
+  held: readonly HeldTransaction[],
+  durablePrepare: boolean,
+  bugs?: ParticipantDeliberateBugs,
+): { commit: Gid[]; abort: Gid[]; logged: Gid[]; inDoubt: HeldTransaction[] } {
+  const outcomes = new Map<Gid, string>();
+  for (const record of records) outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
+  const result = { commit: [] as Gid[], abort: [] as Gid[], logged: [] as Gid[], inDoubt: [] as HeldTransaction[] };
+  for (const transaction of held) {
+    const state = outcomes.get(transaction.gid);
+    if (state === 'committed') result.commit.push(transaction.gid);
+    else if (state === 'aborted') result.abort.push(transaction.gid);
+    else if (state === 'prepared') result.logged.push(transaction.gid);
+    else if (durablePrepare && bugs?.abortHeldWithoutRecord !== true) result.inDoubt.push(transaction);
+    else result.abort.push(transaction.gid);
+  }
+  return result;
 }
 
 function checkRetry(policy: RetryPolicy): RetryPolicy {

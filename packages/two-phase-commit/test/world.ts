@@ -21,6 +21,8 @@ import {
   type ParticipantRecord,
   type TwoPhaseMessage,
 } from '../src/index.js';
+import type { HeldTransaction } from '../src/participant-core.js';
+import { settleHeld } from '../src/participant.js';
 
 export const COORDINATOR = 'coordinator';
 
@@ -51,6 +53,14 @@ export interface WorldOptions {
   readonly participantBugs?: ParticipantDeliberateBugs;
   /** Check that the balances add up at the end. Default true (false for workloads of `set`s). */
   readonly conserves?: boolean;
+  /**
+   * Participants on a resource whose prepare is durable on its own (as PostgreSQL's): the store
+   * — committed values, prepared transactions and their coordinator and peers — survives a crash
+   * whole, the participants write no "prepared" record, and a restart settles what the store
+   * holds as `Participant.open` does (`settleHeld`). Default false: the store is lost in a crash
+   * and rebuilt from the participant's log.
+   */
+  readonly durablePrepare?: boolean;
 }
 
 export interface WorldResult {
@@ -88,6 +98,8 @@ interface ParticipantNode extends Node<ParticipantRecord> {
   core: ParticipantCore | undefined;
   kv: MemoryKv | undefined;
   votes: { gid: Gid; vote: 'yes' | 'no' }[];
+  /** With durablePrepare: the coordinator and peers the store keeps with each prepared transaction. */
+  held: Map<Gid, HeldTransaction>;
 }
 
 interface InFlight {
@@ -113,7 +125,7 @@ export function runWorld(options: WorldOptions): WorldResult {
   const coordinator: CoordinatorNode = { id: COORDINATOR, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined };
   const participants = new Map<NodeId, ParticipantNode>();
   for (const id of Object.keys(options.accounts)) {
-    participants.set(id, { id, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined, kv: undefined, votes: [] });
+    participants.set(id, { id, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined, kv: undefined, votes: [], held: new Map() });
   }
   const faulty = (): boolean => now < faultsUntil;
   const startCoordinator = (): void => {
@@ -125,12 +137,27 @@ export function runWorld(options: WorldOptions): WorldResult {
       ...(options.coordinatorBugs === undefined ? {} : { deliberateBugs: options.coordinatorBugs }),
     });
   };
+  const durablePrepare = options.durablePrepare === true;
   const startParticipant = (node: ParticipantNode): void => {
-    node.kv = new MemoryKv(options.accounts[node.id]);
+    let held: HeldTransaction[] | undefined;
+    if (!durablePrepare || node.kv === undefined) node.kv = new MemoryKv(options.accounts[node.id]);
+    else {
+      const settled = settleHeld(
+        node.durable,
+        node.kv.preparedGids().map((gid) => node.held.get(gid)!),
+        true,
+        options.participantBugs,
+      );
+      for (const gid of settled.commit) node.kv.commit(gid);
+      for (const gid of settled.abort) node.kv.abort(gid);
+      for (const gid of [...settled.commit, ...settled.abort]) node.held.delete(gid);
+      held = settled.inDoubt;
+    }
     node.core = new ParticipantCore({
       id: node.id,
       now,
       stored: node.durable,
+      ...(durablePrepare ? { durablePrepare: true, held: held ?? [] } : {}),
       voteTimeoutMs: 200,
       inquiry: { initialMs: 100, maxMs: 1600 },
       ...(options.participantBugs === undefined ? {} : { deliberateBugs: options.participantBugs }),
@@ -143,7 +170,8 @@ export function runWorld(options: WorldOptions): WorldResult {
     node.up = false;
     node.core = undefined;
     if ('kv' in node) {
-      node.kv = undefined;
+      // A durable store survives the crash whole; otherwise it is rebuilt from the log.
+      if (!durablePrepare) node.kv = undefined;
       node.votes = [];
     }
     // Writes not yet synced may or may not have reached the disk: a prefix survives.
@@ -225,8 +253,13 @@ export function runWorld(options: WorldOptions): WorldResult {
         send(node.id, ready.messages);
         boundary(node);
         for (const effect of ready.effects) {
-          if (effect.type === 'prepare') node.votes.push({ gid: effect.gid, vote: kv.prepare(effect.gid, effect.ops) });
-          else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
+          if (effect.type === 'prepare') {
+            if (durablePrepare) {
+              const context = core.context(effect.gid)!;
+              node.held.set(effect.gid, { gid: effect.gid, coordinator: context.coordinator, participants: context.participants });
+            }
+            node.votes.push({ gid: effect.gid, vote: kv.prepare(effect.gid, effect.ops) });
+          } else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
           else if (effect.type === 'commit') kv.commit(effect.gid);
           else kv.abort(effect.gid);
         }
