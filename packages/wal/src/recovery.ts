@@ -1,6 +1,6 @@
 import { type FileSystem, FileNotFoundError, isLatticeError, UnsupportedVersionError } from '@lattice/core';
 import { WalCorruptionError, WalMissingSegmentError } from './errors.js';
-import { checkFrame, decodeMeta, decodeSegmentHeader, META_FILE, type MetaState, parseSegmentName, SEGMENT_HEADER_SIZE, segmentName } from './format.js';
+import { checkFrame, decodeMeta, decodeSegmentHeader, FRAME_HEADER_SIZE, META_FILE, type MetaState, parseSegmentName, SEGMENT_HEADER_SIZE, segmentName } from './format.js';
 import { findLaterFrame, lastNonZeroByte } from './frame-scan.js';
 import { type Segment, SEGMENT_FLAGS, type SegmentFiles, ZERO_CHUNK } from './segment-files.js';
 
@@ -99,6 +99,11 @@ async function loadSegment(fs: FileSystem, files: SegmentFiles, name: string, ba
     let index = base;
     let stop: { offset: number; reason: string } | undefined;
     for (;;) {
+      // The writer starts a frame past the first only where the whole frame fits before the
+      // capacity (else it rotates), and writes the end marker only where it fits: so with fewer
+      // than a header's bytes left, the records end here. What follows is zeros, or in a recycled
+      // file stale bytes of an older segment, not a frame cut short.
+      if (offset > SEGMENT_HEADER_SIZE && offset + FRAME_HEADER_SIZE > capacity) break;
       const frame = checkFrame(data, view, offset, index);
       if (frame.kind === 'record') {
         offsets.push(offset);

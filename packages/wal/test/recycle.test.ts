@@ -166,6 +166,37 @@ describe('segment recycling', () => {
     await wal.close();
   });
 
+  it('a recycled segment whose records end less than a frame header before its end (stale bytes there) opens, with the segments after it', async () => {
+    const size = 4096;
+    const record = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
+    const wal = await openWal(dir, { segmentSize: size, recycleSegments: 4 });
+    // Index 1 fills segment 1 to its last byte (no room for an end marker): its payload lies under the file's end.
+    await wal.append(record(size - SEGMENT_HEADER_SIZE - FRAME_HEADER_SIZE, 0xab));
+    await wal.append(record(8, 2)); // index 2 starts segment 2
+    await wal.dropPrefix(2); // segment 1's file is recycled
+    expect(await files(/^recycled-/)).toHaveLength(1);
+    // Index 3 does not fit in segment 2: it starts segment 3, in the recycled file, and ends 8 bytes before its end.
+    const third = size - SEGMENT_HEADER_SIZE - FRAME_HEADER_SIZE - 8;
+    await wal.append(record(third, 3));
+    await wal.append(record(8, 4)); // index 4 does not fit in those 8 bytes: segment 4
+    await wal.close();
+    expect(await files(/\.wal$/)).toEqual(['00000000000000000002.wal', '00000000000000000003.wal', '00000000000000000004.wal']);
+    // The 8 bytes after index 3's frame are the stale payload of index 1, not zeros.
+    const bytes = await readFile(join(dir, '00000000000000000003.wal'));
+    expect(bytes.length).toBe(size);
+    expect([...bytes.subarray(size - 8)]).toEqual(new Array(8).fill(0xab));
+
+    const reopened = await openWal(dir, { segmentSize: size, recycleSegments: 4 });
+    try {
+      expect([reopened.firstIndex, reopened.lastIndex]).toEqual([2, 4]);
+      expect(sameBytes(await reopened.read(3), record(third, 3))).toBe(true);
+      expect(sameBytes(await reopened.read(4), record(8, 4))).toBe(true);
+      expect(await reopened.append(record(8, 5))).toBe(5);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('corruption of a record in a recycled segment is still a typed error naming the segment and offset', async () => {
     const { last } = await recycledLog(12);
     const offsets = await frameOffsets(last);
