@@ -26,10 +26,13 @@ import {
   systemTimers,
 } from '../src/index.js';
 import { codeOf } from '@lattice/test-kit';
+import { ManualClock } from '../src/testing/index.js';
 
 
 // Each entry is one wrong call; every one must be refused with a typed error at the call.
 const wrongCalls: [string, () => unknown][] = [
+  ['ManualClock with null options', () => new ManualClock(null as never)],
+  ['ManualClock with a wallStart that is not a number', () => new ManualClock({ wallStart: '0' as never })],
   ['joinPath with a directory that is not a string', () => joinPath(undefined as never, 'a')],
   ['joinPath with a name that is not a string', () => joinPath('dir', 5 as never)],
   ['sleep without timers', () => sleep(undefined as never, 1)],

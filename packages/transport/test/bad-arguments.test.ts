@@ -3,6 +3,7 @@ import { type Endpoint, InvalidArgumentError } from '@lattice/core';
 import { ManualClock } from '@lattice/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryNetwork, type MemoryNetworkOptions } from '../src/index.js';
+import { NatsEndpoint, subjectToken } from '../src/nats/index.js';
 import { TcpEndpoint, TcpTransport, type TcpTransportOptions } from '../src/tcp/index.js';
 import { testTls } from './tls-fixture.js';
 
@@ -320,5 +321,33 @@ describe('TcpEndpoint', () => {
       expect(error?.code).toBe(InvalidArgumentError.code);
       expect(String(error?.message)).toContain('TcpTransport');
     }
+  });
+});
+
+describe('NatsEndpoint and subjectToken', () => {
+  it('NatsEndpoint has no public constructor, and says to open endpoints from a NatsTransport', () => {
+    for (const args of [[], ['a'], ['a', {}], ['a', null, {}, {}, {}]] as unknown[][]) {
+      let error: { code?: unknown; message?: unknown } | undefined;
+      try {
+        new (NatsEndpoint as unknown as new (...a: unknown[]) => unknown)(...args);
+      } catch (caught) {
+        error = caught as typeof error;
+      }
+      expect(error?.code).toBe(InvalidArgumentError.code);
+      expect(String(error?.message)).toContain('NatsTransport');
+    }
+  });
+
+  it('subjectToken refuses what is not a string', () => {
+    for (const wrong of [undefined, null, 5, {}]) {
+      let code: unknown;
+      try {
+        subjectToken(wrong as never);
+      } catch (caught) {
+        code = (caught as { code?: unknown }).code;
+      }
+      expect(code).toBe(InvalidArgumentError.code);
+    }
+    expect(subjectToken('db.eu/1')).toBe('db_2Eeu_2F1');
   });
 });

@@ -39,6 +39,8 @@ export class ManualClock implements Scheduler {
   readonly #timers: ScheduledTimer[] = [];
 
   constructor(options: ManualClockOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`ManualClock options must be an object, got ${options === null ? 'null' : typeof options}`);
+    if (options.wallStart !== undefined && !Number.isFinite(options.wallStart)) throw new InvalidArgumentError(`ManualClock options.wallStart must be a finite number, got ${String(options.wallStart)}`);
     this.#wallOffset = options.wallStart ?? 1_700_000_000_000;
   }
 

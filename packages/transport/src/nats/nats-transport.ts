@@ -9,6 +9,7 @@ import {
   type Envelope,
   type ErrorHandler,
   Inbox,
+  InvalidArgumentError,
   type LatticeError,
   type MessageHandler,
   MessageTooLargeError,
@@ -271,6 +272,10 @@ export class NatsEndpoint implements Endpoint {
 
   /** @internal Endpoints come from {@link NatsTransport.open}. */
   constructor(id: NodeId, connection: NatsConnectionLike, options: ResolvedNatsOptions, subjects: SubjectScheme, host: EndpointHost) {
+    // Internal, but JavaScript can still call it: say what to call instead.
+    if (typeof connection !== 'object' || connection === null || typeof options !== 'object' || options === null || typeof host !== 'object' || host === null) {
+      throw new InvalidArgumentError('NatsEndpoint has no public constructor: open an endpoint with new NatsTransport(options).open(id)');
+    }
     this.id = id;
     this.#connection = connection;
     this.#options = options;

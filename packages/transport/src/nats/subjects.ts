@@ -10,6 +10,7 @@ import { describeValue as describe, InvalidArgumentError } from '@lattice/core';
  * `_probe` can never be a node's.
  */
 export function subjectToken(value: string): string {
+  if (typeof value !== 'string') throw new InvalidArgumentError(`subjectToken needs a string, got ${describe(value)}`);
   let plain = true;
   for (let i = 0; i < value.length; i++) {
     if (!isPlain(value.charCodeAt(i))) {
