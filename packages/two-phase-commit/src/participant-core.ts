@@ -153,6 +153,10 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     }
     for (const held of options.held ?? []) {
       assertNodeId(held?.coordinator, 'held coordinator');
+      if (!Array.isArray(held.participants) || !held.participants.includes(this.id)) {
+        throw new InvalidArgumentError(`options.held: the participants of "${String(held.gid)}" must be a list that names "${this.id}"`);
+      }
+      for (const participant of held.participants) assertNodeId(participant, 'held participant');
       if (this.#entries.has(held.gid)) continue;
       // Prepared in the resource, which is the record: in doubt, whether or not the vote left.
       this.#put(held.gid, {
