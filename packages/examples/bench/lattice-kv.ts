@@ -208,6 +208,11 @@ async function main(): Promise<void> {
       results.push(row('Node floor: SET into a Map (no fsync)', 'floorSet', 'redisSet', alone));
       results.push(row('Node floor: GET from a Map', 'floorGet', 'redisGet', alone));
     }
+    // Elections during the run (a node starved past its election timeout) show as terms above 1.
+    for (const [name, cluster] of [['safe', safe], ['lease', lease]] as const) {
+      const leader = await cluster.waitForLeader();
+      console.log(`${name} cluster: leader ${leader}, term ${(await cluster.info(leader))['raft_term']} at the end`);
+    }
   } finally {
     await safe.stop();
     await lease.stop();
