@@ -28,7 +28,7 @@ import { freePort, type PostgresService, startService } from '@lattice/test-kit'
 import { TcpTransport } from '@lattice/transport/tcp';
 import { openWal, type WriteAheadLog } from '@lattice/wal';
 import pg from 'pg';
-import { Coordinator, Participant, PostgresResource } from '../src/index.js';
+import { Coordinator, Participant, PostgresResource, pgLiteral } from '../src/index.js';
 import { accountName, createBank, encodeLeg, legStatement, legWork, lockTimeoutOption } from '../test/process/bank-schema.js';
 
 const SECONDS = Number(process.env['TPC_BENCH_SECONDS'] ?? 4);
@@ -44,9 +44,12 @@ const BANKS = 3;
  * votes, and a leg takes a round trip per statement (`work`); `2pc-logged`, `2pc-trips` — one of
  * the two changes each; `local` — the same transfers as local transactions in one database,
  * `BEGIN; leg; leg; COMMIT` in one round trip (the same statements as the participants');
- * `local-trips` — the same with a round trip per statement (the earlier baseline).
+ * `local-trips` — the same with a round trip per statement (the earlier baseline); `xa` — the
+ * floor under any 2PC on PostgreSQL: this process runs each leg's `BEGIN; leg; PREPARE
+ * TRANSACTION` on its database in one round trip, both legs at once, then `COMMIT PREPARED` on
+ * both — PostgreSQL's part of atomic commit alone, with no coordinator, no logs and no messages.
  */
-const VARIANTS = (process.env['TPC_BENCH_VARIANTS'] ?? '2pc,local,2pc-logged-trips,local-trips').split(',');
+const VARIANTS = (process.env['TPC_BENCH_VARIANTS'] ?? '2pc,local,xa,2pc-logged-trips,local-trips').split(',');
 const DISTRIBUTED = VARIANTS.filter((v) => v.startsWith('2pc'));
 const BASELINE = VARIANTS.includes('local') ? 'local' : (VARIANTS.find((v) => v.startsWith('local')) ?? 'local');
 const ACCOUNTS = 10_000;
@@ -243,7 +246,28 @@ try {
       session.release();
     }
   };
-  const runner = (variant: string) => (variant === 'local' ? local : variant === 'local-trips' ? localTrips : distributed(variant));
+  // The floor: PostgreSQL's two round trips per leg (prepare, commit prepared), and nothing else.
+  const xa = async (t: Transfer): Promise<boolean> => {
+    const legs = [
+      { bank: t.from, gid: `${t.id}-xa-from`, leg: encodeLeg({ transfer: t.id, account: t.fromAccount, delta: -t.amount }) },
+      { bank: t.to, gid: `${t.id}-xa-to`, leg: encodeLeg({ transfer: t.id, account: t.toAccount, delta: t.amount }) },
+    ];
+    const sessions = await Promise.all(legs.map(({ bank }) => pools[bank]!.connect()));
+    try {
+      const prepared = await Promise.allSettled(legs.map(({ gid, leg }, i) => sessions[i]!.query(`BEGIN; ${legStatement(leg)}; PREPARE TRANSACTION ${pgLiteral(gid)}`)));
+      const yes = prepared.every((p) => p.status === 'fulfilled');
+      await Promise.all(
+        legs.map(({ gid }, i) =>
+          sessions[i]!.query(prepared[i]!.status === 'rejected' ? 'ROLLBACK' : `${yes ? 'COMMIT' : 'ROLLBACK'} PREPARED ${pgLiteral(gid)}`).catch(() => undefined),
+        ),
+      );
+      return yes;
+    } finally {
+      for (const session of sessions) session.release();
+    }
+  };
+  const runner = (variant: string) =>
+    variant === 'local' ? local : variant === 'local-trips' ? localTrips : variant === 'xa' ? xa : distributed(variant);
   const syncsOf = (variant: string) => (): readonly [number, number] => [
     coordinator.stats().syncs,
     (participantsOf.get(variant) ?? []).reduce((n, p) => n + p.stats().syncs, 0),
@@ -257,6 +281,7 @@ try {
     'local-trips': 'local transactions in one PostgreSQL 15 database (fsync on), a round trip per statement',
   };
   const what: Record<string, string> = {
+    xa: "PostgreSQL's prepared transactions alone (the floor under any 2PC: no coordinator, logs or messages)",
     '2pc': '2PC',
     '2pc-logged-trips': '2PC as before (participant log synced before the vote, a round trip per statement)',
     '2pc-logged': '2PC with the participant log synced before the vote',
@@ -281,6 +306,15 @@ try {
     }
     const range = (list: Run[], pick: (r: Run) => number) => `${Math.min(...list.map(pick)).toFixed(2)}–${Math.max(...list.map(pick)).toFixed(2)}`;
     table.push(tableRow(inFlight, runs));
+    if (VARIANTS.includes('xa')) {
+      const floor = runs.get('xa')!;
+      const theirs = runs.get(BASELINE)!;
+      const name = `${what['xa']}, 2 of 3 PostgreSQL instances, ${inFlight} in flight`;
+      const peer = peerName[BASELINE] ?? BASELINE;
+      const note = (pick: (r: Run) => number) => `${ROUNDS} rounds of ${SECONDS} s, pools of ${POOL}; floor ${range(floor, pick)}, local ${range(theirs, pick)}`;
+      results.push(result({ case: `${name}: transfers/s`, unit: 'transfers/s', betterIs: 'higher', ours: round2(median(floor.map((r) => r.rate))), peer, peerValue: round2(median(theirs.map((r) => r.rate))), note: note((r) => r.rate) }));
+      results.push(result({ case: `${name}: CPU per transfer`, unit: 'ms', betterIs: 'lower', ours: round2(median(floor.map((r) => r.cpuMs))), peer, peerValue: round2(median(theirs.map((r) => r.cpuMs))), note: note((r) => r.cpuMs) }));
+    }
     for (const variant of DISTRIBUTED) {
       // Against each baseline; the first one (`local`) is the one the targets speak of.
       for (const baseline of VARIANTS.filter((v) => v.startsWith('local'))) {
@@ -314,7 +348,7 @@ try {
   }
   report(resultsPath, results);
   // The README's table: the medians of the rounds, the 2PC against the first local baseline.
-  const headers = ['in flight', ...VARIANTS.flatMap((v) => [`${v} /s`, `${v} p50 / p99 ms`, `${v} CPU ms`]), `2pc / ${BASELINE}`];
+  const headers = ['in flight', ...VARIANTS.flatMap((v) => [`${v} /s`, `${v} p50 / p99 ms`, `${v} CPU ms`]), `2pc / ${BASELINE}`, ...(VARIANTS.includes('xa') ? [`xa / ${BASELINE}`] : [])];
   console.log(`\n${ROUNDS} rounds of ${SECONDS} s each, load average ${loadAtStart} at the start and ${loadAverage()} at the end:\n`);
   console.log(`| ${headers.join(' | ')} |`);
   console.log(`| ${headers.map(() => '---').join(' | ')} |`);
@@ -339,6 +373,7 @@ function tableRow(inFlight: number, runs: Map<string, Run[]>): string {
   }
   const ours = runs.has('2pc') ? med('2pc', (r) => r.rate) : Number.NaN;
   cells.push(`${(ours / med(BASELINE, (r) => r.rate)).toFixed(2)}×`);
+  if (runs.has('xa')) cells.push(`${(med('xa', (r) => r.rate) / med(BASELINE, (r) => r.rate)).toFixed(2)}×`);
   return `| ${cells.join(' | ')} |`;
 }
 
