@@ -232,6 +232,52 @@ export async function runJepsenRound(options: JepsenRoundOptions): Promise<Jepse
   return { seed, history: checked, recorded: history.length, ok, indeterminate: history.length - ok, failedReads, nemesis: nemesisLog, result };
 }
 
+/**
+ * The harness's teeth, scripted so that the stale read happens every time: a follower is cut off
+ * from its peers, a SET is acknowledged by the leader, and then the cut-off follower answers a
+ * follower-mode GET from its own state, which has not seen the SET. Records that history as the
+ * clients saw it and checks it with the same model as the rounds.
+ */
+export async function staleFollowerRead(cluster: KvCluster, key: string): Promise<{ history: JepsenOperation[]; result: CheckResult<JepsenInput, JepsenOutput> }> {
+  const leader = await cluster.waitForLeader();
+  const ids = [...cluster.nodes.keys()];
+  const follower = ids.find((id) => id !== leader)!;
+  const others = ids.filter((id) => id !== follower);
+  const port = (id: string) => cluster.nodes.get(id)!.respPort;
+  const admin = async (id: string, ...args: string[]) => {
+    const connection = await RespClient.connect(port(id));
+    try {
+      await connection.sendWithin(2_000, ...args);
+    } finally {
+      connection.close();
+    }
+  };
+  const history: JepsenOperation[] = [];
+  const writer = await RespClient.connect(port(leader));
+  const reader = await RespClient.connect(port(follower));
+  try {
+    await reader.sendWithin(2_000, 'LATTICE.READS', 'follower');
+    let call = now();
+    await writer.sendWithin(5_000, 'SET', key, '1000');
+    history.push({ process: 0, call, return: now(), input: { op: 'set', key, value: 1000 }, output: undefined });
+    // Wait until the follower has the first write, so that what it answers later is old, not absent.
+    const deadline = now() + 5_000;
+    while ((await reader.sendWithin(2_000, 'GET', key)) !== '1000' && now() < deadline) await pause(20);
+    await Promise.all([admin(follower, 'LATTICE.NEMESIS', 'ISOLATE', ...others), ...others.map((id) => admin(id, 'LATTICE.NEMESIS', 'ISOLATE', follower))]);
+    call = now();
+    await writer.sendWithin(5_000, 'SET', key, '2000');
+    history.push({ process: 0, call, return: now(), input: { op: 'set', key, value: 2000 }, output: undefined });
+    call = now();
+    const reply = await reader.sendWithin(2_000, 'GET', key);
+    history.push({ process: 1, call, return: now(), input: { op: 'get', key }, output: reply === null ? null : Number(reply) });
+  } finally {
+    writer.close();
+    reader.close();
+    await Promise.all(ids.map((id) => admin(id, 'LATTICE.NEMESIS', 'HEAL').catch(() => undefined)));
+  }
+  return { history, result: check(registerIncrModel, history) };
+}
+
 /** One line per round, as the test and the soak script print it. */
 export function describeRound(report: JepsenRoundReport): string {
   return `seed ${report.seed}: ${report.recorded} ops (${report.ok} ok, ${report.indeterminate} indeterminate of which ${report.recorded - report.history.length} unobserved SETs left out, ${report.failedReads} failed reads left out), nemesis: ${report.nemesis.length} events, verdict: ${report.result.verdict}`;
