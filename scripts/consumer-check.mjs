@@ -3,12 +3,15 @@
 // Packs every publishable package, installs the tarballs into a scratch project in the system's
 // temp dir (outside the repository, so nothing resolves through the workspace), then
 //  1. typechecks one file per public entry (every `exports` subpath but ./package.json), without
-//     skipLibCheck, with the newest TypeScript 5.x and the oldest supported one, under
-//     moduleResolution node16 (an ESM .mts and a CJS .cts importer) and bundler:
+//     skipLibCheck, with the oldest supported TypeScript (5.0), the newest 5.x and 6.x (through
+//     the compiler API) and the newest 7.x (the native compiler, npm's `latest`, through its
+//     `tsc`: it has no JavaScript API), under moduleResolution node16 (an ESM .mts and a CJS
+//     .cts importer) and bundler:
 //       - "dom" profile: lib ES2022 + DOM and no @types/node, for entries that run anywhere;
 //       - "node" profile: lib ES2022 + @types/node, for every entry;
-//       - "esnext" profile (newest TypeScript only): lib ESNext + DOM, where TypeScript's own
-//         disposable declarations merge with ours, and `await using` must accept our objects;
+//       - "esnext" profile (all but 5.0, which has no `await using`): lib ESNext + DOM, where
+//         TypeScript's own disposable declarations merge with ours, and `await using` must
+//         accept our objects;
 //  2. runs a small program per entry as ESM (.mjs, import) and as CommonJS (.cjs, require),
 //     checks what it prints, and that both module systems export the same names;
 //  3. runs every README example of every package that the test suite runs (the README
@@ -19,7 +22,7 @@
 //   node scripts/consumer-check.mjs [--keep] [package-dir ...]
 // (--keep leaves the scratch project for a look; package dirs, e.g. `clocks core`, narrow the
 // check to those packages while working on them; CI checks all.)
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -28,8 +31,17 @@ import { extractReadmeBlocks, normalizeOutput } from '@lattice/test-kit';
 
 /** The oldest TypeScript the published declarations support; README.md states it. */
 const MINIMUM_TYPESCRIPT = '5.0.4';
-/** The newest 5.x line (typedoc and tsup here accept 5.x only; 6+ is not yet checked). */
-const LATEST_TYPESCRIPT = '^5.9.3';
+/** The newest 5.x line, the one the repository builds with (typedoc and tsup here accept 5.x only). */
+const TYPESCRIPT_5 = '^5.9.3';
+/** The newest 6.x line: the last one with the JavaScript compiler API. */
+const TYPESCRIPT_6 = '^6.0.3';
+/**
+ * The newest 7.x line, npm's `latest`: the native compiler. Its package exports no compiler API,
+ * only `tsc` (a Go binary from an optional per-platform dependency, which installs with
+ * --ignore-scripts), so it is checked through its CLI: per profile and mode, one `tsc -p` of all
+ * entries together and one `tsc -b` of each entry alone.
+ */
+const TYPESCRIPT_7 = '^7.0.2';
 /** For the node profile: the @types/node line of the oldest Node the packages support. */
 const NODE_TYPES = '^20.19.0';
 
@@ -192,6 +204,23 @@ function npm(args, cwd) {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
+/** spawnSync's result, without blocking: for the native tsc, which runs beside the compiler API. */
+function run(command, args, { cwd, timeout }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) => resolve({ status: null, signal: null, error, stdout, stderr }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+}
+
 function seconds(since) {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
@@ -261,7 +290,9 @@ writeFileSync(
       // the repository tests with.
       vitest: rootVersion('vitest'),
       'fast-check': rootVersion('fast-check'),
-      'typescript-latest': `npm:typescript@${LATEST_TYPESCRIPT}`,
+      'typescript-7': `npm:typescript@${TYPESCRIPT_7}`,
+      'typescript-6': `npm:typescript@${TYPESCRIPT_6}`,
+      'typescript-5': `npm:typescript@${TYPESCRIPT_5}`,
       'typescript-minimum': `npm:typescript@${MINIMUM_TYPESCRIPT}`,
     },
   }),
@@ -284,12 +315,19 @@ try {
   finish();
 }
 const requireInProject = createRequire(join(project, 'package.json'));
-const versions = ['typescript-latest', 'typescript-minimum'].map((name) => ({
+// The versions checked through the compiler API; 5.0 has no `await using` (5.2+).
+const versions = ['typescript-6', 'typescript-5', 'typescript-minimum'].map((name) => ({
   name,
   ts: requireInProject(name),
+  awaitUsing: name !== 'typescript-minimum',
 }));
+// The version checked through its CLI (its package's main export is only its version).
+const cli = {
+  tsc: join(project, 'node_modules', 'typescript-7', 'bin', 'tsc'),
+  version: requireInProject('typescript-7/package.json').version,
+};
 console.log(
-  `installed the tarballs, vitest, TypeScript ${versions.map((v) => v.ts.version).join(' and ')} in ${project} (${seconds(phase)})`,
+  `installed the tarballs, vitest, TypeScript ${[...versions.map((v) => v.ts.version), cli.version].join(', ')} in ${project} (${seconds(phase)})`,
 );
 
 // --- typecheck ---------------------------------------------------------------------------------
@@ -312,7 +350,7 @@ const profiles = [
     lib: ['lib.esnext.d.ts', 'lib.dom.d.ts'],
     types: [],
     entries: entries.filter((e) => !nodeOnly(e)),
-    latestOnly: true,
+    awaitUsing: true,
   },
 ];
 const checks = join(project, 'checks');
@@ -332,10 +370,92 @@ export async function disposes(): Promise<boolean> {
 }
 `;
 
-phase = performance.now();
-for (const { name: versionName, ts } of versions) {
+/** Writes a group's check files (one per entry, and the `await using` one under esnext). */
+function writeChecks(profile, mode, version) {
+  const roots = profile.entries.map((entry) => {
+    const file = join(checks, `${slug(entry)}.${profile.name}.${mode.name.replace(' ', '-')}.${version}.${mode.extension}`);
+    writeFileSync(file, `import * as entry from '${entry}';\nexport const names: string[] = Object.keys(entry);\n`);
+    return { what: entry, file };
+  });
+  if (profile.name === 'esnext' && mode.extension !== 'cts' && entries.includes('@lattice/transport')) {
+    const file = join(checks, `await-using.${mode.name.replace(' ', '-')}.${version}.${mode.extension}`);
+    writeFileSync(file, disposeUsage);
+    roots.push({ what: '`await using` of an endpoint', file });
+  }
+  return roots;
+}
+
+// TypeScript 7 through its CLI, per profile and mode: one `tsc -p` of all entries together,
+// every file checked (as the compiler API's whole programs below), then one `tsc -b` of one
+// project per entry (each entry alone), which checks them all in one process. The native tsc
+// runs in child processes, one at a time, alongside the compiler API checks below (which take
+// one core).
+const cliPhase = performance.now();
+let cliChecked = 0;
+const cliDone = (async () => {
   for (const profile of profiles) {
-    if (profile.latestOnly && versionName !== 'typescript-latest') continue;
+    for (const mode of modes) {
+      const roots = writeChecks(profile, mode, cli.version);
+      const group = `${profile.name}.${mode.name.replace(' ', '-')}.${cli.version}`;
+      const writeConfig = (name, files) => {
+        const config = join(checks, `tsconfig.${name}.json`);
+        const compilerOptions = {
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          skipDefaultLibCheck: true,
+          target: 'ES2022',
+          module: mode.module,
+          moduleResolution: mode.moduleResolution,
+          lib: profile.lib.map((file) => file.replace(/^lib\.|\.d\.ts$/g, '')),
+          types: profile.types,
+          ...(profile.typeRoots ? { typeRoots: profile.typeRoots } : {}),
+        };
+        writeFileSync(config, JSON.stringify({ compilerOptions, files }, null, 2));
+        return config;
+      };
+      const config = writeConfig(group, roots.map((root) => root.file));
+      const where = `TypeScript ${cli.version} tsc, ${mode.name}, ${profile.name}`;
+      // --listFilesOnly is not used: --listFiles prints the files after checking them, so that a
+      // tsc that checked none of our roots cannot pass.
+      const result = await run(process.execPath, [cli.tsc, '-p', config, '--pretty', 'false', '--listFiles'], {
+        cwd: project,
+        timeout: 300_000,
+      });
+      cliChecked++;
+      // The lines that name a file (--listFiles), apart from the diagnostics.
+      const lines = `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n');
+      const listed = new Set(lines.map((line) => line.trim()).filter((line) => line.startsWith('/') && existsSync(line)));
+      const unlisted = roots.filter((root) => !listed.has(root.file));
+      if (result.status !== 0 || unlisted.length > 0) {
+        const output = lines.filter((line) => !listed.has(line.trim())).join('\n');
+        fail(
+          `typecheck all entries together (${where})`,
+          `exit ${result.status ?? result.signal ?? result.error}\n${output}${unlisted.length > 0 ? `\nnot checked: ${unlisted.map((root) => root.file).join(', ')}` : ''}`,
+        );
+      }
+      // Each entry alone, one project per entry in one `tsc -b`. A diagnostic names its file: a
+      // check file names its entry (and the failure lists which project checks which entry).
+      const alone = roots.map((root, i) => writeConfig(`${group}.${i}`, [root.file]));
+      const build = await run(process.execPath, [cli.tsc, '-b', '--pretty', 'false', ...alone], {
+        cwd: checks,
+        timeout: 300_000,
+      });
+      cliChecked += alone.length;
+      if (build.status !== 0) {
+        fail(
+          `typecheck each entry alone (${where})`,
+          `exit ${build.status ?? build.signal ?? build.error}\n${build.stdout ?? ''}${build.stderr ?? ''}\nprojects: ${roots.map((root, i) => `tsconfig.${group}.${i}.json = ${root.what}`).join(', ')}`,
+        );
+      }
+    }
+  }
+})();
+
+phase = performance.now();
+for (const { ts, awaitUsing } of versions) {
+  for (const profile of profiles) {
+    if (profile.awaitUsing && !awaitUsing) continue;
     for (const mode of modes) {
       const options = {
         strict: true,
@@ -359,19 +479,7 @@ for (const { name: versionName, ts } of versions) {
         if (!cache.has(key)) cache.set(key, readSource(fileName, languageVersion, onError, shouldCreate));
         return cache.get(key);
       };
-      const roots = profile.entries.map((entry) => {
-        const file = join(checks, `${slug(entry)}.${profile.name}.${mode.name.replace(' ', '-')}.${ts.version}.${mode.extension}`);
-        writeFileSync(
-          file,
-          `import * as entry from '${entry}';\nexport const names: string[] = Object.keys(entry);\n`,
-        );
-        return { what: entry, file };
-      });
-      if (profile.name === 'esnext' && mode.extension !== 'cts' && entries.includes('@lattice/transport')) {
-        const file = join(checks, `await-using.${mode.name.replace(' ', '-')}.${ts.version}.${mode.extension}`);
-        writeFileSync(file, disposeUsage);
-        roots.push({ what: '`await using` of an endpoint', file });
-      }
+      const roots = writeChecks(profile, mode, ts.version);
       const where = `TypeScript ${ts.version}, ${mode.name}, ${profile.name}`;
       const report = (what, diagnostics) => {
         if (diagnostics.length === 0) return;
@@ -393,6 +501,8 @@ for (const { name: versionName, ts } of versions) {
       );
       counts.typecheck++;
       report('all entries together', ts.getPreEmitDiagnostics(whole));
+      // Lets the native tsc's child processes (above) be read and started between programs.
+      await new Promise((resolve) => setImmediate(resolve));
       // Each entry alone, so that none leans on a declaration only another entry brings in. Only
       // our own files are checked here (the whole program above checked the rest once).
       for (const { what, file } of roots) {
@@ -406,11 +516,16 @@ for (const { name: versionName, ts } of versions) {
           ...program.getGlobalDiagnostics(),
           ...ours.flatMap((source) => [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]),
         ]);
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
 }
-console.log(`typechecked ${counts.typecheck} programs (${seconds(phase)})`);
+console.log(`typechecked ${counts.typecheck} programs through the compiler API (${seconds(phase)})`);
+await cliDone;
+counts.typecheck += cliChecked;
+console.log(`typechecked ${cliChecked} programs through TypeScript ${cli.version}'s tsc (${seconds(cliPhase)} since it started)`);
+
 
 // --- run in ESM and CJS ------------------------------------------------------------------------
 phase = performance.now();
@@ -460,6 +575,7 @@ console.log(`ran ${counts.run} programs (${seconds(phase)})`);
 
 // --- README examples, as ESM and as CJS ----------------------------------------------------------
 phase = performance.now();
+// Types are stripped with the newest TypeScript that has the compiler API (6.x).
 const latest = versions[0].ts;
 const readmeRuns = join(project, 'readme');
 mkdirSync(readmeRuns);
