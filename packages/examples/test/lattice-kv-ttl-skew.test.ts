@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@lattice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, respCommand } from '../src/lattice-kv/cluster.js';
+import { freePort } from '@lattice/test-kit';
+import { respCommand } from '../src/lattice-kv/cluster.js';
 import { type KvNode, startKvNode } from '../src/lattice-kv/kv-node.js';
 
 const HOUR = 3_600_000;

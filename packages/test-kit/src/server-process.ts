@@ -219,8 +219,28 @@ export function asUser(runAs: RunAs | undefined, command: string, args: readonly
   return runAs === undefined ? [command, [...args]] : [runuserPath(), ['-u', runAs.user, '--', command, ...args]];
 }
 
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+/** The kernel's range of local ports for outgoing connections (Linux); elsewhere, IANA's dynamic range. */
+function ephemeralPorts(): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the kernel picks (port 0): free now, but from the range outgoing connections draw on. */
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -230,6 +250,27 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+const LOWEST_PORT = 10_000;
+/** Ports this process has handed out, never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 now, for a server that another process binds a moment later. It is
+ * drawn at random from below the kernel's ephemeral range: a port the kernel picks for port 0
+ * comes from the range every outgoing connection draws its local port from, so under parallel
+ * tests a client's connect could take it before the server binds it (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralPorts();
+  for (let attempt = 0; attempt < 64 && low - LOWEST_PORT >= 1_000; attempt++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (low - LOWEST_PORT));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  return kernelPort();
 }
 
 /** `count` distinct free ports. */

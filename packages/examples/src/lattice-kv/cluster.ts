@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LatticeError, type LatticeErrorOptions, sleep, systemClock, systemTimers } from '@lattice/core';
+import { freePort } from '@lattice/test-kit';
 import { kvNodeFlagArgs } from './node-flags.js';
 
 /** Thrown when a lattice-kv node process does not start, or the cluster elects no leader in time. */
@@ -64,17 +65,6 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends one inline command over RESP and returns the raw reply line(s). */
 export function respCommand(port: number, command: string, timeoutMs = 2000): Promise<string> {

@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DecodeError, ProtocolViolationError, UnsupportedVersionError } from '@lattice/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_PROFILE, MessageAuthenticationError, type SwimProfile, suspicionTimeoutMs, UnencryptedMessageError } from '../../src/index.js';
+import { freePort } from '@lattice/test-kit';
 
 const script = fileURLToPath(new URL('./swim-node.ts', import.meta.url));
 const ids = Array.from({ length: 10 }, (_, i) => `n${i}`);
@@ -32,17 +32,6 @@ interface Member {
   exited: boolean;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,28 +6,17 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, type KvInput, kvModel, type Operation, partitionByKey } from '@lattice/linearizability';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@lattice/test-kit';
 
 const ROUNDS = Number(process.env.RAFT_KILL_ROUNDS ?? 10);
 const server = fileURLToPath(new URL('./kv-server.ts', import.meta.url));
 const ids = ['a', 'b', 'c'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
