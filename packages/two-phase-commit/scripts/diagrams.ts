@@ -89,7 +89,7 @@ async function diagram(scenario: Scenario): Promise<string> {
           } else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
           else {
             if (effect.type === 'commit') kv.commit(effect.gid);
-            else kv.abort(effect.gid);
+            else if (effect.type === 'abort') kv.abort(effect.gid);
             ctx.log(`${effect.type}: ${ctx.id}-x = ${kv.get(`${ctx.id}-x`)}`);
           }
         },

@@ -10,9 +10,9 @@ export const TWO_PHASE_FORMAT_VERSION = 1;
 export const MAX_PARTICIPANTS = 1024;
 
 // Wire tags are positions in these tables (append-only: never reorder).
-const MESSAGE_TYPES: readonly TwoPhaseMessage['type'][] = ['prepare', 'vote', 'decision', 'ack', 'status', 'peerState'];
+const MESSAGE_TYPES: readonly TwoPhaseMessage['type'][] = ['prepare', 'vote', 'decision', 'ack', 'status', 'peerState', 'forgotten'];
 const COORDINATOR_RECORD_TYPES: readonly CoordinatorRecord['type'][] = ['decision', 'forget'];
-const PARTICIPANT_RECORD_TYPES: readonly ParticipantRecord['type'][] = ['prepared', 'outcome'];
+const PARTICIPANT_RECORD_TYPES: readonly ParticipantRecord['type'][] = ['prepared', 'outcome', 'forgotten'];
 const OUTCOMES: readonly TransactionOutcome[] = ['committed', 'aborted'];
 const VOTES: readonly Vote[] = ['yes', 'no'];
 const PEER_STATES: readonly PeerState[] = ['committed', 'aborted', 'prepared'];
@@ -86,8 +86,11 @@ function writeTwoPhaseMessage(m: TwoPhaseMessage): Uint8Array {
     case 'peerState':
       w.byte(PEER_STATES.indexOf(m.state));
       break;
-    case 'ack':
     case 'status':
+      if (m.coordinator !== undefined) w.string(m.coordinator);
+      break;
+    case 'ack':
+    case 'forgotten':
       break;
   }
   return w.finish();
@@ -114,8 +117,12 @@ export function decodeTwoPhaseMessage(bytes: Uint8Array): TwoPhaseMessage {
     case 'peerState':
       message = { type, gid, state: readEnum(r, PEER_STATES, 'peer state') };
       break;
-    case 'ack':
     case 'status':
+      // The coordinator is an optional trailing field (absent in messages of earlier versions).
+      message = r.remaining > 0 ? { type, gid, coordinator: readNode(r) } : { type, gid };
+      break;
+    case 'ack':
+    case 'forgotten':
       message = { type, gid };
       break;
   }
@@ -173,8 +180,9 @@ function writeParticipantRecord(record: ParticipantRecord): Uint8Array {
     w.string(record.coordinator);
     writeNodes(w, record.participants);
     w.bytes(record.ops);
-  } else {
+  } else if (record.type === 'outcome') {
     w.byte(OUTCOMES.indexOf(record.outcome));
+    if (record.coordinator !== undefined) w.string(record.coordinator);
   }
   return w.finish();
 }
@@ -189,8 +197,12 @@ export function decodeParticipantRecord(bytes: Uint8Array): ParticipantRecord {
     const coordinator = readNode(r);
     const participants = readNodes(r);
     record = { type, gid, coordinator, participants, ops: r.bytes() };
+  } else if (type === 'outcome') {
+    const outcome = readEnum(r, OUTCOMES, 'outcome');
+    // The coordinator is an optional trailing field (absent in records of earlier versions).
+    record = r.remaining > 0 ? { type, gid, outcome, coordinator: readNode(r) } : { type, gid, outcome };
   } else {
-    record = { type, gid, outcome: readEnum(r, OUTCOMES, 'outcome') };
+    record = { type, gid };
   }
   r.end();
   return record;

@@ -15,6 +15,10 @@ export interface CoordinatorDeliberateBugs {
   decideBeforeLogging?: boolean;
   /** Answers a status query for a transaction it has no record of with "committed". */
   forgetPresumedAbort?: boolean;
+  /** With `announceForgotten`: tells each participant `forgotten` as soon as it acknowledges, before the others have. */
+  announceForgottenEarly?: boolean;
+  /** With `announceForgotten`: sends `forgotten` before the `forget` record is durable. */
+  announceBeforeDurable?: boolean;
 }
 
 /** One unit of work for a participant. */
@@ -34,6 +38,13 @@ export interface CoordinatorCoreOptions {
   voteTimeoutMs?: number;
   /** Repeats of phase-2 messages until acknowledged. Default 100 ms doubling to 5000 ms. */
   retry?: RetryPolicy;
+  /**
+   * Once every participant acknowledged a transaction, sync the `forget` record and then tell
+   * every participant `forgotten`, so that they may forget it too (participant compaction).
+   * Costs one synced record per transaction. Default false (older participants do not take
+   * the message).
+   */
+  announceForgotten?: boolean;
   /** @internal */
   deliberateBugs?: CoordinatorDeliberateBugs;
 }
@@ -80,6 +91,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
   readonly #voteTimeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #bugs: CoordinatorDeliberateBugs;
+  readonly #announceForgotten: boolean;
   readonly #transactions = new Map<Gid, Transaction>();
   #now: number;
   readonly #out = new ReadyBuffer<TwoPhaseMessage, CoordinatorRecord, CoordinatorEffect>();
@@ -95,6 +107,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
     const retry = options.retry ?? { initialMs: 100, maxMs: 5000 };
     this.#retry = { initialMs: positive(retry.initialMs, 'options.retry.initialMs'), maxMs: positive(retry.maxMs, 'options.retry.maxMs') };
     this.#bugs = options.deliberateBugs ?? {};
+    this.#announceForgotten = options.announceForgotten === true;
     const decided = new Map<Gid, CoordinatorRecord & { type: 'decision' }>();
     for (const record of options.stored ?? []) {
       if (record.type === 'decision') decided.set(record.gid, record);
@@ -169,6 +182,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
         if (tx === undefined) {
           // A vote for a transaction it has no record of (lost in a crash): presumed abort.
           if (message.vote === 'yes') this.#out.messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
+          this.#announceUnknown(from, message.gid);
           return;
         }
         this.#checkParticipant(tx, from, message.type);
@@ -189,17 +203,28 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
         if (tx === undefined) return;
         this.#checkParticipant(tx, from, message.type);
         if (tx.phase !== 'deciding' || !tx.durable) return;
-        tx.pending.delete(from);
+        if (!tx.pending.delete(from)) return;
+        if (this.#announceForgotten && this.#bugs.announceForgottenEarly && tx.pending.size > 0) {
+          this.#out.messages.push({ to: from, message: { type: 'forgotten', gid: message.gid } });
+        }
         if (tx.pending.size === 0) {
           this.#transactions.delete(message.gid);
           this.#out.persist.push({ type: 'forget', gid: message.gid });
           this.#out.effects.push({ type: 'forgotten', gid: message.gid });
+          if (this.#announceForgotten) {
+            // Every participant has the outcome; once the forget is durable (a restart will not
+            // re-drive phase 2 to participants that forgot), they may forget it too.
+            this.#out.mustSync = true;
+            const to = this.#bugs.announceBeforeDurable ? this.#out.sendEarly : this.#out.messages;
+            for (const participant of tx.participants) to.push({ to: participant, message: { type: 'forgotten', gid: message.gid } });
+          }
         }
         return;
       }
       case 'status': {
         if (tx === undefined) {
           this.#out.messages.push({ to: from, message: this.#unknownAnswer(message.gid) });
+          this.#announceUnknown(from, message.gid);
           return;
         }
         this.#checkParticipant(tx, from, message.type);
@@ -210,6 +235,7 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
       case 'prepare':
       case 'decision':
       case 'peerState':
+      case 'forgotten':
         throw new ProtocolViolationError(`A coordinator does not take "${message.type}" messages (from "${from}")`, { peer: from });
     }
   }
@@ -278,6 +304,15 @@ export class CoordinatorCore implements ProtocolCore<TwoPhaseMessage, Coordinato
     for (const to of tx.participants) phase2.push({ to, message: { type: 'decision', gid, outcome } });
     this.#out.effects.push({ type: 'decided', gid, outcome, reason });
     this.#awaitingDurable.push(gid);
+  }
+
+  /**
+   * No record and nothing in memory: the answer is "aborted" for good (gids are never reused),
+   * so nobody can be in doubt about a commit of it — the asker may forget it (a participant that
+   * prepared a late duplicated prepare again, or lost an announcement).
+   */
+  #announceUnknown(to: NodeId, gid: Gid): void {
+    if (this.#announceForgotten) this.#out.messages.push({ to, message: { type: 'forgotten', gid } });
   }
 
   #unknownAnswer(gid: Gid): TwoPhaseMessage {

@@ -49,6 +49,8 @@ export interface CoordinatorOptions {
   voteTimeoutMs?: number;
   /** Repeats of phase-2 messages until acknowledged. Default 100 ms doubling to 5000 ms. */
   retry?: RetryPolicy;
+  /** Tell participants `forgotten` once every one acknowledged and the `forget` is durable (see `CoordinatorCoreOptions.announceForgotten`). Default false. */
+  announceForgotten?: boolean;
   /** @internal */
   deliberateBugs?: CoordinatorDeliberateBugs;
 }
@@ -131,6 +133,7 @@ export class Coordinator extends Observable<CoordinatorEvents> {
       stored: options.stored ?? [],
       ...(options.voteTimeoutMs === undefined ? {} : { voteTimeoutMs: options.voteTimeoutMs }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.announceForgotten === undefined ? {} : { announceForgotten: options.announceForgotten }),
       ...(options.deliberateBugs === undefined ? {} : { deliberateBugs: options.deliberateBugs }),
     });
     this.#driver = new ProtocolDriver({

@@ -28,6 +28,7 @@ export {
   type CoordinatorTransactionState,
   type Enlistment,
 } from './coordinator-core.js';
+export { compactablePrefix } from './compaction.js';
 export { DuplicateTransactionError, InvalidGidError } from './errors.js';
 export { assertGid, gidProblem, MAX_GID_BYTES } from './gid.js';
 export {
@@ -53,7 +54,7 @@ export { decodeKvOps, encodeKvOps, type KvOp, MemoryKv } from './memory-kv.js';
 export type { ParticipantResource } from './resource.js';
 export { Coordinator, type CoordinatorEvents, type CoordinatorOpenOptions, type CoordinatorOptions, Transaction, type TransactionResult } from './coordinator.js';
 export { Participant, type ParticipantEvents, type ParticipantOpenOptions, type ParticipantOptions } from './participant.js';
-export { type TwoPhaseLogStore, WalRecordStorage } from './wal-storage.js';
+export { type TwoPhaseLogStore, WalRecordStorage, type WalRecordStorageOptions } from './wal-storage.js';
 export {
   CoordinatorFencedError,
   type DecisionLogResult,

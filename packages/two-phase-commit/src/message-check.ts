@@ -14,7 +14,8 @@ const FIELDS: Record<TwoPhaseMessage['type'], (m: Record<string, unknown>) => bo
   vote: (m) => m['vote'] === 'yes' || m['vote'] === 'no',
   decision: (m) => m['outcome'] === 'committed' || m['outcome'] === 'aborted',
   ack: () => true,
-  status: () => true,
+  status: (m) => m['coordinator'] === undefined || isNodeId(m['coordinator']),
+  forgotten: () => true,
   peerState: (m) => m['state'] === 'committed' || m['state'] === 'aborted' || m['state'] === 'prepared',
 };
 

@@ -41,6 +41,14 @@ export interface ParticipantCoreOptions {
    * has no record of (their vote may have left), each with its coordinator and participants.
    */
   held?: readonly HeldTransaction[];
+  /**
+   * For compaction (a coordinator with `announceForgotten`): a settled transaction still
+   * remembered after this many ms — its `forgotten` announcement was lost to the network, to a
+   * crash of this participant, or to a crash before the unsynced `forgotten` record reached
+   * disk — asks its coordinator again (`status`), at this interval, until it is told
+   * `forgotten`. Default: never (a coordinator that does not announce would be asked forever).
+   */
+  settledInquiryMs?: number;
   /** @internal */
   deliberateBugs?: ParticipantDeliberateBugs;
 }
@@ -112,6 +120,10 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   readonly #inquiry: RetryPolicy;
   readonly #bugs: ParticipantDeliberateBugs;
   readonly #durablePrepare: boolean;
+  readonly #settledInquiryMs: number | undefined;
+  /** With settledInquiryMs: settled gids in the order they are due to ask again (a FIFO: one interval for all). */
+  #settledQueue: { gid: Gid; at: number }[] = [];
+  readonly #queued = new Set<Gid>();
   readonly #entries = new Map<Gid, Entry>();
   /** Gids still preparing or prepared: what `tick` and `wakeAt` look at (settled ones never wake). */
   readonly #open = new Set<Gid>();
@@ -131,6 +143,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     this.#inquiry = { initialMs: positive(inquiry.initialMs, 'options.inquiry.initialMs'), maxMs: positive(inquiry.maxMs, 'options.inquiry.maxMs') };
     this.#bugs = options.deliberateBugs ?? {};
     this.#durablePrepare = options.durablePrepare === true;
+    this.#settledInquiryMs = options.settledInquiryMs === undefined ? undefined : positive(options.settledInquiryMs, 'options.settledInquiryMs');
     if (options.held !== undefined && !this.#durablePrepare) throw new InvalidArgumentError('options.held needs options.durablePrepare');
     for (const record of options.stored ?? []) {
       if (record.type === 'prepared') {
@@ -145,10 +158,14 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         });
         // A resource that keeps nothing durable of its own is rebuilt from the log.
         this.#out.effects.push({ type: 'restore', gid: record.gid, ops: record.ops });
+      } else if (record.type === 'forgotten') {
+        // The coordinator announced it forgotten (its effects above rebuilt the resource).
+        const entry = this.#entries.get(record.gid);
+        if (entry?.phase === 'committed' || entry?.phase === 'aborted') this.#entries.delete(record.gid);
       } else {
         const entry = this.#entries.get(record.gid);
         if (entry?.phase === 'prepared') this.#out.effects.push({ type: record.outcome === 'committed' ? 'commit' : 'abort', gid: record.gid });
-        this.#put(record.gid, { phase: record.outcome, coordinator: entry?.coordinator });
+        this.#put(record.gid, { phase: record.outcome, coordinator: entry?.coordinator ?? record.coordinator });
       }
     }
     for (const held of options.held ?? []) {
@@ -180,6 +197,11 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   context(gid: Gid): TransactionContext | undefined {
     const entry = this.#entries.get(gid);
     return entry !== undefined && 'participants' in entry ? { participant: this.id, coordinator: entry.coordinator, participants: entry.participants } : undefined;
+  }
+
+  /** How many transactions this participant remembers (open, and settled but not yet announced forgotten). */
+  get knownCount(): number {
+    return this.#entries.size;
   }
 
   /** What this participant knows of `gid`. */
@@ -287,8 +309,9 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         if (entry === undefined || entry.phase === 'preparing') {
           // Not voted yet: refusing the transaction settles it for the asking peer (the
           // coordinator cannot commit without this vote). Durable first, so a restart cannot vote yes.
-          this.#put(gid, { phase: 'aborted', coordinator: entry?.coordinator });
-          this.#out.persist.push({ type: 'outcome', gid, outcome: 'aborted' });
+          const coordinator = entry?.coordinator ?? message.coordinator;
+          this.#put(gid, { phase: 'aborted', coordinator });
+          this.#out.persist.push(coordinator === undefined ? { type: 'outcome', gid, outcome: 'aborted' } : { type: 'outcome', gid, outcome: 'aborted', coordinator });
           this.#out.mustSync = true;
           if (entry !== undefined) {
             this.#out.effects.push({ type: 'abort', gid });
@@ -312,6 +335,26 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         if (message.state !== 'prepared') this.#learn(gid, entry, message.state, entry.coordinator);
         return;
       }
+      case 'forgotten': {
+        if (entry === undefined) return;
+        if (entry.coordinator !== undefined && entry.coordinator !== from) {
+          throw new ProtocolViolationError(`"${from}" announced forgotten a transaction of "${entry.coordinator}"`, { peer: from });
+        }
+        // Not voted yet: the vote will be answered "aborted" (presumed abort), and is remembered.
+        if (entry.phase === 'preparing') return;
+        if (entry.phase === 'prepared') {
+          // In doubt about a transaction the coordinator forgot: an unsynced abort lost in a crash,
+          // or a late duplicated prepare prepared again. Either way its answer is "aborted" now
+          // (it has no record; a commit is acknowledged only once durable, so it is not this one).
+          this.#learn(gid, entry, 'aborted', entry.coordinator);
+        }
+        // Every participant has the outcome durably, and the coordinator's forget is durable: no
+        // peer can be in doubt about it, and the coordinator answers it "aborted" from now on.
+        this.#entries.delete(gid);
+        this.#out.persist.push({ type: 'forgotten', gid });
+        this.#out.effects.push({ type: 'forget', gid });
+        return;
+      }
       case 'vote':
       case 'ack':
         throw new ProtocolViolationError(`A participant does not take "${message.type}" messages (from "${from}")`, { peer: from });
@@ -321,6 +364,21 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   tick(now: number): void {
     if (!Number.isFinite(now)) throw new InvalidArgumentError('now must be a finite number');
     if (now > this.#now) this.#now = now;
+    let due = 0;
+    while (due < this.#settledQueue.length && this.#settledQueue[due]!.at <= this.#now) due++;
+    if (due > 0) {
+      const asking = this.#settledQueue.slice(0, due);
+      this.#settledQueue = this.#settledQueue.slice(due);
+      for (const { gid } of asking) {
+        this.#queued.delete(gid);
+        const entry = this.#entries.get(gid);
+        if (entry === undefined || (entry.phase !== 'committed' && entry.phase !== 'aborted')) continue;
+        this.#queued.add(gid);
+        this.#settledQueue.push({ gid, at: this.#now + this.#settledInquiryMs! });
+        // Asked of the coordinator only: it alone can say the transaction is forgotten.
+        if (entry.coordinator !== undefined) this.#out.messages.push({ to: entry.coordinator, message: { type: 'status', gid } });
+      }
+    }
     for (const gid of this.#open) {
       const entry = this.#entries.get(gid)!;
       if (entry.phase === 'preparing' && this.#now >= entry.deadline) {
@@ -329,7 +387,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
         this.#out.messages.push({ to: entry.coordinator, message: { type: 'vote', gid, vote: 'no' } });
       } else if (entry.phase === 'prepared' && entry.durable && this.#now >= entry.inquireAt) {
         this.#out.messages.push({ to: entry.coordinator, message: { type: 'status', gid } });
-        for (const peer of entry.participants) if (peer !== this.id) this.#out.messages.push({ to: peer, message: { type: 'status', gid } });
+        for (const peer of entry.participants) if (peer !== this.id) this.#out.messages.push({ to: peer, message: { type: 'status', gid, coordinator: entry.coordinator } });
         entry.delay = nextDelay(this.#inquiry, entry.delay);
         entry.inquireAt = this.#now + entry.delay;
       }
@@ -337,7 +395,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   }
 
   wakeAt(): number | undefined {
-    let at: number | undefined;
+    let at: number | undefined = this.#settledQueue[0]?.at;
     for (const gid of this.#open) {
       const entry = this.#entries.get(gid)!;
       const next = entry.phase === 'preparing' ? entry.deadline : entry.phase === 'prepared' && entry.durable ? entry.inquireAt : undefined;
@@ -372,7 +430,13 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
   #put(gid: Gid, entry: Entry): void {
     this.#entries.set(gid, entry);
     if (entry.phase === 'preparing' || entry.phase === 'prepared') this.#open.add(gid);
-    else this.#open.delete(gid);
+    else {
+      this.#open.delete(gid);
+      if (this.#settledInquiryMs !== undefined && !this.#queued.has(gid)) {
+        this.#queued.add(gid);
+        this.#settledQueue.push({ gid, at: this.#now + this.#settledInquiryMs });
+      }
+    }
   }
 
   #learn(gid: Gid, entry: Entry, outcome: TransactionOutcome, coordinator: NodeId | undefined): void {
@@ -390,7 +454,7 @@ export class ParticipantCore implements ProtocolCore<TwoPhaseMessage, Participan
     const open = entry as Preparing | Prepared;
     this.#put(gid, { phase: outcome, coordinator: open.coordinator });
     if (open.phase === 'prepared') {
-      this.#out.persist.push({ type: 'outcome', gid, outcome });
+      this.#out.persist.push({ type: 'outcome', gid, outcome, coordinator: open.coordinator });
       // Presumed abort: a lost abort record is recovered as abort; a lost commit would not be.
       if (outcome === 'committed') this.#out.mustSync = true;
     }

@@ -15,6 +15,7 @@ import {
 import { nextDelay } from './backoff.js';
 import type { RetryPolicy } from './backoff.js';
 import { participantRecordCodec, twoPhaseMessageCodec } from './codec.js';
+import { compactablePrefix } from './compaction.js';
 import { type HeldTransaction, ParticipantCore, type ParticipantDeliberateBugs, type TransactionContext } from './participant-core.js';
 import type { ParticipantResource } from './resource.js';
 import type { Gid, ParticipantEffect, ParticipantRecord, TwoPhaseMessage } from './types.js';
@@ -43,6 +44,8 @@ export interface ParticipantOptions {
   voteTimeoutMs?: number;
   /** When a prepared participant asks about the outcome. Default 1000 ms doubling to 10000 ms. */
   inquiry?: RetryPolicy;
+  /** With a coordinator that announces `forgotten`: how often a settled transaction still remembered asks again, ms (see `ParticipantCoreOptions.settledInquiryMs`). Default: never. */
+  settledInquiryMs?: number;
   /** Repeats of a resource's failed commit or abort (a database restarting). Default 100 ms doubling to 5000 ms. */
   resourceRetry?: RetryPolicy;
   /** @internal */
@@ -74,6 +77,8 @@ export class Participant extends Observable<ParticipantEvents> {
   readonly #resource: ParticipantResource;
   readonly #storage: RecordSink<ParticipantRecord>;
   readonly #held: Set<Gid>;
+  /** Gids whose `forget` effect ran: their records may leave a compactable log. */
+  readonly #released = new Set<Gid>();
   readonly #chains = new Map<Gid, Promise<void>>();
   readonly #timers: Timers;
   readonly #resourceRetry: RetryPolicy;
@@ -101,6 +106,7 @@ export class Participant extends Observable<ParticipantEvents> {
       ...(durablePrepare ? { held: options.heldInDoubt ?? [] } : {}),
       ...(options.voteTimeoutMs === undefined ? {} : { voteTimeoutMs: options.voteTimeoutMs }),
       ...(options.inquiry === undefined ? {} : { inquiry: options.inquiry }),
+      ...(options.settledInquiryMs === undefined ? {} : { settledInquiryMs: options.settledInquiryMs }),
       ...(options.deliberateBugs === undefined ? {} : { deliberateBugs: options.deliberateBugs }),
     });
     this.#driver = new ProtocolDriver({
@@ -124,7 +130,8 @@ export class Participant extends Observable<ParticipantEvents> {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Participant.open needs an options object');
     const { log, ...rest } = options;
     assertResource(rest.resource);
-    const { storage, records } = await WalRecordStorage.open(log, participantRecordCodec());
+    const compactable = rest.resource.durableCommits === true && typeof log.dropPrefix === 'function';
+    const { storage, records } = await WalRecordStorage.open(log, participantRecordCodec(), { compactable });
     const durable = rest.resource.durablePrepare === true;
     const heldTransactions: readonly HeldTransaction[] = durable
       ? await rest.resource.recoverHeld!()
@@ -162,7 +169,23 @@ export class Participant extends Observable<ParticipantEvents> {
     for (const wake of this.#wakers) wake();
     await this.#driver.stop();
     await this.settled();
-    if (this.#storage instanceof WalRecordStorage) await this.#storage.flush();
+    if (this.#storage instanceof WalRecordStorage) {
+      await this.#storage.flush();
+      if (this.#compactable()) await this.#compact();
+    }
+  }
+
+  #compactable(): boolean {
+    return this.#storage instanceof WalRecordStorage && this.#storage.compactable && this.#resource.durableCommits === true;
+  }
+
+  /** Drops the log's prefix that forgotten transactions, carried out by the resource, close. */
+  async #compact(): Promise<void> {
+    await (this.#storage as WalRecordStorage<ParticipantRecord>).compact((records) => {
+      const count = compactablePrefix(records, (gid) => this.#released.has(gid));
+      for (let i = 0; i < count; i++) if (records[i]!.type === 'forgotten') this.#released.delete(records[i]!.gid);
+      return count;
+    });
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -231,6 +254,14 @@ export class Participant extends Observable<ParticipantEvents> {
         case 'abort':
           await this.#finish(effect);
           break;
+        case 'forget':
+          // Nothing for the resource: it runs after the gid's commit or abort (same chain), so
+          // with a resource that keeps committed work itself the gid's records may go now.
+          if (this.#compactable()) {
+            this.#released.add(effect.gid);
+            await this.#compact();
+          }
+          break;
       }
       this.emit('applied', effect);
     } catch (cause) {
@@ -255,7 +286,7 @@ export function settleHeld(
   bugs?: ParticipantDeliberateBugs,
 ): { commit: Gid[]; abort: Gid[]; logged: Gid[]; inDoubt: HeldTransaction[] } {
   const outcomes = new Map<Gid, string>();
-  for (const record of records) outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
+  for (const record of records) if (record.type !== 'forgotten') outcomes.set(record.gid, record.type === 'prepared' ? 'prepared' : record.outcome);
   const result = { commit: [] as Gid[], abort: [] as Gid[], logged: [] as Gid[], inDoubt: [] as HeldTransaction[] };
   for (const transaction of held) {
     const state = outcomes.get(transaction.gid);

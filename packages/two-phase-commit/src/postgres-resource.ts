@@ -90,6 +90,8 @@ export class PostgresResource implements ParticipantResource {
   readonly #statements: PostgresResourceOptions['statements'];
   readonly #owns: (gid: Gid) => boolean;
   readonly durablePrepare: boolean;
+  /** Committed work lives in PostgreSQL: a participant's log of forgotten transactions may be compacted. */
+  readonly durableCommits = true;
   /** With durablePrepare: the PostgreSQL gid of each transaction prepared (or being prepared) here. */
   readonly #names = new Map<Gid, string>();
 

@@ -14,6 +14,13 @@ export interface ParticipantResource {
    */
   readonly durablePrepare?: boolean;
   /**
+   * True when committed work is durable in the resource itself (a database), not rebuilt from
+   * the participant's log (as `MemoryKv` is). `Participant.open` then drops the log records of
+   * transactions the coordinator announced forgotten (`announceForgotten`), once the resource
+   * has carried out their commit or abort — on a log with `dropPrefix`. Read once, at open.
+   */
+  readonly durableCommits?: boolean;
+  /**
    * Makes the work durable enough to commit later, holding what it needs (locks); "no" refuses
    * it. `context` names the coordinator and the participants (a durable-prepare resource keeps them).
    */

@@ -22,10 +22,18 @@ export type TwoPhaseMessage =
   | { readonly type: 'decision'; readonly gid: Gid; readonly outcome: TransactionOutcome }
   /** Participant → coordinator: the decision is durable here; the coordinator may forget. */
   | { readonly type: 'ack'; readonly gid: Gid }
-  /** Participant in doubt → coordinator or a peer participant. */
-  | { readonly type: 'status'; readonly gid: Gid }
+  /**
+   * Participant in doubt → coordinator or a peer participant. To a peer it names the
+   * coordinator (absent from earlier versions), which a peer that refuses the transaction keeps.
+   */
+  | { readonly type: 'status'; readonly gid: Gid; readonly coordinator?: NodeId }
   /** Participant → participant: the answer to a status query. */
-  | { readonly type: 'peerState'; readonly gid: Gid; readonly state: PeerState };
+  | { readonly type: 'peerState'; readonly gid: Gid; readonly state: PeerState }
+  /**
+   * Coordinator → participant (with `announceForgotten`): every participant acknowledged the
+   * outcome and the coordinator's `forget` record is durable; the participant may forget `gid`.
+   */
+  | { readonly type: 'forgotten'; readonly gid: Gid };
 
 /** The coordinator's durable records (presumed abort: nothing is logged before the decision). */
 export type CoordinatorRecord =
@@ -35,7 +43,10 @@ export type CoordinatorRecord =
 /** A participant's durable records. */
 export type ParticipantRecord =
   | { readonly type: 'prepared'; readonly gid: Gid; readonly coordinator: NodeId; readonly participants: readonly NodeId[]; readonly ops: Uint8Array }
-  | { readonly type: 'outcome'; readonly gid: Gid; readonly outcome: TransactionOutcome };
+  /** `coordinator` (when known; absent in records of earlier versions) lets a replayed settled transaction ask it again. */
+  | { readonly type: 'outcome'; readonly gid: Gid; readonly outcome: TransactionOutcome; readonly coordinator?: NodeId }
+  /** The coordinator announced `gid` forgotten: replay drops it, and its earlier records are no longer needed. */
+  | { readonly type: 'forgotten'; readonly gid: Gid };
 
 /** What the coordinator reports to its application: an outcome, and (later) that every participant acknowledged it. */
 export type CoordinatorEffect =
@@ -51,4 +62,10 @@ export type ParticipantEffect =
   | { readonly type: 'prepare'; readonly gid: Gid; readonly ops: Uint8Array }
   | { readonly type: 'restore'; readonly gid: Gid; readonly ops: Uint8Array }
   | { readonly type: 'commit'; readonly gid: Gid }
-  | { readonly type: 'abort'; readonly gid: Gid };
+  | { readonly type: 'abort'; readonly gid: Gid }
+  /**
+   * The participant forgot `gid` (the coordinator announced it): nothing for the resource to do.
+   * It comes after the gid's commit or abort, so once it is carried out a resource that keeps
+   * committed work durably no longer needs the gid's log records.
+   */
+  | { readonly type: 'forget'; readonly gid: Gid };

@@ -25,7 +25,9 @@ const message: fc.Arbitrary<TwoPhaseMessage> = fc.oneof(
   fc.record({ type: fc.constant('decision' as const), gid, outcome }),
   fc.record({ type: fc.constant('ack' as const), gid }),
   fc.record({ type: fc.constant('status' as const), gid }),
+  fc.record({ type: fc.constant('status' as const), gid, coordinator: node }),
   fc.record({ type: fc.constant('peerState' as const), gid, state: fc.constantFrom('committed' as const, 'aborted' as const, 'prepared' as const) }),
+  fc.record({ type: fc.constant('forgotten' as const), gid }),
 );
 const coordinatorRecord: fc.Arbitrary<CoordinatorRecord> = fc.oneof(
   fc.record({ type: fc.constant('decision' as const), gid, outcome, participants: nodes }),
@@ -34,6 +36,8 @@ const coordinatorRecord: fc.Arbitrary<CoordinatorRecord> = fc.oneof(
 const participantRecord: fc.Arbitrary<ParticipantRecord> = fc.oneof(
   fc.record({ type: fc.constant('prepared' as const), gid, coordinator: node, participants: nodes, ops: bytes }),
   fc.record({ type: fc.constant('outcome' as const), gid, outcome }),
+  fc.record({ type: fc.constant('outcome' as const), gid, outcome, coordinator: node }),
+  fc.record({ type: fc.constant('forgotten' as const), gid }),
 );
 
 function typedFailure(decode: () => unknown): boolean {
@@ -69,6 +73,27 @@ describe('codec', () => {
         return typedFailure(() => decodeTwoPhaseMessage(cut)) && typedFailure(() => decodeTwoPhaseMessage(flipped));
       }),
     );
+  });
+
+  it('decodes every cut and flipped byte of a forgotten message and record to DecodeError (or a valid value)', () => {
+    fc.assert(
+      fc.property(gid, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.uint8Array({ minLength: 1, maxLength: 8 }), (g, at, flip, tail) => {
+        const checks: [Uint8Array, (b: Uint8Array) => unknown][] = [
+          [encodeTwoPhaseMessage({ type: 'forgotten', gid: g }), decodeTwoPhaseMessage],
+          [encodeParticipantRecord({ type: 'forgotten', gid: g }), decodeParticipantRecord],
+        ];
+        return checks.every(([encoded, decode]) => {
+          const flipped = encoded.slice();
+          flipped[at % encoded.length]! ^= flip;
+          // Trailing bytes after the gid are refused, not ignored.
+          expect(() => decode(new Uint8Array([...encoded, ...tail]))).toThrow(expect.objectContaining({ code: DecodeError.code }));
+          return typedFailure(() => decode(encoded.subarray(0, at % encoded.length))) && typedFailure(() => decode(flipped));
+        });
+      }),
+    );
+    expect(() => decodeTwoPhaseMessage(new Uint8Array([1, 6]))).toThrow(expect.objectContaining({ code: DecodeError.code }));
+    expect(() => decodeTwoPhaseMessage(new Uint8Array([1, 7, 1, 103]))).toThrow(expect.objectContaining({ code: DecodeError.code }));
+    expect(() => decodeParticipantRecord(new Uint8Array([1, 2]))).toThrow(expect.objectContaining({ code: DecodeError.code }));
   });
 
   it('refuses a newer format version with UnsupportedVersionError, and gids over 200 bytes', () => {

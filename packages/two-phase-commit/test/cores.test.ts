@@ -117,7 +117,7 @@ describe('ParticipantCore', () => {
     expect(vote.messages).toEqual([{ to: 'c', message: { type: 'vote', gid: 'g', vote: 'yes' } }]);
     core.step('c', { type: 'decision', gid: 'g', outcome: 'committed' });
     const commit = drain(core);
-    expect(commit.persist).toEqual([{ type: 'outcome', gid: 'g', outcome: 'committed' }]);
+    expect(commit.persist).toEqual([{ type: 'outcome', gid: 'g', outcome: 'committed', coordinator: 'c' }]);
     expect(commit.mustSync).toBe(true);
     expect(commit.effects).toEqual([{ type: 'commit', gid: 'g' }]);
     expect(commit.messages).toEqual([{ to: 'c', message: { type: 'ack', gid: 'g' } }]);
@@ -147,7 +147,7 @@ describe('ParticipantCore', () => {
     ]);
     core.step('c', { type: 'decision', gid: 'g', outcome: 'committed' });
     const commit = drain(core);
-    expect(commit.persist).toEqual([{ type: 'outcome', gid: 'g', outcome: 'committed' }]);
+    expect(commit.persist).toEqual([{ type: 'outcome', gid: 'g', outcome: 'committed', coordinator: 'c' }]);
     expect(commit.mustSync).toBe(true);
     expect(commit.messages).toEqual([{ to: 'c', message: { type: 'ack', gid: 'g' } }]);
   });

@@ -63,7 +63,7 @@ async function simulateBank(seed: number, bugs: { coordinator?: CoordinatorDelib
           driver?.run(() => core.voted(effect.gid, vote));
         } else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
         else if (effect.type === 'commit') kv.commit(effect.gid);
-        else kv.abort(effect.gid);
+        else if (effect.type === 'abort') kv.abort(effect.gid);
       };
       driver = ctx.runCore({ core, codec: twoPhaseMessageCodec(), storage, apply });
       const handle: Handle = { participant: { core, kv } };

@@ -1,15 +1,22 @@
 /**
  * `npm run soak`: every coordinator crash point × every participant crash point × every single
  * message loss for the three-way transfer, then 10,000 random schedules of the bank world
- * (SOAK_SEEDS overrides the count) — all of it twice: with participants that log "prepared",
- * and with participants on durable prepares (`durablePrepare`).
+ * (SOAK_SEEDS overrides the count) — all of it four times: with participants that log
+ * "prepared", and with participants on durable prepares (`durablePrepare`), each without and
+ * with participant compaction (`compaction`).
  */
 import { bankAccounts, COORDINATOR, randomTransfers, runWorld, threeWay } from './world.js';
 
 const PARTICIPANTS = ['p1', 'p2', 'p3'];
 const accounts = bankAccounts(PARTICIPANTS);
 const seeds = Number(process.env['SOAK_SEEDS'] ?? 10_000);
-for (const [name, mode] of [['logged prepares', {}], ['durable prepares', { durablePrepare: true }]] as const) {
+const modes = [
+  ['logged prepares', {}],
+  ['durable prepares', { durablePrepare: true }],
+  ['logged prepares, compaction', { compaction: true }],
+  ['durable prepares, compaction', { durablePrepare: true, compaction: true }],
+] as const;
+for (const [name, mode] of modes) {
   const clean = runWorld({ seed: 1, accounts, transfers: threeWay, ...mode });
   let enumerated = 0;
   for (let c = 0; c <= clean.boundaries[COORDINATOR]!; c++) {

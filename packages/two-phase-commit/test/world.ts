@@ -8,6 +8,7 @@
 import { isLatticeError, type NodeId, type Random, type Ready, seededRandom } from '@lattice/core';
 import {
   CoordinatorCore,
+  compactablePrefix,
   type CoordinatorDeliberateBugs,
   type CoordinatorRecord,
   decodeTwoPhaseMessage,
@@ -61,6 +62,13 @@ export interface WorldOptions {
    * and rebuilt from the participant's log.
    */
   readonly durablePrepare?: boolean;
+  /**
+   * Participant compaction: the coordinator announces `forgotten` once its `forget` is durable,
+   * participants drop the gid from memory, and — with `durablePrepare`, whose store keeps
+   * committed work itself — their logs drop the prefix `compactablePrefix` allows after every
+   * turn. Default false.
+   */
+  readonly compaction?: boolean;
 }
 
 export interface WorldResult {
@@ -77,6 +85,16 @@ export interface WorldResult {
   readonly endedAt: number;
   /** Every participant's committed values at the end. */
   readonly finalValues: ReadonlyMap<string, number>;
+  /** The most transactions any participant core remembered at once (checked after every turn). */
+  readonly maxKnown: number;
+  /** The longest any participant's durable log grew (checked after every turn). */
+  readonly maxLog: number;
+  /** Records the participants' logs dropped by compaction. */
+  readonly compactedRecords: number;
+  /** Transactions the participant cores remember at the end, summed. */
+  readonly finalKnown: number;
+  /** Records in the participants' durable logs at the end, summed. */
+  readonly finalLog: number;
 }
 
 class Crash extends Error {}
@@ -100,6 +118,8 @@ interface ParticipantNode extends Node<ParticipantRecord> {
   votes: { gid: Gid; vote: 'yes' | 'no' }[];
   /** With durablePrepare: the coordinator and peers the store keeps with each prepared transaction. */
   held: Map<Gid, HeldTransaction>;
+  /** The observer's note (it survives crashes) of the first outcome the store carried out per gid. */
+  first: Map<Gid, 'committed' | 'aborted'>;
 }
 
 interface InFlight {
@@ -125,7 +145,7 @@ export function runWorld(options: WorldOptions): WorldResult {
   const coordinator: CoordinatorNode = { id: COORDINATOR, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined };
   const participants = new Map<NodeId, ParticipantNode>();
   for (const id of Object.keys(options.accounts)) {
-    participants.set(id, { id, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined, kv: undefined, votes: [], held: new Map() });
+    participants.set(id, { id, up: true, durable: [], unsynced: [], boundaries: 0, restartAt: undefined, core: undefined, kv: undefined, votes: [], held: new Map(), first: new Map() });
   }
   const faulty = (): boolean => now < faultsUntil;
   const startCoordinator = (): void => {
@@ -134,10 +154,18 @@ export function runWorld(options: WorldOptions): WorldResult {
       stored: coordinator.durable,
       voteTimeoutMs: 300,
       retry: { initialMs: 50, maxMs: 800 },
+      ...(options.compaction === true ? { announceForgotten: true } : {}),
       ...(options.coordinatorBugs === undefined ? {} : { deliberateBugs: options.coordinatorBugs }),
     });
   };
   const durablePrepare = options.durablePrepare === true;
+  const compaction = options.compaction === true;
+  let maxKnown = 0;
+  let maxLog = 0;
+  let compactedRecords = 0;
+  const noteOutcome = (node: ParticipantNode, gid: Gid, outcome: 'committed' | 'aborted'): void => {
+    if (!node.first.has(gid)) node.first.set(gid, outcome);
+  };
   const startParticipant = (node: ParticipantNode): void => {
     let held: HeldTransaction[] | undefined;
     if (!durablePrepare || node.kv === undefined) node.kv = new MemoryKv(options.accounts[node.id]);
@@ -148,8 +176,14 @@ export function runWorld(options: WorldOptions): WorldResult {
         true,
         options.participantBugs,
       );
-      for (const gid of settled.commit) node.kv.commit(gid);
-      for (const gid of settled.abort) node.kv.abort(gid);
+      for (const gid of settled.commit) {
+        node.kv.commit(gid);
+        noteOutcome(node, gid, 'committed');
+      }
+      for (const gid of settled.abort) {
+        node.kv.abort(gid);
+        noteOutcome(node, gid, 'aborted');
+      }
       for (const gid of [...settled.commit, ...settled.abort]) node.held.delete(gid);
       held = settled.inDoubt;
     }
@@ -160,6 +194,7 @@ export function runWorld(options: WorldOptions): WorldResult {
       ...(durablePrepare ? { durablePrepare: true, held: held ?? [] } : {}),
       voteTimeoutMs: 200,
       inquiry: { initialMs: 100, maxMs: 1600 },
+      ...(options.compaction === true ? { settledInquiryMs: 2000 } : {}),
       ...(options.participantBugs === undefined ? {} : { deliberateBugs: options.participantBugs }),
     });
   };
@@ -260,13 +295,30 @@ export function runWorld(options: WorldOptions): WorldResult {
             }
             node.votes.push({ gid: effect.gid, vote: kv.prepare(effect.gid, effect.ops) });
           } else if (effect.type === 'restore') kv.restore(effect.gid, effect.ops);
-          else if (effect.type === 'commit') kv.commit(effect.gid);
-          else kv.abort(effect.gid);
+          else if (effect.type === 'commit') {
+            kv.commit(effect.gid);
+            noteOutcome(node, effect.gid, 'committed');
+          } else if (effect.type === 'abort') {
+            kv.abort(effect.gid);
+            noteOutcome(node, effect.gid, 'aborted');
+          }
         }
         core.advance(ready);
       }
     } catch (error) {
       if (!(error instanceof Crash)) throw error;
+    } finally {
+      // The store carried out every effect handed out so far (synchronously): with a store that
+      // keeps committed work itself, the log's forgotten prefix may go.
+      if (compaction && durablePrepare) {
+        const drop = compactablePrefix(node.durable);
+        if (drop > 0) {
+          node.durable.splice(0, drop);
+          compactedRecords += drop;
+        }
+      }
+      maxLog = Math.max(maxLog, node.durable.length);
+      if (node.core !== undefined) maxKnown = Math.max(maxKnown, node.core.knownCount);
     }
   };
   const drain = (id: NodeId): void => {
@@ -367,7 +419,11 @@ export function runWorld(options: WorldOptions): WorldResult {
   let committed = 0;
   let aborted = 0;
   for (const transfer of options.transfers) {
-    const states = transfer.legs.map((leg) => participants.get(leg.participant)!.core?.state(transfer.gid) ?? 'down');
+    // What each store carried out first (a participant may have forgotten the gid since), else what its core says.
+    const states = transfer.legs.map((leg) => {
+      const node = participants.get(leg.participant)!;
+      return node.first.get(transfer.gid) ?? node.core?.state(transfer.gid) ?? 'down';
+    });
     const anyCommitted = states.includes('committed');
     if (anyCommitted && states.some((s) => s !== 'committed')) problems.push(`${transfer.gid}: participants disagree (${states.join(', ')})`);
     if (anyCommitted) committed++;
@@ -390,7 +446,17 @@ export function runWorld(options: WorldOptions): WorldResult {
   if (options.conserves !== false && total !== expected) problems.push(`total balance ${total}, expected ${expected}`);
   const boundaries: Record<NodeId, number> = {};
   for (const node of all()) boundaries[node.id] = node.boundaries;
-  return { problems, boundaries, messages: sent, crashes, committed, aborted, decisions: told, endedAt: now, finalValues };
+  let finalKnown = 0;
+  let finalLog = 0;
+  for (const node of participants.values()) {
+    // Closing flushes what waited for a synced append (as `Participant.close` does), and compacts.
+    node.durable.push(...node.unsynced);
+    node.unsynced = [];
+    if (compaction && durablePrepare) compactedRecords += node.durable.splice(0, compactablePrefix(node.durable)).length;
+    finalKnown += node.core?.knownCount ?? 0;
+    finalLog += node.durable.length;
+  }
+  return { problems, boundaries, messages: sent, crashes, committed, aborted, decisions: told, endedAt: now, finalValues, maxKnown, maxLog, compactedRecords, finalKnown, finalLog };
 }
 
 /** The bank: two accounts of 100 on each participant. */
