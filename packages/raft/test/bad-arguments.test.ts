@@ -1,5 +1,5 @@
-import { InvalidArgumentError, isLatticeError } from '@lattice/core';
-import { codeOf } from '@lattice/test-kit';
+import { InvalidArgumentError } from '@lattice/core';
+import { codeOf, untypedThrows } from '@lattice/test-kit';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import {
@@ -23,37 +23,10 @@ type Loose = any;
 
 const INVALID = InvalidArgumentError.code;
 
-/** Wrong argument lists every entry point is called with. */
-const WRONG: readonly (readonly unknown[])[] = [[], [undefined], [null], ['x'], [5], [Number.NaN], [{}], [[]], [{}, {}], ['x', 'y', 'z']];
-
-function isClass(value: unknown): boolean {
-  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
-}
-
-/** What a call does: `returned`, a Lattice error's code, or the untyped error it threw. */
-async function outcome(call: () => unknown): Promise<string> {
-  try {
-    const result = call();
-    if (result instanceof Promise) await result;
-    return 'returned';
-  } catch (error) {
-    if (isLatticeError(error)) return error.code;
-    return `untyped ${(error as Error)?.name}: ${(error as Error)?.message}`;
-  }
-}
-
 describe('every exported function and class, called wrongly', () => {
-  const entries = Object.entries(api).filter(([name, value]) => typeof value === 'function' && !name.endsWith('Error'));
-
   it('is a typed error or a normal return, never a TypeError from inside', async () => {
-    expect(entries.length).toBeGreaterThan(12);
-    const untyped: string[] = [];
-    for (const [name, fn] of entries) {
-      for (const args of WRONG) {
-        const result = await outcome(() => (isClass(fn) ? new (fn as Loose)(...args) : (fn as Loose)(...args)));
-        if (result.startsWith('untyped')) untyped.push(`${name}(${args.map((a) => JSON.stringify(a) ?? String(a)).join(', ')}): ${result}`);
-      }
-    }
+    const { called, untyped } = await untypedThrows(api);
+    expect(called).toBeGreaterThan(12);
     expect(untyped).toEqual([]);
   });
 

@@ -25,6 +25,7 @@ export { etcdHealthy, httpGet, natsInfo, redisPing, run, tcpExchange } from './p
 export { type RedisOptions, type RedisService, startRedis } from './redis.js';
 export { CHROMIUM_ARGS, chromiumSkipReason, findChromium } from './chromium.js';
 export { codeOf } from './code-of.js';
+export { untypedThrows, WRONG_ARGUMENTS } from './wrong-calls.js';
 export { freePort } from './server-process.js';
 export type { RunningService } from './service.js';
 export { type ServiceTypes, startService } from './start-service.js';
