@@ -17,6 +17,28 @@ import { NotLeaderError, ProposalDroppedError } from '@lattice/raft';
 import { KvProcess, NotServedError, type TransactionOutput } from './kv-process.js';
 import type { ShardDeliberateBugs, Timestamp, Version } from './shard-machine.js';
 
+/**
+ * The simulated world's clocks (skewed, drifting) and, unless `faults` is false, its faults until
+ * half a second before the end: crashes of one process at a time, partitions, loss, delay,
+ * reordering and clock jumps.
+ */
+export function worldClocksAndFaults(options: { readonly faults?: boolean; readonly faultKinds?: readonly FaultKind[] }, duration: number) {
+  return {
+    clocks: { maxSkewMs: 200, maxDriftPpm: 200 },
+    ...(options.faults === false
+      ? {}
+      : {
+          faults: {
+            kinds: options.faultKinds ?? (['crash', 'partition', 'isolate', 'drop', 'delay', 'reorder', 'clock-jump'] as const),
+            stop: duration - 500,
+            maxCrashed: 1,
+            maxClockJumpMs: 500,
+            meanIntervalMs: 400,
+          },
+        }),
+  };
+}
+
 export const INITIAL_BALANCE = 100;
 
 export interface BankRunOptions {
@@ -131,18 +153,7 @@ export async function runBank(options: BankRunOptions): Promise<BankRunResult> {
     seed: options.seed,
     nodes: processes,
     node,
-    clocks: { maxSkewMs: 200, maxDriftPpm: 200 },
-    ...(options.faults === false
-      ? {}
-      : {
-          faults: {
-            kinds: options.faultKinds ?? ['crash', 'partition', 'isolate', 'drop', 'delay', 'reorder', 'clock-jump'],
-            stop: duration - 500,
-            maxCrashed: 1,
-            maxClockJumpMs: 500,
-            meanIntervalMs: 400,
-          },
-        }),
+    ...worldClocksAndFaults(options, duration),
     replay: `BANK_SEED=${options.seed} npx vitest run test/sharded-kv-bank.test.ts`,
     settleTicks: 20,
     log: options.log ?? false,

@@ -13,6 +13,7 @@ import { type CheckResult, check, createWorkload, HistoryRecorder, type MicroOp,
 import { isLatticeError, seededRandom } from '@lattice/core';
 import { type ClientContext, type FaultKind, type NodeContext, OperationFailedError, Simulation } from '@lattice/sim';
 import { NotLeaderError, ProposalDroppedError } from '@lattice/raft';
+import { worldClocksAndFaults } from './bank.js';
 import { KvProcess, NotServedError, type TransactionOutput } from './kv-process.js';
 import type { ShardDeliberateBugs } from './shard-machine.js';
 
@@ -147,18 +148,7 @@ export async function runRegisterWorkload(options: RegisterWorkloadOptions): Pro
     seed: options.seed,
     nodes: processes,
     node,
-    clocks: { maxSkewMs: 200, maxDriftPpm: 200 },
-    ...(options.faults === false
-      ? {}
-      : {
-          faults: {
-            kinds: options.faultKinds ?? ['crash', 'partition', 'isolate', 'drop', 'delay', 'reorder', 'clock-jump'],
-            stop: duration - 500,
-            maxCrashed: 1,
-            maxClockJumpMs: 500,
-            meanIntervalMs: 400,
-          },
-        }),
+    ...worldClocksAndFaults(options, duration),
     replay: `REGISTER_SEED=${options.seed} npx vitest run test/sharded-kv-register-workload.test.ts`,
     settleTicks: 20,
     clients: { count: options.clients ?? 4, timeoutMs: 2_000, run },
