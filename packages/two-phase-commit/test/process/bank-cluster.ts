@@ -36,6 +36,8 @@ export interface BankClusterOptions {
   readonly balance: number;
   /** Most connections each participant's pool opens. */
   readonly poolSize: number;
+  /** Participant compaction: the coordinator announces forgotten, participants ask again after 500 ms. */
+  readonly compaction?: boolean;
 }
 
 export class BankCluster {
@@ -100,6 +102,7 @@ export class BankCluster {
       voteTimeoutMs: 2000,
       inquiry: { initialMs: 200, maxMs: 1000 },
       resourceRetry: { initialMs: 50, maxMs: 500 },
+      ...(this.options.compaction === true ? { settledInquiryMs: 500 } : {}),
     });
     participant.on('error', (error) => {
       if (process.env['TWO_PHASE_DEBUG']) console.error(`[${bank.id}] ${error.code}: ${error.message}`);
@@ -110,6 +113,7 @@ export class BankCluster {
   startCoordinator(): Promise<void> {
     const child = spawn(process.execPath, ['--conditions=@lattice/source', '--import', 'tsx', coordinatorScript, join(this.root, 'coordinator'), String(this.httpPort), this.#peers], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BANK_COMPACTION: this.options.compaction === true ? '1' : '' },
     });
     this.#coordinator = child;
     return new Promise<void>((resolve, reject) => {

@@ -28,7 +28,14 @@ const timers: Timers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTime
 const transport = new TcpTransport({ secret: 'two-phase-bank-test-secret', peers, timers, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
 const endpoint = await transport.open('coordinator', { listen: { host, port: Number(port) } });
 const log = await openWal(dataDir, { segmentSize: 1024 * 1024 });
-const coordinator = await Coordinator.open({ endpoint, log, timers, voteTimeoutMs: 2000, retry: { initialMs: 50, maxMs: 500 } });
+const coordinator = await Coordinator.open({
+  endpoint,
+  log,
+  timers,
+  voteTimeoutMs: 2000,
+  retry: { initialMs: 50, maxMs: 500 },
+  announceForgotten: process.env['BANK_COMPACTION'] === '1',
+});
 coordinator.on('error', (error) => {
   if (process.env['TWO_PHASE_DEBUG']) console.error(`[coordinator] ${error.code}: ${error.message}`);
 });

@@ -21,8 +21,9 @@ const CLIENTS = 8;
 
 type Seen = 'committed' | 'aborted' | 'unknown' | 'refused';
 
-describeWithService('postgres', 'a bank over three PostgreSQL instances under SIGKILL (real processes, TCP, fsync)', () => {
-  const cluster = new BankCluster({ banks: BANKS, accountsPerBank: ACCOUNTS, balance: BALANCE, poolSize: 8 });
+for (const compaction of [false, true]) {
+describeWithService('postgres', `a bank over three PostgreSQL instances under SIGKILL (real processes, TCP, fsync)${compaction ? ', with participant compaction' : ''}`, () => {
+  const cluster = new BankCluster({ banks: BANKS, accountsPerBank: ACCOUNTS, balance: BALANCE, poolSize: 8, compaction });
   afterAll(() => cluster.close(), 60_000);
 
   it(`keeps every transfer atomic and exactly once over ${ROUNDS} rounds of killing the coordinator and a database`, async () => {
@@ -142,5 +143,17 @@ describeWithService('postgres', 'a bank over three PostgreSQL instances under SI
     );
     // Work got done between the kills (a machine under load gets less of it done; some is enough).
     expect(counts.committed).toBeGreaterThanOrEqual(ROUNDS);
+    if (compaction) {
+      // Every participant forgets everything (announced, or asked again after a lost announcement),
+      // and its log lost its forgotten prefix (PostgreSQL keeps committed work: durableCommits).
+      const forgetBy = performance.now() + 30_000;
+      const known = () => cluster.banks.map((bank) => bank.participant.core.knownCount);
+      while (known().some((n) => n > 0) && performance.now() < forgetBy) await sleep(100);
+      const lengths = cluster.banks.map((bank) => `${bank.id} ${bank.log.firstIndex}..${bank.log.lastIndex}`);
+      console.log(`compaction: remembered ${known().join('/')}, logs ${lengths.join(', ')}`);
+      expect(known()).toEqual(cluster.banks.map(() => 0));
+      for (const bank of cluster.banks) expect(bank.log.firstIndex, bank.id).toBeGreaterThan(1);
+    }
   }, 90_000 + ROUNDS * 15_000);
 });
+}
