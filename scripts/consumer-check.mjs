@@ -454,6 +454,9 @@ const cliDone = (async () => {
 
 phase = performance.now();
 for (const { ts, awaitUsing } of versions) {
+  const versionPhase = performance.now();
+  const versionChecked = counts.typecheck;
+  let aloneMs = 0;
   for (const profile of profiles) {
     if (profile.awaitUsing && !awaitUsing) continue;
     for (const mode of modes) {
@@ -505,6 +508,7 @@ for (const { ts, awaitUsing } of versions) {
       await new Promise((resolve) => setImmediate(resolve));
       // Each entry alone, so that none leans on a declaration only another entry brings in. Only
       // our own files are checked here (the whole program above checked the rest once).
+      const aloneStarted = performance.now();
       for (const { what, file } of roots) {
         const program = ts.createProgram([file], options, host);
         counts.typecheck++;
@@ -518,8 +522,12 @@ for (const { ts, awaitUsing } of versions) {
         ]);
         await new Promise((resolve) => setImmediate(resolve));
       }
+      aloneMs += performance.now() - aloneStarted;
     }
   }
+  console.log(
+    `  TypeScript ${ts.version}: ${counts.typecheck - versionChecked} programs (${seconds(versionPhase)}, of which each entry alone ${(aloneMs / 1000).toFixed(1)} s)`,
+  );
 }
 console.log(`typechecked ${counts.typecheck} programs through the compiler API (${seconds(phase)})`);
 await cliDone;
