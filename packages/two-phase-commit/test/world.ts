@@ -40,6 +40,19 @@ export interface CrashPoint {
   readonly at: number;
 }
 
+/**
+ * Every crash plan of the enumeration: the coordinator crashing at each of its step boundaries,
+ * alone and crossed with each participant crashing at each of its own, as a clean run counted them.
+ */
+export function crossedCrashPlans(boundaries: Readonly<Record<NodeId, number>>, participants: readonly NodeId[]): CrashPoint[][] {
+  const plans: CrashPoint[][] = [];
+  for (let c = 0; c <= boundaries[COORDINATOR]!; c++) {
+    plans.push([{ node: COORDINATOR, at: c }]);
+    for (const p of participants) for (let at = 0; at <= boundaries[p]!; at++) plans.push([{ node: COORDINATOR, at: c }, { node: p, at }]);
+  }
+  return plans;
+}
+
 export interface WorldOptions {
   readonly seed: number;
   readonly accounts: Readonly<Record<NodeId, Readonly<Record<string, number>>>>;
