@@ -123,16 +123,7 @@ export class PostgresResource implements ParticipantResource {
       this.#names.set(gid, name);
     }
     if (this.#statements !== undefined) return this.#prepareInOneTrip(gid, name, this.#statements(ops, gid));
-    // Every query of a prepare goes over the one session it holds: asking the pool for a second
-    // connection while holding one deadlocks once every connection is held by a prepare.
-    const session = await this.#pool.connect();
-    let broken: Error | undefined;
-    // The next query fails with the same cause, which votes no.
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    session.on?.('error', onError);
-    try {
+    return this.#voting(async (session, broken) => {
       // Whether it is prepared already (a repeated prepare must not run the work again: it would
       // wait on the earlier one's locks), asked in the round trip that begins the transaction.
       const begun = await session.query(`SELECT 1 FROM pg_prepared_xacts WHERE gid = ${literal(name)} AND database = current_database(); BEGIN`);
@@ -152,7 +143,7 @@ export class PostgresResource implements ParticipantResource {
         try {
           prepared = await session.query(`PREPARE TRANSACTION ${literal(name)}`);
         } catch (error) {
-          if (broken !== undefined || (error as { code?: unknown } | null)?.code !== GID_IN_USE) throw error;
+          if (broken() || (error as { code?: unknown } | null)?.code !== GID_IN_USE) throw error;
         }
         // PREPARE on a failed transaction rolls back instead of preparing: its tag says ROLLBACK.
         if (prepared !== undefined && typeof prepared.command === 'string' && prepared.command.toUpperCase() === 'PREPARE') return 'yes';
@@ -161,26 +152,13 @@ export class PostgresResource implements ParticipantResource {
       // Not prepared by this call; a concurrent call with the same gid may have (PREPARE found it
       // in use), and a driver that gives no command tag leaves the question to the server.
       return (await isPrepared(session, name)) ? 'yes' : 'no';
-    } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
-      await session.query('ROLLBACK').catch(() => undefined);
-      return 'no';
-    } finally {
-      session.removeListener?.('error', onError);
-      session.release(broken);
-    }
+    });
   }
 
   /** `BEGIN; statements; PREPARE TRANSACTION` in one round trip; only a failure asks whether it is prepared already. */
   async #prepareInOneTrip(gid: Gid, name: string, statements: string): Promise<Vote> {
     if (typeof statements !== 'string' || statements.trim().length === 0) throw new InvalidArgumentError(`options.statements gave no SQL for "${gid}"`);
-    const session = await this.#pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    session.on?.('error', onError);
-    try {
+    return this.#voting(async (session, broken) => {
       let prepared = false;
       try {
         const results = await session.query(`BEGIN; ${statements}; PREPARE TRANSACTION ${literal(name)}`);
@@ -188,13 +166,32 @@ export class PostgresResource implements ParticipantResource {
         // PREPARE on a failed transaction rolls back instead of preparing: its tag says ROLLBACK.
         prepared = typeof last?.command === 'string' && last.command.toUpperCase() === 'PREPARE';
       } catch (error) {
-        if (broken !== undefined) throw error;
+        if (broken()) throw error;
       }
       if (prepared) return 'yes';
       // Refused, or the gid is prepared already (a repeated prepare): which one, the server says.
       const check = await session.query(`ROLLBACK; SELECT 1 FROM pg_prepared_xacts WHERE gid = ${literal(name)} AND database = current_database()`);
       const found = Array.isArray(check) ? (check.at(-1) as PgQueryResult | undefined) : check;
       return (found?.rows.length ?? 0) > 0 ? 'yes' : 'no';
+    });
+  }
+
+  /**
+   * Runs one prepare on one pooled session. Every query of a prepare goes over that session:
+   * asking the pool for a second connection while holding one deadlocks once every connection is
+   * held by a prepare. A session error (`broken()` says whether one came) or a throw rolls back and
+   * votes no, and a broken session goes back to the pool as broken.
+   */
+  async #voting(prepare: (session: PgSession, broken: () => boolean) => Promise<Vote>): Promise<Vote> {
+    const session = await this.#pool.connect();
+    let broken: Error | undefined;
+    // The next query fails with the same cause, which votes no.
+    const onError = (error: Error): void => {
+      broken ??= error;
+    };
+    session.on?.('error', onError);
+    try {
+      return await prepare(session, () => broken !== undefined);
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       await session.query('ROLLBACK').catch(() => undefined);
