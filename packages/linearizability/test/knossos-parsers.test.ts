@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, isLatticeError } from '@lattice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/run.js';
+import { runLincheck as run } from './helpers/cli.js';
 import {
   check,
   fifoQueueModel,
@@ -180,13 +180,6 @@ describe('lattice-lincheck with a Knossos model', () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(args, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
-    return { code, out, err };
-  }
-
   it('checks each model in each format', async () => {
     const lock = join(dir, 'lock.edn');
     await writeFile(lock, edn('{:process 0, :type :invoke, :f :acquire}', '{:process 0, :type :ok, :f :acquire}', '{:process 1, :type :invoke, :f :acquire}', '{:process 1, :type :ok, :f :acquire}'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@lattice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/run.js';
+import { runLincheck as run } from './helpers/cli.js';
 import { casRegisterModel, check, multiRegisterModel, parseEdnHistory, parseEdnRegisterHistory, parseJepsenLog } from '../src/index.js';
 
 const edn = (...events: string[]): string => events.join('\n');
@@ -62,13 +62,6 @@ describe('lattice-lincheck --nil-reads', () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(args, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
-    return { code, out, err };
-  }
-
   it('gives Knossos verdicts with unknown, and refuses it where it means nothing', async () => {
     const txn = join(dir, 'txn.edn');
     const reg = join(dir, 'reg.log');
